@@ -1,0 +1,45 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/sysfence/sysfence/internal/cli"
+)
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sysfence",
+		Short: "Record, enforce and explain seccomp profiles",
+		Long: `sysfence is a seccomp toolkit: it compiles Docker/OCI seccomp profiles into
+small, fast BPF filters, checks syscalls against them, disassembles filters,
+and resolves syscall names and numbers for every architecture.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.CompletionOptions.HiddenDefaultCmd = true
+	// Flag errors (unknown flag, bad value) are usage errors: exit 2.
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cli.Usagef("%v (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(
+		newSyscallsCmd(),
+	)
+	return root
+}
+
+// exactArgs / rangeArgs make argument-count errors usage errors (exit 2).
+func argsBetween(min, max int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < min || (max >= 0 && len(args) > max) {
+			switch {
+			case max < 0:
+				return cli.Usagef("%s needs at least %d argument(s), got %d (see '%s --help')", c.CommandPath(), min, len(args), c.CommandPath())
+			case min == max:
+				return cli.Usagef("%s needs %d argument(s), got %d (see '%s --help')", c.CommandPath(), min, len(args), c.CommandPath())
+			default:
+				return cli.Usagef("%s needs %d to %d arguments, got %d (see '%s --help')", c.CommandPath(), min, max, len(args), c.CommandPath())
+			}
+		}
+		return nil
+	}
+}
