@@ -110,8 +110,8 @@ type compiler struct {
 	keys   []uint64 // scratch for sorting rules
 	keys2  []uint64
 	count  []int32
-	segBuf []seg    // scratch for the number trees
-	def    label    // ret DefaultAction
+	segBuf []seg // scratch for the number trees
+	def    label // ret DefaultAction
 	bad    label // ret BadArch
 	nosys  label // ret ERRNO(ENOSYS)
 }
