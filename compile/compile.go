@@ -7,7 +7,6 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/policy"
-	"github.com/sysfence/sysfence/syscalls"
 )
 
 // ErrInvalidPolicy is wrapped by every *PolicyError.
@@ -166,15 +165,6 @@ func (c *compiler) prepare() error {
 	return nil
 }
 
-// owns reports whether a number belongs to the ABI on its AUDIT_ARCH
-// token (on AUDIT_ARCH_X86_64 the x32 bit tells x32 from x86_64).
-func owns(a *syscalls.Arch, nr uint32) bool {
-	if a.AuditArch != auditArchX86_64 {
-		return true
-	}
-	return (nr&syscalls.X32SyscallBit != 0) == a.IsX32()
-}
-
 func (c *compiler) prepareABI(ap *policy.ArchPolicy) (*abi, error) {
 	a := &abi{ap: ap, is64: ap.Arch.Is64(), max: 1<<32 - 1}
 	if a.is64 {
@@ -191,9 +181,10 @@ func (c *compiler) prepareABI(ap *policy.ArchPolicy) (*abi, error) {
 			}
 		}
 	}
-	// Rules in number order (profile order among equal numbers), keeping
-	// only those Decide can consult. A key packs number and index, so that
-	// a plain integer sort gives that order.
+	// Rules in number order (profile order among equal numbers). A key
+	// packs number and index, so that a plain integer sort gives that
+	// order. Which numbers reach an ABI's rules at all is the business of
+	// numberSpace.
 	keys := c.keys[:0]
 	if cap(keys) < len(ap.Rules) {
 		keys = make([]uint64, 0, len(ap.Rules))
@@ -201,12 +192,6 @@ func (c *compiler) prepareABI(ap *policy.ArchPolicy) (*abi, error) {
 	lo, hi := ^uint32(0), uint32(0)
 	for i := range ap.Rules {
 		nr := ap.Rules[i].Nr
-		if !owns(ap.Arch, nr) || (a.enosys && nr > ap.MaxNr) {
-			continue
-		}
-		if a.enosys && nr == 0 && (ap.Arch.Name == "s390" || ap.Arch.Name == "s390x") {
-			continue
-		}
 		keys = append(keys, uint64(nr)<<32|uint64(i))
 		lo, hi = min(lo, nr), max(hi, nr)
 	}
@@ -308,143 +293,4 @@ func (c *compiler) generate() {
 		c.genGroup(g)
 	}
 	e.finish()
-}
-
-func (c *compiler) genGroup(g *group) {
-	e := &c.e
-	e.bind(g.entry)
-	first := g.abis[0]
-	e.setNote(Note{Kind: NoteTree, Arch: first.ap.Arch})
-	e.load(bpf.OffNr)
-
-	// The first ABI's argument-checked syscalls are tested before anything
-	// else: the kernel's cache serves the syscalls allowed outright, so
-	// these are the ones whose path length counts. Their numbers are
-	// unique on the token (x32's carry the x32 bit), so the test may
-	// precede the x32 split, and they become "don't care" in the tree.
-	var front []*check
-	for _, n := range first.nrs {
-		if n.check != nil {
-			front = append(front, n.check)
-		}
-	}
-	if len(front) > 0 {
-		e.setNote(Note{Kind: NoteFront, Arch: first.ap.Arch})
-		cont := e.newLabel()
-		var b segBuilder
-		b.segs = make([]seg, 0, 2*len(front)+1)
-		prev := uint64(0)
-		for _, ck := range front {
-			if uint64(ck.nr) > prev {
-				b.add(prev, uint64(ck.nr)-1, cont)
-			}
-			b.add(uint64(ck.nr), uint64(ck.nr), ck.lbl)
-			prev = uint64(ck.nr) + 1
-		}
-		b.add(prev, 1<<32-1, cont)
-		e.tree(b.done(cont))
-		e.bind(cont)
-	}
-	if g.token == auditArchX86_64 {
-		var x64, x32 *abi
-		for _, a := range g.abis {
-			if a.ap.Arch.IsX32() {
-				x32 = a
-			} else {
-				x64 = a
-			}
-		}
-		l64, l32 := e.newLabel(), e.newLabel()
-		e.setNote(Note{Kind: NoteX32})
-		e.jump(bpf.JmpJSET, syscalls.X32SyscallBit, l32, l64)
-		half64 := func() {
-			c.genHalf(l64, x64, g, c.segs(x64, x64 == first, [][2]uint64{{0, 0x3fffffff}, {0x80000000, 0xbfffffff}}, false))
-		}
-		half32 := func() {
-			c.genHalf(l32, x32, g, c.segs(x32, x32 != nil && x32 == first, [][2]uint64{{0x40000000, 0x7fffffff}, {0xc0000000, 0xffffffff}}, x32 == nil))
-		}
-		// The first ABI's half first: it is nearer the jumps into it.
-		if x64 == first || x32 == nil {
-			half64()
-			half32()
-		} else {
-			half32()
-			half64()
-		}
-	} else {
-		e.setNote(Note{Kind: NoteTree, Arch: first.ap.Arch})
-		e.tree(c.segs(first, true, [][2]uint64{{0, 1<<32 - 1}}, false))
-	}
-	for _, a := range g.abis {
-		for _, ck := range a.checks {
-			c.genCheck(ck)
-		}
-	}
-}
-
-func (c *compiler) genHalf(l label, a *abi, g *group, segs []seg) {
-	e := &c.e
-	if !e.bind(l) {
-		return
-	}
-	arch := g.abis[0].ap.Arch
-	if a != nil {
-		arch = a.ap.Arch
-	}
-	e.setNote(Note{Kind: NoteTree, Arch: arch})
-	e.tree(segs)
-}
-
-// segs lists the outcomes of the numbers in the given intervals for ABI a
-// (nil: no ABI owns them, bad-arch), the rest of the 32-bit space being
-// "don't care". exceptAll is x86_64-only's rule that 0xffffffff (the
-// number tracers use to skip a call) gets the default action.
-func (c *compiler) segs(a *abi, front bool, ranges [][2]uint64, exceptAll bool) []seg {
-	b := segBuilder{segs: c.segBuf[:0]}
-	defer func() { c.segBuf = b.segs[:0] }()
-	if a == nil {
-		for _, r := range ranges {
-			if exceptAll && r[1] == 1<<32-1 {
-				b.add(r[0], r[1]-1, c.bad)
-				b.add(r[1], r[1], c.def)
-				continue
-			}
-			b.add(r[0], r[1], c.bad)
-		}
-		return b.done(c.bad)
-	}
-	ap := a.ap
-	k := 0
-	for _, r := range ranges {
-		cur, hi := r[0], r[1]
-		ruleHi := hi // numbers above it get ENOSYS
-		if a.enosys {
-			if uint64(ap.MaxNr) < ruleHi {
-				ruleHi = uint64(ap.MaxNr)
-			}
-			if cur == 0 && (ap.Arch.Name == "s390" || ap.Arch.Name == "s390x") {
-				b.add(0, 0, c.nosys)
-				cur = 1
-			}
-		}
-		for ; k < len(a.nrs) && uint64(a.nrs[k].nr) < cur; k++ {
-		}
-		for ; k < len(a.nrs) && uint64(a.nrs[k].nr) <= ruleHi; k++ {
-			n := a.nrs[k]
-			if uint64(n.nr) > cur {
-				b.add(cur, uint64(n.nr)-1, c.def)
-			}
-			out := n.out
-			if n.check != nil && front {
-				out = dc
-			}
-			b.add(uint64(n.nr), uint64(n.nr), out)
-			cur = uint64(n.nr) + 1
-		}
-		b.add(cur, ruleHi, c.def)
-		if ruleHi < hi {
-			b.add(max(cur, ruleHi+1), hi, c.nosys)
-		}
-	}
-	return b.done(c.def)
 }

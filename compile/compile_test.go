@@ -380,7 +380,7 @@ func TestNotes(t *testing.T) {
 			sawSocket = true
 		}
 	}
-	if !sawSocket || kinds[NoteArch] == 0 || kinds[NoteFront] == 0 || kinds[NoteTree] == 0 || kinds[NoteX32] == 0 {
+	if !sawSocket || kinds[NoteArch] == 0 || kinds[NoteFront] == 0 || kinds[NoteTree] == 0 {
 		t.Errorf("missing notes: %v", kinds)
 	}
 	if plain.Notes != nil {

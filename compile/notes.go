@@ -13,7 +13,6 @@ type NoteKind uint8
 const (
 	NoteArch  NoteKind = iota // architecture dispatch
 	NoteFront                 // the argument-checked syscalls, tested first
-	NoteX32                   // the x32-bit split on AUDIT_ARCH_X86_64
 	NoteTree                  // the syscall-number search tree of Arch
 	NoteArgs                  // the argument checks of syscall Nr on Arch
 	NoteRet                   // returns Action
@@ -38,8 +37,6 @@ func (n Note) String() string {
 		return "architecture"
 	case NoteFront:
 		return "argument-checked syscalls (" + arch + ")"
-	case NoteX32:
-		return "x32 bit"
 	case NoteTree:
 		return "syscall tree (" + arch + ")"
 	case NoteArgs:
