@@ -38,8 +38,9 @@ type check struct {
 }
 
 // buildCheck prepares the argument test for a number whose rules are all
-// conditional (in profile order; the slice is reordered). When the answer does not depend on the
-// arguments after all, it returns that action and isConst.
+// conditional (in profile order; the slice is reordered). When the answer
+// does not depend on the arguments after all, it returns that action and
+// isConst.
 func (ar *arena) buildCheck(rules []*policy.Rule, a *abi, def policy.Action) (ck *check, act policy.Action, isConst bool) {
 	// Decide: the matching rule of highest precedence wins, the first one
 	// in profile order among equals. A stable sort makes that "the first
@@ -49,45 +50,113 @@ func (ar *arena) buildCheck(rules []*policy.Rule, a *abi, def policy.Action) (ck
 		return y.Action.Precedence() - x.Action.Precedence()
 	})
 	var groups []cgroup
-	for _, r := range sorted {
-		if n := len(groups); n == 0 || groups[n-1].act != r.Action {
-			groups = append(groups, cgroup{act: r.Action})
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j].Action == sorted[i].Action {
+			j++
 		}
-		g := &groups[len(groups)-1]
+		g := ar.group(sorted[i:j], a)
+		i = j
+		if !g.always && len(g.terms) == 0 {
+			continue // never matches
+		}
+		groups = append(groups, g)
+		if g.always {
+			break // nothing after it can decide
+		}
+	}
+	// Trailing groups that answer the default change nothing.
+	for len(groups) > 0 && groups[len(groups)-1].act == def {
+		groups = groups[:len(groups)-1]
+	}
+	switch {
+	case len(groups) == 0:
+		return nil, def, true
+	case groups[0].always:
+		return nil, groups[0].act, true
+	}
+	return &check{a: a, groups: groups, def: def}, 0, false
+}
+
+// group ORs rules with one action. Rules that test a single argument
+// against an interval-shaped condition are merged into one set of values
+// per argument, so that the values are searched, not scanned.
+func (ar *arena) group(rules []*policy.Rule, a *abi) cgroup {
+	g := cgroup{act: rules[0].Action}
+	var sets [6]ivset
+	var others []term
+	for _, r := range rules {
+		if c, ok := single(r, a.is64); ok && intervalShaped(c, a.max) {
+			if sets[c.Arg] == nil {
+				sets[c.Arg] = ar.ivs(2 * len(rules)) // each condition adds at most two
+			}
+			sets[c.Arg], _ = intervals(c, a.max, sets[c.Arg])
+			continue
+		}
 		t, never := ar.makeTerm(r, a)
 		if never {
 			continue
 		}
 		if len(t) == 0 {
-			g.always, g.terms = true, nil
-			break // nothing after this rule can decide
+			return cgroup{act: g.act, always: true}
 		}
-		g.terms = append(g.terms, t)
+		others = append(others, t)
 	}
-	out := groups[:0]
-	for _, g := range groups {
-		if !g.always {
-			g = ar.mergeTerms(g, a.max)
-		}
-		if !g.always && len(g.terms) == 0 {
+	for arg, s := range sets {
+		if s == nil {
 			continue
 		}
-		out = append(out, g)
-		if g.always {
-			break
+		s = normalize(s)
+		if len(s) == 0 {
+			continue
+		}
+		if s.full(a.max) {
+			return cgroup{act: g.act, always: true}
+		}
+		g.terms = append(g.terms, append(ar.term(1), atom{arg: uint8(arg), set: s}))
+	}
+	g.terms = append(g.terms, others...)
+	return g
+}
+
+// single returns the only condition of r that compares anything.
+func single(r *policy.Rule, is64 bool) (policy.Cond, bool) {
+	var only policy.Cond
+	n := 0
+	for _, c := range r.Conds {
+		if !c.NoOp(is64) {
+			only = c
+			n++
 		}
 	}
-	// Trailing groups that answer the default change nothing.
-	for len(out) > 0 && out[len(out)-1].act == def {
-		out = out[:len(out)-1]
+	return only, n == 1
+}
+
+// intervalShaped reports whether the values c accepts form intervals:
+// every operator but MASKED_EQ, and MASKED_EQ with a mask that keeps high
+// bits only.
+func intervalShaped(c policy.Cond, max uint64) bool {
+	if c.Op != policy.OpMaskedEq {
+		return true
 	}
-	switch {
-	case len(out) == 0:
-		return nil, def, true
-	case out[0].always:
-		return nil, out[0].act, true
+	inv := ^c.Mask & max
+	return inv&(inv+1) == 0
+}
+
+// intervals appends to dst (room for two) the values c accepts, if they
+// form intervals: every operator but MASKED_EQ, and MASKED_EQ with a mask
+// that keeps high bits only.
+func intervals(c policy.Cond, max uint64, dst ivset) (ivset, bool) {
+	if c.Op != policy.OpMaskedEq {
+		return condSet(c, max, dst), true
 	}
-	return &check{a: a, groups: out, def: def}, 0, false
+	m := c.Mask & max
+	inv := ^m & max
+	if inv&(inv+1) != 0 {
+		return dst, false
+	}
+	v := c.Value & m
+	return append(dst, iv{v, v | inv}), true
 }
 
 // makeTerm turns a rule's conditions into atoms. never: it cannot match.
@@ -99,34 +168,31 @@ func (ar *arena) makeTerm(r *policy.Rule, a *abi) (t term, never bool) {
 		if c.NoOp(a.is64) {
 			continue
 		}
-		s := ar.ivs(2)
-		if c.Op == policy.OpMaskedEq {
-			m := c.Mask & a.max
-			v := c.Value & m
-			inv := ^m & a.max
-			if inv&(inv+1) != 0 {
-				nMasks++
-				continue
-			}
-			// The mask keeps high bits only: an interval.
-			s = append(s, iv{v, v | inv})
-		} else {
-			s = condSet(c, a.max, s)
+		s, ok := intervals(c, a.max, ar.ivs(2))
+		if !ok {
+			nMasks++
+			continue
 		}
 		if has[c.Arg] {
 			s = intersect(sets[c.Arg], s, ar.ivs(len(sets[c.Arg])+len(s)))
 		}
 		sets[c.Arg], has[c.Arg] = s, true
 	}
-	t = ar.term(6 + nMasks)
+	n := nMasks
 	for i := range sets {
 		if has[i] {
 			if len(sets[i]) == 0 {
 				return nil, true
 			}
 			if !sets[i].full(a.max) {
-				t = append(t, atom{arg: uint8(i), set: sets[i]})
+				n++
 			}
+		}
+	}
+	t = ar.term(n)
+	for i := range sets {
+		if has[i] && !sets[i].full(a.max) {
+			t = append(t, atom{arg: uint8(i), set: sets[i]})
 		}
 		if nMasks == 0 {
 			continue
@@ -142,53 +208,6 @@ func (ar *arena) makeTerm(r *policy.Rule, a *abi) (t term, never bool) {
 		}
 	}
 	return t, false
-}
-
-// mergeTerms ORs the rules of a group that test one argument against a set
-// into a single set per argument, so that values are searched, not
-// scanned.
-func (ar *arena) mergeTerms(g cgroup, max uint64) cgroup {
-	var count, size [6]int
-	merge := false
-	for _, t := range g.terms {
-		if len(t) == 1 && !t[0].mask {
-			count[t[0].arg]++
-			size[t[0].arg] += len(t[0].set)
-			merge = merge || count[t[0].arg] > 1
-		}
-	}
-	if !merge {
-		return g
-	}
-	var at [6]int
-	var all [6]ivset
-	out := g.terms[:0] // terms shrink: safe in place
-	for _, t := range g.terms {
-		if len(t) != 1 || t[0].mask || count[t[0].arg] <= 1 {
-			out = append(out, t)
-			continue
-		}
-		arg := t[0].arg
-		if all[arg] == nil {
-			at[arg] = len(out)
-			out = append(out, t)
-			all[arg] = ar.ivs(size[arg])
-		}
-		all[arg] = append(all[arg], t[0].set...)
-	}
-	for arg, s := range all {
-		if s == nil {
-			continue
-		}
-		s = normalize(s)
-		if s.full(max) {
-			return cgroup{act: g.act, always: true}
-		}
-		t := ar.term(1)
-		out[at[arg]] = append(t, atom{arg: uint8(arg), set: s})
-	}
-	g.terms = out
-	return g
 }
 
 // arena hands out the small slices that argument checks are made of, from

@@ -132,6 +132,14 @@ func (c *compiler) prepare() error {
 	c.def = c.e.ret(p.DefaultAction)
 	c.bad = c.e.ret(p.BadArch)
 	c.nosys = c.e.ret(policy.Errno(policy.ENOSYS))
+	most := 0
+	for _, ap := range p.Arches {
+		if ap != nil {
+			most = max(most, len(ap.Rules))
+		}
+	}
+	c.keys, c.keys2 = make([]uint64, 0, most), make([]uint64, 0, most)
+	c.segBuf = make([]seg, 0, most/2+16)
 	for i, ap := range p.Arches {
 		if ap == nil || ap.Arch == nil {
 			return &PolicyError{Rule: -1, Msg: fmt.Sprintf("arches[%d] has no architecture", i)}
@@ -244,7 +252,7 @@ func (c *compiler) sortKeys(keys []uint64, lo, hi uint32) []uint64 {
 	}
 	span := int(hi-lo) + 2
 	if cap(c.count) < span {
-		c.count = make([]int32, span)
+		c.count = make([]int32, max(span, 1024))
 	}
 	count := c.count[:span]
 	clear(count)
@@ -270,13 +278,19 @@ func (c *compiler) sortKeys(keys []uint64, lo, hi uint32) []uint64 {
 // generate emits the whole program.
 func (c *compiler) generate() {
 	e := &c.e
-	est := 16
+	est := 32
 	for _, g := range c.groups {
 		for _, a := range g.abis {
-			est += len(a.nrs)/3 + 8*len(a.checks)
+			est += len(a.nrs)/4 + 24*len(a.checks)
 		}
 	}
 	e.code = make([]vinsn, 0, est)
+	if cap(e.at) < 2*est {
+		at, in := make([]int32, len(e.at), 2*est), make([]aState, len(e.in), 2*est)
+		copy(at, e.at)
+		copy(in, e.in)
+		e.at, e.in = at, in
+	}
 	e.setNote(Note{Kind: NoteArch})
 	e.load(bpf.OffArch)
 	for i, g := range c.groups {

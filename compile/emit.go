@@ -62,6 +62,7 @@ type emitter struct {
 	live bool // the next instruction is reached by falling through
 
 	dp       dpTable // scratch for valueTree
+	memo     []dpMemo
 	annotate bool
 	notes    []Note
 	note     int32
@@ -73,6 +74,7 @@ func (e *emitter) reset() {
 	e.in = e.in[:0]
 	e.rets = e.rets[:0]
 	e.notes = e.notes[:0]
+	e.memo = e.memo[:0]
 	e.a, e.live, e.note = 0, true, 0
 }
 

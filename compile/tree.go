@@ -2,6 +2,7 @@ package compile
 
 import (
 	"math/bits"
+	"slices"
 
 	"github.com/sysfence/sysfence/bpf"
 )
@@ -173,8 +174,45 @@ func (e *emitter) valueTree(segs []seg, cold label) {
 		e.balancedTree(segs, w)
 		return
 	}
+	// The same sets recur (one syscall's values on x86_64, x32 and x86):
+	// solve each shape once.
+	key := make([]segKey, n)
+	classes := make([]label, 0, 4)
+	for i, s := range segs {
+		key[i] = segKey{lo: s.lo, hi: s.hi}
+		if s.out != cold {
+			k := slices.Index(classes, s.out)
+			if k < 0 {
+				k = len(classes)
+				classes = append(classes, s.out)
+			}
+			key[i].class = int32(k + 1)
+		}
+	}
+	for _, m := range e.memo {
+		if slices.Equal(m.key, key) {
+			e.emitDP(m.choice, m.w, segs, 0, n-1)
+			return
+		}
+	}
 	e.dp.solve(segs, w)
-	e.emitDP(&e.dp, segs, 0, n-1)
+	choice := slices.Clone(e.dp.choice[:n*n])
+	e.memo = append(e.memo, dpMemo{key: key, choice: choice, w: w})
+	e.emitDP(choice, w, segs, 0, n-1)
+}
+
+// segKey is a segment as valueTree's solution depends on it: its values
+// and which outcome it has (0: the cold one).
+type segKey struct {
+	lo, hi uint32
+	class  int32
+}
+
+// dpMemo is a solved tree shape.
+type dpMemo struct {
+	key    []segKey
+	choice []int32
+	w      []int64
 }
 
 // dpTable holds, for every range of segments [i, j], the cheapest tree:
@@ -186,24 +224,26 @@ type dpTable struct {
 	size   []int32
 	choice []int32 // split after segment k (k >= 0), or -1: jeq chain
 	root   []int32 // best split, for Knuth's bounds
+	ends   []int32 // chainEnd
 	prefix []int64
 }
 
 func (d *dpTable) at(i, j int) int { return i*d.n + j }
 
-// chain reports whether segs[i..j] alternates X, v1, X, v2, ..., X with
-// single values vk: a chain of jeq tests them all.
-func chain(segs []seg, i, j int) bool {
-	if (j-i)%2 != 0 || j-i < 2 {
-		return false
-	}
-	x := segs[i].out
-	for k := i + 1; k <= j; k += 2 {
-		if segs[k].lo != segs[k].hi || segs[k+1].out != x {
-			return false
+// chainEnd returns, for each i, the largest j such that segs[i..j]
+// alternates X, v1, X, v2, ..., X with single values vk (a chain of jeq
+// tests them all); i when there is none.
+func chainEnd(segs []seg, ends []int32) []int32 {
+	n := len(segs)
+	ends = ends[:0]
+	for i := 0; i < n; i++ {
+		j := i
+		for j+2 < n && segs[j+1].lo == segs[j+1].hi && segs[j+2].out == segs[i].out {
+			j += 2
 		}
+		ends = append(ends, int32(j))
 	}
-	return true
+	return ends
 }
 
 // chainOrder returns the single values of a chain, heaviest first.
@@ -231,6 +271,7 @@ func (d *dpTable) solve(segs []seg, w []int64) {
 		d.prefix = make([]int64, n+1)
 	}
 	prefix := d.prefix[:n+1]
+	d.ends = chainEnd(segs, d.ends)
 	for i := 0; i < n; i++ {
 		d.cost[d.at(i, i)], d.size[d.at(i, i)] = 0, 0
 	}
@@ -256,7 +297,7 @@ func (d *dpTable) solve(segs []seg, w []int64) {
 				}
 			}
 			d.root[d.at(i, j)] = bestChoice
-			if chain(segs, i, j) {
+			if (j-i)%2 == 0 && j <= int(d.ends[i]) {
 				var c int64
 				ks := chainOrder(segs, w, i, j)
 				for r, k := range ks {
@@ -274,14 +315,15 @@ func (d *dpTable) solve(segs []seg, w []int64) {
 	}
 }
 
-func (e *emitter) emitDP(d *dpTable, segs []seg, i, j int) {
+func (e *emitter) emitDP(choice []int32, w []int64, segs []seg, i, j int) {
+	n := len(segs)
 	if i == j {
 		e.ja(segs[i].out)
 		return
 	}
-	k := int(d.choice[d.at(i, j)])
+	k := int(choice[i*n+j])
 	if k < 0 {
-		ks := chainOrder(segs, d.w, i, j)
+		ks := chainOrder(segs, w, i, j)
 		for r, v := range ks {
 			next := segs[i].out
 			if r < len(ks)-1 {
@@ -304,11 +346,11 @@ func (e *emitter) emitDP(d *dpTable, segs []seg, i, j int) {
 	}
 	if k > i {
 		e.bind(left)
-		e.emitDP(d, segs, i, k)
+		e.emitDP(choice, w, segs, i, k)
 	}
 	if j > k+1 {
 		e.bind(right)
-		e.emitDP(d, segs, k+1, j)
+		e.emitDP(choice, w, segs, k+1, j)
 	}
 }
 
