@@ -105,7 +105,7 @@ type Figures struct {
 	// profile's highest, with zero arguments and with RealisticCalls'
 	// arguments. DisagreeExamples shows a few.
 	Disagree, Checked int
-	DisagreeExamples []string
+	DisagreeExamples  []string
 	// Median is the median of Runs timings of parse + resolve + compile.
 	Median time.Duration
 	Runs   int
