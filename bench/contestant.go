@@ -18,8 +18,11 @@ type Contestant struct {
 	// Build compiles a resolved profile (all of its architectures, or the
 	// native one for OneABI contestants) into a program.
 	Build func(oci *specs.LinuxSeccomp) (bpf.Program, error)
-	// Notes says what had to be approximated to feed it the profile.
+	// Notes says what had to be approximated to feed it the profile;
+	// More adds notes that depend on the profile (e.g. syscalls the
+	// contestant does not know).
 	Notes []string
+	More  func(oci *specs.LinuxSeccomp) []string
 
 	order int
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"sync"
 
 	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -104,12 +105,16 @@ func Policy(oci *specs.LinuxSeccomp) (*policy.Policy, error) {
 		return nil, err
 	}
 	p := &policy.Policy{DefaultAction: def, BadArch: policy.ActKillThread, ENOSYS: true}
-	names := []string{Native.Name}
+	archNames := []string{Native.Name}
 	for _, a := range oci.Architectures {
-		names = append(names, string(a))
+		archNames = append(archNames, string(a))
+	}
+	names := 0
+	for _, sc := range oci.Syscalls {
+		names += len(sc.Names) * max(1, len(sc.Args))
 	}
 	seen := map[string]bool{}
-	for _, n := range names {
+	for _, n := range archNames {
 		arch, err := syscalls.ArchByName(n)
 		if err != nil {
 			return nil, err
@@ -118,14 +123,15 @@ func Policy(oci *specs.LinuxSeccomp) (*policy.Policy, error) {
 			continue
 		}
 		seen[arch.Name] = true
-		ap := &policy.ArchPolicy{Arch: arch}
+		ap := &policy.ArchPolicy{Arch: arch, Rules: make([]policy.Rule, 0, names)}
 		for i, sc := range oci.Syscalls {
 			act, err := ociAction(sc.Action, sc.ErrnoRet)
 			if err != nil {
 				return nil, err
 			}
+			numbers := numbersOf(arch)
 			for _, name := range sc.Names {
-				nr, ok := arch.Number(name)
+				nr, ok := numbers[name]
 				if !ok {
 					continue
 				}
@@ -165,6 +171,22 @@ func Policy(oci *specs.LinuxSeccomp) (*policy.Policy, error) {
 		p.Arches = append(p.Arches, ap)
 	}
 	return p, nil
+}
+
+// numbers caches each ABI's name -> number table as a map, built once per
+// process (syscalls.Arch.Number is a binary search over all names).
+var numbers sync.Map
+
+func numbersOf(a *syscalls.Arch) map[string]uint32 {
+	if m, ok := numbers.Load(a); ok {
+		return m.(map[string]uint32)
+	}
+	m := map[string]uint32{}
+	for _, sc := range a.Syscalls() {
+		m[sc.Name] = sc.Nr
+	}
+	numbers.Store(a, m)
+	return m
 }
 
 // nativeRules returns the rules of the native ABI.

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	eseccomp "github.com/elastic/go-seccomp-bpf"
@@ -24,7 +25,14 @@ func init() {
 			"one SyscallGroup per action in profile order, unconditional names in Names, each conditional rule " +
 				"one NamesWithCondtions entry (ANDed conditions, entries for one name ORed); MASKED_EQ(mask, 0) " +
 				"becomes BitsNotSet(mask), the only masked form in Docker's default; syscall names missing from " +
-				"its table are left out (listed by the comparison).",
+				"its table are left out.",
+		},
+		More: func(oci *specs.LinuxSeccomp) []string {
+			_, missing, err := ElasticPolicy(oci)
+			if err != nil || len(missing) == 0 {
+				return nil
+			}
+			return []string{fmt.Sprintf("its table lacks %d of the profile's syscalls: %s.", len(missing), strings.Join(missing, ", "))}
 		},
 	}, 40)
 }

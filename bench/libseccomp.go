@@ -27,10 +27,34 @@ func init() {
 	}
 	register(Contestant{Name: "libseccomp (default)", Build: func(oci *specs.LinuxSeccomp) (bpf.Program, error) {
 		return buildLibseccomp(oci, false)
-	}, Notes: notes}, 10)
+	}, Notes: notes, More: unknownToLibseccomp}, 10)
 	register(Contestant{Name: "libseccomp (binary tree)", Build: func(oci *specs.LinuxSeccomp) (bpf.Program, error) {
 		return buildLibseccomp(oci, true)
 	}, Notes: []string{"as above with SCMP_FLTATR_CTL_OPTIMIZE=2 (runc turns it on for profiles naming more than 32 syscalls)."}}, 20)
+}
+
+// unknownToLibseccomp lists the profile's syscalls the installed
+// libseccomp cannot resolve: runc leaves them out, so they get the default
+// action although the profile allows them.
+func unknownToLibseccomp(oci *specs.LinuxSeccomp) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, sc := range oci.Syscalls {
+		for _, n := range sc.Names {
+			if _, ok := Native.Number(n); !ok || seen[n] {
+				continue
+			}
+			seen[n] = true
+			if _, err := libseccomp.GetSyscallFromName(n); err != nil {
+				out = append(out, n)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("libseccomp %s does not know %d of the profile's x86_64 syscalls (%s): runc leaves them out, so they get EPERM.",
+		LibseccompVersion(), len(out), strings.Join(out, ", "))}
 }
 
 // LibseccompVersion reports the library's version.

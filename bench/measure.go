@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/compile"
 	"github.com/sysfence/sysfence/policy"
 )
 
@@ -273,6 +274,37 @@ func timeBuild(c Contestant, body string, runs int) (time.Duration, int, error) 
 	}
 	slices.Sort(ts)
 	return ts[len(ts)/2], len(ts), nil
+}
+
+// Stages times sysfence's pipeline stage by stage (medians of runs):
+// moby's parse + resolve, the OCI -> policy translation, the compiler.
+func Stages(withArchMap bool, runs int) (resolve, translate, comp time.Duration, err error) {
+	body, err := DefaultJSON(withArchMap)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	oci, err := Resolve(body)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	p, err := Policy(oci)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	median := func(f func()) time.Duration {
+		ts := make([]time.Duration, runs)
+		for i := range ts {
+			t0 := time.Now()
+			f()
+			ts[i] = time.Since(t0)
+		}
+		slices.Sort(ts)
+		return ts[len(ts)/2]
+	}
+	resolve = median(func() { Resolve(body) })
+	translate = median(func() { Policy(oci) })
+	comp = median(func() { compile.Compile(p, compile.Options{}) })
+	return resolve, translate, comp, nil
 }
 
 // CompileOnly returns sysfence's policy for the profile, for benchmarks

@@ -90,7 +90,7 @@ type abi struct {
 type nrOut struct {
 	nr    uint32
 	out   label
-	check *check // nil for a ret
+	check int32 // index in abi.checks, -1 for a ret
 }
 
 // group is the ABIs that share one AUDIT_ARCH token (x86_64 and x32, or a
@@ -179,56 +179,58 @@ func (c *compiler) prepareABI(ap *policy.ArchPolicy) (*abi, error) {
 		a.max = 1<<64 - 1
 	}
 	a.enosys = c.p.ENOSYSApplies() && ap.MaxNr > 0
-	for i := range ap.Rules {
-		for _, cd := range ap.Rules[i].Conds {
-			if cd.Arg > 5 {
-				return nil, &PolicyError{Arch: ap.Arch.Name, Rule: i, Msg: fmt.Sprintf("argument index %d > 5", cd.Arg)}
-			}
-			if cd.Op < policy.OpEq || cd.Op > policy.OpMaskedEq {
-				return nil, &PolicyError{Arch: ap.Arch.Name, Rule: i, Msg: fmt.Sprintf("unknown operator %v", cd.Op)}
-			}
-		}
-	}
 	// Rules in number order (profile order among equal numbers). A key
-	// packs number and index, so that a plain integer sort gives that
-	// order. Which numbers reach an ABI's rules at all is the business of
-	// numberSpace.
+	// packs number, index and whether the rule is unconditional, so that a
+	// plain integer sort gives that order and the grouping below need not
+	// visit the rules again. Which numbers reach an ABI's rules at all is
+	// the business of space.
 	keys := c.keys[:0]
 	if cap(keys) < len(ap.Rules) {
 		keys = make([]uint64, 0, len(ap.Rules))
 	}
 	lo, hi := ^uint32(0), uint32(0)
 	for i := range ap.Rules {
-		nr := ap.Rules[i].Nr
-		keys = append(keys, uint64(nr)<<32|uint64(i))
-		lo, hi = min(lo, nr), max(hi, nr)
+		r := &ap.Rules[i]
+		uncond := uint64(1)
+		for _, cd := range r.Conds {
+			if cd.Arg > 5 {
+				return nil, &PolicyError{Arch: ap.Arch.Name, Rule: i, Msg: fmt.Sprintf("argument index %d > 5", cd.Arg)}
+			}
+			if cd.Op < policy.OpEq || cd.Op > policy.OpMaskedEq {
+				return nil, &PolicyError{Arch: ap.Arch.Name, Rule: i, Msg: fmt.Sprintf("unknown operator %v", cd.Op)}
+			}
+			if !cd.NoOp(a.is64) {
+				uncond = 0
+			}
+		}
+		keys = append(keys, uint64(r.Nr)<<32|uint64(i)<<1|uncond)
+		lo, hi = min(lo, r.Nr), max(hi, r.Nr)
 	}
 	keys = c.sortKeys(keys, lo, hi)
 	a.nrs = make([]nrOut, 0, len(keys))
 	for i := 0; i < len(keys); {
 		nr := uint32(keys[i] >> 32)
 		j := i
-		var uncond *policy.Rule
+		uncond := -1
 		for ; j < len(keys) && uint32(keys[j]>>32) == nr; j++ {
-			r := &ap.Rules[uint32(keys[j])]
-			if uncond == nil && r.Unconditional(a.is64) {
-				uncond = r
+			if uncond < 0 && keys[j]&1 != 0 {
+				uncond = ruleIndex(keys[j])
 			}
 		}
-		out := nrOut{nr: nr}
-		if uncond != nil {
-			out.out = c.e.ret(uncond.Action)
+		out := nrOut{nr: nr, check: -1}
+		if uncond >= 0 {
+			out.out = c.e.ret(ap.Rules[uncond].Action)
 		} else {
 			rules := make([]*policy.Rule, 0, j-i)
 			for _, k := range keys[i:j] {
-				rules = append(rules, &ap.Rules[uint32(k)])
+				rules = append(rules, &ap.Rules[ruleIndex(k)])
 			}
 			ck, act, isConst := c.ar.buildCheck(rules, a, c.p.DefaultAction)
 			if isConst {
 				out.out = c.e.ret(act)
 			} else {
 				ck.nr, ck.lbl = nr, c.e.newLabel()
-				out.out, out.check = ck.lbl, ck
+				out.out, out.check = ck.lbl, int32(len(a.checks))
 				a.checks = append(a.checks, ck)
 			}
 		}
@@ -241,7 +243,10 @@ func (c *compiler) prepareABI(ap *policy.ArchPolicy) (*abi, error) {
 	return a, nil
 }
 
-// sortKeys sorts rule keys (number<<32 | index). Syscall numbers of one
+// ruleIndex returns the rule index in a sort key.
+func ruleIndex(key uint64) int { return int(uint32(key) >> 1) }
+
+// sortKeys sorts rule keys (number<<32 | index<<1 | unconditional). Syscall numbers of one
 // ABI span a few hundred values, so a counting sort over [lo, hi], which
 // keeps the index order, usually beats a comparison sort.
 func (c *compiler) sortKeys(keys []uint64, lo, hi uint32) []uint64 {

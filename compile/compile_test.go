@@ -286,7 +286,7 @@ func TestRandomPolicies(t *testing.T) {
 	t.Logf("seed %d (SYSFENCE_SEED=%d reproduces this run)", seed, seed)
 	src := prng{rand.New(rand.NewPCG(seed, 0x5f5fe4ce))}
 	const policies, perPolicy = 1200, 100
-	inputs, tooLong, maxLen, trampolined := 0, 0, 0, 0
+	inputs, tooLong, maxLen, trampolined, jas, retCopies := 0, 0, 0, 0, 0, 0
 	for i := 0; i < policies; i++ {
 		p := randPolicy(src)
 		prog, err := Compile(p, Options{})
@@ -301,6 +301,17 @@ func TestRandomPolicies(t *testing.T) {
 		if len(prog.Filter) > 256 {
 			trampolined++
 		}
+		rets := map[uint32]int{}
+		for _, ins := range prog.Filter {
+			switch {
+			case ins.Op == bpf.ClassJMP|bpf.JmpJA:
+				jas++
+			case ins.Class() == bpf.ClassRET:
+				if rets[ins.K]++; rets[ins.K] > 1 {
+					retCopies++
+				}
+			}
+		}
 		for j := 0; j < perPolicy; j++ {
 			d := randInput(src, p)
 			inputs++
@@ -309,9 +320,13 @@ func TestRandomPolicies(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d policies, %d inputs, %d too long, %d over 256 instructions, longest %d", policies, inputs, tooLong, trampolined, maxLen)
+	t.Logf("%d policies, %d inputs, %d too long, %d over 256 instructions, longest %d, %d ja trampolines, %d ret copies",
+		policies, inputs, tooLong, trampolined, maxLen, jas, retCopies)
 	if inputs < 100000 {
 		t.Fatalf("only %d inputs", inputs)
+	}
+	if trampolined == 0 || jas == 0 || retCopies == 0 {
+		t.Fatal("no policy needed long jumps: the generator no longer covers trampolines")
 	}
 }
 

@@ -90,7 +90,7 @@ func (c *compiler) space(g *group, front *abi) []seg {
 				b.add(cur, uint64(n.nr)-1, c.def)
 			}
 			out := n.out
-			if n.check != nil && r.abi == front {
+			if n.check >= 0 && r.abi == front {
 				out = dc
 			}
 			b.add(uint64(n.nr), uint64(n.nr), out)
@@ -107,8 +107,8 @@ func (c *compiler) space(g *group, front *abi) []seg {
 func (c *compiler) frontChecks(g *group, a *abi) []*check {
 	var out []*check
 	for _, n := range a.nrs {
-		if n.check != nil && c.region(g, n.nr).abi == a {
-			out = append(out, n.check)
+		if n.check >= 0 && c.region(g, n.nr).abi == a {
+			out = append(out, a.checks[n.check])
 		}
 	}
 	return out

@@ -122,13 +122,27 @@ func main() {
 		for _, n := range r.c.Notes {
 			fmt.Printf("  - %s\n", n)
 		}
-	}
-	if _, missing, err := bench.ElasticPolicy(mustResolve()); err == nil && len(missing) > 0 {
-		fmt.Printf("  - elastic's table lacks: %s.\n", strings.Join(missing, ", "))
+		if r.c.More != nil {
+			for _, n := range r.c.More(mustResolve()) {
+				fmt.Printf("  - %s\n", n)
+			}
+		}
 	}
 	fmt.Println()
-	fmt.Printf("Measured %s with %s on %s, %d CPUs, kernel %s%s; timings are medians of up to %d runs each.\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.Version(), cpuModel(), runtime.NumCPU(), kernel(), libVersion(), *runs)
+	for _, v := range []struct {
+		name string
+		all  bool
+	}{{"x86_64 host", true}, {"x86_64 only", false}} {
+		res, tr, comp, err := bench.Stages(v.all, *runs)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Printf("sysfence's stages, %s (medians): moby's parse + resolve %s, OCI -> policy %s, compile %s.\n",
+			v.name, fmtDur(res), fmtDur(tr), fmtDur(comp))
+	}
+	fmt.Println()
+	fmt.Printf("Measured %s with %s on %s, %d CPUs, kernel %s%s, load average %s; timings are wall-clock medians of up to %d runs each.\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.Version(), cpuModel(), runtime.NumCPU(), kernel(), libVersion(), loadavg(), *runs)
 }
 
 func mustResolve() *specsSeccomp {
@@ -173,6 +187,18 @@ func kernel() string {
 		return "?"
 	}
 	return string(bytes.TrimSpace(out))
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func fail(err error) {
