@@ -118,7 +118,7 @@ func readable(pc int, ins Instruction, s flowState, c context) string {
 		if n := fieldName(k, c.bigEndian); n != "" {
 			return "A = " + n
 		}
-		return "A = data[" + hex(k) + "]"
+		return "A = data[" + hexNum(k) + "]"
 	case opLdLen:
 		return "A = sizeof(seccomp_data)"
 	case opLdxLen:
@@ -229,9 +229,9 @@ func retName(k uint32) string {
 		return s
 	}
 	if strings.HasPrefix(s, "UNKNOWN") {
-		return hex(k) + "  # not a seccomp action: the kernel kills the process"
+		return hexNum(k) + "  # not a seccomp action: the kernel kills the process"
 	}
-	return hex(k) + "  # " + a.Kind().String() + " with data " + hex(uint32(a.Data()))
+	return hexNum(k) + "  # " + a.Kind().String() + " with data " + hexNum(uint32(a.Data()))
 }
 
 // target is the line a jump at pc with offset off goes to.
@@ -244,7 +244,7 @@ func num(k uint32) string {
 	if k < 10 {
 		return strconv.FormatUint(uint64(k), 10)
 	}
-	return hex(k)
+	return hexNum(k)
 }
 
-func hex(k uint32) string { return "0x" + strconv.FormatUint(uint64(k), 16) }
+func hexNum(k uint32) string { return "0x" + strconv.FormatUint(uint64(k), 16) }

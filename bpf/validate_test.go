@@ -16,18 +16,21 @@ func ins(op uint16, jt, jf uint8, k uint32) Instruction {
 	return Instruction{Op: op, Jt: jt, Jf: jf, K: k}
 }
 
-func TestValidate(t *testing.T) {
+type validateCase struct {
+	name string
+	p    Program
+	pc   int    // -1: valid
+	msg  string // part of the message
+}
+
+// validateCases are the kernel's rules, one program each.
+func validateCases() []validateCase {
 	long := make(Program, MaxInstructions+1)
 	for i := range long {
 		long[i] = retKill
 	}
 	max := long[:MaxInstructions]
-	tests := []struct {
-		name string
-		p    Program
-		pc   int    // -1: valid
-		msg  string // part of the message
-	}{
+	return []validateCase{
 		{"ok=minimal", Program{retAllowI}, -1, ""},
 		{"ok=ret_a", Program{ins(opRetA, 0, 0, 0)}, -1, ""},
 		{"ok=max_length", max, -1, ""},
@@ -108,7 +111,10 @@ func TestValidate(t *testing.T) {
 			retKill,
 		}, 3, "mem[0]"},
 	}
-	for _, tt := range tests {
+}
+
+func TestValidate(t *testing.T) {
+	for _, tt := range validateCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Validate(tt.p)
 			if tt.pc < 0 {
