@@ -296,3 +296,15 @@ func TestAssembleErrors(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkDisassemble(b *testing.B) {
+	for _, g := range goldenPrograms(b) {
+		if g.name != "x86_64-libseccomp" {
+			continue
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = Disassemble(g.prog, Options{Arch: g.arch}).String()
+		}
+	}
+}

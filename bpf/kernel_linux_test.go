@@ -16,6 +16,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sysfence/sysfence/internal/testenv"
 )
 
 // The kernel runs the same bpf_check_classic for socket filters as for
@@ -54,7 +56,7 @@ func kernelAcceptsClassic(t *testing.T, fd int, p Program) (accepted, ok bool) {
 func udpSocket(t *testing.T) int {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		t.Skipf("no UDP socket: %v", err)
+		testenv.Skip(t, "no UDP socket: "+err.Error())
 	}
 	t.Cleanup(func() { unix.Close(fd) })
 	return fd
