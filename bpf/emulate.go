@@ -40,13 +40,21 @@ func (d *Data) word(off uint32, bigEndian bool) (uint32, bool) {
 type Result struct {
 	Ret   uint32 // the filter's return value (SECCOMP_RET_*)
 	Steps int    // instructions executed, the final ret included
+	PC    int    // the instruction that ended the run: a return, or a division by X == 0
 	Trace []int  // program counters visited, when tracing was asked for
 }
 
 // Run executes p on d as the kernel would for an ABI of the given byte
-// order. It returns an *Error for anything the kernel's checker would have
-// refused at run time (bad load offset, jump out of range, falling off the
-// end); a program accepted by Validate never fails here.
+// order (which decides where the low and high words of the 64-bit fields
+// are). It returns an *Error for anything the kernel's checker would have
+// refused (an opcode seccomp does not allow, a bad load offset, a jump out
+// of range, falling off the end); a program accepted by Validate never
+// fails here. Where Validate's static rules leave the kernel's behaviour
+// to run time, Run does what the kernel does: a division by X == 0 ends
+// the filter with return value 0 (SECCOMP_RET_KILL_THREAD), and a shift by
+// X uses the low 5 bits of X (the interpreter masks it, and the JITs'
+// 32-bit shift instructions do the same). Scratch memory starts zeroed;
+// Validate guarantees a filter never reads a cell it has not written.
 func Run(p Program, d *Data, bigEndian bool, trace bool) (Result, error) {
 	var a, x uint32
 	var mem [MemWords]uint32
@@ -58,62 +66,85 @@ func Run(p Program, d *Data, bigEndian bool, trace bool) (Result, error) {
 		}
 		ins := p[pc]
 		res.Steps++
+		res.PC = pc
 		if trace {
 			res.Trace = append(res.Trace, pc)
 		}
-		if res.Steps > len(p) { // only forward jumps exist; cannot loop
-			return res, &Error{PC: pc, Msg: "program loops"}
-		}
-		switch ins.Class() {
-		case ClassLD:
-			switch ins.Op {
-			case ClassLD | SizeW | ModeABS:
-				w, ok := d.word(ins.K, bigEndian)
-				if !ok {
-					return res, &Error{PC: pc, Msg: fmt.Sprintf("load from invalid seccomp_data offset %d", ins.K)}
-				}
-				a = w
-			case ClassLD | ModeIMM:
-				a = ins.K
-			case ClassLD | ModeMEM:
-				if ins.K >= MemWords {
-					return res, &Error{PC: pc, Msg: "scratch memory index out of range"}
-				}
-				a = mem[ins.K]
-			case ClassLD | SizeW | ModeLEN:
-				a = SeccompDataSize
-			default:
-				return res, &Error{PC: pc, Msg: fmt.Sprintf("unsupported load opcode %#x", ins.Op)}
+		switch op := ins.Op; op {
+		case opLdAbs:
+			w, ok := d.word(ins.K, bigEndian)
+			if !ok {
+				return res, &Error{PC: pc, Msg: fmt.Sprintf("load from invalid seccomp_data offset %d", ins.K)}
 			}
-		case ClassLDX:
-			switch ins.Op {
-			case ClassLDX | ModeIMM:
-				x = ins.K
-			case ClassLDX | ModeMEM:
-				if ins.K >= MemWords {
-					return res, &Error{PC: pc, Msg: "scratch memory index out of range"}
-				}
-				x = mem[ins.K]
-			case ClassLDX | SizeW | ModeLEN:
-				x = SeccompDataSize
-			default:
-				return res, &Error{PC: pc, Msg: fmt.Sprintf("unsupported ldx opcode %#x", ins.Op)}
-			}
-		case ClassST, ClassSTX:
+			a = w
+		case opLdImm:
+			a = ins.K
+		case opLdxImm:
+			x = ins.K
+		case opLdLen:
+			a = SeccompDataSize
+		case opLdxLen:
+			x = SeccompDataSize
+		case opLdMem, opLdxMem, opSt, opStx:
 			if ins.K >= MemWords {
-				return res, &Error{PC: pc, Msg: "scratch memory index out of range"}
+				return res, &Error{PC: pc, Msg: fmt.Sprintf("scratch memory index %d out of range", ins.K)}
 			}
-			if ins.Class() == ClassST {
+			switch op {
+			case opLdMem:
+				a = mem[ins.K]
+			case opLdxMem:
+				x = mem[ins.K]
+			case opSt:
 				mem[ins.K] = a
-			} else {
+			default:
 				mem[ins.K] = x
 			}
-		case ClassALU:
+		case opTax:
+			x = a
+		case opTxa:
+			a = x
+		case opAluNeg:
+			a = -a
+		case opRetK:
+			res.Ret = ins.K
+			return res, nil
+		case opRetA:
+			res.Ret = a
+			return res, nil
+		case opJa:
+			if uint64(ins.K) >= uint64(len(p)-pc-1) {
+				return res, &Error{PC: pc, Msg: fmt.Sprintf("jump to %d is outside the program", int64(pc)+1+int64(ins.K))}
+			}
+			pc += 1 + int(ins.K)
+			continue
+		default:
+			if !seccompOp(op) {
+				return res, &Error{PC: pc, Msg: fmt.Sprintf("opcode %#02x (%s) is not allowed in seccomp filters", op, opcodeName(op))}
+			}
 			v := ins.K
-			if ins.Op&SrcX != 0 {
+			if op&SrcX != 0 {
 				v = x
 			}
-			switch ins.Op &^ (0x07 | SrcX) {
+			if op&0x07 == ClassJMP {
+				var cond bool
+				switch op & 0xf0 {
+				case JmpJEQ:
+					cond = a == v
+				case JmpJGT:
+					cond = a > v
+				case JmpJGE:
+					cond = a >= v
+				default: // JmpJSET
+					cond = a&v != 0
+				}
+				if cond {
+					pc += 1 + int(ins.Jt)
+				} else {
+					pc += 1 + int(ins.Jf)
+				}
+				continue
+			}
+			switch op & 0xf0 { // ClassALU
 			case AluADD:
 				a += v
 			case AluSUB:
@@ -122,16 +153,12 @@ func Run(p Program, d *Data, bigEndian bool, trace bool) (Result, error) {
 				a *= v
 			case AluDIV:
 				if v == 0 {
-					res.Ret = 0 // the kernel's interpreter returns 0 on division by zero
-					return res, nil
-				}
-				a /= v
-			case AluMOD:
-				if v == 0 {
+					// Only reachable with X: the kernel's cBPF
+					// conversion makes the filter return 0.
 					res.Ret = 0
 					return res, nil
 				}
-				a %= v
+				a /= v
 			case AluOR:
 				a |= v
 			case AluAND:
@@ -139,69 +166,9 @@ func Run(p Program, d *Data, bigEndian bool, trace bool) (Result, error) {
 			case AluXOR:
 				a ^= v
 			case AluLSH:
-				if v >= 32 {
-					a = 0
-				} else {
-					a <<= v
-				}
-			case AluRSH:
-				if v >= 32 {
-					a = 0
-				} else {
-					a >>= v
-				}
-			case AluNEG:
-				a = -a
-			default:
-				return res, &Error{PC: pc, Msg: fmt.Sprintf("unsupported alu opcode %#x", ins.Op)}
-			}
-		case ClassJMP:
-			op := ins.Op &^ (0x07 | SrcX)
-			if op == JmpJA {
-				pc += 1 + int(ins.K)
-				continue
-			}
-			v := ins.K
-			if ins.Op&SrcX != 0 {
-				v = x
-			}
-			var cond bool
-			switch op {
-			case JmpJEQ:
-				cond = a == v
-			case JmpJGT:
-				cond = a > v
-			case JmpJGE:
-				cond = a >= v
-			case JmpJSET:
-				cond = a&v != 0
-			default:
-				return res, &Error{PC: pc, Msg: fmt.Sprintf("unsupported jump opcode %#x", ins.Op)}
-			}
-			if cond {
-				pc += 1 + int(ins.Jt)
-			} else {
-				pc += 1 + int(ins.Jf)
-			}
-			continue
-		case ClassRET:
-			switch ins.Op {
-			case ClassRET | RetK:
-				res.Ret = ins.K
-			case ClassRET | RetA:
-				res.Ret = a
-			default:
-				return res, &Error{PC: pc, Msg: fmt.Sprintf("unsupported ret opcode %#x", ins.Op)}
-			}
-			return res, nil
-		case ClassMISC:
-			switch ins.Op {
-			case ClassMISC | MiscTAX:
-				x = a
-			case ClassMISC | MiscTXA:
-				a = x
-			default:
-				return res, &Error{PC: pc, Msg: fmt.Sprintf("unsupported misc opcode %#x", ins.Op)}
+				a <<= v & 31
+			default: // AluRSH
+				a >>= v & 31
 			}
 		}
 		pc++

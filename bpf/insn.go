@@ -123,7 +123,7 @@ func ArgHigh(i int, bigEndian bool) uint32 {
 	return OffArgs + uint32(i)*8 + 4
 }
 
-// ErrTooLong is returned for programs over MaxInstructions.
+// ErrTooLong is wrapped by the *Error for programs over MaxInstructions.
 var ErrTooLong = errors.New("program longer than the kernel's 4096 instructions")
 
 // ErrInvalid is wrapped by every *Error about a malformed program.
@@ -133,12 +133,27 @@ var ErrInvalid = errors.New("invalid BPF program")
 type Error struct {
 	PC  int
 	Msg string
+	// Err is a more specific sentinel (ErrTooLong), or nil.
+	Err error
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("bpf: pc %d: %s", e.PC, e.Msg) }
 
-// Unwrap makes errors.Is(err, ErrInvalid) true.
-func (e *Error) Unwrap() error { return ErrInvalid }
+// Unwrap makes errors.Is(err, ErrInvalid) true, and errors.Is(err, e.Err).
+func (e *Error) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalid, e.Err}
+	}
+	return []error{ErrInvalid}
+}
+
+// ByteOrder returns the byte order of raw filters for an ABI.
+func ByteOrder(bigEndian bool) binary.ByteOrder {
+	if bigEndian {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
+}
 
 // Encode returns the raw struct sock_filter array, 8 bytes per instruction,
 // in the given byte order (the target's, as the kernel reads it natively).
