@@ -33,54 +33,6 @@ var RealisticCalls = []Call{
 	{"socket", [6]uint64{16, 3}, "AF_NETLINK, SOCK_RAW"},
 }
 
-// CacheAllowed emulates the kernel's seccomp_is_const_allow (Linux >=
-// 5.11): the filter run knowing only nr and arch, accepting nothing but
-// loads of nr/arch, ja, jeq/jgt/jge/jset and with a constant, and ret k.
-// It reports whether the kernel would skip the filter for that syscall.
-func CacheAllowed(p bpf.Program, arch, nr uint32) bool {
-	var a uint32
-	for pc := 0; pc < len(p); pc++ {
-		ins := p[pc]
-		switch ins.Op {
-		case bpf.ClassLD | bpf.SizeW | bpf.ModeABS:
-			switch ins.K {
-			case bpf.OffNr:
-				a = nr
-			case bpf.OffArch:
-				a = arch
-			default:
-				return false
-			}
-		case bpf.ClassRET | bpf.RetK:
-			return ins.K == uint32(policy.ActAllow)
-		case bpf.ClassJMP | bpf.JmpJA:
-			pc += int(ins.K)
-		case bpf.ClassJMP | bpf.JmpJEQ, bpf.ClassJMP | bpf.JmpJGE, bpf.ClassJMP | bpf.JmpJGT, bpf.ClassJMP | bpf.JmpJSET:
-			var res bool
-			switch ins.Op &^ 0x07 {
-			case bpf.JmpJEQ:
-				res = a == ins.K
-			case bpf.JmpJGE:
-				res = a >= ins.K
-			case bpf.JmpJGT:
-				res = a > ins.K
-			case bpf.JmpJSET:
-				res = a&ins.K != 0
-			}
-			if res {
-				pc += int(ins.Jt)
-			} else {
-				pc += int(ins.Jf)
-			}
-		case bpf.ClassALU | bpf.AluAND:
-			a &= ins.K
-		default:
-			return false
-		}
-	}
-	return false
-}
-
 // Figures are one contestant's measurements for one variant of the
 // profile (all ABIs, or the native one).
 type Figures struct {
@@ -157,7 +109,7 @@ func (f *Figures) cache(prog bpf.Program, ref *policy.Policy) error {
 		for nr := uint32(0); nr <= ap.Arch.MaxNr(); nr++ {
 			d := ref.Decide(ap.Arch.AuditArch, nr, &zero)
 			free := d.Action == policy.ActAllow && (d.Rule == nil || d.Rule.Unconditional(ap.Arch.Is64()))
-			got := CacheAllowed(prog, ap.Arch.AuditArch, nr)
+			got := bpf.CacheCheck(prog, ap.Arch.AuditArch, nr).Cached
 			if free {
 				f.Want++
 				if got {

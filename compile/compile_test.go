@@ -23,6 +23,9 @@ func mustCompile(t testing.TB, p *policy.Policy) *Program {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := bpf.Validate(prog.Filter); err != nil {
+		t.Fatalf("the kernel would refuse the program: %v", err)
+	}
 	return prog
 }
 
@@ -297,6 +300,9 @@ func TestRandomPolicies(t *testing.T) {
 		if err != nil {
 			t.Fatalf("policy %d: %v", i, err)
 		}
+		if err := bpf.Validate(prog.Filter); err != nil {
+			t.Fatalf("policy %d (seed %d): the kernel would refuse the program: %v", i, seed, err)
+		}
 		maxLen = max(maxLen, len(prog.Filter))
 		if len(prog.Filter) > 256 {
 			trampolined++
@@ -355,6 +361,9 @@ func FuzzCompile(f *testing.F) {
 		}
 		if len(prog.Notes) != len(prog.Filter) {
 			t.Fatalf("%d notes for %d instructions", len(prog.Notes), len(prog.Filter))
+		}
+		if err := bpf.Validate(prog.Filter); err != nil {
+			t.Fatalf("the kernel would refuse the program: %v", err)
 		}
 		for range 32 {
 			d := randInput(src, p)

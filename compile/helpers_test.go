@@ -11,54 +11,9 @@ import (
 	"github.com/sysfence/sysfence/syscalls"
 )
 
-// cacheAllowed is the kernel's seccomp_is_const_allow (kernel/seccomp.c,
-// Linux >= 5.11): it runs the filter knowing only nr and arch and reports
-// whether it surely returns ALLOW using nothing but loads of nr/arch, ja,
-// jeq/jgt/jge/jset with a constant, and with a constant and ret k.
-func cacheAllowed(p bpf.Program, arch, nr uint32) bool {
-	var a uint32
-	for pc := 0; pc < len(p); pc++ {
-		ins := p[pc]
-		switch ins.Op {
-		case bpf.ClassLD | bpf.SizeW | bpf.ModeABS:
-			switch ins.K {
-			case bpf.OffNr:
-				a = nr
-			case bpf.OffArch:
-				a = arch
-			default:
-				return false
-			}
-		case bpf.ClassRET | bpf.RetK:
-			return ins.K == uint32(policy.ActAllow)
-		case bpf.ClassJMP | bpf.JmpJA:
-			pc += int(ins.K)
-		case bpf.ClassJMP | bpf.JmpJEQ | bpf.SrcK, bpf.ClassJMP | bpf.JmpJGE | bpf.SrcK,
-			bpf.ClassJMP | bpf.JmpJGT | bpf.SrcK, bpf.ClassJMP | bpf.JmpJSET | bpf.SrcK:
-			var res bool
-			switch ins.Op &^ 0x07 {
-			case bpf.JmpJEQ:
-				res = a == ins.K
-			case bpf.JmpJGE:
-				res = a >= ins.K
-			case bpf.JmpJGT:
-				res = a > ins.K
-			case bpf.JmpJSET:
-				res = a&ins.K != 0
-			}
-			if res {
-				pc += int(ins.Jt)
-			} else {
-				pc += int(ins.Jf)
-			}
-		case bpf.ClassALU | bpf.AluAND | bpf.SrcK:
-			a &= ins.K
-		default:
-			return false
-		}
-	}
-	return false
-}
+// cacheAllowed reports whether the kernel's action cache would skip the
+// filter for (arch, nr) (bpf.CacheCheck emulates seccomp_is_const_allow).
+func cacheAllowed(p bpf.Program, arch, nr uint32) bool { return bpf.CacheCheck(p, arch, nr).Cached }
 
 // bigEndianOf returns the byte order of the ABIs using an AUDIT_ARCH token
 // (false when no known ABI uses it: such a call never loads an argument).
