@@ -10,7 +10,7 @@ require (
 	github.com/opencontainers/runtime-spec v1.2.1
 	github.com/seccomp/libseccomp-golang v0.12.0
 	github.com/sysfence/sysfence v0.0.0-00010101000000-000000000000
-	golang.org/x/net v0.52.0
+	golang.org/x/net v0.55.0
 	gvisor.dev/gvisor v0.0.0-20260905035102-160fafc42237
 )
 
