@@ -80,7 +80,6 @@ type abi struct {
 	ap     *policy.ArchPolicy
 	is64   bool
 	max    uint64 // largest argument value compared (2^32-1 on 32-bit ABIs)
-	enosys bool   // runc's ENOSYS rule applies
 	nrs    []nrOut
 	checks []*check
 }
@@ -106,6 +105,7 @@ type compiler struct {
 	e      emitter
 	groups []*group
 	ar     arena
+	probe  probe
 	keys   []uint64 // scratch for sorting rules
 	keys2  []uint64
 	count  []int32
@@ -169,7 +169,9 @@ func (c *compiler) prepare() error {
 			return err
 		}
 		g.abis = append(g.abis, a)
+		c.probe.abis = append(c.probe.abis, a)
 	}
+	c.newProbe()
 	return nil
 }
 
@@ -178,7 +180,6 @@ func (c *compiler) prepareABI(ap *policy.ArchPolicy) (*abi, error) {
 	if a.is64 {
 		a.max = 1<<64 - 1
 	}
-	a.enosys = c.p.ENOSYSApplies() && ap.MaxNr > 0
 	// Rules in number order (profile order among equal numbers). A key
 	// packs number, index and whether the rule is unconditional, so that a
 	// plain integer sort gives that order and the grouping below need not

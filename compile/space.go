@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -15,44 +16,55 @@ type region struct {
 	abi *abi
 }
 
-// region mirrors the part of policy.Decide that depends on the number
-// alone (which ABI of the token owns it, runc's ENOSYS rule, the x32
-// bit), for one token group. It must change whenever Decide does; the
-// differential tests hold the two together.
+// probe is the policy with every rule replaced by one unconditional rule
+// per ABI, at the number being asked about. Decide on it tells what Decide
+// on the policy does with that number before it matches rules: whose
+// rules it consults, if any, or which fixed answer it gives. The compiler
+// thus takes the number-level semantics (ABI ownership, the x32 bit, runc's
+// ENOSYS rule, bad-arch exceptions) from the reference model itself.
+type probe struct {
+	p    policy.Policy
+	aps  []policy.ArchPolicy
+	rule []policy.Rule
+	abis []*abi // parallel to aps
+}
+
+func (c *compiler) newProbe() {
+	pr := &c.probe
+	n := len(c.p.Arches)
+	pr.aps = make([]policy.ArchPolicy, n)
+	pr.rule = make([]policy.Rule, n)
+	pr.p = policy.Policy{Arches: make([]*policy.ArchPolicy, n), DefaultAction: c.p.DefaultAction,
+		BadArch: c.p.BadArch, ENOSYS: c.p.ENOSYS}
+	for i, ap := range c.p.Arches {
+		pr.aps[i] = policy.ArchPolicy{Arch: ap.Arch, MaxNr: ap.MaxNr, Rules: pr.rule[i : i+1 : i+1]}
+		pr.p.Arches[i] = &pr.aps[i]
+	}
+}
+
+// region asks Decide (through the probe) what happens to nr on the
+// group's token.
 func (c *compiler) region(g *group, nr uint32) region {
-	if g.token != auditArchX86_64 {
-		a := g.abis[0]
-		if a.enosys {
-			if nr == 0 && (a.ap.Arch.Name == "s390" || a.ap.Arch.Name == "s390x") {
-				return region{ret: c.nosys}
+	pr := &c.probe
+	for i := range pr.rule {
+		pr.rule[i].Nr = nr
+	}
+	var zero [6]uint64
+	d := pr.p.Decide(g.token, nr, &zero)
+	if d.Why == policy.WhyRule {
+		for i := range pr.rule {
+			if d.Rule == &pr.rule[i] {
+				return region{abi: pr.abis[i]}
 			}
-			if nr > a.ap.MaxNr {
-				return region{ret: c.nosys}
-			}
-		}
-		return region{abi: a}
-	}
-	x32 := nr&syscalls.X32SyscallBit != 0
-	var owner *abi
-	for _, a := range g.abis {
-		if a.ap.Arch.IsX32() == x32 {
-			owner = a
 		}
 	}
-	if owner != nil && owner.enosys && nr > owner.ap.MaxNr {
-		return region{ret: c.nosys}
-	}
-	if owner == nil {
-		if len(g.abis) == 1 && !g.abis[0].ap.Arch.IsX32() && nr == 0xffffffff {
-			return region{ret: c.def}
-		}
-		return region{ret: c.bad}
-	}
-	return region{abi: owner}
+	return region{ret: c.e.ret(d.Action)}
 }
 
 // breakpoints returns the numbers where region may change: it is constant
-// between two consecutive ones.
+// between two consecutive ones (Decide's number-level rules compare with
+// 0 for s390, the x32 bit, 0x40000000 as a bound, 0xffffffff, and each
+// ABI's MaxNr).
 func (c *compiler) breakpoints(g *group) []uint64 {
 	bps := []uint64{0, 1, syscalls.X32SyscallBit, 0x80000000, 0xc0000000, 0xffffffff, 1 << 32}
 	for _, a := range g.abis {
