@@ -275,9 +275,8 @@ func TestInvalidPolicy(t *testing.T) {
 	}
 }
 
-// TestRandomPolicies is the seeded differential test against Decide.
-// SYSFENCE_SEED reproduces a run.
-func TestRandomPolicies(t *testing.T) {
+// testSeed returns the seed of a random test: the time, or SYSFENCE_SEED.
+func testSeed(t *testing.T) uint64 {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("SYSFENCE_SEED"); s != "" {
 		v, err := strconv.ParseUint(s, 0, 64)
@@ -287,6 +286,13 @@ func TestRandomPolicies(t *testing.T) {
 		seed = v
 	}
 	t.Logf("seed %d (SYSFENCE_SEED=%d reproduces this run)", seed, seed)
+	return seed
+}
+
+// TestRandomPolicies is the seeded differential test against Decide.
+// SYSFENCE_SEED reproduces a run.
+func TestRandomPolicies(t *testing.T) {
+	seed := testSeed(t)
 	src := prng{rand.New(rand.NewPCG(seed, 0x5f5fe4ce))}
 	const policies, perPolicy = 1200, 100
 	inputs, tooLong, maxLen, trampolined, jas, retCopies := 0, 0, 0, 0, 0, 0
@@ -422,4 +428,58 @@ func slices_equal(a, b bpf.Program) bool {
 		}
 	}
 	return true
+}
+
+// TestRandomCache checks the cache property on random policies, for every
+// ABI (the kernel keeps bitmaps for some only, but the property is the
+// compiler's): a syscall allowed whatever its arguments reaches `ret
+// ALLOW` through instructions the kernel's cache emulation accepts, and
+// whenever that emulation reaches a `ret` knowing only (arch, nr), Decide
+// gives that answer for any arguments.
+func TestRandomCache(t *testing.T) {
+	seed := testSeed(t)
+	src := prng{rand.New(rand.NewPCG(seed, 0xcac4e))}
+	checked, cached := 0, 0
+	for i := 0; i < 300; i++ {
+		p := randPolicy(src)
+		prog, err := Compile(p, Options{})
+		if errors.Is(err, bpf.ErrTooLong) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ap := range p.Arches {
+			var nrs []uint32
+			for _, r := range ap.Rules {
+				nrs = append(nrs, r.Nr-1, r.Nr, r.Nr+1)
+			}
+			nrs = append(nrs, 0, ap.MaxNr, ap.MaxNr+1, 0xffffffff)
+			for _, n := range nrs {
+				checked++
+				var zero [6]uint64
+				d := p.Decide(ap.Arch.AuditArch, n, &zero)
+				free := d.Action == policy.ActAllow && d.Rule != nil && d.Rule.Unconditional(ap.Arch.Is64())
+				e := bpf.CacheCheck(prog.Filter, ap.Arch.AuditArch, n)
+				if free && !e.Cached {
+					t.Fatalf("seed %d policy %d: %s nr %#x is allowed outright but not cached (gave up at pc %d)", seed, i, ap.Arch.Name, n, e.PC)
+				}
+				if !e.Const {
+					continue
+				}
+				if e.Cached {
+					cached++
+				}
+				for range 8 {
+					in := randInput(src, p)
+					in.Arch, in.Nr = ap.Arch.AuditArch, n
+					if got := p.Decide(in.Arch, n, &in.Args).Action; uint32(got) != e.Ret {
+						t.Fatalf("seed %d policy %d: %s nr %#x: the nr-only path returns %#x, Decide says %v for args %#x",
+							seed, i, ap.Arch.Name, n, e.Ret, got, in.Args)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d numbers checked, %d cached", checked, cached)
 }
