@@ -86,6 +86,9 @@ func Measure(c Contestant, withArchMap bool, runs int) (*Figures, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
+	if err := bpf.Validate(prog); err != nil {
+		return nil, fmt.Errorf("%s: the kernel would refuse its program: %w", c.Name, err)
+	}
 	f := &Figures{Len: len(prog)}
 	if err := f.cache(prog, ref); err != nil {
 		return nil, err
