@@ -483,3 +483,54 @@ func TestRandomCache(t *testing.T) {
 	}
 	t.Logf("%d numbers checked, %d cached", checked, cached)
 }
+
+// TestValueSets checks searched value sets of every size (the exhaustive
+// tree search below maxDP segments, the weight-balanced one above), on a
+// 64-bit and a 32-bit ABI, at every boundary.
+func TestValueSets(t *testing.T) {
+	seed := testSeed(t)
+	r := rand.New(rand.NewPCG(seed, 0x5e75))
+	for _, an := range []string{"x86_64", "x86"} {
+		a := arch(t, an)
+		for _, n := range []int{1, 2, 3, 5, 9, 16, 17, 31, 40, 64, 200} {
+			t.Run(fmt.Sprintf("arch=%s/values=%d", an, n), func(t *testing.T) {
+				var rules []policy.Rule
+				var probes []uint64
+				for i := range n {
+					v := r.Uint64N(64)
+					switch r.IntN(4) {
+					case 0:
+						v = r.Uint64()
+					case 1:
+						v = 0xffffffff - r.Uint64N(8)
+					case 2:
+						v = uint64(r.Uint32())
+					}
+					op := []policy.Op{policy.OpEq, policy.OpEq, policy.OpEq, policy.OpLt, policy.OpGt, policy.OpNe}[r.IntN(6)]
+					if n > 3 && op == policy.OpNe {
+						op = policy.OpEq
+					}
+					if n >= 40 {
+						// spread out: many segments in one word
+						v, op = uint64(3*i)|uint64(r.IntN(2))<<32, policy.OpEq
+					}
+					rules = append(rules, policy.Rule{Nr: a.NrBase + 1, Action: policy.ActAllow,
+						Conds: []policy.Cond{{Arg: 2, Op: op, Value: v}}})
+					probes = append(probes, v-1, v, v+1, v^1<<32, uint64(uint32(v)))
+				}
+				// A second action on the same argument, of higher precedence.
+				rules = append(rules, policy.Rule{Nr: a.NrBase + 1, Action: policy.ActTrap,
+					Conds: []policy.Cond{{Arg: 2, Op: policy.OpEq, Value: probes[len(probes)/2]}}})
+				p := &policy.Policy{DefaultAction: policy.Errno(1), BadArch: policy.ActKillThread,
+					Arches: []*policy.ArchPolicy{{Arch: a, Rules: rules}}}
+				prog := mustCompile(t, p).Filter
+				for _, v := range append(probes, 0, ^uint64(0), 1<<32, 1<<63) {
+					d := bpf.Data{Arch: a.AuditArch, Nr: a.NrBase + 1, Args: [6]uint64{2: v}}
+					if !agree(t, p, prog, &d) {
+						t.FailNow()
+					}
+				}
+			})
+		}
+	}
+}
