@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -111,6 +112,44 @@ func archByOCI(name specs.Arch) (*syscalls.Arch, error) {
 // architecture runc runs on (libseccomp's own native architecture is
 // swapped out when they differ), and returns the exported program.
 func Build(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (bpf.Program, error) {
+	filter, err := newFilter(oci, native, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer filter.Release()
+	prog, err := export(filter, native)
+	if err != nil {
+		return nil, err
+	}
+	if native.BigEndian != hostBigEndian() {
+		repairCrossEndianRets(prog, oci)
+	}
+	if !opts.ENOSYS {
+		return prog, nil
+	}
+	stub, err := ENOSYSStub(oci, native)
+	if err != nil {
+		return nil, err
+	}
+	return append(stub, prog...), nil
+}
+
+// PFC builds the same filter as Build and returns libseccomp's pseudo
+// filter code (seccomp_export_pfc): its rule tree as it means it, before
+// BPF generation. The ENOSYS stub is not part of it.
+func PFC(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (string, error) {
+	filter, err := newFilter(oci, native, opts)
+	if err != nil {
+		return "", err
+	}
+	defer filter.Release()
+	raw, err := exportWith(filter.ExportPFC)
+	return string(raw), err
+}
+
+// newFilter is runc's InitSeccomp up to loading: the filter with its
+// architectures, optimisation level and rules.
+func newFilter(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*seccomp.ScmpFilter, error) {
 	if oci == nil || (oci.DefaultAction == "" && len(oci.Syscalls) == 0) {
 		return nil, fmt.Errorf("%w: no default action and no syscalls: runc disables seccomp", ErrRefused)
 	}
@@ -137,8 +176,12 @@ func Build(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (bpf.Pr
 	if err != nil {
 		return nil, fmt.Errorf("%w: new filter: %v", ErrRejected, err)
 	}
-	defer filter.Release()
-
+	ok := false
+	defer func() {
+		if !ok {
+			filter.Release()
+		}
+	}()
 	if err := setArches(filter, oci, native); err != nil {
 		return nil, err
 	}
@@ -154,18 +197,8 @@ func Build(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (bpf.Pr
 			}
 		}
 	}
-	prog, err := export(filter)
-	if err != nil {
-		return nil, err
-	}
-	if !opts.ENOSYS {
-		return prog, nil
-	}
-	stub, err := ENOSYSStub(oci, native)
-	if err != nil {
-		return nil, err
-	}
-	return append(stub, prog...), nil
+	ok = true
+	return filter, nil
 }
 
 // setArches makes native the filter's native architecture and adds the
@@ -259,24 +292,92 @@ func addCall(filter *seccomp.ScmpFilter, sc specs.LinuxSyscall, name string, def
 	return nil
 }
 
-// export runs seccomp_export_bpf into a memory file and decodes it. The
-// program comes out in the host's byte order.
-func export(filter *seccomp.ScmpFilter) (bpf.Program, error) {
-	fd, err := unix.MemfdCreate("libseccomp-bpf", unix.MFD_CLOEXEC)
+func hostBigEndian() bool {
+	var b [2]byte
+	binary.NativeEndian.PutUint16(b[:], 1)
+	return b[0] == 0
+}
+
+// repairCrossEndianRets works around a libseccomp bug that shows only
+// when it generates a filter for an ABI of the other byte order than the
+// host's (runc never does; these tests do, for big-endian targets): when a
+// return is too far for an 8-bit jump, _gen_bpf_build_jmp_ret (gen_bpf.c,
+// 2.5.4) copies the RET instruction by passing its already converted K to
+// _gen_bpf_action, which converts it again, so the copy returns the
+// byte-swapped action. A RET whose value is no action of this config but
+// whose byte swap is one is such a copy and gets its value back.
+func repairCrossEndianRets(p bpf.Program, oci *specs.LinuxSeccomp) {
+	valid := map[uint32]bool{actionValue(seccomp.ActKillThread): true} // bad arch
+	add := func(a specs.LinuxSeccompAction, ret *uint) {
+		if act, err := action(a, ret); err == nil {
+			valid[actionValue(act)] = true
+		}
+	}
+	add(oci.DefaultAction, oci.DefaultErrnoRet)
+	for _, sc := range oci.Syscalls {
+		add(sc.Action, sc.ErrnoRet)
+	}
+	for i, ins := range p {
+		if ins.Op == bpf.ClassRET|bpf.RetK && !valid[ins.K] && valid[bits.ReverseBytes32(ins.K)] {
+			p[i].K = bits.ReverseBytes32(ins.K)
+		}
+	}
+}
+
+// actionValue is the SECCOMP_RET_* value of a libseccomp action: the Go
+// binding keeps the action kind in the low 16 bits and the errno or trace
+// data in the high 16.
+func actionValue(a seccomp.ScmpAction) uint32 {
+	data := uint32(a>>16) & 0xffff
+	switch a & 0xffff {
+	case seccomp.ActKillThread:
+		return 0
+	case seccomp.ActKillProcess:
+		return 0x80000000
+	case seccomp.ActTrap:
+		return 0x00030000
+	case seccomp.ActErrno:
+		return 0x00050000 | data
+	case seccomp.ActNotify:
+		return 0x7fc00000
+	case seccomp.ActTrace:
+		return 0x7ff00000 | data
+	case seccomp.ActLog:
+		return 0x7ffc0000
+	case seccomp.ActAllow:
+		return 0x7fff0000
+	}
+	return 0xffffffff
+}
+
+// export runs seccomp_export_bpf and decodes the program. It comes out in
+// the byte order of the filter's ABIs (libseccomp generates for the target,
+// which for runc is the host).
+func export(filter *seccomp.ScmpFilter, native *syscalls.Arch) (bpf.Program, error) {
+	raw, err := exportWith(filter.ExportBPF)
+	if err != nil {
+		return nil, err
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if native.BigEndian {
+		order = binary.BigEndian
+	}
+	return bpf.Decode(raw, order)
+}
+
+// exportWith runs one of libseccomp's exporters into a memory file.
+func exportWith(exp func(*os.File) error) ([]byte, error) {
+	fd, err := unix.MemfdCreate("libseccomp-export", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("memfd: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), "libseccomp-bpf")
+	f := os.NewFile(uintptr(fd), "libseccomp-export")
 	defer f.Close()
-	if err := filter.ExportBPF(f); err != nil {
+	if err := exp(f); err != nil {
 		return nil, fmt.Errorf("%w: export: %v", ErrRejected, err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(f)
-	if err != nil {
-		return nil, err
-	}
-	return bpf.Decode(raw, binary.NativeEndian)
+	return io.ReadAll(f)
 }
