@@ -332,16 +332,16 @@ func droppedNames(before, after *specs.LinuxSeccomp) []string {
 // run compares every contestant with Decide on one profile, for ENOSYS
 // off and on, and returns the disagreements.
 type runResult struct {
-	stats      Stats
-	dis        []Disagreement
-	excused    []Disagreement
+	stats   Stats
+	dis     []Disagreement
+	excused []Disagreement
 	// PFC interpreter self-check: inputs where libseccomp's program and
 	// Decide agree on a rule or default decision, and whether the PFC
 	// interpretation agreed too.
 	pfcChecked, pfcMismatch int
-	refused    bool // libseccomp refused a profile FromOCI accepted
-	refusedErr error
-	conflicts  conflictStats
+	refused                 bool // libseccomp refused a profile FromOCI accepted
+	refusedErr              error
+	conflicts               conflictStats
 }
 
 func runProfile(t *testing.T, r *rand.Rand, contestants []Contestant, native *syscalls.Arch, oci *specs.LinuxSeccomp, inputs int) runResult {
