@@ -236,11 +236,13 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 	}
 
 	var warns []Warning
-	for _, ap := range p.Arches {
-		a := ap.Arch
-		for i, sc := range oci.Syscalls {
-			e := entries[i]
-			for _, name := range sc.Names {
+	// Entries outer, ABIs inner: warnings and the strict error come in
+	// profile order; each ABI's rules are in profile order either way.
+	for i, sc := range oci.Syscalls {
+		e := entries[i]
+		for _, name := range sc.Names {
+			for _, ap := range p.Arches {
+				a := ap.Arch
 				nr, direct := a.Number(name)
 				if direct && !(a.Multiplexed && isMuxName(name)) && nr > ap.MaxNr {
 					ap.MaxNr = nr
