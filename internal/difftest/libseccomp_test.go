@@ -63,6 +63,7 @@ func libseccompContestants() []Contestant {
 const (
 	excuseCodegen = "libseccomp's BPF differs from its own rule tree (PFC), which agrees with Decide: a BPF generator bug"
 	excuseDropped = "libseccomp's rule tree lost part of a rule while merging it with another on the same argument (db.c _db_tree_add returns early on the true branch)"
+	excuseMixed   = "libseccomp's rule tree for a syscall whose rules have different actions differs from the rules (tree merge with conflicting actions, e.g. the _db_tree_add act_t/act_f typo fixed in 2.6.1, GHSA-4q85-33p6-j5g6)"
 )
 
 // pfcExcuse blames a disagreement on libseccomp when (1) the rule tree
@@ -108,6 +109,9 @@ func pfcExcuse(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts ref.Options)
 		if v == got && droppedRule(pol, in, got) {
 			return excuseDropped
 		}
+		if v == got && mixedActions(pol, in) {
+			return excuseMixed
+		}
 		return ""
 	}
 }
@@ -140,6 +144,28 @@ func droppedRule(p *policy.Policy, in *Input, got uint32) bool {
 				}
 			}
 			return false
+		}
+	}
+	return false
+}
+
+// mixedActions reports whether the syscall of in has rules with more
+// than one action on its ABI.
+func mixedActions(p *policy.Policy, in *Input) bool {
+	args := in.Args
+	d := p.Decide(in.Arch, in.Nr, &args)
+	for _, ap := range p.Arches {
+		if ap.Arch.AuditArch != in.Arch {
+			continue
+		}
+		acts := map[policy.Action]bool{}
+		for _, r := range ap.Rules {
+			if r.Nr == in.Nr {
+				acts[r.Action] = true
+			}
+		}
+		if len(acts) > 1 && (d.Why == policy.WhyRule || d.Why == policy.WhyDefault) {
+			return true
 		}
 	}
 	return false
