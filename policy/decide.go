@@ -60,10 +60,13 @@ func (r *Rule) Matches(args *[6]uint64, is64 bool) bool {
 // from it must answer for a syscall. The rules, in order:
 //
 //  1. An AUDIT_ARCH the policy does not list gets BadArch. On
-//     AUDIT_ARCH_X86_64, x86_64 and x32 are told apart by the x32 bit: if
-//     only one of them is listed, a number of the other ABI gets BadArch
-//     (except 0xffffffff, the number tracers use to skip a call, on
-//     x86_64), exactly as libseccomp generates it.
+//     AUDIT_ARCH_X86_64, x86_64 and x32 are told apart by the x32 bit when
+//     both are listed. If only one is listed, libseccomp filters the other
+//     out with "nr >= 0x40000000", so on an x86_64-only filter every number
+//     from 0x40000000 up gets BadArch (0x80000000-0xbfffffff too, although
+//     the x32 bit is clear there), except 0xffffffff, the number tracers use
+//     to skip a call; on an x32-only filter every number below 0x40000000
+//     does. (Verified against libseccomp 2.5.4 by internal/difftest.)
 //  2. runc's ENOSYS rule (when enabled and the default is not ALLOW, LOG or
 //     TRACE): a number above the highest one the profile names on that ABI
 //     gets ERRNO(ENOSYS); on s390 and s390x so does number 0. On
@@ -106,10 +109,20 @@ func (p *Policy) Decide(auditArch, nr uint32, args *[6]uint64) Decision {
 		if p.ENOSYSApplies() && owner != nil && owner.MaxNr > 0 && nr > owner.MaxNr {
 			return Decision{Action: Errno(ENOSYS), Why: WhyENOSYS}
 		}
-		if owner == nil {
-			if n == 1 && !group[0].Arch.IsX32() && nr == 0xffffffff {
-				return Decision{Action: p.DefaultAction, Why: WhyDefault}
+		if n == 1 {
+			// Only one of the two ABIs: libseccomp filters the other one
+			// out by nr >= X32SyscallBit (not by the bit alone), so on an
+			// x86_64-only filter 0x80000000-0xbfffffff are bad-arch too.
+			only := group[0]
+			if only.Arch.IsX32() != (nr >= syscalls.X32SyscallBit) {
+				if !only.Arch.IsX32() && nr == 0xffffffff {
+					return Decision{Action: p.DefaultAction, Why: WhyDefault}
+				}
+				return Decision{Action: p.BadArch, Why: WhyBadArch}
 			}
+			owner = only
+		}
+		if owner == nil {
 			return Decision{Action: p.BadArch, Why: WhyBadArch}
 		}
 	} else if p.ENOSYSApplies() && owner.MaxNr > 0 {
