@@ -36,7 +36,7 @@ func TestStageCPU(t *testing.T) {
 			t.Logf("%s %s: %v CPU per run", v.name, name, (threadCPU()-c0)/n)
 		}
 		stage("resolve (moby LoadProfile)", func() { Resolve(body) })
-		stage("policy (OCI -> policy stand-in)", func() { Policy(oci) })
+		stage("policy (policy.FromOCI)", func() { Policy(oci) })
 		stage("compile", func() { compile.Compile(p, compile.Options{}) })
 	}
 }
