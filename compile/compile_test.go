@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -387,7 +388,7 @@ func TestNotes(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain := mustCompile(t, p)
-	if !slices_equal(prog.Filter, plain.Filter) {
+	if !slices.Equal(prog.Filter, plain.Filter) {
 		t.Fatal("annotating changed the program")
 	}
 	if len(prog.Notes) != len(prog.Filter) {
@@ -416,18 +417,6 @@ func TestNotes(t *testing.T) {
 	if plain.Notes != nil {
 		t.Error("notes without Options.Annotate")
 	}
-}
-
-func slices_equal(a, b bpf.Program) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestRandomCache checks the cache property on random policies, for every

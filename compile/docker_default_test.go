@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/sysfence/sysfence/bpf"
@@ -193,12 +192,4 @@ func TestDockerDefault(t *testing.T) {
 			}
 		})
 	}
-}
-
-func dump(p bpf.Program) string {
-	s := ""
-	for i, ins := range p {
-		s += fmt.Sprintf("%4d: op=%#04x jt=%d jf=%d k=%#x\n", i, ins.Op, ins.Jt, ins.Jf, ins.K)
-	}
-	return s
 }
