@@ -53,10 +53,9 @@ func ceilLog2(n int) int {
 	return bits.Len(uint(n - 1))
 }
 
-// tree emits a search of the word in A (already loaded) over segs (which
-// it may modify), which
+// tree emits a search of the word in A (already loaded) over segs, which
 // cover [0, 2^32-1] in order with adjacent outcomes different, jumping to
-// the outcome of the segment that holds A. R segments cost R-1 comparisons
+// the outcome of the segment that holds A (segs is modified). R segments cost R-1 comparisons
 // as a balanced tree of jge; a single value between two ranges with the
 // same outcome costs one jeq instead of two comparisons, which is used
 // where it does not make the tree deeper.
@@ -79,10 +78,8 @@ func (e *emitter) tree(segs []seg) {
 			return
 		}
 		if i := removable(segs); i > 0 {
-			// jeq v, out, <the rest with v's neighbours merged>
+			// jeq v, out, <the rest, v's neighbours merged in place>
 			v, out := segs[i].lo, segs[i].out
-			// The rest, with v's neighbours merged (in place: segs is
-			// not used again by the caller).
 			segs[i-1].hi = segs[i+1].hi
 			segs = append(segs[:i], segs[i+2:]...)
 			next := e.subtree(segs)
@@ -146,15 +143,17 @@ func removable(segs []seg) int {
 }
 
 // maxDP bounds the segment count for which valueTree searches the best
-// tree exhaustively (O(n^3)); larger sets get a weight-balanced tree.
+// tree (dynamic programming over all ranges of segments, O(n^2) with
+// Knuth's bounds); larger sets get a weight-balanced tree.
 const maxDP = 32
 
 // valueTree emits a search over an argument word like tree, but shaped
 // for the values programs pass: segments leading anywhere but cold (the
 // "no match" outcome) are assumed likely, the more so the fewer
 // significant bits their values have, counting from 0 up or from
-// all-ones down (flags, enums and small numbers; -1 as "query" or "any"). It minimises the weighted
-// path length, then the size, over all split trees and jeq chains.
+// all-ones down (flags, enums and small numbers; -1 as "query" or "any").
+// It minimises the weighted path length, then the size, over split trees
+// with jeq chains at the leaves.
 func (e *emitter) valueTree(segs []seg, cold label) {
 	n := len(segs)
 	if n <= 2 {
