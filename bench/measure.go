@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sysfence/sysfence/bpf"
@@ -192,7 +193,9 @@ func (f *Figures) agreement(prog bpf.Program, ref *policy.Policy) error {
 				f.Checked++
 				if res.Ret != uint32(want) {
 					f.Disagree++
-					if len(f.DisagreeExamples) < 3 {
+					if len(f.DisagreeExamples) < 3 && !slices.ContainsFunc(f.DisagreeExamples, func(s string) bool {
+						return strings.HasPrefix(s, ap.Arch.Name+" "+sc.Name+"(")
+					}) {
 						f.DisagreeExamples = append(f.DisagreeExamples, fmt.Sprintf("%s %s(%#x): %v, Docker %v",
 							ap.Arch.Name, sc.Name, args[0], policy.Action(res.Ret), want))
 					}
