@@ -3,7 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"slices"
+	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -19,16 +19,28 @@ type Options struct {
 	ENOSYS bool
 }
 
-// Warning is something FromOCI skipped, as runc skips it silently.
+// Warning is something FromOCI skipped, as runc skips it silently: a
+// syscall name that does not exist on one of the filter's ABIs.
 type Warning struct {
 	Entry int    // index in the OCI config's syscalls list
 	Name  string // the syscall name as written
 	Arch  string // libseccomp name of the ABI, e.g. "x86"
-	Msg   string
+	// Unknown is set when no ABI at all has the name (likely a typo or a
+	// syscall newer than sysfence's tables).
+	Unknown bool
+}
+
+// Msg says what was skipped. (Built on demand: warnings are common, e.g.
+// Docker's default names ARM-only calls, and FromOCI is on the hot path.)
+func (w Warning) Msg() string {
+	if w.Unknown {
+		return fmt.Sprintf("unknown syscall %q skipped on %s as runc does", w.Name, w.Arch)
+	}
+	return fmt.Sprintf("syscall %q does not exist on %s; skipped as runc does", w.Name, w.Arch)
 }
 
 func (w Warning) String() string {
-	return fmt.Sprintf("syscalls[%d]: %s", w.Entry, w.Msg)
+	return fmt.Sprintf("syscalls[%d]: %s", w.Entry, w.Msg())
 }
 
 // Errors of FromOCI. Every error it returns is an *OCIError, which matches
@@ -67,39 +79,41 @@ const (
 
 // ociAction converts an OCI action name and its errnoRet as runc does:
 // SCMP_ACT_KILL is KILL_THREAD, ERRNO and TRACE default to EPERM (TRACE's
-// EPERM is a runc quirk: the value becomes the tracer's message).
-func ociAction(name specs.LinuxSeccompAction, errnoRet *uint, path, retPath string) (Action, error) {
+// EPERM is a runc quirk: the value becomes the tracer's message). On error
+// it also says which field is wrong ("action" or "errnoRet"), so that the
+// caller builds the JSON path only when it needs one.
+func ociAction(name specs.LinuxSeccompAction, errnoRet *uint) (Action, string, error) {
 	ret := uint(defaultErrnoR)
 	if errnoRet != nil {
 		ret = *errnoRet
 	}
 	switch name {
 	case specs.ActKill, specs.ActKillThread:
-		return ActKillThread, nil
+		return ActKillThread, "", nil
 	case specs.ActKillProcess:
-		return ActKillProcess, nil
+		return ActKillProcess, "", nil
 	case specs.ActTrap:
-		return ActTrap, nil
+		return ActTrap, "", nil
 	case specs.ActErrno:
 		if ret > maxErrno {
-			return 0, ociErr(retPath, fmt.Errorf("%w: errno %d is above the kernel's maximum %d", ErrErrnoRange, ret, maxErrno))
+			return 0, "errnoRet", fmt.Errorf("%w: errno %d is above the kernel's maximum %d", ErrErrnoRange, ret, maxErrno)
 		}
-		return Errno(uint16(ret)), nil
+		return Errno(uint16(ret)), "", nil
 	case specs.ActTrace:
 		if ret > maxTraceData {
-			return 0, ociErr(retPath, fmt.Errorf("%w: trace message %d does not fit in 16 bits", ErrErrnoRange, ret))
+			return 0, "errnoRet", fmt.Errorf("%w: trace message %d does not fit in 16 bits", ErrErrnoRange, ret)
 		}
-		return Trace(uint16(ret)), nil
+		return Trace(uint16(ret)), "", nil
 	case specs.ActLog:
-		return ActLog, nil
+		return ActLog, "", nil
 	case specs.ActAllow:
-		return ActAllow, nil
+		return ActAllow, "", nil
 	case specs.ActNotify:
-		return ActUserNotif, nil
+		return ActUserNotif, "", nil
 	case "":
-		return 0, ociErr(path, fmt.Errorf("%w: no action given", ErrEmpty))
+		return 0, "action", fmt.Errorf("%w: no action given", ErrEmpty)
 	}
-	return 0, ociErr(path, fmt.Errorf("%w %q", ErrUnknownAction, string(name)))
+	return 0, "action", fmt.Errorf("%w %q", ErrUnknownAction, string(name))
 }
 
 var ociOps = map[specs.LinuxSeccompOperator]Op{
@@ -169,9 +183,12 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 	if oci.DefaultAction == "" {
 		return nil, nil, ociErr("defaultAction", fmt.Errorf("%w: no default action (runc would disable seccomp only if syscalls were empty too)", ErrEmpty))
 	}
-	def, err := ociAction(oci.DefaultAction, oci.DefaultErrnoRet, "defaultAction", "defaultErrnoRet")
+	def, field, err := ociAction(oci.DefaultAction, oci.DefaultErrnoRet)
 	if err != nil {
-		return nil, nil, err
+		if field == "errnoRet" {
+			return nil, nil, ociErr("defaultErrnoRet", err)
+		}
+		return nil, nil, ociErr("defaultAction", err)
 	}
 	if def == ActUserNotif {
 		return nil, nil, ociErr("defaultAction", fmt.Errorf("%w: runc refuses it as the default action", ErrNotify))
@@ -194,33 +211,36 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 	type entry struct {
 		act   Action
 		conds []Cond
-		split bool // an argument index repeats: one rule per condition
+		sets  [][]Cond // runc's rules: all conds, or one per cond if an index repeats
 	}
 	entries := make([]entry, len(oci.Syscalls))
+	nrules := 0
 	for i, sc := range oci.Syscalls {
-		path := fmt.Sprintf("syscalls[%d]", i)
-		act, err := ociAction(sc.Action, sc.ErrnoRet, path+".action", path+".errnoRet")
+		// Paths are built only for errors: this loop runs for every entry
+		// of every profile and sits on the compile path.
+		path := func() string { return "syscalls[" + strconv.Itoa(i) + "]" }
+		act, field, err := ociAction(sc.Action, sc.ErrnoRet)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, ociErr(path()+"."+field, err)
 		}
 		for j, n := range sc.Names {
 			if n == "" {
-				return nil, nil, ociErr(fmt.Sprintf("%s.names[%d]", path, j), fmt.Errorf("%w: empty syscall name", ErrEmpty))
+				return nil, nil, ociErr(fmt.Sprintf("%s.names[%d]", path(), j), fmt.Errorf("%w: empty syscall name", ErrEmpty))
 			}
 			if act == ActUserNotif && n == "write" {
-				return nil, nil, ociErr(fmt.Sprintf("%s.names[%d]", path, j), fmt.Errorf("%w: runc refuses it on write (it needs write to hand over the notification fd)", ErrNotify))
+				return nil, nil, ociErr(fmt.Sprintf("%s.names[%d]", path(), j), fmt.Errorf("%w: runc refuses it on write (it needs write to hand over the notification fd)", ErrNotify))
 			}
 		}
 		var count [6]int
 		e := entry{act: act}
+		split := false
 		for k, arg := range sc.Args {
-			apath := fmt.Sprintf("%s.args[%d]", path, k)
 			if arg.Index > 5 {
-				return nil, nil, ociErr(apath+".index", fmt.Errorf("%w: %d", ErrArgIndex, arg.Index))
+				return nil, nil, ociErr(fmt.Sprintf("%s.args[%d].index", path(), k), fmt.Errorf("%w: %d", ErrArgIndex, arg.Index))
 			}
 			op, ok := ociOps[arg.Op]
 			if !ok {
-				return nil, nil, ociErr(apath+".op", fmt.Errorf("%w %q", ErrUnknownOperator, string(arg.Op)))
+				return nil, nil, ociErr(fmt.Sprintf("%s.args[%d].op", path(), k), fmt.Errorf("%w %q", ErrUnknownOperator, string(arg.Op)))
 			}
 			c := Cond{Arg: uint8(arg.Index), Op: op, Value: arg.Value}
 			if op == OpMaskedEq {
@@ -229,48 +249,61 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 			e.conds = append(e.conds, c)
 			count[arg.Index]++
 			if count[arg.Index] > 1 {
-				e.split = true
+				split = true
 			}
 		}
+		e.sets = condSets(e.conds, split)
 		entries[i] = e
+		nrules += len(sc.Names) * len(e.sets)
+	}
+	for _, ap := range p.Arches {
+		ap.Rules = make([]Rule, 0, nrules+nrules/8)
 	}
 
 	var warns []Warning
 	// Entries outer, ABIs inner: warnings and the strict error come in
 	// profile order; each ABI's rules are in profile order either way.
+	// Rules of one entry share its Conds slices (rules are read-only).
 	for i, sc := range oci.Syscalls {
 		e := entries[i]
 		for _, name := range sc.Names {
+			id, known := syscalls.LookupID(name)
+			muxName := isMuxName(name)
 			for _, ap := range p.Arches {
 				a := ap.Arch
-				nr, direct := a.Number(name)
-				if direct && !(a.Multiplexed && isMuxName(name)) && nr > ap.MaxNr {
+				var nr uint32
+				direct := false
+				if known {
+					nr, direct = a.NumberOf(id)
+				}
+				muxABI := a.Multiplexed && muxName
+				if direct && !muxABI && nr > ap.MaxNr {
 					ap.MaxNr = nr
 				}
 				if e.act == def {
 					continue // runc skips it before resolving the name
 				}
-				mux, muxed := a.Mux(name)
+				var mux syscalls.Mux
+				muxed := false
+				if muxABI {
+					mux, muxed = a.Mux(name)
+				}
 				if !direct && !muxed {
-					msg := fmt.Sprintf("syscall %q does not exist on %s; skipped as runc does", name, a.Name)
-					if !syscalls.Known(name) {
-						msg = fmt.Sprintf("unknown syscall %q skipped on %s as runc does", name, a.Name)
-					}
 					if opts.Strict {
 						return nil, nil, ociErr(fmt.Sprintf("syscalls[%d]", i), fmt.Errorf("%w %q on %s", ErrUnknownSyscall, name, a.Name))
 					}
-					warns = append(warns, Warning{Entry: i, Name: name, Arch: a.Name, Msg: msg})
+					warns = append(warns, Warning{Entry: i, Name: name, Arch: a.Name, Unknown: !known})
 					continue
 				}
-				for _, conds := range condSets(e.conds, e.split) {
-					origin := Origin{Entry: i, Name: name}
+				origin := Origin{Entry: i, Name: name}
+				for _, conds := range e.sets {
 					if muxed {
 						mo := origin
 						mo.Mux = mux.Name
 						ap.Rules = append(ap.Rules, Rule{Nr: mux.Nr, Action: e.act, Conds: muxConds(conds, mux.Call), Origin: mo})
 					}
 					if direct {
-						ap.Rules = append(ap.Rules, Rule{Nr: nr, Action: e.act, Conds: slices.Clone(conds), Origin: origin})
+						ap.Rules = append(ap.Rules, Rule{Nr: nr, Action: e.act, Conds: conds, Origin: origin})
 					}
 				}
 			}
@@ -284,6 +317,9 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 // unconditional rule.
 func condSets(conds []Cond, split bool) [][]Cond {
 	if !split {
+		if len(conds) == 0 {
+			return unconditional
+		}
 		return [][]Cond{conds}
 	}
 	out := make([][]Cond, len(conds))
@@ -292,6 +328,9 @@ func condSets(conds []Cond, split bool) [][]Cond {
 	}
 	return out
 }
+
+// unconditional is the shared rule set of an entry without conditions.
+var unconditional = [][]Cond{nil}
 
 // muxConds is libseccomp's rewrite for a multiplexed call: argument 0 of
 // socketcall/ipc selects the call, and any condition the profile had on
