@@ -200,6 +200,7 @@ func (s *jsonScanner) number(p node) node {
 		}
 	}
 	if s.off < len(s.src) && (isIdent(s.src[s.off]) || s.src[s.off] == '.') {
+		s.off = start
 		s.fail("invalid number (JSON numbers are decimal: no hex, octal or leading zeros)")
 		return node{}
 	}
@@ -297,7 +298,6 @@ func (s *jsonScanner) escapedString(start int) (s0, s1 int32, ok bool) {
 				s.off += n
 				continue
 			default:
-				s.off++
 				s.fail("invalid escape " + strconv.Quote(`\`+string(rune(e))) + " in string")
 				return 0, 0, false
 			}

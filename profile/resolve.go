@@ -197,8 +197,10 @@ func Resolve(p *Profile, t Target) (*Resolved, error) {
 	hasCap := func(c string) bool { return slices.Contains(t.Caps, c) }
 	kernelAtLeast := func(i int, field string, major, minor uint64) (bool, error) {
 		if t.Kernel.IsZero() {
-			return false, p.Errorf(fmt.Sprintf("syscalls[%d].%s.minKernel", i, field),
+			e := p.Errorf(fmt.Sprintf("syscalls[%d].%s.minKernel", i, field),
 				"%v: the entry depends on the kernel version and the target kernel is unknown (give --kernel)", ErrResolve)
+			e.Kind = ErrResolve
+			return false, e
 		}
 		return t.Kernel.AtLeast(major, minor), nil
 	}
