@@ -2,9 +2,12 @@ package profile
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 )
+
+var yamlBreaks = regexp.MustCompile("\r\n|\r|\n|\u0085|\u2028|\u2029")
 
 // errorCases: each input must fail with exactly this message (file, line,
 // column, path and text).
@@ -115,6 +118,10 @@ func TestParseErrors(t *testing.T) {
 func checkErrorPos(t testing.TB, in string, pe *ParseError) {
 	t.Helper()
 	lines := strings.Split(in, "\n")
+	if t := strings.TrimLeft(in, " \t\r\n\ufeff"); !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
+		// YAML also breaks lines at CR, NEL, LS and PS.
+		lines = yamlBreaks.Split(in, -1)
+	}
 	if pe.Line < 1 || pe.Line > len(lines)+1 {
 		t.Fatalf("line %d outside the input's %d lines: %v", pe.Line, len(lines), pe)
 	}
