@@ -36,6 +36,7 @@ func BenchmarkParseResolveDockerDefault(b *testing.B) {
 // BenchmarkBuiltinResolveDockerDefault: the built-in profile needs no
 // parsing at all.
 func BenchmarkBuiltinResolveDockerDefault(b *testing.B) {
+	defaultModel(b)
 	t := Target{Arch: arch(b, "x86_64"), Caps: DockerDefaultCaps, Kernel: KernelVersion{6, 18}}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -50,6 +51,7 @@ func BenchmarkBuiltinResolveDockerDefault(b *testing.B) {
 }
 
 func BenchmarkParseDockerDefaultYAML(b *testing.B) {
+	defaultModel(b)
 	p, _ := Builtin("docker-default")
 	data, err := Marshal(p, WriteOptions{Encoding: YAML})
 	if err != nil {

@@ -14,10 +14,15 @@ import (
 )
 
 // builtins are the profiles known by name. docker-default comes from the
-// moby module itself, so upgrading the module upgrades it.
-var builtins = map[string]func() *seccomp.Seccomp{
-	"docker-default": seccomp.DefaultProfile,
-}
+// moby module itself, so upgrading the module upgrades it (moby defines it
+// for Linux only; see builtin_linux.go).
+var builtins = func() map[string]func() *seccomp.Seccomp {
+	m := map[string]func() *seccomp.Seccomp{}
+	if dockerDefault != nil {
+		m["docker-default"] = dockerDefault
+	}
+	return m
+}()
 
 // Builtins lists the names of the built-in profiles, sorted.
 func Builtins() []string {

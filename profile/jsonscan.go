@@ -44,14 +44,25 @@ type jsonScanner struct {
 }
 
 // scanJSON parses src as one JSON value followed only by whitespace.
-func scanJSON(file, src string) (*tree, *ParseError) {
+func scanJSON(file, src string) (*tree, *ParseError) { return scanJSONInto(file, src, nil) }
+
+// arenaPool recycles the node arenas of parses whose tree is not kept
+// (see parse): on this kind of machine fresh memory costs more than
+// scanning it.
+var arenaPool = sync.Pool{New: func() any { return new([]node) }}
+
+// scanJSONInto is scanJSON using arena's storage when it is large enough.
+func scanJSONInto(file, src string, arena []node) (*tree, *ParseError) {
 	// Every value but the first of its container follows a comma, so
 	// commas + containers + 1 bounds the number of nodes: the arena never
 	// grows (growing would only waste memory, not break the tree).
 	n := strings.Count(src, ",") + strings.Count(src, "{") + strings.Count(src, "[") + 2
 	stack := stackPool.Get().(*[]node)
 	defer stackPool.Put(stack)
-	s := &jsonScanner{src: src, arena: make([]node, 0, n), stack: (*stack)[:0]}
+	if cap(arena) < n {
+		arena = make([]node, 0, n)
+	}
+	s := &jsonScanner{src: src, arena: arena[:0], stack: (*stack)[:0]}
 	defer func() { *stack = s.stack[:0] }()
 	if strings.HasPrefix(src, "\xef\xbb\xbf") { // UTF-8 byte order mark
 		s.off = 3

@@ -250,23 +250,46 @@ func parse(filename, src string, data []byte) (*Profile, error) {
 	if i == len(src) {
 		return nil, &ParseError{File: filename, Line: 1, Col: 1, Msg: "empty profile", Kind: ErrSyntax}
 	}
-	var t *tree
-	var perr *ParseError
-	enc := JSON
-	if src[i] == '{' || src[i] == '[' {
-		t, perr = scanJSON(filename, src)
-	} else {
-		enc = YAML
-		t, perr = scanYAML(filename, data)
+	if src[i] != '{' && src[i] != '[' {
+		t, perr := scanYAML(filename, data)
+		if perr != nil {
+			return nil, perr
+		}
+		p, perr := decodeDocument(filename, t)
+		if perr != nil {
+			return nil, perr
+		}
+		p.Encoding = YAML
+		return p, nil
 	}
+	// JSON: the tree is needed only while decoding; positions asked for
+	// later come from scanning the text again (it is kept anyway, as the
+	// model's strings point into it). So the tree's memory is recycled.
+	pooled := arenaPool.Get().(*[]node)
+	defer arenaPool.Put(pooled)
+	t, perr := scanJSONInto(filename, src, *pooled)
 	if perr != nil {
 		return nil, perr
 	}
 	p, perr := decodeDocument(filename, t)
+	*pooled = t.nodes[:0]
 	if perr != nil {
 		return nil, perr
 	}
-	p.Encoding = enc
+	p.Encoding = JSON
+	rootPath := p.rootPath
+	p.tree, p.root = nil, nil
+	p.lazy = func() (*tree, *node, string) {
+		t, perr := scanJSON(filename, src)
+		if perr != nil {
+			return nil, nil, ""
+		}
+		root, _, ok := t.lookup(&t.nodes[len(t.nodes)-1], rootPath)
+		if !ok {
+			return nil, nil, ""
+		}
+		return t, root, rootPath
+	}
 	return p, nil
 }
 

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func TestMarshalDockerDefaultIsMobyDefaultJSON(t *testing.T) {
+	defaultModel(t)
 	p, err := Builtin("docker-default")
 	if err != nil {
 		t.Fatal(err)
@@ -179,6 +179,7 @@ spec:
 func TestWriteFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.json")
+	want := defaultModel(t)
 	p, _ := Builtin("docker-default")
 	if err := WriteFile(path, p, WriteOptions{}); err != nil {
 		t.Fatal(err)
@@ -187,7 +188,7 @@ func TestWriteFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(q.Seccomp, seccomp.DefaultProfile()) {
+	if !reflect.DeepEqual(q.Seccomp, want) {
 		t.Error("written profile reads back differently")
 	}
 	// A failed write leaves the old file and no temporary file.
@@ -216,6 +217,9 @@ func TestLoad(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "<stdin>:1:19: defaultAction: unknown action") {
 		t.Errorf("stdin error %v", err)
 	}
+	if dockerDefault == nil {
+		return // the rest needs the built-in profile
+	}
 	for ref, want := range map[string]string{
 		"docker-defualt":   `unknown profile "docker-defualt": no such file, and not a built-in profile (did you mean docker-default?); built-in profiles: docker-default`,
 		dir + "/none.json": `reading profile ` + dir + `/none.json: no such file or directory`,
@@ -232,7 +236,7 @@ func TestLoad(t *testing.T) {
 	if _, err := Builtin("nope"); !errors.Is(err, ErrUnknownProfile) {
 		t.Errorf("Builtin(nope): %v", err)
 	}
-	if got := Builtins(); !reflect.DeepEqual(got, []string{"docker-default"}) {
+	if got := Builtins(); dockerDefault != nil && !reflect.DeepEqual(got, []string{"docker-default"}) {
 		t.Errorf("Builtins = %v", got)
 	}
 }
