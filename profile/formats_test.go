@@ -1,7 +1,11 @@
 package profile
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,6 +13,7 @@ import (
 	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -31,6 +36,38 @@ func dockerDefaultJSON(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// mobyDefaultJSONFile finds default.json of the moby module in the module
+// cache, or "" (the module cache is there wherever the tests were built
+// from source, but a copied test binary has none).
+func mobyDefaultJSONFile() string {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/moby/profiles/seccomp").Output()
+	if err != nil || len(bytes.TrimSpace(out)) == 0 {
+		return ""
+	}
+	return filepath.Join(string(bytes.TrimSpace(out)), "default.json")
+}
+
+// TestMobyDefaultJSONFile: the text the tests and benchmarks parse is the
+// module's default.json byte for byte.
+func TestMobyDefaultJSONFile(t *testing.T) {
+	want := dockerDefaultJSON(t)
+	f := mobyDefaultJSONFile()
+	got, err := os.ReadFile(f)
+	if f == "" || err != nil {
+		testenv.Skip(t, "moby's default.json not found in the module cache")
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from json.MarshalIndent(seccomp.DefaultProfile())", f)
+	}
+	p, err := Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.Seccomp, defaultModel(t)) {
+		t.Error("default.json parses to a different model")
+	}
 }
 
 // defaultModel is moby's default profile (moby defines it on Linux only).

@@ -421,3 +421,19 @@ func (d *decoder) spoEnvelope(root *node, top *path) *SPOMeta {
 	}
 	return meta
 }
+
+// Validate checks a profile built in Go (New, FromOCI, a recorder) with
+// the same rules Parse applies to text, and returns Parse's warnings. The
+// positions in errors and warnings refer to the profile's Docker JSON text
+// as Marshal writes it.
+func Validate(p *Profile) ([]*Warning, error) {
+	data, err := Marshal(p, WriteOptions{Format: FormatDocker})
+	if err != nil {
+		return nil, err
+	}
+	q, err := Parse(p.File, data)
+	if err != nil {
+		return nil, err
+	}
+	return q.Warnings, nil
+}

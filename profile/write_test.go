@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -259,4 +260,27 @@ func sameJSON(a, b any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+func TestValidateGenerated(t *testing.T) {
+	s := &seccomp.Seccomp{}
+	s.DefaultAction = specs.ActErrno
+	s.Syscalls = []*seccomp.Syscall{
+		{LinuxSyscall: specs.LinuxSyscall{Names: []string{"read"}, Action: specs.ActAllow}},
+		{LinuxSyscall: specs.LinuxSyscall{Names: []string{"socket"}, Action: specs.ActAllow, Args: []specs.LinuxSeccompArg{{Index: 7, Op: specs.OpEqualTo}}}},
+	}
+	p := New(s, nil)
+	if p.Format != FormatOCI {
+		t.Errorf("format %v", p.Format)
+	}
+	_, err := Validate(p)
+	if err == nil || !strings.Contains(err.Error(), "syscalls[1].args[0].index: argument index 7 is out of range 0..5") {
+		t.Errorf("Validate: %v", err)
+	}
+	s.Syscalls[1].Args[0].Index = 0
+	s.Syscalls[0].Names = []string{"raed"}
+	warns, err := Validate(p)
+	if err != nil || len(warns) != 1 || !strings.Contains(warns[0].Msg, `unknown syscall "raed"`) {
+		t.Errorf("Validate = %v, %v", warns, err)
+	}
 }
