@@ -206,9 +206,9 @@ func (d *decoder) strList(n *node, p *path, pool *[]string) ([]string, bool) {
 	return out, true
 }
 
-// uint reads a non-negative integer no larger than limit; over is the
+// unsigned reads a non-negative integer no larger than limit; over is the
 // message for a larger value.
-func (d *decoder) uint(n *node, p *path, limit uint64, over string) (uint64, bool) {
+func (d *decoder) unsigned(n *node, p *path, limit uint64, over string) (uint64, bool) {
 	if n.kind != kNum {
 		d.fail(n, p, "expected an integer, got %s", n.kind)
 		return 0, false
@@ -255,7 +255,7 @@ func (d *decoder) errno(n *node, p *path) (*uint, bool) {
 		u := uint(v)
 		return &u, true
 	}
-	v, ok := d.uint(n, p, maxErrno, "errnoRet %d is out of range 0..4095 (the kernel's MAX_ERRNO: seccomp clamps larger values, and libseccomp truncates them to 16 bits)")
+	v, ok := d.unsigned(n, p, maxErrno, "errnoRet %d is out of range 0..4095 (the kernel's MAX_ERRNO: seccomp clamps larger values, and libseccomp truncates them to 16 bits)")
 	if !ok {
 		return nil, false
 	}
@@ -392,54 +392,52 @@ func (d *decoder) seccompObject(n *node, p *path) (*seccomp.Seccomp, *Extension)
 		m := &d.t.kids(n)[i]
 		fp := p.field(d.t.key(m))
 		v := m
-		var ok bool
 		switch d.t.key(m) {
 		case "defaultAction":
 			if v.kind == kNull {
 				continue
 			}
 			sawDefault = true
+			var ok bool
 			s.DefaultAction, ok = d.action(v, &fp)
 			if ok && s.DefaultAction == specs.ActNotify {
 				d.fail(v, &fp, "SCMP_ACT_NOTIFY cannot be the default action (runc and libseccomp refuse it)")
 			}
 		case "defaultErrnoRet":
-			defErrno, ok = d.errno(v, &fp)
+			defErrno, _ = d.errno(v, &fp)
 		case "defaultErrno":
 			if v.kind == kNull {
 				continue
 			}
 			defErrnoNode = v
-			defErrnoName, ok = d.errnoName(v, &fp)
+			defErrnoName, _ = d.errnoName(v, &fp)
 		case "architectures":
-			s.Architectures, ok = d.archList(v, &fp)
+			s.Architectures, _ = d.archList(v, &fp)
 		case "archMap":
 			d.dockerOnly = true
-			s.ArchMap, ok = d.archMap(v, &fp)
+			s.ArchMap, _ = d.archMap(v, &fp)
 		case "flags":
-			s.Flags, ok = d.flags(v, &fp)
+			s.Flags, _ = d.flags(v, &fp)
 		case "listenerPath":
 			if v.kind != kNull {
-				s.ListenerPath, ok = d.stringVal(v, &fp)
+				s.ListenerPath, _ = d.stringVal(v, &fp)
 			}
 		case "listenerMetadata":
 			if v.kind != kNull {
-				s.ListenerMetadata, ok = d.stringVal(v, &fp)
+				s.ListenerMetadata, _ = d.stringVal(v, &fp)
 			}
 		case "syscalls":
 			syscallsNode = v
 		case ExtensionKey:
-			ext, ok = d.extension(v, &fp)
+			ext, _ = d.extension(v, &fp)
 		case "baseProfileName":
-			var name string
-			if name, ok = d.stringVal(v, &fp); ok && name != "" {
+			if name, ok := d.stringVal(v, &fp); ok && name != "" {
 				d.fail(v, &fp, "baseProfileName %q: sysfence cannot resolve base profiles of the Security Profiles Operator; merge the base profile's syscalls into this one", name)
 				d.err.Kind = ErrUnsupported
 			}
 		case "state":
 			if v.kind != kNull {
-				var st string
-				if st, ok = d.stringVal(v, &fp); ok && st != "Enabled" && st != "Disabled" {
+				if st, ok := d.stringVal(v, &fp); ok && st != "Enabled" && st != "Disabled" {
 					d.fail(v, &fp, "state must be Enabled or Disabled, got %q", st)
 				}
 			}
@@ -725,7 +723,7 @@ func (d *decoder) args(n *node, p *path) []specs.LinuxSeccompArg {
 			switch d.t.key(m) {
 			case "index":
 				sawIndex = true
-				x, ok := d.uint(v, &fp, 5, "argument index %d is out of range 0..5 (a syscall has six arguments)")
+				x, ok := d.unsigned(v, &fp, 5, "argument index %d is out of range 0..5 (a syscall has six arguments)")
 				if ok {
 					a.Index = uint(x)
 				}
@@ -735,7 +733,7 @@ func (d *decoder) args(n *node, p *path) []specs.LinuxSeccompArg {
 				if d.mode == modeSPO {
 					limit, over = 1<<63-1, "%d does not fit the SeccompProfile API's int64"
 				}
-				x, ok := d.uint(v, &fp, limit, over)
+				x, ok := d.unsigned(v, &fp, limit, over)
 				if ok {
 					if d.t.key(m) == "value" {
 						a.Value = x
@@ -909,7 +907,7 @@ func (d *decoder) extension(n *node, p *path) (*Extension, bool) {
 			ports := make([]uint16, int(v.n))
 			for j := range d.t.kids(v) {
 				jp := fp.index(j)
-				x, ok := d.uint(&d.t.kids(v)[j], &jp, 65535, "port %d is out of range 0..65535")
+				x, ok := d.unsigned(&d.t.kids(v)[j], &jp, 65535, "port %d is out of range 0..65535")
 				if !ok {
 					return nil, false
 				}
