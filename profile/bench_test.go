@@ -1,8 +1,11 @@
 package profile
 
 import (
+	"encoding/json"
 	"os"
 	"testing"
+
+	"github.com/moby/profiles/seccomp"
 )
 
 // BenchmarkParseDockerDefault parses moby's default.json (17.8 KB) from
@@ -66,6 +69,21 @@ func BenchmarkParseDockerDefaultYAML(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Parse("default.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodingJSONDockerDefault is the reference point: decoding the
+// same text with encoding/json into moby's types, as moby's LoadProfile
+// does (no positions, no validation).
+func BenchmarkEncodingJSONDockerDefault(b *testing.B) {
+	data := dockerDefaultJSON(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var s seccomp.Seccomp
+		if err := json.Unmarshal(data, &s); err != nil {
 			b.Fatal(err)
 		}
 	}
