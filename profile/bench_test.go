@@ -29,7 +29,7 @@ func BenchmarkParseDockerDefault(b *testing.B) {
 // before compiling: parse default.json and resolve it for x86_64.
 func BenchmarkParseResolveDockerDefault(b *testing.B) {
 	data := dockerDefaultJSON(b)
-	t := Target{Arch: arch(b, "x86_64"), Caps: DockerDefaultCaps, Kernel: KernelVersion{6, 18}}
+	t := Target{Arch: arch(b, "x86_64"), Caps: DockerDefaultCaps(), Kernel: KernelVersion{6, 18}}
 	b.ReportAllocs()
 	for b.Loop() {
 		p, err := Parse("default.json", data)
@@ -46,7 +46,7 @@ func BenchmarkParseResolveDockerDefault(b *testing.B) {
 // parsing at all.
 func BenchmarkBuiltinResolveDockerDefault(b *testing.B) {
 	defaultModel(b)
-	t := Target{Arch: arch(b, "x86_64"), Caps: DockerDefaultCaps, Kernel: KernelVersion{6, 18}}
+	t := Target{Arch: arch(b, "x86_64"), Caps: DockerDefaultCaps(), Kernel: KernelVersion{6, 18}}
 	b.ReportAllocs()
 	for b.Loop() {
 		p, err := Builtin("docker-default")

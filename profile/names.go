@@ -107,9 +107,11 @@ var capNames = []string{
 // Capabilities returns every Linux capability name ("CAP_CHOWN", ...).
 func Capabilities() []string { return slices.Clone(capNames) }
 
-// DockerDefaultCaps is the bounding set Docker gives a container by
+// DockerDefaultCaps returns the bounding set Docker gives a container by
 // default (moby's oci/caps DefaultCapabilities).
-var DockerDefaultCaps = []string{
+func DockerDefaultCaps() []string { return slices.Clone(dockerDefaultCaps) }
+
+var dockerDefaultCaps = []string{
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
 	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
 	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",

@@ -76,7 +76,7 @@ func ParseCaps(s string) ([]string, error) {
 		case "all":
 			names = capNames
 		case "default", "docker", "docker-default":
-			names = DockerDefaultCaps
+			names = dockerDefaultCaps
 		default:
 			c := normalizeCap(it)
 			if !slices.Contains(capNames, c) {
@@ -121,7 +121,7 @@ func DefaultTarget() (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	return Target{Arch: a, Caps: slices.Clone(DockerDefaultCaps), Kernel: k}, nil
+	return Target{Arch: a, Caps: DockerDefaultCaps(), Kernel: k}, nil
 }
 
 // Resolved is a profile resolved for a target: the OCI LinuxSeccomp that
@@ -268,7 +268,7 @@ func all[T any](xs []T, f func(T) bool) bool {
 	return true
 }
 
-// Profile returns the resolved profile as a plain OCI profile (no
+// AsProfile returns the resolved profile as a plain OCI profile (no
 // conditions), e.g. to write it as config.json or a SeccompProfile. The
 // extension section is kept; positions are not.
 func (r *Resolved) AsProfile() *Profile {

@@ -33,7 +33,7 @@ func TestResolveMatchesMoby(t *testing.T) {
 		"all-excluded":        `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_MAC_ADMIN"]}}]}`,
 	}
 	capSets := map[string][]string{
-		"docker": DockerDefaultCaps,
+		"docker": DockerDefaultCaps(),
 		"none":   {},
 		"all":    capNames,
 		"admin":  {"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_CHOWN", "CAP_KILL"},
@@ -61,7 +61,7 @@ func TestResolveMatchesMoby(t *testing.T) {
 		}
 	}
 	// The built-in profile resolves as moby's GetDefaultProfile.
-	want, err := seccomp.GetDefaultProfile(mobySpec(DockerDefaultCaps))
+	want, err := seccomp.GetDefaultProfile(mobySpec(DockerDefaultCaps()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,9 +176,9 @@ func newFromOCI(oci *specs.LinuxSeccomp, ext *Extension) *Profile {
 	return &Profile{File: "<generated>", Format: FormatOCI, Encoding: JSON, Seccomp: s, Ext: ext}
 }
 
-// FromOCI wraps a runtime-spec LinuxSeccomp (e.g. read from a container's
+// NewFromOCI wraps a runtime-spec LinuxSeccomp (e.g. read from a container's
 // config) as a Profile without positions.
-func FromOCI(oci *specs.LinuxSeccomp, ext *Extension) *Profile { return newFromOCI(oci, ext) }
+func NewFromOCI(oci *specs.LinuxSeccomp, ext *Extension) *Profile { return newFromOCI(oci, ext) }
 
 // The SeccompProfile document, in the field order kubectl shows.
 type spoDoc struct {

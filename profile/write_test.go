@@ -87,7 +87,7 @@ func TestWriteOCIAndSPO(t *testing.T) {
 		t.Errorf("error\n got  %v\n want %s", err, want)
 	}
 	// ...but the resolved profile can, and reads back to the same OCI.
-	r, err := Resolve(p, Target{Arch: arch(t, "x86_64"), Caps: DockerDefaultCaps, Kernel: KernelVersion{6, 1}})
+	r, err := Resolve(p, Target{Arch: arch(t, "x86_64"), Caps: DockerDefaultCaps(), Kernel: KernelVersion{6, 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
