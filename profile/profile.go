@@ -422,7 +422,7 @@ func (d *decoder) spoEnvelope(root *node, top *path) *SPOMeta {
 	return meta
 }
 
-// Validate checks a profile built in Go (New, FromOCI, a recorder) with
+// Validate checks a profile built in Go (New, NewFromOCI, a recorder) with
 // the same rules Parse applies to text, and returns Parse's warnings. The
 // positions in errors and warnings refer to the profile's Docker JSON text
 // as Marshal writes it.
