@@ -1,0 +1,98 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/moby/profiles/seccomp"
+)
+
+// builtins are the profiles known by name. docker-default comes from the
+// moby module itself, so upgrading the module upgrades it (moby defines it
+// for Linux only; see builtin_linux.go).
+var builtins = func() map[string]func() *seccomp.Seccomp {
+	m := map[string]func() *seccomp.Seccomp{}
+	if dockerDefault != nil {
+		m["docker-default"] = dockerDefault
+	}
+	return m
+}()
+
+// Builtins lists the names of the built-in profiles, sorted.
+func Builtins() []string {
+	out := make([]string, 0, len(builtins))
+	for n := range builtins {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Builtin returns a built-in profile by name. Its positions refer to its
+// Docker JSON text (as Marshal writes it, which for docker-default is
+// moby's default.json), produced only when a position is asked for.
+func Builtin(name string) (*Profile, error) {
+	mk, ok := builtins[name]
+	if !ok {
+		return nil, fmt.Errorf("%w %q%s; built-in profiles: %s", ErrUnknownProfile, name, didYouMean(suggest(name, Builtins())), strings.Join(Builtins(), ", "))
+	}
+	p := &Profile{File: name, Format: FormatDocker, Encoding: JSON, Seccomp: mk()}
+	p.lazy = func() (*tree, *node, string) {
+		data, err := Marshal(&Profile{File: name, Seccomp: mk()}, WriteOptions{Format: FormatDocker})
+		if err != nil {
+			return nil, nil, ""
+		}
+		t, perr := scanJSON(name, string(data))
+		if perr != nil {
+			return nil, nil, ""
+		}
+		return t, &t.nodes[len(t.nodes)-1], ""
+	}
+	return p, nil
+}
+
+// Load reads a profile named on a command line: a built-in name
+// ("docker-default"), "-" for standard input, or a file path. A built-in
+// name wins over a file of the same name in the current directory; write
+// "./docker-default" for the file.
+func Load(ref string) (*Profile, error) { return load(ref, os.Stdin) }
+
+func load(ref string, stdin io.Reader) (*Profile, error) {
+	if _, ok := builtins[ref]; ok {
+		return Builtin(ref)
+	}
+	if ref == "-" {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading profile from standard input: %w", err)
+		}
+		return parseOwned("<stdin>", data)
+	}
+	data, err := os.ReadFile(ref)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(ref, `/\.`) {
+			return nil, fmt.Errorf("%w %q: no such file, and not a built-in profile%s; built-in profiles: %s", ErrUnknownProfile, ref, didYouMean(suggest(ref, Builtins())), strings.Join(Builtins(), ", "))
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("reading profile %s: %w", ref, pe.Err)
+		}
+		return nil, fmt.Errorf("reading profile %s: %w", ref, err)
+	}
+	return parseOwned(ref, data)
+}
+
+// parseOwned parses a buffer nobody else holds without copying it: the
+// profile's strings point into it.
+func parseOwned(name string, data []byte) (*Profile, error) {
+	if len(data) == 0 {
+		return Parse(name, data)
+	}
+	return parse(name, unsafe.String(&data[0], len(data)), data)
+}
