@@ -346,4 +346,3 @@ func (g *nameAgg) comment(runtime bool, rt Runtime) string {
 	}
 	return b.String()
 }
-
