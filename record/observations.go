@@ -53,6 +53,9 @@ type Observations struct {
 	// ArgsRecorded tells whether argument values were recorded (--args) in
 	// every merged recording.
 	ArgsRecorded bool
+	// Warnings tell what the recorder may have missed (the caller prints
+	// them).
+	Warnings []string
 }
 
 // ABI holds the syscalls seen on one ABI, keyed by the number the kernel
@@ -225,6 +228,7 @@ func (o *Observations) Merge(other *Observations) {
 	o.Processes += other.Processes
 	o.Threads += other.Threads
 	o.ArgsRecorded = o.ArgsRecorded && other.ArgsRecorded
+	o.Warnings = append(o.Warnings, other.Warnings...)
 	for arch, oa := range other.ABIs {
 		for nr, os := range oa.Syscalls {
 			s := o.Lookup(arch, nr)
