@@ -204,3 +204,83 @@ func logObservations(t testing.TB, o *record.Observations) {
 	}
 	t.Logf("processes %d threads %d: %s", o.Processes, o.Threads, b.String())
 }
+
+func TestLauncherCallsAreNotRecorded(t *testing.T) {
+	bin := buildC(t, "tiny", "-nostdlib", "-static", "-O1")
+	r := newRecorder(t, Options{})
+	o, _ := recordRun(t, r, bin)
+	logObservations(t, o)
+	got := names(o, "x86_64")
+	if len(o.ABIs) != 1 || len(got) != 2 || got["execve"] != 1 || got["exit"] != 1 {
+		t.Errorf("recorded %v, want exactly execve and exit once", got)
+	}
+	if o.Processes != 1 || o.Threads != 0 {
+		t.Errorf("processes %d threads %d, want 1 and 0", o.Processes, o.Threads)
+	}
+}
+
+func TestX32CallRecordedUnderX32(t *testing.T) {
+	bin := buildC(t, "x32")
+	r := newRecorder(t, Options{})
+	o, _ := recordRun(t, r, bin)
+	if got := names(o, "x32"); len(got) != 1 || got["getpid"] != 1 {
+		t.Errorf("x32 = %v, want getpid once", got)
+	}
+	if names(o, "x86_64")["getpid"] != 0 {
+		t.Error("the x32 call leaked into x86_64")
+	}
+}
+
+func TestNotRootIsNotSupported(t *testing.T) {
+	if os.Getenv("SYSFENCE_EBPF_TEST_NEW") == "1" {
+		_, err := New(Options{})
+		fmt.Printf("is=%v err=%v\n", errors.Is(err, ErrNotSupported), err)
+		return
+	}
+	testenv.RequireRoot(t)
+	// The test binary's own directory is private to root: copy it.
+	dir, err := os.MkdirTemp("", "sysfence-ebpf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "ebpf.test")
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestNotRootIsNotSupported$")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SYSFENCE_EBPF_TEST_NEW=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "is=true") || !strings.Contains(string(out), "CAP_BPF and CAP_PERFMON") {
+		t.Errorf("unprivileged New: %s", out)
+	}
+}
+
+func TestRecorderCleansUp(t *testing.T) {
+	r := newRecorder(t, Options{Args: true})
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	// No BPF program, map or link fd stays open.
+	entries, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range entries {
+		if l, _ := os.Readlink("/proc/self/fd/" + e.Name()); strings.HasPrefix(l, "anon_inode:bpf") {
+			t.Errorf("fd %s still open: %s", e.Name(), l)
+		}
+	}
+}
