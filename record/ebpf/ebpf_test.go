@@ -31,19 +31,20 @@ func TestMain(m *testing.M) {
 }
 
 func shim() {
-	go_ := os.NewFile(3, "go")
-	b := make([]byte, 1)
-	if _, err := go_.Read(b); err != nil {
-		os.Exit(126)
-	}
-	go_.Close()
 	path, err := exec.LookPath(os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "shim:", err)
 		os.Exit(127)
 	}
 	os.Unsetenv(shimEnv)
-	err = syscall.Exec(path, os.Args[1:], os.Environ())
+	env := os.Environ()
+	// Raw read and exec: as few calls as possible between the go signal
+	// and execve (strace sees them, the recorder must not).
+	b := make([]byte, 1)
+	if _, err := syscall.Read(3, b); err != nil {
+		os.Exit(126)
+	}
+	err = syscall.Exec(path, os.Args[1:], env)
 	fmt.Fprintln(os.Stderr, "shim:", err)
 	os.Exit(126)
 }
@@ -71,6 +72,14 @@ func newRecorder(t testing.TB, opts Options) *Recorder {
 // and the command's output.
 func recordRun(t testing.TB, r *Recorder, argv ...string) (*record.Observations, string) {
 	t.Helper()
+	o, out, _ := recordRunWith(t, r, nil, argv...)
+	return o, out
+}
+
+// recordRunWith is recordRun; beforeGo runs with the launcher's pid after
+// Follow and before the launcher may exec.
+func recordRunWith(t testing.TB, r *Recorder, beforeGo func(pid int) func(), argv ...string) (*record.Observations, string, error) {
+	t.Helper()
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -87,11 +96,16 @@ func recordRun(t testing.TB, r *Recorder, argv ...string) (*record.Observations,
 	if err := r.Follow(cmd.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
+	after := func() {}
+	if beforeGo != nil {
+		after = beforeGo(cmd.Process.Pid)
+	}
 	pw.Write([]byte{1})
 	pw.Close()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%v: %v\n%s", argv, err, out.String())
 	}
+	after()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := r.Wait(ctx); err != nil {
@@ -104,7 +118,7 @@ func recordRun(t testing.TB, r *Recorder, argv ...string) (*record.Observations,
 	for _, w := range o.Warnings {
 		t.Errorf("warning: %s", w)
 	}
-	return o, out.String()
+	return o, out.String(), nil
 }
 
 // buildC compiles testdata/NAME.c.
