@@ -293,18 +293,33 @@ func (r *Recorder) Stop() (*record.Observations, error) {
 		return nil, errors.New("ebpf: Stop called twice")
 	}
 	r.done = true
+	live, err := r.Live()
+	if err != nil {
+		return nil, err
+	}
 	if err := r.detach(); err != nil {
 		return nil, err
 	}
-	// Drain: a program that started before its link was released may still
-	// be running on another CPU. Raw tracepoint programs run inside an RCU
-	// read-side critical section, and MEMBARRIER_CMD_GLOBAL returns only
-	// after synchronize_rcu(), so after it every update has landed.
+	// Drain. When no task of the tree is alive, nothing can still be
+	// updating the maps: each task's sys_enter programs finish before
+	// that task reaches sched_process_exit, whose atomic decrement of
+	// live we have read as the last one. When the tree still runs
+	// (Stop on Ctrl-C), a program that started before its link was
+	// released may still be running on another CPU: raw tracepoint
+	// programs run inside an RCU read-side critical section, and
+	// MEMBARRIER_CMD_GLOBAL returns only after synchronize_rcu(), so
+	// after it every update has landed.
+	if live > 0 {
+		membar()
+	}
+	return r.read()
+}
+
+func membar() {
 	if _, _, e := unix.Syscall(unix.SYS_MEMBARRIER, membarrierCmdGlobal, 0, 0); e != 0 {
 		// Without membarrier a grace period is still very likely over.
 		time.Sleep(50 * time.Millisecond)
 	}
-	return r.read()
 }
 
 func (r *Recorder) detach() error {
@@ -327,17 +342,13 @@ func (r *Recorder) read() (*record.Observations, error) {
 	}
 	o.Processes, o.Threads = stats[statProcesses], stats[statThreads]
 
-	var perCPU []uint64
-	for idx := uint32(0); idx < abiCount*abiSlots; idx++ {
-		if err := r.maps.counts.Lookup(idx, &perCPU); err != nil {
-			return nil, fmt.Errorf("ebpf: reading counts: %w", err)
-		}
-		var n uint64
-		for _, v := range perCPU {
-			n += v
-		}
+	counts, err := readPerCPUArray(r.maps.counts, abiCount*abiSlots)
+	if err != nil {
+		return nil, fmt.Errorf("ebpf: reading counts: %w", err)
+	}
+	for idx, n := range counts {
 		if n > 0 {
-			a, nr := r.slot(idx)
+			a, nr := r.slot(uint32(idx))
 			o.Add(a, nr, n, -1)
 		}
 	}
@@ -368,17 +379,16 @@ func (r *Recorder) read() (*record.Observations, error) {
 		if err := ai.Err(); err != nil {
 			return nil, fmt.Errorf("ebpf: reading argument values: %w", err)
 		}
-		var idx, full uint32
-		fi := r.maps.argfull.Iterate()
-		for fi.Next(&idx, &full) {
-			if full != 0 {
-				a, nr := r.slot(idx)
+		full, err := readArray32(r.maps.argfull, abiCount*abiSlots)
+		if err != nil {
+			return nil, fmt.Errorf("ebpf: reading argument overflow: %w", err)
+		}
+		for idx, f := range full {
+			if f != 0 {
+				a, nr := r.slot(uint32(idx))
 				o.MarkArgsIncomplete(a, nr)
 				o.Warnings = append(o.Warnings, fmt.Sprintf("not every argument value of %s syscall %d was recorded; its rule will not restrict arguments", a.Name, nr))
 			}
-		}
-		if err := fi.Err(); err != nil {
-			return nil, fmt.Errorf("ebpf: reading argument overflow: %w", err)
 		}
 	}
 	if stats[statLostTasks] > 0 {
@@ -394,6 +404,63 @@ func (r *Recorder) read() (*record.Observations, error) {
 		o.Warnings = append(o.Warnings, "the command never started: no followed process completed an exec")
 	}
 	return o, nil
+}
+
+// readPerCPUArray returns the per-CPU sums of an array of n u64 values,
+// in one batch lookup where the kernel has it (one syscall instead of n).
+func readPerCPUArray(m *ebpf.Map, n int) ([]uint64, error) {
+	ncpu, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, err
+	}
+	sums := make([]uint64, n)
+	keys := make([]uint32, n)
+	vals := make([]uint64, n*ncpu)
+	var cursor ebpf.MapBatchCursor
+	got, err := m.BatchLookup(&cursor, keys, vals, nil)
+	if err == nil || errors.Is(err, ebpf.ErrKeyNotExist) {
+		for i := range got {
+			for c := range ncpu {
+				sums[keys[i]] += vals[i*ncpu+c]
+			}
+		}
+		if got == n {
+			return sums, nil
+		}
+	}
+	// No batch support, or a partial batch: look every key up.
+	var perCPU []uint64
+	for k := range n {
+		if err := m.Lookup(uint32(k), &perCPU); err != nil {
+			return nil, err
+		}
+		sums[k] = 0
+		for _, v := range perCPU {
+			sums[k] += v
+		}
+	}
+	return sums, nil
+}
+
+// readArray32 returns an array of n u32 values, batched where possible.
+func readArray32(m *ebpf.Map, n int) ([]uint32, error) {
+	out := make([]uint32, n)
+	keys := make([]uint32, n)
+	vals := make([]uint32, n)
+	var cursor ebpf.MapBatchCursor
+	got, err := m.BatchLookup(&cursor, keys, vals, nil)
+	if (err == nil || errors.Is(err, ebpf.ErrKeyNotExist)) && got == n {
+		for i := range got {
+			out[keys[i]] = vals[i]
+		}
+		return out, nil
+	}
+	for k := range n {
+		if err := m.Lookup(uint32(k), &out[k]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // slot maps a counts index back to (ABI, kernel number).
