@@ -24,7 +24,9 @@
 // program notes its execve/execveat, and sched_process_exec starts
 // tracking it at the successful exec and counts that exec as the
 // command's first syscall. Everything the launcher did before (between
-// fork and exec) is not recorded. sched_process_fork adds every thread
+// fork and exec) is not recorded, and neither does an exec whose execve
+// entry came before Follow (the launcher's own start) begin the
+// recording. sched_process_fork adds every thread
 // and child created by a tracked task; it fires in the parent before the
 // child is first woken, so no call of the child is missed, however short
 // its life. sched_process_exit removes each task, which also keeps pid

@@ -298,3 +298,38 @@ func TestRecorderCleansUp(t *testing.T) {
 		}
 	}
 }
+
+func TestLayoutCache(t *testing.T) {
+	newRecorder(t, Options{}).Close()
+	id, err := kernelBuildID()
+	if err != nil {
+		testenv.Skip(t, "kernel build ID: "+err.Error())
+	}
+	if len(id) < 16 {
+		t.Fatalf("build id %q", id)
+	}
+	fresh, err := loadKernelLayout()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, ok := loadCachedLayout()
+	if !ok || *cached != *fresh {
+		t.Fatalf("cache after New: %+v %v, want %+v", cached, ok, fresh)
+	}
+	// A damaged cache (status offset pointing into the middle of a field)
+	// is rejected by the verifier, dropped and rebuilt.
+	bad := *fresh
+	bad.taskStatus++
+	storeCachedLayout(&bad)
+	if c, _ := loadCachedLayout(); c.taskStatus != bad.taskStatus {
+		t.Fatal("could not plant a damaged cache")
+	}
+	r := newRecorder(t, Options{})
+	o, _ := recordRun(t, r, "/bin/true")
+	if names(o, "x86_64")["execve"] != 1 {
+		t.Errorf("recording after cache repair: %v", names(o, "x86_64"))
+	}
+	if c, ok := loadCachedLayout(); !ok || *c != *fresh {
+		t.Errorf("cache not repaired: %+v", c)
+	}
+}

@@ -420,14 +420,18 @@ func processExec(m *progMaps) asm.Instructions {
 		asm.JEq.Imm(asm.R0, 0, "exit"),
 		asm.LoadMem(asm.R8, asm.R0, 0, asm.Word), // abi+1, 0 if unseen
 		asm.LoadMem(asm.R9, asm.R0, 4, asm.Word), // nr
+		// An exec whose execve entry came before Follow (the launcher's
+		// own start: its parent may see the close-on-exec pipe close
+		// before this tracepoint fires) does not start the recording;
+		// the next one will.
+		asm.JEq.Imm(asm.R8, 0, "exit"),
 		mapPtr(asm.R1, m.pending))
 	b.stackPtr(asm.R2, fpKey2)
 	b.emit(asm.FnMapDeleteElem.Call())
 	b.track(m, fpTid)
 	b.statAdd(m, statProcesses, 1)
 	b.statAdd(m, statExecs, 1)
-	b.emit(asm.JEq.Imm(asm.R8, 0, "noexec"),
-		asm.JGE.Imm(asm.R9, abiSlots, "noexec"),
+	b.emit(asm.JGE.Imm(asm.R9, abiSlots, "noexec"),
 		asm.JGT.Imm(asm.R8, abiCount, "noexec"),
 		asm.Mov.Reg(asm.R1, asm.R8),
 		asm.Add.Imm(asm.R1, -1),

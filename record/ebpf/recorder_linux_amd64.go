@@ -63,7 +63,7 @@ type Recorder struct {
 // New loads and attaches the recorder's programs. It fails with an error
 // matching ErrNotSupported that names the missing privilege or kernel
 // feature when eBPF recording cannot work here.
-func New(opts Options) (_ *Recorder, err error) {
+func New(opts Options) (*Recorder, error) {
 	if err := checkPrivileges(); err != nil {
 		return nil, err
 	}
@@ -73,10 +73,31 @@ func New(opts Options) (_ *Recorder, err error) {
 	if err := checkFeatures(); err != nil {
 		return nil, err
 	}
-	k, err := loadKernelLayout()
-	if err != nil {
-		return nil, err
+	k, cached := loadCachedLayout()
+	if !cached {
+		var err error
+		if k, err = loadKernelLayout(); err != nil {
+			return nil, err
+		}
 	}
+	r, err := load(opts, k)
+	if err != nil && cached {
+		// A stale or damaged cache: read the BTF and try again.
+		dropCachedLayout()
+		if k, err = loadKernelLayout(); err != nil {
+			return nil, err
+		}
+		cached = false
+		r, err = load(opts, k)
+	}
+	if err == nil && !cached {
+		storeCachedLayout(k)
+	}
+	return r, err
+}
+
+// load creates the maps and loads and attaches the programs.
+func load(opts Options, k *kernelLayout) (_ *Recorder, err error) {
 	r := &Recorder{opts: opts}
 	for i, n := range []string{"x86_64", "x86", "x32"} {
 		a, err := syscalls.ArchByName(n)
