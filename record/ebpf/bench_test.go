@@ -8,7 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/profiles/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/sysfence/sysfence/internal/testenv"
+	"github.com/sysfence/sysfence/record"
+	"github.com/sysfence/sysfence/syscalls"
 )
 
 // benchWorkload is the workload: fork/exec and file I/O heavy.
@@ -42,7 +47,7 @@ func release(b testing.TB, cmd *exec.Cmd, pw *os.File) {
 
 // recordOnce records one run end to end: load and attach, run, wait for
 // the tree, drain, read, close.
-func recordOnce(b testing.TB, opts Options, argv ...string) {
+func recordOnce(b testing.TB, opts Options, argv ...string) *record.Observations {
 	r, err := New(opts)
 	if err != nil {
 		b.Fatal(err)
@@ -63,6 +68,28 @@ func recordOnce(b testing.TB, opts Options, argv ...string) {
 	if len(o.Names()) < 20 {
 		b.Fatalf("recorded only %v", o.Names())
 	}
+	return o
+}
+
+// dockerAllowed counts the x86_64 syscalls Docker's default profile
+// allows on amd64 (any entry with SCMP_ACT_ALLOW, conditions or not).
+func dockerAllowed() int {
+	x64, _ := syscalls.ArchByName("x86_64")
+	seen := map[string]bool{}
+	for _, s := range seccomp.DefaultProfile().Syscalls {
+		if s.Action != specs.ActAllow {
+			continue
+		}
+		if s.Includes != nil && len(s.Includes.Arches) > 0 && !slices.Contains(s.Includes.Arches, "amd64") {
+			continue
+		}
+		for _, n := range s.Names {
+			if _, ok := x64.Number(n); ok {
+				seen[n] = true
+			}
+		}
+	}
+	return len(seen)
 }
 
 // BenchmarkRecordWorkload runs the workload untraced, recorded by
@@ -119,6 +146,10 @@ func BenchmarkRecordWorkload(b *testing.B) {
 			})
 		}},
 	}
+	// Attack surface: what the recorded profile allows against Docker's
+	// default allow list.
+	o := recordOnce(b, Options{}, sh...)
+
 	times := make([][]time.Duration, len(variants))
 	i := 0
 	for b.Loop() {
@@ -139,6 +170,8 @@ func BenchmarkRecordWorkload(b *testing.B) {
 		b.ReportMetric(med[k+1]/med[0], v.name+"/none")
 	}
 	b.ReportMetric(0, "ns/op") // an iteration runs every variant; see the metrics
+	b.ReportMetric(float64(len(o.Names())), "recorded-syscalls")
+	b.ReportMetric(float64(dockerAllowed()), "docker-default-syscalls")
 }
 
 // BenchmarkNew measures the recorder's set-up alone: privilege and
