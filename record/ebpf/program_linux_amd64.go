@@ -45,7 +45,12 @@ const (
 	fpArgKey   = -48 // argKey (24 bytes): idx u32, pad u32, v0 u64, v1 u64
 	fpStatKey  = -56 // u32 key into stats
 	fpKey2     = -60 // u32 second tid key
+	fpWord     = -64 // u32 key into the tracked bitmap
 )
+
+// tidBits is PID_MAX_LIMIT on 64-bit kernels: the tracked bitmap has a bit
+// for every possible thread id.
+const tidBits = 1 << 22
 
 // kernelLayout is what the programs need to know about the running kernel,
 // found through BTF at load time.
@@ -61,7 +66,7 @@ type kernelLayout struct {
 
 // progMaps are the maps every program refers to.
 type progMaps struct {
-	tracked, counts, overflow, pending, stats *ebpf.Map
+	tracked, counts, overflow, pending, stats *ebpf.Map // tracked: bitmap of thread ids
 	argspec, argvals, argfull                 *ebpf.Map // nil without Options.Args
 }
 
@@ -106,6 +111,16 @@ func (b *builder) fresh(prefix string) string {
 // (cilium/ebpf's asm has no 64-bit store of an immediate, so 64-bit stack
 // constants go through R1.)
 
+// atomic emits a 64-bit atomic op on *(dst+0) with src. cilium/ebpf
+// v0.22's Instruction.Marshal takes the immediate before it fills in the
+// atomic operation, so every atomic op but ADD would be encoded as ADD;
+// setting the immediate here works around it (TestAtomicEncoding).
+func atomic(op asm.AtomicOp, dst, src asm.Register) asm.Instruction {
+	ins := op.Mem(dst, src, asm.DWord, 0)
+	ins.Constant = int64(op >> 8)
+	return ins
+}
+
 func mapPtr(r asm.Register, m *ebpf.Map) asm.Instruction { return asm.LoadMapPtr(r, m.FD()) }
 
 // stackPtr sets r to R10+off.
@@ -125,43 +140,74 @@ func (b *builder) statAdd(m *progMaps, idx int32, delta int32) {
 	b.mark(skip)
 }
 
-// track inserts the tid stored at fpKey into tracked; a new entry counts
-// as live, a full map as a lost task. Clobbers R0-R5.
-func (b *builder) track(m *progMaps, fpKey int16) {
-	fail, end := b.fresh("track_fail"), b.fresh("track_end")
-	b.emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpOne, asm.R1, asm.DWord), mapPtr(asm.R1, m.tracked))
-	b.stackPtr(asm.R2, int32(fpKey))
-	b.stackPtr(asm.R3, fpOne)
-	b.emit(asm.Mov.Imm(asm.R4, bpfNoExist), asm.FnMapUpdateElem.Call(),
-		asm.JNE.Imm(asm.R0, 0, fail))
+// bitWord looks up the tracked bitmap word of the tid stored at fpTid
+// (u32): its address in R0 (a tid beyond the map jumps to nilLabel) and
+// the tid's bit in R2. Clobbers R0-R5.
+func (b *builder) bitWord(m *progMaps, fpTid int16, nilLabel string) {
+	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpTid, asm.Word),
+		asm.RSh.Imm(asm.R1, 6),
+		asm.StoreMem(asm.RFP, fpWord, asm.R1, asm.Word),
+		mapPtr(asm.R1, m.tracked))
+	b.stackPtr(asm.R2, fpWord)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, nilLabel),
+		// R2 = 1 << (tid & 63)
+		asm.LoadMem(asm.R3, asm.RFP, fpTid, asm.Word),
+		asm.And.Imm(asm.R3, 63),
+		asm.Mov.Imm(asm.R2, 1),
+		asm.LSh.Reg(asm.R2, asm.R3))
+}
+
+// isTracked jumps to notTracked unless the tid stored at fpTid is in the
+// tree. Clobbers R0-R5.
+func (b *builder) isTracked(m *progMaps, fpTid int16, notTracked string) {
+	b.bitWord(m, fpTid, notTracked)
+	b.emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.And.Reg(asm.R1, asm.R2),
+		asm.JEq.Imm(asm.R1, 0, notTracked))
+}
+
+// track adds the tid stored at fpTid to the tree; a newly set bit counts
+// as live. Clobbers R0-R5.
+func (b *builder) track(m *progMaps, fpTid int16) {
+	lost, end := b.fresh("track_lost"), b.fresh("track_end")
+	b.bitWord(m, fpTid, lost)
+	b.emit(asm.Mov.Reg(asm.R1, asm.R2),
+		atomic(asm.FetchOr, asm.R0, asm.R1), // R1 = old word
+		asm.And.Reg(asm.R1, asm.R2),
+		asm.JNE.Imm(asm.R1, 0, end))
 	b.statAdd(m, statLive, 1)
 	b.emit(asm.Ja.Label(end))
-	b.mark(fail)
-	b.emit(asm.JEq.Imm(asm.R0, errEExist, end))
+	b.mark(lost)
 	b.statAdd(m, statLostTasks, 1)
 	b.mark(end)
 }
 
-// untrack deletes the tid stored at fpKey; a deleted entry counts down
-// live. Clobbers R0-R5.
-func (b *builder) untrack(m *progMaps, fpKey int16) {
+// untrack removes the tid stored at fpTid; a cleared bit counts down
+// live. Untracked tids cost a load, no atomic. Clobbers R0-R5.
+func (b *builder) untrack(m *progMaps, fpTid int16) {
 	end := b.fresh("untrack_end")
-	b.emit(mapPtr(asm.R1, m.tracked))
-	b.stackPtr(asm.R2, int32(fpKey))
-	b.emit(asm.FnMapDeleteElem.Call(), asm.JNE.Imm(asm.R0, 0, end))
+	b.bitWord(m, fpTid, end)
+	b.emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.And.Reg(asm.R1, asm.R2),
+		asm.JEq.Imm(asm.R1, 0, end),
+		asm.Mov.Reg(asm.R1, asm.R2),
+		asm.Xor.Imm(asm.R1, -1), // ~bit
+		atomic(asm.FetchAnd, asm.R0, asm.R1),
+		asm.And.Reg(asm.R1, asm.R2),
+		asm.JEq.Imm(asm.R1, 0, end)) // another CPU cleared it first
 	b.statAdd(m, statLive, -1)
 	b.mark(end)
 }
 
 // abi sets R9 to the ABI of the current syscall and strips the x32 bit
-// from R8 (the id). The kernel sets TS_COMPAT in thread_info.status for
-// the duration of every 32-bit syscall, int 0x80 from a 64-bit process
-// included; it is what seccomp itself uses for seccomp_data.arch.
-// Clobbers R0-R5.
+// from R8 (the id); R7 holds the current task. The kernel sets TS_COMPAT
+// in thread_info.status for the duration of every 32-bit syscall, int
+// 0x80 from a 64-bit process included; it is what seccomp itself uses for
+// seccomp_data.arch. Clobbers R1.
 func (b *builder) abi(k *kernelLayout) {
 	native, done := b.fresh("abi_native"), b.fresh("abi_done")
-	b.emit(asm.FnGetCurrentTaskBtf.Call(),
-		asm.LoadMem(asm.R1, asm.R0, int16(k.taskStatus), asm.Word),
+	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskStatus), asm.Word),
 		asm.Mov.Imm(asm.R9, abiNative),
 		asm.And.Imm(asm.R1, tsCompat),
 		asm.JEq.Imm(asm.R1, 0, native),
@@ -181,15 +227,16 @@ func (b *builder) abi(k *kernelLayout) {
 // notes the execve of a followed (pending) process.
 func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers) asm.Instructions {
 	b := &builder{}
+	// The current task (a BTF pointer the verifier checks loads from)
+	// gives the thread id and the ABI without helper copies; the tracked
+	// test is a bit in an array, whose lookup the verifier inlines.
 	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
-		asm.FnGetCurrentPidTgid.Call(),
+		asm.FnGetCurrentTaskBtf.Call(),
 		asm.Mov.Reg(asm.R7, asm.R0),
-		asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word),
-		mapPtr(asm.R1, m.tracked))
-	b.stackPtr(asm.R2, fpTid)
-	b.emit(asm.FnMapLookupElem.Call(),
-		asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord), // id = ctx->args[1]
-		asm.JEq.Imm(asm.R0, 0, "untracked"))
+		asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
+		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word),
+		asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord)) // id = ctx->args[1]
+	b.isTracked(m, fpTid, "untracked")
 
 	// Tracked: count.
 	b.abi(k)
@@ -253,8 +300,7 @@ func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers) asm.Instructions {
 	}
 	b.emit(asm.Ja.Label("exit"))
 	b.mark("is_exec")
-	b.emit(asm.Mov.Reg(asm.R1, asm.R7),
-		asm.RSh.Imm(asm.R1, 32), // tgid
+	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
 		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word),
 		mapPtr(asm.R1, m.pending))
 	b.stackPtr(asm.R2, fpKey2)
@@ -277,7 +323,7 @@ func (b *builder) args(m *progMaps) {
 		asm.JEq.Imm(asm.R0, 0, "exit"),
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word), // number of fields
 		asm.JEq.Imm(asm.R1, 0, "exit"),
-		asm.Mov.Reg(asm.R7, asm.R0), // spec
+		asm.Mov.Reg(asm.R9, asm.R0), // spec (the ABI is in the index now)
 		asm.LoadMem(asm.R1, asm.RFP, fpIdx, asm.Word),
 		asm.StoreMem(asm.RFP, fpArgKey, asm.R1, asm.Word),
 		asm.StoreImm(asm.RFP, fpArgKey+4, 0, asm.Word),
@@ -285,10 +331,10 @@ func (b *builder) args(m *progMaps) {
 		asm.Mov.Imm(asm.R1, 0), asm.StoreMem(asm.RFP, fpArgKey+16, asm.R1, asm.DWord))
 	// v0 = *(regs + off0)
 	b.readReg(4, fpArgKey+8)
-	b.emit(asm.LoadMem(asm.R1, asm.R7, 12, asm.Word),
+	b.emit(asm.LoadMem(asm.R1, asm.R9, 12, asm.Word),
 		asm.JSet.Imm(asm.R1, argDeref, "args_deref"))
 	b.mark("args_second")
-	b.emit(asm.LoadMem(asm.R1, asm.R7, 0, asm.Word),
+	b.emit(asm.LoadMem(asm.R1, asm.R9, 0, asm.Word),
 		asm.JLT.Imm(asm.R1, 2, "args_store"))
 	b.readReg(8, fpArgKey+16)
 	b.emit(asm.Ja.Label("args_store"))
@@ -328,10 +374,10 @@ func (b *builder) args(m *progMaps) {
 }
 
 // readReg reads the pt_regs word whose offset is at spec+specOff into the
-// stack at fp. R6 ctx, R7 spec.
+// stack at fp. R6 ctx, R9 spec.
 func (b *builder) readReg(specOff int16, fp int16) {
 	b.emit(asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord), // regs = ctx->args[0]
-		asm.LoadMem(asm.R1, asm.R7, specOff, asm.Word),
+		asm.LoadMem(asm.R1, asm.R9, specOff, asm.Word),
 		asm.Add.Reg(asm.R3, asm.R1))
 	b.stackPtr(asm.R1, int32(fp))
 	b.emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call(),
@@ -345,11 +391,8 @@ func processFork(k *kernelLayout, m *progMaps) asm.Instructions {
 	b := &builder{}
 	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
 		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word),
-		mapPtr(asm.R1, m.tracked))
-	b.stackPtr(asm.R2, fpTid)
-	b.emit(asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "exit"))
+		asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word))
+	b.isTracked(m, fpTid, "exit")
 	// child->pid and child->tgid
 	for _, f := range []struct {
 		off uint32
@@ -395,17 +438,13 @@ func processExec(m *progMaps) asm.Instructions {
 	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
 		asm.FnGetCurrentPidTgid.Call(),
 		asm.Mov.Reg(asm.R7, asm.R0),
-		asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word),
-		mapPtr(asm.R1, m.tracked))
-	b.stackPtr(asm.R2, fpTid)
-	b.emit(asm.FnMapLookupElem.Call(),
-		asm.JNE.Imm(asm.R0, 0, "exit"),            // tracked already
-		asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord), // old_pid
-		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word),
-		mapPtr(asm.R1, m.tracked))
-	b.stackPtr(asm.R2, fpKey2)
-	b.emit(asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "pending"))
+		asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word))
+	b.isTracked(m, fpTid, "not_tracked")
+	b.emit(asm.Ja.Label("exit")) // tracked already
+	b.mark("not_tracked")
+	b.emit(asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord), // old_pid
+		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word))
+	b.isTracked(m, fpKey2, "pending")
 	b.untrack(m, fpKey2)
 	b.track(m, fpTid)
 	b.emit(asm.Ja.Label("exit"))

@@ -20,7 +20,6 @@ import (
 
 // Map sizes.
 const (
-	maxTasks    = 1 << 16 // tasks of the tree alive at once
 	maxOverflow = 1024    // distinct numbers beyond abiSlots
 	maxArgVals  = 1 << 14 // distinct (syscall, argument values)
 	maxPending  = 64      // processes followed before their exec
@@ -177,7 +176,7 @@ func (r *Recorder) createMaps(k *kernelLayout) error {
 		dst  **ebpf.Map
 		spec ebpf.MapSpec
 	}{
-		{&r.maps.tracked, ebpf.MapSpec{Name: "sf_tracked", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: maxTasks}},
+		{&r.maps.tracked, ebpf.MapSpec{Name: "sf_tracked", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: tidBits / 64}},
 		{&r.maps.counts, ebpf.MapSpec{Name: "sf_counts", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: abiCount * abiSlots}},
 		{&r.maps.overflow, ebpf.MapSpec{Name: "sf_overflow", Type: ebpf.Hash, KeySize: 8, ValueSize: 8, MaxEntries: maxOverflow}},
 		{&r.maps.pending, ebpf.MapSpec{Name: "sf_pending", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: maxPending}},
@@ -413,7 +412,7 @@ func (r *Recorder) read() (*record.Observations, error) {
 		}
 	}
 	if stats[statLostTasks] > 0 {
-		o.Warnings = append(o.Warnings, fmt.Sprintf("%d tasks of the tree were not followed (more than %d alive at once); their syscalls are missing", stats[statLostTasks], maxTasks))
+		o.Warnings = append(o.Warnings, fmt.Sprintf("%d tasks of the tree were not followed (thread id beyond %d, or unreadable); their syscalls are missing", stats[statLostTasks], tidBits))
 	}
 	if stats[statLostCounts] > 0 {
 		o.Warnings = append(o.Warnings, fmt.Sprintf("%d calls to out-of-range syscall numbers were not counted (more than %d distinct numbers)", stats[statLostCounts], maxOverflow))

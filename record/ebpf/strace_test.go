@@ -86,6 +86,7 @@ func compareWithStrace(t *testing.T, args bool, argv ...string) *record.Observat
 	summary := filepath.Join(t.TempDir(), "strace.txt")
 	var st *exec.Cmd
 	o, _, _ := recordRunWith(t, r, func(pid int) func() {
+		waitBlockedInRead(t, pid)
 		st = exec.Command(strace, "-f", "-qq", "-c", "-o", summary, "-p", itoa(pid))
 		st.Stderr = os.Stderr
 		if err := st.Start(); err != nil {
@@ -139,6 +140,23 @@ func compareWithStrace(t *testing.T, args bool, argv ...string) *record.Observat
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// waitBlockedInRead waits until a thread of the launcher sits in read(3,
+// ...) on the go pipe, so that strace sees nothing of its start-up.
+func waitBlockedInRead(t testing.TB, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		tasks, _ := filepath.Glob("/proc/" + itoa(pid) + "/task/*/syscall")
+		for _, f := range tasks {
+			if b, _ := os.ReadFile(f); strings.HasPrefix(string(b), "0 0x3 ") {
+				return
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatal("the launcher never blocked on its go pipe")
+}
 
 // waitTraced waits until every thread of pid has a tracer.
 func waitTraced(t testing.TB, pid int) {
