@@ -333,3 +333,55 @@ func TestLayoutCache(t *testing.T) {
 		t.Errorf("cache not repaired: %+v", c)
 	}
 }
+
+func TestExecFromThread(t *testing.T) {
+	tiny := buildC(t, "tiny", "-nostdlib", "-static", "-O1")
+	bin := buildC(t, "threadexec", "-pthread")
+	r := newRecorder(t, Options{})
+	o, _ := recordRun(t, r, bin, tiny)
+	logObservations(t, o)
+	got := names(o, "x86_64")
+	if got["execve"] != 2 || got["exit"] != 1 {
+		t.Errorf("execve %d exit %d, want 2 and 1: the program exec'd from a thread was not followed", got["execve"], got["exit"])
+	}
+	if live, _ := r.Live(); live != 0 {
+		t.Errorf("live = %d after the tree exited", live)
+	}
+}
+
+func TestStopWhileRunning(t *testing.T) {
+	r := newRecorder(t, Options{})
+	cmd, pw := launch(t, "sleep", "10")
+	if err := r.Follow(cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	pw.Write([]byte{1})
+	pw.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if n, _ := r.Live(); n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("sleep never started")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := r.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait with a live tree: %v", err)
+	}
+	o, err := r.Stop() // as on Ctrl-C: partial, drained
+	cmd.Process.Kill()
+	cmd.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(o, "x86_64"); got["execve"] != 1 {
+		t.Errorf("partial recording %v lacks execve", got)
+	}
+	if _, err := r.Stop(); err == nil {
+		t.Error("second Stop succeeded")
+	}
+}
