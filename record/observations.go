@@ -223,7 +223,8 @@ func (o *Observations) Names() []string {
 }
 
 // Merge adds the recordings in other to o (a union: counts add up, and
-// each syscall keeps how many recordings saw it).
+// each syscall keeps how many recordings saw it). Merge into the first
+// recording, not into an empty New(), which counts as one recording.
 func (o *Observations) Merge(other *Observations) {
 	o.Processes += other.Processes
 	o.Threads += other.Threads

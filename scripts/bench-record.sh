@@ -23,15 +23,17 @@ awk -v iters="$iters" '
   for (i = 3; i < NF; i += 2) m[$(i+1)] = $i
 }
 END {
-  printf "%d iterations, median wall time of each variant\n\n", iters
-  printf "| %-14s | %10s | %12s |\n", "variant", "ms", "x untraced"
-  printf "|%s|%s|%s|\n", "----------------", "------------", "--------------"
+  printf "%d iterations, medians; CPU = workload and launcher (rusage of the\n", iters
+  printf "reaped tree) plus the recorder process set-up and reading\n\n"
+  printf "| %-14s | %9s | %10s | %8s | %10s |\n", "variant", "wall ms", "x untraced", "CPU ms", "x untraced"
+  printf "|%s|%s|%s|%s|%s|\n", "----------------", "-----------", "------------", "----------", "------------"
   n = split("none ebpf ebpf-args ebpf-attached strace", v, " ")
   for (j = 1; j <= n; j++) {
     k = v[j]
     if (!((k "-ms") in m)) continue
     r = (k == "none") ? "1.00" : sprintf("%.2f", m[k "/none"])
-    printf "| %-14s | %10.1f | %12s |\n", k, m[k "-ms"], r
+    rc = (k == "none") ? "1.00" : sprintf("%.2f", m[k "-cpu/none"])
+    printf "| %-14s | %9.1f | %10s | %8.1f | %10s |\n", k, m[k "-ms"], r, m[k "-cpu-ms"], rc
   }
   printf "\ndistinct syscalls recorded: %d (Docker default profile allows %d)\n", m["recorded-syscalls"], m["docker-default-syscalls"]
 }' <<<"$line"

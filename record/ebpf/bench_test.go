@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,6 +44,22 @@ func release(b testing.TB, cmd *exec.Cmd, pw *os.File) {
 	if err := cmd.Wait(); err != nil {
 		b.Fatal(err)
 	}
+	childCPU += cpuOf(cmd.ProcessState.SysUsage().(*syscall.Rusage))
+}
+
+// childCPU sums the CPU time of the reaped launchers and everything they
+// waited for (the workload); a variant adds the benchmark process's own
+// CPU time (the recorder's set-up and reading).
+var childCPU time.Duration
+
+func cpuOf(ru *syscall.Rusage) time.Duration {
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return cpuOf(&ru)
 }
 
 // recordOnce records one run end to end: load and attach, run, wait for
@@ -112,7 +129,15 @@ func BenchmarkRecordWorkload(b *testing.B) {
 	strace := testenv.LookPath(b, "strace", "strace")
 	newRecorder(b, Options{}).Close() // skip early if unsupported
 
-	timed := func(f func()) time.Duration { t0 := time.Now(); f(); return time.Since(t0) }
+	var cpu time.Duration // CPU time of the last timed run
+	timed := func(f func()) time.Duration {
+		childCPU = 0
+		c0, t0 := selfCPU(), time.Now()
+		f()
+		wall := time.Since(t0)
+		cpu = childCPU + selfCPU() - c0
+		return wall
+	}
 	variants := []struct {
 		name string
 		run  func() time.Duration
@@ -151,23 +176,31 @@ func BenchmarkRecordWorkload(b *testing.B) {
 	o := recordOnce(b, Options{}, sh...)
 
 	times := make([][]time.Duration, len(variants))
+	cpus := make([][]time.Duration, len(variants))
 	i := 0
 	for b.Loop() {
 		// Rotate the order so no variant always runs first.
 		for j := range variants {
 			k := (i + j) % len(variants)
 			times[k] = append(times[k], variants[k].run())
+			cpus[k] = append(cpus[k], cpu)
 		}
 		i++
 	}
+	median := func(d []time.Duration) float64 {
+		slices.Sort(d)
+		return float64(d[len(d)/2]) / float64(time.Millisecond)
+	}
 	med := make([]float64, len(variants))
+	medCPU := make([]float64, len(variants))
 	for k, v := range variants {
-		slices.Sort(times[k])
-		med[k] = float64(times[k][len(times[k])/2]) / float64(time.Millisecond)
+		med[k], medCPU[k] = median(times[k]), median(cpus[k])
 		b.ReportMetric(med[k], v.name+"-ms")
+		b.ReportMetric(medCPU[k], v.name+"-cpu-ms")
 	}
 	for k, v := range variants[1:] {
 		b.ReportMetric(med[k+1]/med[0], v.name+"/none")
+		b.ReportMetric(medCPU[k+1]/medCPU[0], v.name+"-cpu/none")
 	}
 	b.ReportMetric(0, "ns/op") // an iteration runs every variant; see the metrics
 	b.ReportMetric(float64(len(o.Names())), "recorded-syscalls")
