@@ -224,6 +224,9 @@ func TestArgRules(t *testing.T) {
 			var got []string
 			for _, s := range entries(p, tt.sc) {
 				got = append(got, render(s))
+				if s.Comment == "" || strings.Contains(s.Comment, "not seen") {
+					t.Errorf("%v: comment %q", s.Names, s.Comment)
+				}
 			}
 			if strings.Join(got, " | ") != strings.Join(tt.want, " | ") {
 				t.Errorf("%s entries = %q, want %q", tt.sc, got, tt.want)

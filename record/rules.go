@@ -73,8 +73,9 @@ type archCalls struct {
 
 // argAgg is one argument rule: the masked values and what was seen.
 type argAgg struct {
-	calls uint64
-	upper [len(ArgValues{})]bool // an Int32 field had bits above 31 set
+	calls  uint64
+	clone3 uint64                 // clone3 calls this clone rule stands in for
+	upper  [len(ArgValues{})]bool // an Int32 field had bits above 31 set
 }
 
 // Profile turns the observations into the architectures and syscall rules
@@ -239,7 +240,14 @@ func (g *nameAgg) argRules() []*seccomp.Syscall {
 	var out []*seccomp.Syscall
 	for _, k := range keys {
 		a := g.args[k]
-		s := allow(g.name, fmt.Sprintf("%s: %s", describeArgs(g.spec, k), plural(a.calls, "call")))
+		seen := plural(a.calls, "call")
+		switch {
+		case a.calls == 0:
+			seen = fmt.Sprintf("the fallback for %s", plural(a.clone3, "clone3 call"))
+		case a.clone3 > 0:
+			seen += fmt.Sprintf(", and the fallback for %s", plural(a.clone3, "clone3 call"))
+		}
+		s := allow(g.name, fmt.Sprintf("%s: %s", describeArgs(g.spec, k), seen))
 		for i, f := range g.spec.Fields {
 			s.Args = append(s.Args, condition(f, k[i], a.upper[i]))
 		}
@@ -289,7 +297,7 @@ func clone3Rules(g *nameAgg, aggs map[string]*nameAgg) []*seccomp.Syscall {
 			if c.args[k] == nil {
 				c.args[k] = &argAgg{}
 			}
-			c.args[k].calls += a.calls
+			c.args[k].clone3 += a.calls
 		}
 	}
 	e := uint(errnoENOSYS)
