@@ -1,0 +1,493 @@
+package ebpf
+
+import (
+	"fmt"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+)
+
+// Layout shared by the programs and the Go side.
+const (
+	abiSlots = 1024 // numbers per ABI in the counts map; others go to overflow
+	abiCount = 3    // 0 native x86_64, 1 x86 (compat), 2 x32
+
+	abiNative = 0
+	abiX86    = 1
+	abiX32    = 2
+
+	tsCompat   = 0x0002     // TS_COMPAT in thread_info.status (x86)
+	x32Bit     = 0x40000000 // __X32_SYSCALL_BIT
+	bpfNoExist = 1          // BPF_NOEXIST
+	errEExist  = -17        // -EEXIST
+
+	argDeref = 1 // argspec flag: field 0 is a user pointer to a u64
+)
+
+// Indexes of the stats array.
+const (
+	statLive       = iota // tracked tasks alive
+	statProcesses         // processes that entered the tree (the exec'd root and forks)
+	statThreads           // threads that entered the tree
+	statLostTasks         // tasks not followed: the tracking map was full
+	statLostCounts        // syscall numbers not counted: the overflow map was full
+	statExecs             // followed processes that completed their first exec
+	statNoExecNr          // such execs whose execve entry was not seen
+	statCount
+)
+
+// Stack slots (offsets from R10).
+const (
+	fpTid      = -4  // u32 key into tracked
+	fpIdx      = -8  // u32 key into counts/argspec/argfull
+	fpOverflow = -16 // u64 key into overflow
+	fpOne      = -24 // u64 value 1
+	fpArgKey   = -48 // argKey (24 bytes): idx u32, pad u32, v0 u64, v1 u64
+	fpStatKey  = -56 // u32 key into stats
+	fpKey2     = -60 // u32 second tid key
+	fpWord     = -64 // u32 key into the tracked bitmap
+)
+
+// tidBits is PID_MAX_LIMIT on 64-bit kernels: the tracked bitmap has a bit
+// for every possible thread id.
+const tidBits = 1 << 22
+
+// kernelLayout is what the programs need to know about the running kernel,
+// found through BTF at load time.
+type kernelLayout struct {
+	taskStatus uint32 // offsetof(task_struct, thread_info.status)
+	taskPid    uint32 // offsetof(task_struct, pid)
+	taskTgid   uint32 // offsetof(task_struct, tgid)
+	// regs are offsetof(pt_regs, reg) of the six syscall argument
+	// registers of each ABI (x32 uses the native ones).
+	nativeArgs [6]uint32
+	compatArgs [6]uint32
+}
+
+// progMaps are the maps every program refers to.
+type progMaps struct {
+	tracked, counts, overflow, pending, stats *ebpf.Map // tracked: bitmap of thread ids
+	argspec, argvals, argfull                 *ebpf.Map // nil without Options.Args
+}
+
+// execNumbers are the raw sys_enter ids of execve and execveat per ABI
+// (x32 ids with the x32 bit), from the generated syscall tables.
+type execNumbers struct {
+	raw [abiCount][2]int64 // as seen in sys_enter's id (x32 with the bit)
+	nr  [abiCount][2]int32 // as stored (x32 without the bit)
+}
+
+// builder emits instructions with forward labels.
+type builder struct {
+	insns   asm.Instructions
+	label   string
+	counter int
+}
+
+func (b *builder) emit(ins ...asm.Instruction) {
+	for _, in := range ins {
+		if b.label != "" {
+			in = in.WithSymbol(b.label)
+			b.label = ""
+		}
+		b.insns = append(b.insns, in)
+	}
+}
+
+// mark puts a label on the next instruction. Two labels in a row get a
+// no-op (JA +0) in between.
+func (b *builder) mark(l string) {
+	if b.label != "" {
+		b.emit(asm.Ja.Label(l))
+	}
+	b.label = l
+}
+
+func (b *builder) fresh(prefix string) string {
+	b.counter++
+	return fmt.Sprintf("%s_%d", prefix, b.counter)
+}
+
+// (cilium/ebpf's asm has no 64-bit store of an immediate, so 64-bit stack
+// constants go through R1.)
+
+// atomic emits a 64-bit atomic op on *(dst+0) with src. cilium/ebpf
+// v0.22's Instruction.Marshal takes the immediate before it fills in the
+// atomic operation, so every atomic op but ADD would be encoded as ADD;
+// setting the immediate here works around it (TestAtomicEncoding).
+func atomic(op asm.AtomicOp, dst, src asm.Register) asm.Instruction {
+	ins := op.Mem(dst, src, asm.DWord, 0)
+	ins.Constant = int64(op >> 8)
+	return ins
+}
+
+func mapPtr(r asm.Register, m *ebpf.Map) asm.Instruction { return asm.LoadMapPtr(r, m.FD()) }
+
+// stackPtr sets r to R10+off.
+func (b *builder) stackPtr(r asm.Register, off int32) {
+	b.emit(asm.Mov.Reg(r, asm.RFP), asm.Add.Imm(r, off))
+}
+
+// statAdd atomically adds delta to stats[idx]. Clobbers R0-R5.
+func (b *builder) statAdd(m *progMaps, idx int32, delta int32) {
+	skip := b.fresh("stat_skip")
+	b.emit(asm.StoreImm(asm.RFP, fpStatKey, int64(idx), asm.Word), mapPtr(asm.R1, m.stats))
+	b.stackPtr(asm.R2, fpStatKey)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, skip),
+		asm.Mov.Imm(asm.R1, delta),
+		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0))
+	b.mark(skip)
+}
+
+// bitWord looks up the tracked bitmap word of the tid stored at fpTid
+// (u32): its address in R0 (a tid beyond the map jumps to nilLabel) and
+// the tid's bit in R2. Clobbers R0-R5.
+func (b *builder) bitWord(m *progMaps, fpTid int16, nilLabel string) {
+	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpTid, asm.Word),
+		asm.RSh.Imm(asm.R1, 6),
+		asm.StoreMem(asm.RFP, fpWord, asm.R1, asm.Word),
+		mapPtr(asm.R1, m.tracked))
+	b.stackPtr(asm.R2, fpWord)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, nilLabel),
+		// R2 = 1 << (tid & 63)
+		asm.LoadMem(asm.R3, asm.RFP, fpTid, asm.Word),
+		asm.And.Imm(asm.R3, 63),
+		asm.Mov.Imm(asm.R2, 1),
+		asm.LSh.Reg(asm.R2, asm.R3))
+}
+
+// isTracked jumps to notTracked unless the tid stored at fpTid is in the
+// tree. Clobbers R0-R5.
+func (b *builder) isTracked(m *progMaps, fpTid int16, notTracked string) {
+	b.bitWord(m, fpTid, notTracked)
+	b.emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.And.Reg(asm.R1, asm.R2),
+		asm.JEq.Imm(asm.R1, 0, notTracked))
+}
+
+// track adds the tid stored at fpTid to the tree; a newly set bit counts
+// as live. Clobbers R0-R5.
+func (b *builder) track(m *progMaps, fpTid int16) {
+	lost, end := b.fresh("track_lost"), b.fresh("track_end")
+	b.bitWord(m, fpTid, lost)
+	b.emit(asm.Mov.Reg(asm.R1, asm.R2),
+		atomic(asm.FetchOr, asm.R0, asm.R1), // R1 = old word
+		asm.And.Reg(asm.R1, asm.R2),
+		asm.JNE.Imm(asm.R1, 0, end))
+	b.statAdd(m, statLive, 1)
+	b.emit(asm.Ja.Label(end))
+	b.mark(lost)
+	b.statAdd(m, statLostTasks, 1)
+	b.mark(end)
+}
+
+// untrack removes the tid stored at fpTid; a cleared bit counts down
+// live. Untracked tids cost a load, no atomic. Clobbers R0-R5.
+func (b *builder) untrack(m *progMaps, fpTid int16) {
+	end := b.fresh("untrack_end")
+	b.bitWord(m, fpTid, end)
+	b.emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.And.Reg(asm.R1, asm.R2),
+		asm.JEq.Imm(asm.R1, 0, end),
+		asm.Mov.Reg(asm.R1, asm.R2),
+		asm.Xor.Imm(asm.R1, -1), // ~bit
+		atomic(asm.FetchAnd, asm.R0, asm.R1),
+		asm.And.Reg(asm.R1, asm.R2),
+		asm.JEq.Imm(asm.R1, 0, end)) // another CPU cleared it first
+	b.statAdd(m, statLive, -1)
+	b.mark(end)
+}
+
+// abi sets R9 to the ABI of the current syscall and strips the x32 bit
+// from R8 (the id); R7 holds the current task. The kernel sets TS_COMPAT
+// in thread_info.status for the duration of every 32-bit syscall, int
+// 0x80 from a 64-bit process included; it is what seccomp itself uses for
+// seccomp_data.arch. Clobbers R1.
+func (b *builder) abi(k *kernelLayout) {
+	native, done := b.fresh("abi_native"), b.fresh("abi_done")
+	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskStatus), asm.Word),
+		asm.Mov.Imm(asm.R9, abiNative),
+		asm.And.Imm(asm.R1, tsCompat),
+		asm.JEq.Imm(asm.R1, 0, native),
+		asm.Mov.Imm(asm.R9, abiX86),
+		asm.Ja.Label(done))
+	b.mark(native)
+	b.emit(asm.Mov.Reg(asm.R1, asm.R8),
+		asm.And.Imm(asm.R1, x32Bit),
+		asm.JEq.Imm(asm.R1, 0, done),
+		asm.Mov.Imm(asm.R9, abiX32),
+		asm.And.Imm(asm.R8, ^int32(x32Bit))) // sign-extends: clears only bit 30
+	b.mark(done)
+}
+
+// sysEnter counts the syscalls of tracked tasks by (ABI, number) and, with
+// argspec, their deciding argument values. For an untracked task it only
+// notes the execve of a followed (pending) process.
+func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers) asm.Instructions {
+	b := &builder{}
+	// The current task (a BTF pointer the verifier checks loads from)
+	// gives the thread id and the ABI without helper copies; the tracked
+	// test is a bit in an array, whose lookup the verifier inlines.
+	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.Mov.Reg(asm.R7, asm.R0),
+		asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
+		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word),
+		asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord)) // id = ctx->args[1]
+	b.isTracked(m, fpTid, "untracked")
+
+	// Tracked: count.
+	b.abi(k)
+	b.emit(asm.JGE.Imm(asm.R8, abiSlots, "overflow"), // also negative ids
+		asm.Mov.Reg(asm.R1, asm.R9),
+		asm.Mul.Imm(asm.R1, abiSlots),
+		asm.Add.Reg(asm.R1, asm.R8),
+		asm.StoreMem(asm.RFP, fpIdx, asm.R1, asm.Word),
+		mapPtr(asm.R1, m.counts))
+	b.stackPtr(asm.R2, fpIdx)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord), // per-CPU: no atomics needed
+		asm.Add.Imm(asm.R1, 1),
+		asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord))
+	if m.argspec != nil {
+		b.args(m)
+	}
+	b.mark("exit")
+	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+
+	// Numbers beyond the slots (and ids like -1) are kept by number too.
+	b.mark("overflow")
+	b.emit(asm.Mov.Reg(asm.R1, asm.R9),
+		asm.LSh.Imm(asm.R1, 32),
+		asm.Mov.Reg32(asm.R2, asm.R8), // zero-extends the low 32 bits
+		asm.Or.Reg(asm.R1, asm.R2),
+		asm.StoreMem(asm.RFP, fpOverflow, asm.R1, asm.DWord),
+		mapPtr(asm.R1, m.overflow))
+	b.stackPtr(asm.R2, fpOverflow)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "overflow_new"),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
+		asm.Ja.Label("exit"))
+	b.mark("overflow_new")
+	b.emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpOne, asm.R1, asm.DWord), mapPtr(asm.R1, m.overflow))
+	b.stackPtr(asm.R2, fpOverflow)
+	b.stackPtr(asm.R3, fpOne)
+	b.emit(asm.Mov.Imm(asm.R4, 0), asm.FnMapUpdateElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"))
+	b.statAdd(m, statLostCounts, 1)
+	b.emit(asm.Ja.Label("exit"))
+
+	// Untracked: only an execve/execveat of a pending process matters.
+	b.mark("untracked")
+	for _, id := range []int64{ex.raw[0][0], ex.raw[0][1], ex.raw[1][0], ex.raw[1][1], ex.raw[2][0], ex.raw[2][1]} {
+		b.emit(asm.JEq.Imm(asm.R8, int32(id), "maybe_exec"))
+	}
+	b.emit(asm.Ja.Label("exit"))
+	b.mark("maybe_exec")
+	b.abi(k)
+	// Is (R9, R8) an exec call of its ABI?
+	for abi := range abiCount {
+		next := b.fresh("exec_abi")
+		b.emit(asm.JNE.Imm(asm.R9, int32(abi), next),
+			asm.JEq.Imm(asm.R8, ex.nr[abi][0], "is_exec"),
+			asm.JEq.Imm(asm.R8, ex.nr[abi][1], "is_exec"),
+			asm.Ja.Label("exit"))
+		b.mark(next)
+	}
+	b.emit(asm.Ja.Label("exit"))
+	b.mark("is_exec")
+	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
+		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word),
+		mapPtr(asm.R1, m.pending))
+	b.stackPtr(asm.R2, fpKey2)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"),
+		asm.Mov.Reg(asm.R1, asm.R9),
+		asm.Add.Imm(asm.R1, 1), // 0 means "no exec seen yet"
+		asm.StoreMem(asm.R0, 0, asm.R1, asm.Word),
+		asm.StoreMem(asm.R0, 4, asm.R8, asm.Word),
+		asm.Ja.Label("exit"))
+	return b.insns
+}
+
+// args records the deciding argument values of the current syscall when
+// argspec has an entry for its index (stored at fpIdx). Registers: R6 ctx.
+func (b *builder) args(m *progMaps) {
+	b.emit(mapPtr(asm.R1, m.argspec))
+	b.stackPtr(asm.R2, fpIdx)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word), // number of fields
+		asm.JEq.Imm(asm.R1, 0, "exit"),
+		asm.Mov.Reg(asm.R9, asm.R0), // spec (the ABI is in the index now)
+		asm.LoadMem(asm.R1, asm.RFP, fpIdx, asm.Word),
+		asm.StoreMem(asm.RFP, fpArgKey, asm.R1, asm.Word),
+		asm.StoreImm(asm.RFP, fpArgKey+4, 0, asm.Word),
+		asm.Mov.Imm(asm.R1, 0), asm.StoreMem(asm.RFP, fpArgKey+8, asm.R1, asm.DWord),
+		asm.Mov.Imm(asm.R1, 0), asm.StoreMem(asm.RFP, fpArgKey+16, asm.R1, asm.DWord))
+	// v0 = *(regs + off0)
+	b.readReg(4, fpArgKey+8)
+	b.emit(asm.LoadMem(asm.R1, asm.R9, 12, asm.Word),
+		asm.JSet.Imm(asm.R1, argDeref, "args_deref"))
+	b.mark("args_second")
+	b.emit(asm.LoadMem(asm.R1, asm.R9, 0, asm.Word),
+		asm.JLT.Imm(asm.R1, 2, "args_store"))
+	b.readReg(8, fpArgKey+16)
+	b.emit(asm.Ja.Label("args_store"))
+
+	b.mark("args_deref") // v0 = *(u64 __user *)v0
+	b.emit(asm.LoadMem(asm.R3, asm.RFP, fpArgKey+8, asm.DWord))
+	b.stackPtr(asm.R1, fpArgKey+8)
+	b.emit(asm.Mov.Imm(asm.R2, 8),
+		asm.FnProbeReadUser.Call(),
+		asm.JEq.Imm(asm.R0, 0, "args_second"),
+		asm.Ja.Label("args_lost"))
+
+	b.mark("args_store")
+	b.emit(mapPtr(asm.R1, m.argvals))
+	b.stackPtr(asm.R2, fpArgKey)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "args_new"),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
+		asm.Ja.Label("exit"))
+	b.mark("args_new")
+	b.emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpOne, asm.R1, asm.DWord), mapPtr(asm.R1, m.argvals))
+	b.stackPtr(asm.R2, fpArgKey)
+	b.stackPtr(asm.R3, fpOne)
+	b.emit(asm.Mov.Imm(asm.R4, bpfNoExist), asm.FnMapUpdateElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"),
+		asm.JEq.Imm(asm.R0, errEExist, "exit")) // another CPU added it first
+	// The set is full (or memory unreadable): this syscall's values are
+	// incomplete, so its rule must not restrict them.
+	b.mark("args_lost")
+	b.emit(mapPtr(asm.R1, m.argfull))
+	b.stackPtr(asm.R2, fpIdx)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"),
+		asm.StoreImm(asm.R0, 0, 1, asm.Word),
+		asm.Ja.Label("exit"))
+}
+
+// readReg reads the pt_regs word whose offset is at spec+specOff into the
+// stack at fp. R6 ctx, R9 spec.
+func (b *builder) readReg(specOff int16, fp int16) {
+	b.emit(asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord), // regs = ctx->args[0]
+		asm.LoadMem(asm.R1, asm.R9, specOff, asm.Word),
+		asm.Add.Reg(asm.R3, asm.R1))
+	b.stackPtr(asm.R1, int32(fp))
+	b.emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call(),
+		asm.JNE.Imm(asm.R0, 0, "args_lost"))
+}
+
+// processFork adds a child of a tracked task to the tree. It runs in the
+// parent (sched_process_fork fires in the task calling fork/clone, before
+// the child is woken), so the child is tracked before its first syscall.
+func processFork(k *kernelLayout, m *progMaps) asm.Instructions {
+	b := &builder{}
+	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word))
+	b.isTracked(m, fpTid, "exit")
+	// child->pid and child->tgid
+	for _, f := range []struct {
+		off uint32
+		fp  int16
+	}{{k.taskPid, fpKey2}, {k.taskTgid, fpIdx}} {
+		b.emit(asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), asm.Add.Imm(asm.R3, int32(f.off)))
+		b.stackPtr(asm.R1, int32(f.fp))
+		b.emit(asm.Mov.Imm(asm.R2, 4), asm.FnProbeReadKernel.Call(),
+			asm.JNE.Imm(asm.R0, 0, "lost"))
+	}
+	b.track(m, fpKey2)
+	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpKey2, asm.Word),
+		asm.LoadMem(asm.R2, asm.RFP, fpIdx, asm.Word),
+		asm.JNE.Reg(asm.R1, asm.R2, "thread"))
+	b.statAdd(m, statProcesses, 1)
+	b.emit(asm.Ja.Label("exit"))
+	b.mark("thread")
+	b.statAdd(m, statThreads, 1)
+	b.emit(asm.Ja.Label("exit"))
+	b.mark("lost")
+	b.statAdd(m, statLostTasks, 1)
+	b.mark("exit")
+	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	return b.insns
+}
+
+// processExit removes an exiting task. Its last syscall's sys_enter has
+// completed before do_exit reaches this tracepoint.
+func processExit(m *progMaps) asm.Instructions {
+	b := &builder{}
+	b.emit(asm.FnGetCurrentPidTgid.Call(), asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word))
+	b.untrack(m, fpTid)
+	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	return b.insns
+}
+
+// processExec starts tracking a followed process at its first successful
+// exec and counts that execve (its sys_enter was noted in pending). It
+// also moves a tracked thread that exec'd from a non-leader thread to the
+// leader's id, which it takes over (de_thread).
+func processExec(m *progMaps) asm.Instructions {
+	b := &builder{}
+	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.Mov.Reg(asm.R7, asm.R0),
+		asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word))
+	b.isTracked(m, fpTid, "not_tracked")
+	b.emit(asm.Ja.Label("exit")) // tracked already
+	b.mark("not_tracked")
+	b.emit(asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord), // old_pid
+		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word))
+	b.isTracked(m, fpKey2, "pending")
+	b.untrack(m, fpKey2)
+	b.track(m, fpTid)
+	b.emit(asm.Ja.Label("exit"))
+
+	b.mark("pending")
+	b.emit(asm.Mov.Reg(asm.R1, asm.R7),
+		asm.RSh.Imm(asm.R1, 32),
+		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word),
+		mapPtr(asm.R1, m.pending))
+	b.stackPtr(asm.R2, fpKey2)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"),
+		asm.LoadMem(asm.R8, asm.R0, 0, asm.Word), // abi+1, 0 if unseen
+		asm.LoadMem(asm.R9, asm.R0, 4, asm.Word), // nr
+		// An exec whose execve entry came before Follow (the launcher's
+		// own start: its parent may see the close-on-exec pipe close
+		// before this tracepoint fires) does not start the recording;
+		// the next one will.
+		asm.JEq.Imm(asm.R8, 0, "exit"),
+		mapPtr(asm.R1, m.pending))
+	b.stackPtr(asm.R2, fpKey2)
+	b.emit(asm.FnMapDeleteElem.Call())
+	b.track(m, fpTid)
+	b.statAdd(m, statProcesses, 1)
+	b.statAdd(m, statExecs, 1)
+	b.emit(asm.JGE.Imm(asm.R9, abiSlots, "noexec"),
+		asm.JGT.Imm(asm.R8, abiCount, "noexec"),
+		asm.Mov.Reg(asm.R1, asm.R8),
+		asm.Add.Imm(asm.R1, -1),
+		asm.Mul.Imm(asm.R1, abiSlots),
+		asm.Add.Reg(asm.R1, asm.R9),
+		asm.StoreMem(asm.RFP, fpIdx, asm.R1, asm.Word),
+		mapPtr(asm.R1, m.counts))
+	b.stackPtr(asm.R2, fpIdx)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.Add.Imm(asm.R1, 1),
+		asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
+		asm.Ja.Label("exit"))
+	b.mark("noexec")
+	b.statAdd(m, statNoExecNr, 1)
+	b.mark("exit")
+	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	return b.insns
+}

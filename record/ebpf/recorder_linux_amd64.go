@@ -1,0 +1,642 @@
+package ebpf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/features"
+	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
+
+	"github.com/sysfence/sysfence/record"
+	"github.com/sysfence/sysfence/syscalls"
+)
+
+// Map sizes.
+const (
+	maxOverflow = 1024    // distinct numbers beyond abiSlots
+	maxArgVals  = 1 << 14 // distinct (syscall, argument values)
+	maxPending  = 64      // processes followed before their exec
+)
+
+// argKey is the key of the argvals map.
+type argKey struct {
+	Idx uint32
+	_   uint32
+	V0  uint64
+	V1  uint64
+}
+
+// argSpec is the value of the argspec map.
+type argSpec struct {
+	N     uint32    // number of fields, 0 = none
+	Off   [2]uint32 // offsetof(pt_regs, argument register)
+	Flags uint32    // argDeref
+}
+
+// pendingExec is the value of the pending map.
+type pendingExec struct {
+	ABI uint32 // ABI+1 of the exec call seen, 0 if none yet
+	Nr  uint32
+}
+
+// Recorder records the syscalls of the process trees it follows. It is
+// safe for use by one goroutine.
+type Recorder struct {
+	opts   Options
+	arches [abiCount]*syscalls.Arch
+	maps   progMaps
+	all    []*ebpf.Map
+	progs  []*ebpf.Program
+	links  []link.Link
+	mu     sync.Mutex
+	done   bool
+}
+
+// New loads and attaches the recorder's programs. It fails with an error
+// matching ErrNotSupported that names the missing privilege or kernel
+// feature when eBPF recording cannot work here.
+func New(opts Options) (*Recorder, error) {
+	if err := checkPrivileges(); err != nil {
+		return nil, err
+	}
+	if err := checkPIDNamespace(); err != nil {
+		return nil, err
+	}
+	if err := checkFeatures(); err != nil {
+		return nil, err
+	}
+	k, cached := loadCachedLayout()
+	if !cached {
+		var err error
+		if k, err = loadKernelLayout(); err != nil {
+			return nil, err
+		}
+	}
+	r, err := load(opts, k)
+	if err != nil && cached {
+		// A stale or damaged cache: read the BTF and try again.
+		dropCachedLayout()
+		if k, err = loadKernelLayout(); err != nil {
+			return nil, err
+		}
+		cached = false
+		r, err = load(opts, k)
+	}
+	if err == nil && !cached {
+		storeCachedLayout(k)
+	}
+	return r, err
+}
+
+// load creates the maps and loads and attaches the programs.
+func load(opts Options, k *kernelLayout) (_ *Recorder, err error) {
+	r := &Recorder{opts: opts}
+	for i, n := range []string{"x86_64", "x86", "x32"} {
+		a, err := syscalls.ArchByName(n)
+		if err != nil {
+			return nil, err
+		}
+		r.arches[i] = a
+	}
+	defer func() {
+		if err != nil {
+			r.Close()
+		}
+	}()
+	if err := r.createMaps(k); err != nil {
+		return nil, err
+	}
+	ex, err := r.execNumbers()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range []struct {
+		tp    string
+		insns asm.Instructions
+	}{
+		{"sched_process_fork", processFork(k, &r.maps)},
+		{"sched_process_exit", processExit(&r.maps)},
+		{"sched_process_exec", processExec(&r.maps)},
+		{"sys_enter", sysEnter(k, &r.maps, ex)},
+	} {
+		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+			Name:         shortName(p.tp),
+			Type:         ebpf.RawTracepoint,
+			Instructions: p.insns,
+			// GPL-compatible: bpf_probe_read_kernel and BTF pointer
+			// loads are GPL-only.
+			License: "Dual MIT/GPL",
+		})
+		if err != nil {
+			return nil, loadError(p.tp, err)
+		}
+		r.progs = append(r.progs, prog)
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: p.tp, Program: prog})
+		if err != nil {
+			return nil, loadError(p.tp, err)
+		}
+		r.links = append(r.links, l)
+	}
+	return r, nil
+}
+
+func shortName(tp string) string {
+	n := "sf_" + tp
+	if len(n) > 15 { // BPF_OBJ_NAME_LEN - 1
+		n = n[:15]
+	}
+	return n
+}
+
+func loadError(tp string, err error) error {
+	if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL) {
+		return &record.NotSupportedError{Backend: "ebpf", Missing: "a kernel that accepts the raw tracepoint program for " + tp, Err: err}
+	}
+	return fmt.Errorf("ebpf: loading the %s program: %w", tp, err)
+}
+
+func (r *Recorder) createMaps(k *kernelLayout) error {
+	mk := func(dst **ebpf.Map, spec ebpf.MapSpec) error {
+		m, err := ebpf.NewMap(&spec)
+		if err != nil {
+			return fmt.Errorf("ebpf: creating map %s: %w", spec.Name, err)
+		}
+		*dst = m
+		r.all = append(r.all, m)
+		return nil
+	}
+	specs := []struct {
+		dst  **ebpf.Map
+		spec ebpf.MapSpec
+	}{
+		{&r.maps.tracked, ebpf.MapSpec{Name: "sf_tracked", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: tidBits / 64}},
+		{&r.maps.counts, ebpf.MapSpec{Name: "sf_counts", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: abiCount * abiSlots}},
+		{&r.maps.overflow, ebpf.MapSpec{Name: "sf_overflow", Type: ebpf.Hash, KeySize: 8, ValueSize: 8, MaxEntries: maxOverflow}},
+		{&r.maps.pending, ebpf.MapSpec{Name: "sf_pending", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: maxPending}},
+		{&r.maps.stats, ebpf.MapSpec{Name: "sf_stats", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: statCount}},
+	}
+	if r.opts.Args {
+		specs = append(specs,
+			struct {
+				dst  **ebpf.Map
+				spec ebpf.MapSpec
+			}{&r.maps.argspec, ebpf.MapSpec{Name: "sf_argspec", Type: ebpf.Array, KeySize: 4, ValueSize: 16, MaxEntries: abiCount * abiSlots}},
+			struct {
+				dst  **ebpf.Map
+				spec ebpf.MapSpec
+			}{&r.maps.argvals, ebpf.MapSpec{Name: "sf_argvals", Type: ebpf.Hash, KeySize: 24, ValueSize: 8, MaxEntries: maxArgVals}},
+			struct {
+				dst  **ebpf.Map
+				spec ebpf.MapSpec
+			}{&r.maps.argfull, ebpf.MapSpec{Name: "sf_argfull", Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: abiCount * abiSlots}})
+	}
+	for _, s := range specs {
+		if err := mk(s.dst, s.spec); err != nil {
+			return err
+		}
+	}
+	if r.opts.Args {
+		return r.fillArgSpecs(k)
+	}
+	return nil
+}
+
+// fillArgSpecs tells the program which argument registers to read for the
+// syscalls of record.ArgSpecs on each ABI.
+func (r *Recorder) fillArgSpecs(k *kernelLayout) error {
+	for abi, a := range r.arches {
+		regs := k.nativeArgs
+		if abi == abiX86 {
+			regs = k.compatArgs
+		}
+		for _, s := range record.ArgSpecs() {
+			nr, ok := a.Number(s.Name)
+			if !ok {
+				continue
+			}
+			spec, _ := record.ArgSpecFor(a, nr)
+			v := argSpec{N: uint32(len(spec.Fields))}
+			for i, f := range spec.Fields {
+				v.Off[i] = regs[f.Index]
+				if f.Deref {
+					if i != 0 {
+						return fmt.Errorf("ebpf: %s: only the first field may be a pointer", s.Name)
+					}
+					v.Flags |= argDeref
+				}
+			}
+			idx := uint32(abi)*abiSlots + (nr &^ syscalls.X32SyscallBit)
+			if err := r.maps.argspec.Put(idx, v); err != nil {
+				return fmt.Errorf("ebpf: filling argspec: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Recorder) execNumbers() (*execNumbers, error) {
+	ex := &execNumbers{}
+	for abi, a := range r.arches {
+		for i, n := range []string{"execve", "execveat"} {
+			nr, ok := a.Number(n)
+			if !ok {
+				return nil, fmt.Errorf("ebpf: %s has no %s", a.Name, n)
+			}
+			ex.raw[abi][i] = int64(nr)
+			ex.nr[abi][i] = int32(nr &^ syscalls.X32SyscallBit)
+		}
+	}
+	return ex, nil
+}
+
+// Follow makes the recorder record the process pid, from its next
+// successful execve on, and every thread and process it creates from then
+// on. Call it after starting the launcher process and before letting it
+// exec the command: what the launcher does before that exec is not
+// recorded, the exec call itself is (it is the command's first syscall).
+func (r *Recorder) Follow(pid int) error {
+	if pid <= 0 {
+		return fmt.Errorf("ebpf: Follow: invalid pid %d", pid)
+	}
+	if err := r.maps.pending.Update(uint32(pid), pendingExec{}, ebpf.UpdateNoExist); err != nil {
+		return fmt.Errorf("ebpf: following pid %d: %w", pid, err)
+	}
+	return nil
+}
+
+// Live returns how many threads of the followed trees are alive.
+func (r *Recorder) Live() (int64, error) {
+	var v int64
+	if err := r.maps.stats.Lookup(uint32(statLive), &v); err != nil {
+		return 0, fmt.Errorf("ebpf: reading stats: %w", err)
+	}
+	return v, nil
+}
+
+// Wait returns when every followed tree has exited (no tracked task is
+// alive), or when ctx ends. Call it after the command itself has been
+// reaped: descendants that outlive it are waited for too.
+func (r *Recorder) Wait(ctx context.Context) error {
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		n, err := r.Live()
+		if err != nil {
+			return err
+		}
+		if n <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// Stop detaches the programs, waits until no program runs any more, and
+// returns what was recorded. It may be called while the tree still runs
+// (Ctrl-C): the result is what was recorded so far. The Recorder must
+// still be closed.
+func (r *Recorder) Stop() (*record.Observations, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return nil, errors.New("ebpf: Stop called twice")
+	}
+	r.done = true
+	live, err := r.Live()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.detach(); err != nil {
+		return nil, err
+	}
+	// Drain. When no task of the tree is alive, nothing can still be
+	// updating the maps: each task's sys_enter programs finish before
+	// that task reaches sched_process_exit, whose atomic decrement of
+	// live we have read as the last one. When the tree still runs
+	// (Stop on Ctrl-C), a program that started before its link was
+	// released may still be running on another CPU: raw tracepoint
+	// programs run inside an RCU read-side critical section, and
+	// MEMBARRIER_CMD_GLOBAL returns only after synchronize_rcu(), so
+	// after it every update has landed.
+	if live > 0 {
+		membar()
+	}
+	return r.read()
+}
+
+func membar() {
+	if _, _, e := unix.Syscall(unix.SYS_MEMBARRIER, membarrierCmdGlobal, 0, 0); e != 0 {
+		// Without membarrier a grace period is still very likely over.
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (r *Recorder) detach() error {
+	var errs []error
+	for _, l := range r.links {
+		errs = append(errs, l.Close())
+	}
+	r.links = nil
+	return errors.Join(errs...)
+}
+
+func (r *Recorder) read() (*record.Observations, error) {
+	o := record.New()
+	o.ArgsRecorded = r.opts.Args
+	var stats [statCount]uint64
+	for i := range stats {
+		if err := r.maps.stats.Lookup(uint32(i), &stats[i]); err != nil {
+			return nil, fmt.Errorf("ebpf: reading stats: %w", err)
+		}
+	}
+	o.Processes, o.Threads = stats[statProcesses], stats[statThreads]
+
+	counts, err := readPerCPUArray(r.maps.counts, abiCount*abiSlots)
+	if err != nil {
+		return nil, fmt.Errorf("ebpf: reading counts: %w", err)
+	}
+	for idx, n := range counts {
+		if n > 0 {
+			a, nr := r.slot(uint32(idx))
+			o.Add(a, nr, n, -1)
+		}
+	}
+	var ok uint64
+	var cnt uint64
+	it := r.maps.overflow.Iterate()
+	for it.Next(&ok, &cnt) {
+		abi := ok >> 32
+		if abi >= abiCount {
+			continue
+		}
+		nr := uint32(ok)
+		if abi == abiX32 {
+			nr |= syscalls.X32SyscallBit
+		}
+		o.Add(r.arches[abi], nr, cnt, -1)
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("ebpf: reading overflow: %w", err)
+	}
+	if r.opts.Args {
+		var k argKey
+		ai := r.maps.argvals.Iterate()
+		for ai.Next(&k, &cnt) {
+			a, nr := r.slot(k.Idx)
+			o.AddArgs(a, nr, record.ArgValues{k.V0, k.V1}, cnt)
+		}
+		if err := ai.Err(); err != nil {
+			return nil, fmt.Errorf("ebpf: reading argument values: %w", err)
+		}
+		full, err := readArray32(r.maps.argfull, abiCount*abiSlots)
+		if err != nil {
+			return nil, fmt.Errorf("ebpf: reading argument overflow: %w", err)
+		}
+		for idx, f := range full {
+			if f != 0 {
+				a, nr := r.slot(uint32(idx))
+				o.MarkArgsIncomplete(a, nr)
+				o.Warnings = append(o.Warnings, fmt.Sprintf("not every argument value of %s syscall %d was recorded; its rule will not restrict arguments", a.Name, nr))
+			}
+		}
+	}
+	if stats[statLostTasks] > 0 {
+		o.Warnings = append(o.Warnings, fmt.Sprintf("%d tasks of the tree were not followed (thread id beyond %d, or unreadable); their syscalls are missing", stats[statLostTasks], tidBits))
+	}
+	if stats[statLostCounts] > 0 {
+		o.Warnings = append(o.Warnings, fmt.Sprintf("%d calls to out-of-range syscall numbers were not counted (more than %d distinct numbers)", stats[statLostCounts], maxOverflow))
+	}
+	if stats[statNoExecNr] > 0 {
+		o.Warnings = append(o.Warnings, "the exec call that started the command was not seen; execve may be missing from the profile")
+	}
+	if stats[statExecs] == 0 {
+		o.Warnings = append(o.Warnings, "the command never started: no followed process completed an exec")
+	}
+	return o, nil
+}
+
+// readPerCPUArray returns the per-CPU sums of an array of n u64 values,
+// in one batch lookup where the kernel has it (one syscall instead of n).
+func readPerCPUArray(m *ebpf.Map, n int) ([]uint64, error) {
+	ncpu, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, err
+	}
+	sums := make([]uint64, n)
+	keys := make([]uint32, n)
+	vals := make([]uint64, n*ncpu)
+	var cursor ebpf.MapBatchCursor
+	got, err := m.BatchLookup(&cursor, keys, vals, nil)
+	if err == nil || errors.Is(err, ebpf.ErrKeyNotExist) {
+		for i := range got {
+			for c := range ncpu {
+				sums[keys[i]] += vals[i*ncpu+c]
+			}
+		}
+		if got == n {
+			return sums, nil
+		}
+	}
+	// No batch support, or a partial batch: look every key up.
+	var perCPU []uint64
+	for k := range n {
+		if err := m.Lookup(uint32(k), &perCPU); err != nil {
+			return nil, err
+		}
+		sums[k] = 0
+		for _, v := range perCPU {
+			sums[k] += v
+		}
+	}
+	return sums, nil
+}
+
+// readArray32 returns an array of n u32 values, batched where possible.
+func readArray32(m *ebpf.Map, n int) ([]uint32, error) {
+	out := make([]uint32, n)
+	keys := make([]uint32, n)
+	vals := make([]uint32, n)
+	var cursor ebpf.MapBatchCursor
+	got, err := m.BatchLookup(&cursor, keys, vals, nil)
+	if (err == nil || errors.Is(err, ebpf.ErrKeyNotExist)) && got == n {
+		for i := range got {
+			out[keys[i]] = vals[i]
+		}
+		return out, nil
+	}
+	for k := range n {
+		if err := m.Lookup(uint32(k), &out[k]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// slot maps a counts index back to (ABI, kernel number).
+func (r *Recorder) slot(idx uint32) (*syscalls.Arch, uint32) {
+	abi, nr := idx/abiSlots, idx%abiSlots
+	if abi == abiX32 {
+		nr |= syscalls.X32SyscallBit
+	}
+	return r.arches[abi], nr
+}
+
+// Close detaches the programs and frees the maps. It is safe to call more
+// than once and after Stop.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	errs := []error{r.detach()}
+	for _, p := range r.progs {
+		errs = append(errs, p.Close())
+	}
+	r.progs = nil
+	for _, m := range r.all {
+		errs = append(errs, m.Close())
+	}
+	r.all = nil
+	return errors.Join(errs...)
+}
+
+// checkPrivileges requires CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN, which
+// implies both and is what kernels before 5.8 ask for).
+func checkPrivileges() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return &record.NotSupportedError{Backend: "ebpf", Missing: "CAP_BPF and CAP_PERFMON (run as root)", Err: err}
+	}
+	has := func(c uint) bool { return data[c/32].Effective&(1<<(c%32)) != 0 }
+	if has(unix.CAP_SYS_ADMIN) || (has(unix.CAP_BPF) && has(unix.CAP_PERFMON)) {
+		return nil
+	}
+	return &record.NotSupportedError{Backend: "ebpf", Missing: "CAP_BPF and CAP_PERFMON (run as root)"}
+}
+
+// membarrierCmdGlobal is MEMBARRIER_CMD_GLOBAL from <linux/membarrier.h>
+// (x/sys/unix does not define it).
+const membarrierCmdGlobal = 1
+
+// procInitPIDNS is PROC_PID_INIT_INO, the inode of the initial PID
+// namespace.
+const procInitPIDNS = 0xEFFFFFFC
+
+// checkPIDNamespace: the programs see global process ids, and Follow takes
+// the launcher's pid as the recorder sees it; the two agree only in the
+// initial PID namespace.
+func checkPIDNamespace() error {
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/self/ns/pid", &st); err != nil {
+		return &record.NotSupportedError{Backend: "ebpf", Missing: "/proc mounted", Err: err}
+	}
+	if st.Ino != procInitPIDNS {
+		return &record.NotSupportedError{Backend: "ebpf", Missing: "to run in the initial PID namespace (not inside a container)"}
+	}
+	return nil
+}
+
+var featureOnce = sync.OnceValue(func() error {
+	if err := features.HaveProgramType(ebpf.RawTracepoint); err != nil {
+		return &record.NotSupportedError{Backend: "ebpf", Missing: "a kernel with BPF raw tracepoints (CONFIG_BPF_SYSCALL, Linux 4.17 or later)", Err: err}
+	}
+	for _, h := range []struct {
+		fn   asm.BuiltinFunc
+		what string
+	}{
+		{asm.FnGetCurrentTaskBtf, "bpf_get_current_task_btf (Linux 5.11 or later)"},
+		{asm.FnProbeReadKernel, "bpf_probe_read_kernel (Linux 5.5 or later)"},
+	} {
+		if err := features.HaveProgramHelper(ebpf.RawTracepoint, h.fn); err != nil {
+			return &record.NotSupportedError{Backend: "ebpf", Missing: "the BPF helper " + h.what, Err: err}
+		}
+	}
+	return nil
+})
+
+func checkFeatures() error { return featureOnce() }
+
+// loadKernelLayout finds the offsets the programs use in the kernel's BTF.
+func loadKernelLayout() (*kernelLayout, error) {
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		return nil, &record.NotSupportedError{Backend: "ebpf", Missing: "kernel BTF (CONFIG_DEBUG_INFO_BTF, /sys/kernel/btf/vmlinux)", Err: err}
+	}
+	missing := func(what string, err error) error {
+		return &record.NotSupportedError{Backend: "ebpf", Missing: "a kernel whose BTF has " + what, Err: err}
+	}
+	var task, ti, regs *btf.Struct
+	if err := spec.TypeByName("task_struct", &task); err != nil {
+		return nil, missing("struct task_struct", err)
+	}
+	if err := spec.TypeByName("thread_info", &ti); err != nil {
+		return nil, missing("struct thread_info", err)
+	}
+	if err := spec.TypeByName("pt_regs", &regs); err != nil {
+		return nil, missing("struct pt_regs", err)
+	}
+	k := &kernelLayout{}
+	tiOff, err := member(task, "thread_info", 0)
+	if err != nil {
+		return nil, missing("task_struct.thread_info (CONFIG_THREAD_INFO_IN_TASK)", err)
+	}
+	status, err := member(ti, "status", 4)
+	if err != nil {
+		return nil, missing("thread_info.status", err)
+	}
+	k.taskStatus = tiOff + status
+	if k.taskPid, err = member(task, "pid", 4); err != nil {
+		return nil, missing("task_struct.pid", err)
+	}
+	if k.taskTgid, err = member(task, "tgid", 4); err != nil {
+		return nil, missing("task_struct.tgid", err)
+	}
+	for i, n := range []string{"di", "si", "dx", "r10", "r8", "r9"} {
+		if k.nativeArgs[i], err = member(regs, n, 8); err != nil {
+			return nil, missing("pt_regs."+n, err)
+		}
+	}
+	for i, n := range []string{"bx", "cx", "dx", "si", "di", "bp"} {
+		if k.compatArgs[i], err = member(regs, n, 8); err != nil {
+			return nil, missing("pt_regs."+n, err)
+		}
+	}
+	if k.taskStatus > 1<<15 {
+		return nil, missing("thread_info.status within reach of a BPF load", nil)
+	}
+	return k, nil
+}
+
+// member returns the byte offset of a struct member, checking its size
+// when size > 0.
+func member(s *btf.Struct, name string, size int) (uint32, error) {
+	for _, m := range s.Members {
+		if m.Name != name {
+			continue
+		}
+		if m.Offset%8 != 0 {
+			return 0, fmt.Errorf("%s.%s is a bitfield", s.Name, name)
+		}
+		if size > 0 {
+			sz, err := btf.Sizeof(m.Type)
+			if err != nil {
+				return 0, err
+			}
+			if sz != size {
+				return 0, fmt.Errorf("%s.%s has %d bytes, want %d", s.Name, name, sz, size)
+			}
+		}
+		return m.Offset.Bytes(), nil
+	}
+	return 0, fmt.Errorf("no member %s in %s", name, s.Name)
+}
