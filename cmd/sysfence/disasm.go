@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -14,10 +12,11 @@ import (
 )
 
 func newDisasmCmd() *cobra.Command {
-	var archName, format string
+	var pf profileFlags
+	var format string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "disasm FILE.bpf|- [--arch A] [--format text|dot] [--json]",
+		Use:   "disasm FILE.bpf|PROFILE|NAME|- [--arch A] [--format text|dot] [--json]",
 		Short: "Disassemble a seccomp BPF filter into a readable listing",
 		Long: `Disassemble a raw seccomp filter (a struct sock_filter array, 8 bytes per
 instruction, as written by 'sysfence compile --format raw', libseccomp's
@@ -36,8 +35,13 @@ architecture's byte order, and return values as actions (ALLOW, ERRNO(1),
 KILL_PROCESS, ...). --arch gives the byte order of the file and the
 architecture assumed before the filter compares one (default: this
 machine's). --format dot writes the control-flow graph for Graphviz. A
-filter the kernel would refuse is still listed, with a warning saying why.`,
+filter the kernel would refuse is still listed, with a warning saying why.
+
+A profile (file, "-", or a built-in name) is compiled first, as 'sysfence
+compile' would with the same --arch/--cap/--kernel/--no-enosys flags, and its
+filter listed.`,
 		Example: `  sysfence disasm filter.bpf
+  sysfence disasm docker-default --arch x86_64
   sysfence compile docker-default --format raw | sysfence disasm -
   sysfence disasm --arch s390x s390x.bpf
   sysfence disasm --format dot filter.bpf | dot -Tsvg > filter.svg`,
@@ -49,14 +53,11 @@ filter the kernel would refuse is still listed, with a warning saying why.`,
 			if asJSON && format == "dot" {
 				return cli.Usagef("--json and --format dot cannot be combined")
 			}
-			arch, err := resolveArch(archName)
+			in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), args[0], &pf)
 			if err != nil {
 				return err
 			}
-			prog, err := loadProgram(cmd.InOrStdin(), args[0], arch)
-			if err != nil {
-				return err
-			}
+			prog, arch := in.prog, in.arch
 			if err := bpf.Validate(prog); err != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "sysfence: warning: the kernel would refuse this filter: %v\n", err)
 			}
@@ -72,7 +73,7 @@ filter the kernel would refuse is still listed, with a warning saying why.`,
 			return err
 		},
 	}
-	c.Flags().StringVarP(&archName, "arch", "a", "", "architecture of the filter (byte order, names); default: this machine's")
+	pf.register(c.Flags())
 	c.Flags().StringVar(&format, "format", "text", "output format: text or dot")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the listing as JSON")
 	return c
@@ -83,22 +84,15 @@ filter the kernel would refuse is still listed, with a warning saying why.`,
 // arch's byte order. Profiles are to be added here once the compiler
 // exists.
 func loadProgram(stdin io.Reader, arg string, arch *syscalls.Arch) (bpf.Program, error) {
-	var raw []byte
-	var err error
-	name := arg
-	if arg == "-" {
-		name = "standard input"
-		raw, err = io.ReadAll(stdin)
-	} else {
-		raw, err = os.ReadFile(arg)
-	}
+	name, raw, err := readInput(stdin, arg)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, cli.Usagef("%s: cannot read the filter: %v", name, err)
+		return nil, err
 	}
+	return decodeProgram(name, raw, arch)
+}
+
+// decodeProgram decodes a raw filter read from name.
+func decodeProgram(name string, raw []byte, arch *syscalls.Arch) (bpf.Program, error) {
 	if len(raw) == 0 {
 		return nil, cli.Usagef("%s: empty file: a raw filter has 8 bytes per instruction", name)
 	}

@@ -99,8 +99,8 @@ func TestDisasmCommandErrors(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"missing_file", []string{"disasm", filepath.Join(dir, "nope.bpf")}, "nope.bpf: cannot read the filter: no such file or directory"},
-		{"directory", []string{"disasm", dir}, ": cannot read the filter: is a directory"},
+		{"missing_file", []string{"disasm", filepath.Join(dir, "nope.bpf")}, "nope.bpf: cannot read it: no such file or directory"},
+		{"directory", []string{"disasm", dir}, ": cannot read it: is a directory"},
 		{"not_multiple_of_8", []string{"disasm", odd}, "odd.bpf: 13 bytes is not a raw filter: it must be a multiple of 8 bytes"},
 		{"empty", []string{"disasm", empty}, "empty.bpf: empty file"},
 		{"no_argument", []string{"disasm"}, "needs 1 argument(s), got 0"},

@@ -23,6 +23,8 @@ and resolves syscall names and numbers for every architecture.`,
 	})
 	root.AddCommand(
 		newSyscallsCmd(),
+		newCompileCmd(),
+		newCheckCmd(),
 		newDisasmCmd(),
 	)
 	return root

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckDockerDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		action  string
+		decided string
+	}{
+		{"personality-allowed", []string{"personality", "0xffffffff"}, "ALLOW", "personality: ALLOW if args[0] == 0xffffffff"},
+		{"personality-denied", []string{"personality", "0x1"}, "ERRNO(1)", "default action ERRNO(1)"},
+		{"socket-vsock", []string{"socket", "40"}, "ERRNO(1)", "default action"},
+		{"socket-inet", []string{"socket", "2", "1"}, "ALLOW", "socket: ALLOW if args[0] < 0x3"},
+		{"clone-newuser", []string{"clone", "0x10000000"}, "ERRNO(1)", "default action"},
+		{"clone3-enosys", []string{"clone3"}, "ERRNO(38)", "clone3: ERRNO(38)"},
+		{"newer-than-profile", []string{"1000"}, "ERRNO(38)", "newer than any the profile names"},
+		{"negative-arg", []string{"personality", "--", "-1"}, "ERRNO(1)", "default action"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"check", "docker-default", "--arch", "x86_64"}, tc.args...)
+			stdout, stderr, code := runCLI(t, nil, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			lines := strings.Split(stdout, "\n")
+			if lines[0] != tc.action {
+				t.Errorf("first line %q, want %q", lines[0], tc.action)
+			}
+			if !strings.Contains(stdout, tc.decided) {
+				t.Errorf("output lacks %q:\n%s", tc.decided, stdout)
+			}
+			if !strings.Contains(stdout, "instructions executed") {
+				t.Errorf("no instruction count:\n%s", stdout)
+			}
+		})
+	}
+}
+
+func TestCheckMultiplexedOnX86(t *testing.T) {
+	stdout, stderr, code := runCLI(t, nil, "check", "docker-default", "--arch", "x86", "accept")
+	if code != 0 || !strings.HasPrefix(stdout, "ALLOW\nchecked as socketcall(5) on x86\n") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+func TestCheckExpect(t *testing.T) {
+	_, stderr, code := runCLI(t, nil, "check", "docker-default", "write", "1", "--expect", "KILL_PROCESS")
+	if code != 1 || !strings.Contains(stderr, "is ALLOW, expected KILL_PROCESS") {
+		t.Fatalf("exit %d, stderr %q; want 1", code, stderr)
+	}
+	_, _, code = runCLI(t, nil, "check", "docker-default", "write", "1", "--expect", "ALLOW")
+	if code != 0 {
+		t.Fatalf("matching --expect: exit %d", code)
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	stdout, _, code := runCLI(t, nil, "check", "docker-default", "--arch", "x86_64", "socket", "2", "--json")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	var v struct {
+		Action    string `json:"action"`
+		Nr        uint32 `json:"nr"`
+		DecidedBy struct {
+			Kind  string `json:"kind"`
+			Entry int    `json:"entry"`
+			Where string `json:"where"`
+		} `json:"decidedBy"`
+		Instructions int `json:"instructions"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Action != "ALLOW" || v.Nr != 41 || v.DecidedBy.Kind != "rule" || v.DecidedBy.Entry < 0 || !strings.HasPrefix(v.DecidedBy.Where, "docker-default:") || v.Instructions == 0 {
+		t.Errorf("unexpected %+v", v)
+	}
+}
+
+func TestCheckRawFilterAgreesWithProfile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "d.bpf")
+	if _, stderr, code := runCLI(t, nil, "compile", "docker-default", "--arch", "x86_64", "-o", f); code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, call := range [][]string{{"personality", "8"}, {"socket", "40"}, {"ptrace"}, {"mount"}, {"getpid"}} {
+		a, _, c1 := runCLI(t, nil, append([]string{"check", f, "--arch", "x86_64"}, call...)...)
+		b, _, c2 := runCLI(t, nil, append([]string{"check", "docker-default", "--arch", "x86_64"}, call...)...)
+		if c1 != 0 || c2 != 0 || strings.SplitN(a, "\n", 2)[0] != strings.SplitN(b, "\n", 2)[0] {
+			t.Errorf("%v: raw filter says %q, profile says %q", call, a, b)
+		}
+	}
+}
+
+func TestCheckErrors(t *testing.T) {
+	dir := t.TempDir()
+	odd := filepath.Join(dir, "odd.bpf")
+	os.WriteFile(odd, make([]byte, 12), 0o644)
+	for _, tc := range []struct {
+		name, want string
+		args       []string
+	}{
+		{"unknown-syscall", `did you mean openat?`, []string{"check", "docker-default", "opnat"}},
+		{"bad-arg", `argument 0: "12x" is not a number`, []string{"check", "docker-default", "read", "12x"}},
+		{"odd-file", "12 bytes is not a raw filter", []string{"check", odd, "read"}},
+		{"missing-file", "no such file", []string{"check", filepath.Join(dir, "none.json"), "read"}},
+		{"bad-expect", "--expect", []string{"check", "docker-default", "read", "--expect", "MAYBE"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := runCLI(t, nil, tc.args...)
+			if code != 2 || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, stderr, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,272 @@
+package build
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/sysfence/sysfence/compile"
+	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
+	"github.com/sysfence/sysfence/syscalls"
+)
+
+// Request says what to build.
+type Request struct {
+	// Ref is a built-in profile name, a file path, or "-" for Stdin.
+	Ref   string
+	Stdin io.Reader
+	// Profile, when set, is used instead of loading Ref.
+	Profile *profile.Profile
+	// Target: nil Arch means this machine's, nil Caps Docker's default
+	// container set, nil Kernel the running kernel.
+	Arch   *syscalls.Arch
+	Caps   []string
+	Kernel *profile.KernelVersion
+	// Strict turns every warning (unknown syscall on an ABI, profile
+	// remarks) into an error.
+	Strict bool
+	// NoENOSYS turns off runc's ENOSYS answer for syscalls newer than the
+	// profile.
+	NoENOSYS bool
+	// Annotate asks the compiler for per-instruction notes.
+	Annotate bool
+	// Verbose also reports names that exist on only some of the filter's
+	// ABIs (normal in multi-arch profiles such as Docker's default).
+	Verbose bool
+}
+
+// Result is everything the pipeline produced, for commands that explain.
+type Result struct {
+	Profile  *profile.Profile
+	Resolved *profile.Resolved
+	Policy   *policy.Policy
+	Program  *compile.Program
+	// Warnings are positioned one-line remarks (already formatted).
+	Warnings []string
+}
+
+// ErrStrict wraps warnings turned into errors by Request.Strict.
+var ErrStrict = errors.New("refused under --strict")
+
+// Build runs the pipeline.
+func Build(req Request) (*Result, error) {
+	p := req.Profile
+	if p == nil {
+		var err error
+		if p, err = Load(req.Ref, req.Stdin); err != nil {
+			return nil, err
+		}
+	}
+	t, err := Target(req.Arch, req.Caps, req.Kernel)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Profile: p}
+	for _, w := range p.Warnings {
+		res.Warnings = append(res.Warnings, w.Error())
+	}
+	if req.Strict && len(res.Warnings) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrStrict, res.Warnings[0])
+	}
+	if res.Resolved, err = profile.Resolve(p, t); err != nil {
+		return nil, err
+	}
+	pol, warns, err := policy.FromOCI(res.Resolved.OCI, t.Arch, policy.Options{Strict: req.Strict, ENOSYS: !req.NoENOSYS})
+	if err != nil {
+		return nil, res.locate(err)
+	}
+	res.Policy = pol
+	res.Warnings = append(res.Warnings, res.summarize(warns, req.Verbose)...)
+	if res.Program, err = compile.Compile(pol, compile.Options{Annotate: req.Annotate}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Load reads a profile reference: "-" reads stdin (given here so commands
+// can be tested), anything else is profile.Load's (built-in or file).
+func Load(ref string, stdin io.Reader) (*profile.Profile, error) {
+	if ref == "-" && stdin != nil {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading profile from stdin: %w", err)
+		}
+		return profile.Parse("<stdin>", data)
+	}
+	return profile.Load(ref)
+}
+
+// Target fills in the defaults of a resolution target.
+func Target(arch *syscalls.Arch, caps []string, kernel *profile.KernelVersion) (profile.Target, error) {
+	t := profile.Target{Arch: arch, Caps: caps}
+	if t.Arch == nil {
+		a, err := syscalls.Native()
+		if err != nil {
+			return t, err
+		}
+		t.Arch = a
+	}
+	if t.Caps == nil {
+		t.Caps = profile.DockerDefaultCaps()
+	}
+	if kernel != nil {
+		t.Kernel = *kernel
+	} else if k, err := profile.RunningKernel(); err == nil {
+		t.Kernel = k
+	}
+	// else: zero kernel; Resolve fails with a positioned "give --kernel"
+	// error only if the profile has a minKernel condition.
+	return t, nil
+}
+
+// EntryWhere names an OCI syscall entry by the profile entry it came from:
+// "syscalls[12] (profile.json:41:5)".
+func (r *Result) EntryWhere(ociIndex int) string {
+	if ociIndex < 0 || r.Resolved == nil || ociIndex >= len(r.Resolved.Entry) {
+		return fmt.Sprintf("syscalls[%d]", ociIndex)
+	}
+	i := r.Resolved.Entry[ociIndex]
+	path := fmt.Sprintf("syscalls[%d]", i)
+	return r.Profile.DocPath(path) + " (" + r.Profile.Where(path) + ")"
+}
+
+// locate rewrites a FromOCI error, whose path counts entries of the
+// resolved OCI profile, into the profile's own entry and position.
+func (r *Result) locate(err error) error {
+	var oe *policy.OCIError
+	if !errors.As(err, &oe) || !strings.HasPrefix(oe.Path, "syscalls[") {
+		return err
+	}
+	var idx int
+	var rest string
+	if n, _ := fmt.Sscanf(oe.Path, "syscalls[%d]", &idx); n != 1 {
+		return err
+	}
+	if i := strings.Index(oe.Path, "]"); i >= 0 {
+		rest = oe.Path[i+1:]
+	}
+	if idx < 0 || idx >= len(r.Resolved.Entry) {
+		return err
+	}
+	path := fmt.Sprintf("syscalls[%d]%s", r.Resolved.Entry[idx], rest)
+	return r.Profile.Errorf(path, "%v", oe.Err)
+}
+
+// summarize turns FromOCI's per-ABI skips into a few readable lines. A
+// name that no ABI of the filter has is worth a line (a typo, or a call of
+// another architecture) unless the profile is a built-in one, which is
+// multi-architecture by design; names missing on only some ABIs (Docker's
+// default lists 32-bit-only calls) are normal and reported only when
+// verbose, one line each.
+func (r *Result) summarize(ws []policy.Warning, verbose bool) []string {
+	builtin := slices.Contains(profile.Builtins(), r.Profile.File)
+	type key struct {
+		entry int
+		name  string
+	}
+	missing := map[key][]string{}
+	var order []key
+	for _, w := range ws {
+		k := key{w.Entry, w.Name}
+		if _, ok := missing[k]; !ok {
+			order = append(order, k)
+		}
+		missing[k] = append(missing[k], w.Arch)
+	}
+	nabi := len(r.Policy.Arches)
+	var out []string
+	for _, k := range order {
+		// Names no architecture has are already reported by the profile
+		// parser, at the name's own position.
+		if !syscalls.Known(k.name) || len(missing[k]) < nabi && !verbose || builtin && !verbose {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: syscall %q does not exist on %s; skipped as runc does", r.EntryWhere(k.entry), k.name, strings.Join(missing[k], ", ")))
+	}
+	return out
+}
+
+// Explanation says which part of a profile decided a syscall.
+type Explanation struct {
+	Action string `json:"action"`
+	// Kind is "rule", "default", "bad-arch" or "enosys".
+	Kind string `json:"kind"`
+	// Entry is the profile's syscalls index of the deciding rule (-1 if
+	// none), Where its position.
+	Entry int    `json:"entry"`
+	Where string `json:"where,omitempty"`
+	// Rule describes the deciding rule: names, action, conditions.
+	Rule string `json:"rule,omitempty"`
+	// Text is the whole explanation in one sentence fragment.
+	Text string `json:"text"`
+}
+
+// Explain describes a decision of Result.Policy in the profile's terms.
+func (r *Result) Explain(d policy.Decision) Explanation {
+	e := Explanation{Action: d.Action.String(), Entry: -1}
+	switch d.Why {
+	case policy.WhyRule:
+		e.Kind = "rule"
+		oi := d.Rule.Origin.Entry
+		if r.Resolved != nil && oi >= 0 && oi < len(r.Resolved.Entry) {
+			e.Entry = r.Resolved.Entry[oi]
+			e.Where = r.Profile.Where(fmt.Sprintf("syscalls[%d]", e.Entry))
+		}
+		e.Rule = describeRule(d.Rule)
+		e.Text = fmt.Sprintf("%s: %s", r.EntryWhere(oi), e.Rule)
+	case policy.WhyDefault:
+		e.Kind = "default"
+		e.Text = "default action " + d.Action.String()
+	case policy.WhyBadArch:
+		e.Kind = "bad-arch"
+		e.Text = "architecture not in the filter (bad-arch action " + d.Action.String() + ")"
+	case policy.WhyENOSYS:
+		e.Kind = "enosys"
+		e.Text = "syscall newer than any the profile names: ENOSYS so that libc falls back (runc's rule; --no-enosys turns it off)"
+	}
+	return e
+}
+
+// describeRule renders a rule like `personality: ALLOW if args[0] == 0x8`.
+func describeRule(rl *policy.Rule) string {
+	var b strings.Builder
+	b.WriteString(rl.Origin.Name)
+	if rl.Origin.Mux != "" {
+		fmt.Fprintf(&b, " (through %s)", rl.Origin.Mux)
+	}
+	b.WriteString(": ")
+	b.WriteString(rl.Action.String())
+	if len(rl.Conds) > 0 {
+		conds := make([]string, len(rl.Conds))
+		for i, c := range rl.Conds {
+			conds[i] = DescribeCond(c)
+		}
+		b.WriteString(" if ")
+		b.WriteString(strings.Join(conds, " && "))
+	}
+	return b.String()
+}
+
+// DescribeCond renders one condition in C-like syntax.
+func DescribeCond(c policy.Cond) string {
+	switch c.Op {
+	case policy.OpMaskedEq:
+		return fmt.Sprintf("(args[%d] & %#x) == %#x", c.Arg, c.Mask, c.Value)
+	case policy.OpEq:
+		return fmt.Sprintf("args[%d] == %#x", c.Arg, c.Value)
+	case policy.OpNe:
+		return fmt.Sprintf("args[%d] != %#x", c.Arg, c.Value)
+	case policy.OpLt:
+		return fmt.Sprintf("args[%d] < %#x", c.Arg, c.Value)
+	case policy.OpLe:
+		return fmt.Sprintf("args[%d] <= %#x", c.Arg, c.Value)
+	case policy.OpGt:
+		return fmt.Sprintf("args[%d] > %#x", c.Arg, c.Value)
+	case policy.OpGe:
+		return fmt.Sprintf("args[%d] >= %#x", c.Arg, c.Value)
+	}
+	return c.Op.String()
+}
