@@ -63,7 +63,7 @@ func buildProfile(req build.Request, stderr io.Writer) (*build.Result, error) {
 		return nil, cli.Usage(err)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(stderr, "sysfence: warning: %s\n", w)
+		fmt.Fprintf(stderr, "sysfence: warning: %s\n", w.String())
 	}
 	return res, nil
 }

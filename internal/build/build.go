@@ -44,8 +44,27 @@ type Result struct {
 	Resolved *profile.Resolved
 	Policy   *policy.Policy
 	Program  *compile.Program
-	// Warnings are positioned one-line remarks (already formatted).
-	Warnings []string
+	// Warnings are positioned one-line remarks (see Warning.String).
+	Warnings []Warning
+}
+
+// Warning is a remark that did not stop the build. Its text is built when
+// printed: positions cost a rescan of the profile text, which a library
+// caller that ignores warnings should not pay.
+type Warning struct {
+	perr   *profile.Warning // a remark of the profile parser, or
+	res    *Result          // a syscall skipped on some ABIs:
+	entry  int              // its resolved OCI entry,
+	name   string
+	arches []string
+}
+
+// String renders the warning as one positioned line.
+func (w Warning) String() string {
+	if w.perr != nil {
+		return w.perr.Error()
+	}
+	return fmt.Sprintf("%s: syscall %q does not exist on %s; skipped as runc does", w.res.EntryWhere(w.entry), w.name, strings.Join(w.arches, ", "))
 }
 
 // ErrStrict wraps warnings turned into errors by Request.Strict.
@@ -66,7 +85,7 @@ func Build(req Request) (*Result, error) {
 	}
 	res := &Result{Profile: p}
 	for _, w := range p.Warnings {
-		res.Warnings = append(res.Warnings, w.Error())
+		res.Warnings = append(res.Warnings, Warning{perr: w})
 	}
 	if req.Strict && len(res.Warnings) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrStrict, res.Warnings[0])
@@ -161,7 +180,7 @@ func (r *Result) locate(err error) error {
 // multi-architecture by design; names missing on only some ABIs (Docker's
 // default lists 32-bit-only calls) are normal and reported only when
 // verbose, one line each.
-func (r *Result) summarize(ws []policy.Warning, verbose bool) []string {
+func (r *Result) summarize(ws []policy.Warning, verbose bool) []Warning {
 	builtin := slices.Contains(profile.Builtins(), r.Profile.File)
 	type key struct {
 		entry int
@@ -177,14 +196,14 @@ func (r *Result) summarize(ws []policy.Warning, verbose bool) []string {
 		missing[k] = append(missing[k], w.Arch)
 	}
 	nabi := len(r.Policy.Arches)
-	var out []string
+	var out []Warning
 	for _, k := range order {
 		// Names no architecture has are already reported by the profile
 		// parser, at the name's own position.
 		if !syscalls.Known(k.name) || len(missing[k]) < nabi && !verbose || builtin && !verbose {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s: syscall %q does not exist on %s; skipped as runc does", r.EntryWhere(k.entry), k.name, strings.Join(missing[k], ", ")))
+		out = append(out, Warning{res: r, entry: k.entry, name: k.name, arches: missing[k]})
 	}
 	return out
 }

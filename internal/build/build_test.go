@@ -25,7 +25,7 @@ const shifted = `{
 }
 `
 
-func amd64(t *testing.T) *syscalls.Arch {
+func amd64(t testing.TB) *syscalls.Arch {
 	a, err := syscalls.ArchByName("x86_64")
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestStrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := Build(Request{Profile: p, Arch: amd64(t)})
-	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `"arm_fadvise64_64" does not exist on x86_64`) {
+	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), `"arm_fadvise64_64" does not exist on x86_64`) {
 		t.Fatalf("warnings %q, err %v", res.Warnings, err)
 	}
 	if _, err := Build(Request{Profile: p, Arch: amd64(t), Strict: true}); err == nil {
