@@ -39,7 +39,7 @@ func BenchmarkBuild(b *testing.B) {
 	}
 }
 
-// BenchmarkStages splits sysfence's pipeline: moby's parse + resolve, the
+// BenchmarkStages splits sysfence's pipeline: sysfence's parse + resolve, the
 // OCI -> policy translation, and the compiler.
 func BenchmarkStages(b *testing.B) {
 	for _, v := range variants {
@@ -58,7 +58,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Run("stage=resolve/"+v.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Resolve(body); err != nil {
+				if _, err := SysfenceResolve(body); err != nil {
 					b.Fatal(err)
 				}
 			}

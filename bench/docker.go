@@ -8,7 +8,10 @@ import (
 	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -58,6 +61,40 @@ func Resolve(body string) (*specs.LinuxSeccomp, error) {
 	spec := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: DockerCaps}}}
 	return seccomp.LoadProfile(body, spec)
 }
+
+// SysfencePipeline is what `sysfence compile` does with the profile's
+// text: sysfence's own parser and resolver (for this machine's target),
+// policy.FromOCI and the compiler.
+func SysfencePipeline(body string) (bpf.Program, error) {
+	p, err := profile.Parse("default.json", []byte(body))
+	if err != nil {
+		return nil, err
+	}
+	res, err := build.Build(build.Request{Profile: p, Arch: Native, Caps: DockerCaps, Kernel: &kernel})
+	if err != nil {
+		return nil, err
+	}
+	return res.Program.Filter, nil
+}
+
+// SysfenceResolve is sysfence's parse + resolve stage alone.
+func SysfenceResolve(body string) (*specs.LinuxSeccomp, error) {
+	p, err := profile.Parse("default.json", []byte(body))
+	if err != nil {
+		return nil, err
+	}
+	r, err := profile.Resolve(p, profile.Target{Arch: Native, Caps: DockerCaps, Kernel: kernel})
+	if err != nil {
+		return nil, err
+	}
+	return r.OCI, nil
+}
+
+// kernel is the running kernel, as moby's resolver uses it.
+var kernel = func() profile.KernelVersion {
+	k, _ := profile.RunningKernel()
+	return k
+}()
 
 // Policy turns a resolved profile into sysfence's policy the way runc
 // hands a profile to libseccomp (policy.FromOCI, runc's ENOSYS rule on).

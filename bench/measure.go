@@ -209,6 +209,10 @@ func (f *Figures) agreement(prog bpf.Program, ref *policy.Policy) error {
 // timeBuild times parse + resolve + compile from the profile's JSON.
 func timeBuild(c Contestant, body string, runs int) (time.Duration, int, error) {
 	build := func() error {
+		if c.Pipeline != nil {
+			_, err := c.Pipeline(body)
+			return err
+		}
 		oci, err := Resolve(body)
 		if err != nil {
 			return err
@@ -235,7 +239,7 @@ func timeBuild(c Contestant, body string, runs int) (time.Duration, int, error) 
 }
 
 // Stages times sysfence's pipeline stage by stage (medians of runs):
-// moby's parse + resolve, the OCI -> policy translation, the compiler.
+// sysfence's parse + resolve, the OCI -> policy translation, the compiler.
 func Stages(withArchMap bool, runs int) (resolve, translate, comp time.Duration, err error) {
 	body, err := DefaultJSON(withArchMap)
 	if err != nil {
@@ -259,7 +263,7 @@ func Stages(withArchMap bool, runs int) (resolve, translate, comp time.Duration,
 		slices.Sort(ts)
 		return ts[len(ts)/2]
 	}
-	resolve = median(func() { Resolve(body) })
+	resolve = median(func() { SysfenceResolve(body) })
 	translate = median(func() { Policy(oci) })
 	comp = median(func() { compile.Compile(p, compile.Options{}) })
 	return resolve, translate, comp, nil

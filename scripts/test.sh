@@ -41,3 +41,6 @@ if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted" >&2; exit
 
 echo "== tests (with the libseccomp differential tests)"
 go test -tags libseccomp -count=1 -timeout 40m ./...
+
+echo "== comparison module (bench/): harness tests and sysfence's figures"
+(cd bench && go vet -tags libseccomp ./... && go test -tags libseccomp -count=1 ./...)

@@ -137,7 +137,7 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		fmt.Printf("sysfence's stages, %s (medians): moby's parse + resolve %s, policy.FromOCI %s, compile %s.\n",
+		fmt.Printf("sysfence's stages, %s (medians): parse + resolve %s, policy.FromOCI %s, compile %s.\n",
 			v.name, fmtDur(res), fmtDur(tr), fmtDur(comp))
 	}
 	fmt.Println()
