@@ -43,4 +43,3 @@ func BenchmarkPipelineDockerDefault(b *testing.B) {
 		}
 	}
 }
-
