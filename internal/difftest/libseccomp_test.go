@@ -17,6 +17,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/compile"
 	ref "github.com/sysfence/sysfence/internal/reference/libseccomp"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
@@ -29,9 +30,9 @@ var (
 	inputsFlag   = flag.Int("inputs", 120, "syscalls probed per profile (and per ENOSYS setting)")
 )
 
-// libseccompContestants build with libseccomp the way runc does (binary
-// tree above 32 names) and with the tree forced to the other setting, so
-// both of libseccomp's code generators are checked.
+// libseccompContestants are sysfence's compiler, and libseccomp built the
+// way runc does it (binary tree above 32 names) and with the tree forced to
+// the other setting, so both of libseccomp's code generators are checked.
 func libseccompContestants() []Contestant {
 	mk := func(name string, tree func(names int) ref.Tree) Contestant {
 		return Contestant{Name: name, Build: func(oci *specs.LinuxSeccomp, native *syscalls.Arch, enosys bool) (Filter, error) {
@@ -48,6 +49,7 @@ func libseccompContestants() []Contestant {
 		}}
 	}
 	return []Contestant{
+		sysfenceContestant,
 		mk("libseccomp(runc)", func(int) ref.Tree { return ref.TreeLikeRunc }),
 		mk("libseccomp(other-tree)", func(n int) ref.Tree {
 			if n > 32 {
@@ -57,6 +59,20 @@ func libseccompContestants() []Contestant {
 		}),
 	}
 }
+
+// sysfenceContestant is sysfence's own compiler, held to the same
+// reference on the same inputs as libseccomp.
+var sysfenceContestant = Contestant{Name: "sysfence", Build: func(oci *specs.LinuxSeccomp, native *syscalls.Arch, enosys bool) (Filter, error) {
+	p, _, err := policy.FromOCI(oci, native, policy.Options{ENOSYS: enosys})
+	if err != nil {
+		return Filter{}, err
+	}
+	prog, err := compile.Compile(p, compile.Options{})
+	if err != nil {
+		return Filter{}, err
+	}
+	return Filter{Answer: ProgramAnswer(prog.Filter)}, nil
+}}
 
 // Known libseccomp 2.5.4 defects a disagreement may be blamed on (see the
 // regression tests below for minimal reproducers).
