@@ -84,11 +84,13 @@ the action differs, so scripts can assert a profile's decisions.`,
 				Via          string             `json:"via,omitempty"`
 				DecidedBy    *build.Explanation `json:"decidedBy,omitempty"`
 				Instructions int                `json:"instructions"`
+				Cached       bool               `json:"cached"`
 				Trace        []int              `json:"trace,omitempty"`
 			}{Action: got.String(), Ret: run.Ret, Arch: arch.Name, Syscall: call.name, Nr: call.nr, Via: call.via, Instructions: run.Steps, Trace: run.Trace}
 			for i, v := range vals {
 				out.Args[i] = fmt.Sprintf("%#x", v)
 			}
+			out.Cached = kernelCaches(prog, arch, call.nr)
 			if res != nil {
 				dec := res.Policy.Decide(arch.AuditArch, call.nr, &vals)
 				if dec.Action != got {
@@ -112,6 +114,9 @@ the action differs, so scripts can assert a profile's decisions.`,
 					fmt.Fprintf(w, "decided by %s\n", out.DecidedBy.Text)
 				}
 				fmt.Fprintf(w, "%d instructions executed\n", run.Steps)
+				if out.Cached {
+					fmt.Fprintln(w, "served by the kernel's action cache: the filter does not run for this syscall (Linux >= 5.11)")
+				}
 				if trace {
 					l := bpf.Disassemble(prog, bpf.Options{Arch: arch})
 					for _, pc := range run.Trace {
@@ -131,6 +136,17 @@ the action differs, so scripts can assert a profile's decisions.`,
 	c.Flags().BoolVar(&trace, "trace", false, "list the instructions executed")
 	c.Flags().StringVar(&expect, "expect", "", "exit 1 unless the action is this one (e.g. ALLOW, ERRNO(1), KILL_PROCESS)")
 	return c
+}
+
+// kernelCaches reports whether a kernel running arch natively would put nr
+// in its always-allow bitmap, skipping the filter for it.
+func kernelCaches(p bpf.Program, arch *syscalls.Arch, nr uint32) bool {
+	for _, abi := range bpf.CacheABIs(arch) {
+		if abi.Arch == arch && abi.Bitmap {
+			return bpf.CacheCheck(p, arch.AuditArch, nr).Cached
+		}
+	}
+	return false
 }
 
 type checkedCall struct {

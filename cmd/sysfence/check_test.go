@@ -121,3 +121,14 @@ func TestCheckErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckReportsKernelCache(t *testing.T) {
+	stdout, _, _ := runCLI(t, nil, "check", "docker-default", "--arch", "x86_64", "getpid")
+	if !strings.Contains(stdout, "served by the kernel's action cache") {
+		t.Errorf("getpid (allowed whatever its arguments) not reported as cached:\n%s", stdout)
+	}
+	stdout, _, _ = runCLI(t, nil, "check", "docker-default", "--arch", "x86_64", "socket", "2")
+	if strings.Contains(stdout, "action cache") {
+		t.Errorf("socket (argument-checked) reported as cached:\n%s", stdout)
+	}
+}
