@@ -1,0 +1,2 @@
+// Package execdeps computes what a command needs to start (placeholder).
+package execdeps
