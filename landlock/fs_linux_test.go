@@ -223,3 +223,49 @@ func TestPathBufferRace(t *testing.T) {
 		t.Errorf("the race never hit both names (denied=%d other=%d): the test proves nothing", denied, other)
 	}
 }
+
+// execdeps' additions are enough for real programs and scripts to start
+// and do their job under deny-by-default path rules, and nothing else is
+// readable.
+func TestExecdepsSufficeUnderLandlock(t *testing.T) {
+	abi := requireLandlock(t, 1)
+	dir := t.TempDir()
+	for _, f := range []string{"a", "b"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := filepath.Join(dir, "script")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho script-ok\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	envScript := filepath.Join(dir, "env-script")
+	if err := os.WriteFile(envScript, []byte("#!/usr/bin/env sh\necho env-ok\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		argv []string
+		read []string
+		want string
+	}{
+		{"ls", []string{"ls", dir}, []string{dir}, "a\nb\nenv-script\nscript\n"},
+		{"sh-c", []string{"sh", "-c", "echo sh-ok"}, nil, "sh-ok\n"},
+		{"script", []string{script}, nil, "script-ok\n"},
+		{"env-script", []string{envScript}, nil, "env-ok\n"},
+		{"true", []string{"true"}, nil, ""},
+	} {
+		t.Run("cmd="+c.name, func(t *testing.T) {
+			path, err := exec.LookPath(c.argv[0])
+			if err != nil {
+				testenv.Skip(t, c.argv[0]+" not installed")
+			}
+			argv := append([]string{path}, c.argv[1:]...)
+			plan := mustPlan(t, withDeps(t, Rules{Read: c.read}, path), abi, Options{})
+			res := runHelper(t, helperSpec{Plan: plan, Argv: argv})
+			if res.Exit != 0 || res.Stdout != c.want {
+				t.Fatalf("%q: exit %d, stdout %q, stderr %q; want %q", argv, res.Exit, res.Stdout, res.Stderr, c.want)
+			}
+		})
+	}
+}

@@ -122,42 +122,42 @@ func clampABI(abi int) int { return max(0, min(abi, MaxABI)) }
 // that the launcher can compute and report it, then hand it to the child
 // that calls Apply.
 type Plan struct {
-	ABI        int       `json:"abi"` // the Landlock ABI the plan is for
-	BestEffort bool      `json:"bestEffort,omitempty"`
-	HandledFS  AccessFS  `json:"handledFS"`
-	HandledNet AccessNet `json:"handledNet"`
-	Paths      []PathRule
-	Ports      []PortRule
+	ABI        int        `json:"abi"` // the Landlock ABI the plan is for
+	BestEffort bool       `json:"bestEffort,omitempty"`
+	HandledFS  AccessFS   `json:"handledFS"`
+	HandledNet AccessNet  `json:"handledNet"`
+	Paths      []PathRule `json:"paths,omitempty"`
+	Ports      []PortRule `json:"ports,omitempty"`
 	// Unenforced lists what was asked for but this ABI cannot enforce. It is
 	// only ever non-empty with Options.BestEffort.
-	Unenforced []Gap `json:",omitempty"`
+	Unenforced []Gap `json:"unenforced,omitempty"`
 	// Limits lists what Landlock at this ABI does not restrict at all for
 	// rules like these (not a failure: the model's documented edges).
-	Limits []Gap `json:",omitempty"`
+	Limits []Gap `json:"limits,omitempty"`
 }
 
 // PathRule is one path-beneath rule.
 type PathRule struct {
 	// Path is absolute with symlinks resolved: the kernel attaches the rule
 	// to the inode the path resolves to, and this is its name.
-	Path   string
-	Dir    bool
-	Access AccessFS
+	Path   string   `json:"path"`
+	Dir    bool     `json:"dir,omitempty"`
+	Access AccessFS `json:"access"`
 	// From names the rules that asked for it, as given ("read /etc/hostname").
-	From []string
+	From []string `json:"from,omitempty"`
 }
 
 // PortRule is one TCP port rule.
 type PortRule struct {
-	Port   uint16
-	Access AccessNet
+	Port   uint16    `json:"port"`
+	Access AccessNet `json:"access"`
 }
 
 // Gap is something a plan does not enforce, and why.
 type Gap struct {
-	What   string // what stays allowed, e.g. "TCP port rules"
-	ABI    int    // the ABI that enforces it; 0 when no ABI does
-	Detail string
+	What   string `json:"what"`             // what stays allowed, e.g. "TCP port rules"
+	ABI    int    `json:"abi,omitempty"`    // the ABI that enforces it; 0 when no ABI does
+	Detail string `json:"detail,omitempty"` // what exactly, in a sentence
 }
 
 func (g Gap) String() string {
