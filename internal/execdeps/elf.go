@@ -100,6 +100,7 @@ func (r *resolver) elfProgram(real string) error {
 		}
 	}
 
+	missingBefore := len(r.res.Missing)
 	l.queue = []*object{main}
 	for _, name := range l.preloads() {
 		l.load(name.name, main, name.reason)
@@ -112,6 +113,17 @@ func (r *resolver) elfProgram(real string) error {
 			l.load(n, o, fmt.Sprintf("DT_NEEDED %s of %s", n, o.real))
 		}
 	}
+	// A name one object could not find may have been found for another
+	// (with other search paths); report each name missing once.
+	kept := slices.Clone(r.res.Missing[:missingBefore])
+	seen := map[string]bool{}
+	for _, m := range r.res.Missing[missingBefore:] {
+		if _, found := l.byName[m.Name]; !found && !seen[m.Name] {
+			seen[m.Name] = true
+			kept = append(kept, m)
+		}
+	}
+	r.res.Missing = kept
 	return nil
 }
 
@@ -378,15 +390,15 @@ func (l *loader) searchCache(name string) []candidate {
 }
 
 // ldCache parses /etc/ld.so.cache once; exists is false without one. A
-// cache that does not parse is treated as empty (glibc ignores a corrupt
-// cache too) and the search goes on to the system directories.
+// cache that does not parse is treated as empty and the search goes on to
+// the system directories.
 func (r *resolver) ldCache() (entries []cacheEntry, exists bool) {
 	if !r.cacheRead {
 		r.cacheRead = true
 		b, err := os.ReadFile(ldSoCache)
 		r.cacheExists = err == nil
 		if err == nil {
-			r.cache, r.cacheErr = parseLDCache(b)
+			r.cache, _ = parseLDCache(b) // a corrupt cache is ignored, as glibc does
 		}
 	}
 	return r.cache, r.cacheExists

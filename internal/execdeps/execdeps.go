@@ -47,12 +47,29 @@ type Dep struct {
 	Reason string
 }
 
+// String is the --verbose line: the path, how it was asked for, the
+// access it gets and why.
+func (d Dep) String() string {
+	s := d.Path
+	if d.Via != "" {
+		s += " (as " + d.Via + ")"
+	}
+	if d.Exec {
+		s += " [exec]"
+	} else {
+		s += " [read]"
+	}
+	return s + ": " + d.Reason
+}
+
 // Missing is a dependency that could not be found: the loader will fail
 // on it too, so sysfence only reports it.
 type Missing struct {
 	Name   string
 	Reason string
 }
+
+func (m Missing) String() string { return m.Name + " not found: " + m.Reason }
 
 // Result is everything CMD needs to start.
 type Result struct {
@@ -144,7 +161,6 @@ type resolver struct {
 	cache       []cacheEntry // /etc/ld.so.cache, parsed on first use
 	cacheRead   bool
 	cacheExists bool
-	cacheErr    error
 }
 
 func envMap(env []string) map[string]string {

@@ -162,6 +162,10 @@ func TestCatReasons(t *testing.T) {
 			t.Errorf("%s is not a real path (%s)", d.Path, real)
 		}
 	}
+	line := res.Deps[0].String()
+	if !strings.HasSuffix(line, " [exec]: the command") || !strings.HasPrefix(line, "/") {
+		t.Errorf("verbose line %q", line)
+	}
 }
 
 func TestStaticBinary(t *testing.T) {
