@@ -269,3 +269,65 @@ func TestExecdepsSufficeUnderLandlock(t *testing.T) {
 		})
 	}
 }
+
+// The rights each rule kind grants, call by call: write on a directory
+// creates, removes, renames within writable trees and truncates; read
+// alone does none of that; device nodes are never created.
+func TestRuleKindsCallByCall(t *testing.T) {
+	abi := requireLandlock(t, 3)
+	root := t.TempDir()
+	ro, rw := filepath.Join(root, "ro"), filepath.Join(root, "rw")
+	for _, d := range []string{ro, rw, filepath.Join(rw, "sub")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{filepath.Join(ro, "file"), filepath.Join(rw, "file"), filepath.Join(rw, "gone"), filepath.Join(rw, "moving")} {
+		if err := os.WriteFile(f, []byte("data\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := mustPlan(t, Rules{Read: []string{ro, rw}, Write: []string{rw}}, abi, Options{})
+	type call struct {
+		args []string
+		want string
+	}
+	calls := []call{
+		{[]string{"read", ro + "/file"}, "ok"},
+		{[]string{"list", ro}, "ok"},
+		{[]string{"write", ro + "/file"}, "EACCES"},
+		{[]string{"rdonly-trunc", ro + "/file"}, "EACCES"},
+		{[]string{"truncate", ro + "/file"}, "EACCES"},
+		{[]string{"create", ro + "/new"}, "EACCES"},
+		{[]string{"mkdir", ro + "/d"}, "EACCES"},
+		{[]string{"unlink", ro + "/file"}, "EACCES"},
+		{[]string{"write", rw + "/file"}, "ok"},
+		{[]string{"truncate", rw + "/file"}, "ok"},
+		{[]string{"create", rw + "/new"}, "ok"},
+		{[]string{"mkdir", rw + "/d"}, "ok"},
+		{[]string{"unlink", rw + "/gone"}, "ok"},
+		{[]string{"mkfifo", rw + "/fifo"}, "ok"},
+		{[]string{"symlink", rw + "/sym"}, "ok"},
+		{[]string{"rename", rw + "/moving", rw + "/sub/moving"}, "ok"}, // REFER between writable dirs
+		{[]string{"rename", ro + "/file", rw + "/stolen"}, "EACCES"},   // out of a read-only dir: no REMOVE_FILE there
+		{[]string{"read", "/etc/passwd"}, "EACCES"},
+	}
+	if os.Geteuid() == 0 { // unprivileged mknod of a block device is EPERM anyway
+		calls = append(calls, call{[]string{"mknod-block", rw + "/sda"}, "EACCES"})
+	}
+	for _, c := range calls {
+		name := "op=" + c.args[0]
+		for i, a := range c.args[1:] {
+			name += fmt.Sprintf("/path%d=%s", i+1, strings.TrimPrefix(a, root+"/"))
+		}
+		t.Run(name, func(t *testing.T) {
+			res := runHelper(t, helperSpec{Plan: plan, Op: "fs", Args: c.args})
+			if got := strings.TrimSpace(res.Stdout); got != c.want {
+				t.Fatalf("%v: %q (stderr %q), want %s", c.args, got, res.Stderr, c.want)
+			}
+		})
+	}
+	if b, err := os.ReadFile(filepath.Join(ro, "file")); err != nil || string(b) != "data\n" {
+		t.Fatalf("read-only file changed: %q, %v", b, err)
+	}
+}

@@ -36,6 +36,7 @@ type helperSpec struct {
 	Port int
 	Path string
 	N    int
+	Args []string // for op fs: the file-system call and its paths
 }
 
 const reportPrefix = "landlock-report: "
@@ -75,6 +76,8 @@ func helper(specJSON string) int {
 		fmt.Println(errnoName(tcpSocketDo(unix.IPPROTO_MPTCP, s.Port, unix.Bind)))
 	case "connect":
 		fmt.Println(errnoName(tcpSocketDo(unix.IPPROTO_TCP, s.Port, unix.Connect)))
+	case "fs":
+		fmt.Println(errnoName(fsOp(s.Args)))
 	case "openloop":
 		ns, err := openLoop(s.Path, s.N)
 		if err != nil {
@@ -130,6 +133,44 @@ func openLoop(path string, n int) (int64, error) {
 		unix.RawSyscall(unix.SYS_CLOSE, fd, 0, 0)
 	}
 	return time.Since(start).Nanoseconds(), nil
+}
+
+// fsOp performs one file-system call on this (restricted) thread.
+func fsOp(a []string) error {
+	open := func(p string, flags int) error {
+		fd, err := unix.Open(p, flags|unix.O_CLOEXEC, 0o644)
+		if err == nil {
+			unix.Close(fd)
+		}
+		return err
+	}
+	switch a[0] {
+	case "read":
+		return open(a[1], unix.O_RDONLY)
+	case "list":
+		return open(a[1], unix.O_RDONLY|unix.O_DIRECTORY)
+	case "write":
+		return open(a[1], unix.O_WRONLY)
+	case "rdonly-trunc":
+		return open(a[1], unix.O_RDONLY|unix.O_TRUNC)
+	case "create":
+		return open(a[1], unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL)
+	case "truncate":
+		return unix.Truncate(a[1], 0)
+	case "mkdir":
+		return unix.Mkdir(a[1], 0o755)
+	case "unlink":
+		return unix.Unlink(a[1])
+	case "mkfifo":
+		return unix.Mkfifo(a[1], 0o644)
+	case "mknod-block":
+		return unix.Mknod(a[1], unix.S_IFBLK|0o600, int(unix.Mkdev(8, 0)))
+	case "symlink":
+		return unix.Symlink("/etc/passwd", a[1])
+	case "rename":
+		return unix.Rename(a[1], a[2])
+	}
+	return fmt.Errorf("unknown fs op %q", a[0])
 }
 
 // helperResult is what the child did.
