@@ -331,3 +331,27 @@ func TestRuleKindsCallByCall(t *testing.T) {
 		t.Fatalf("read-only file changed: %q, %v", b, err)
 	}
 }
+
+// Device ioctls go with write, not read: a read-only rule on a device must
+// not allow e.g. TIOCSTI on a terminal.
+func TestDeviceIoctlNeedsWrite(t *testing.T) {
+	abi := requireLandlock(t, 5)
+	const dev = "/dev/null"
+	for _, c := range []struct {
+		name  string
+		rules Rules
+		want  string
+	}{
+		{"read", Rules{Read: []string{dev}}, "EACCES"},
+		{"read+write", Rules{Read: []string{dev}, Write: []string{dev}}, "ENOTTY"},
+		{"none", Rules{}, "ENOTTY"},
+	} {
+		t.Run("rules="+c.name, func(t *testing.T) {
+			plan := mustPlan(t, c.rules, abi, Options{})
+			res := runHelper(t, helperSpec{Plan: plan, Op: "fs", Args: []string{"ioctl-tcgets", dev}})
+			if got := strings.TrimSpace(res.Stdout); got != c.want {
+				t.Fatalf("TCGETS on %s: %q (stderr %q), want %s", dev, got, res.Stderr, c.want)
+			}
+		})
+	}
+}

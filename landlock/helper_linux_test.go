@@ -169,6 +169,16 @@ func fsOp(a []string) error {
 		return unix.Symlink("/etc/passwd", a[1])
 	case "rename":
 		return unix.Rename(a[1], a[2])
+	case "ioctl-tcgets":
+		// A device-specific ioctl: the driver answers ENOTTY for a non-tty,
+		// Landlock answers EACCES before it when IOCTL_DEV is not granted.
+		fd, err := unix.Open(a[1], unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		_, err = unix.IoctlGetTermios(fd, unix.TCGETS)
+		return err
 	}
 	return fmt.Errorf("unknown fs op %q", a[0])
 }
