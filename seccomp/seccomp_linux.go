@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -76,7 +77,7 @@ func LoadFilter(prog bpf.Program, flags FilterFlag) (*Listener, error) {
 	r, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(fp)))
 	runtime.KeepAlive(raw)
 	if e != 0 {
-		return nil, &LoadError{Flags: flags, Err: explainLoadErrno(e, flags)}
+		return nil, NewLoadError(flags, e)
 	}
 	if flags&FlagTSync != 0 && flags&FlagNewListener == 0 && r != 0 {
 		return nil, &LoadError{Flags: flags, TSyncTid: int(r)}
@@ -85,6 +86,13 @@ func LoadFilter(prog bpf.Program, flags FilterFlag) (*Listener, error) {
 		return NewListener(int(r))
 	}
 	return nil, nil
+}
+
+// NewLoadError is the error for seccomp(SECCOMP_SET_MODE_FILTER, flags)
+// failing with errno e, saying what the caller must fix. (Package sandbox
+// makes the call in another process and reports its failure with it.)
+func NewLoadError(flags FilterFlag, e syscall.Errno) *LoadError {
+	return &LoadError{Flags: flags, Err: explainLoadErrno(unix.Errno(e), flags)}
 }
 
 // explainLoadErrno turns seccomp(2)'s errnos into what the caller must fix.

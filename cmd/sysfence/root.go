@@ -23,6 +23,7 @@ and resolves syscall names and numbers for every architecture.`,
 	})
 	root.AddCommand(
 		newSyscallsCmd(),
+		newRunCmd(),
 	)
 	return root
 }

@@ -64,7 +64,7 @@ func mmapGeneric(a *syscalls.Arch) bool {
 // signalGeneric tells whether an ABI numbers signals like x86 (all but
 // MIPS, PA-RISC, SPARC and Alpha).
 func signalGeneric(a *syscalls.Arch) bool {
-	return !strings.HasPrefix(a.Name, "mips") && !strings.HasPrefix(a.Name, "parisc")
+	return a == nil || !strings.HasPrefix(a.Name, "mips") && !strings.HasPrefix(a.Name, "parisc")
 }
 
 // O_CREAT and __O_TMPFILE, the flags that make open's mode count; the
@@ -162,7 +162,7 @@ var signalNames = [...]string{1: "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTR
 	"SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"}
 
 // Signal names a signal number, e.g. "SIGTERM" ("SIGRT_3" for real-time
-// signals, the number elsewhere).
+// signals, the number elsewhere). A nil arch means x86 numbering.
 func Signal(a *syscalls.Arch, v uint64) string {
 	n := int32(v)
 	if signalGeneric(a) {
