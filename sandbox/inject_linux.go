@@ -60,10 +60,12 @@ func newInjector(pid int) (*injector, error) {
 	return in, nil
 }
 
-// write copies data to fresh scratch memory below the stack pointer, 16-byte
-// aligned, and returns its address.
-func (in *injector) write(data []byte) (uint64, error) {
-	addr := (in.scratch - uint64(len(data))) &^ 15
+// writeAt copies data to scratch memory at addr, below what is in use
+// (addr comes from the scratch pointer), and returns addr.
+func (in *injector) writeAt(addr uint64, data []byte) (uint64, error) {
+	if addr > in.scratch-uint64(len(data)) {
+		return 0, fmt.Errorf("scratch address %#x overlaps used scratch memory", addr)
+	}
 	if err := pokeMem(in.pid, addr, data); err != nil {
 		return 0, fmt.Errorf("staging %d bytes on the command's stack: %w", len(data), err)
 	}
@@ -143,21 +145,20 @@ func (in *injector) restore() error {
 // flags, prog) and returns the syscall's result (the listener fd in the
 // tracee with FlagNewListener).
 func (in *injector) installFilter(prog bpf.Program, flags seccomp.FilterFlag) (int, error) {
-	raw := prog.Encode(binary.NativeEndian)
-	progAt, err := in.write(raw)
-	if err != nil {
-		return -1, err
-	}
-	// struct sock_fprog: unsigned short len; struct sock_filter *filter.
+	// One write: the instructions, then struct sock_fprog { unsigned
+	// short len; struct sock_filter *filter; } pointing back at them.
 	var fp unix.SockFprog
-	fpBytes := make([]byte, unsafe.Sizeof(fp))
-	binary.NativeEndian.PutUint16(fpBytes[0:], uint16(len(prog)))
-	binary.NativeEndian.PutUint64(fpBytes[unsafe.Offsetof(fp.Filter):], progAt)
-	fpAt, err := in.write(fpBytes)
-	if err != nil {
+	raw := prog.Encode(binary.NativeEndian)
+	fpOff := (len(raw) + 15) &^ 15
+	blob := make([]byte, fpOff+int(unsafe.Sizeof(fp)))
+	copy(blob, raw)
+	at := (in.scratch - uint64(len(blob))) &^ 15
+	binary.NativeEndian.PutUint16(blob[fpOff:], uint16(len(prog)))
+	binary.NativeEndian.PutUint64(blob[fpOff+int(unsafe.Offsetof(fp.Filter)):], at)
+	if _, err := in.writeAt(at, blob); err != nil {
 		return -1, err
 	}
-	ret, err := in.syscall(sysSeccomp, unix.SECCOMP_SET_MODE_FILTER, uint64(flags), fpAt)
+	ret, err := in.syscall(sysSeccomp, unix.SECCOMP_SET_MODE_FILTER, uint64(flags), at+uint64(fpOff))
 	if err != nil {
 		return -1, err
 	}

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -85,6 +84,9 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	if (opts.Filter == nil) == !opts.Strict {
 		return nil, errors.New("sandbox: give exactly one of a filter and strict mode")
 	}
+	if extra := opts.Flags &^ (seccomp.FlagLog | seccomp.FlagSpecAllow); extra != 0 {
+		return nil, fmt.Errorf("sandbox: filter flags %v are sandbox's own to choose (only LOG and SPEC_ALLOW may be asked for)", extra)
+	}
 	if !injectSupported {
 		return nil, fmt.Errorf("sandbox: installing a filter at exec is implemented for x86_64 only, not %s: %w", runtime.GOARCH, ErrNotSupported)
 	}
@@ -138,8 +140,12 @@ func (s *session) planFilter() error {
 	if !ok {
 		return nil
 	}
+	// The guard's magic values (getrandom directly: crypto/rand would cost
+	// every run of the binary its package initialisation).
 	var b [16]byte
-	rand.Read(b[:])
+	if _, err := unix.Getrandom(b[:], 0); err != nil {
+		return fmt.Errorf("sandbox: getrandom: %w", err)
+	}
 	s.magic = [2]uint64{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
 	s.prog, s.notify = rewritten, true
 	s.flags |= seccomp.FlagNewListener
@@ -456,11 +462,20 @@ func describeStatus(ws unix.WaitStatus) string {
 // SIGQUIT from the terminal already reach the command (it is in
 // sysfence's foreground process group), so they are only relayed when
 // sysfence is not in the foreground of a terminal.
+//
+// signal.Notify is called off the start-up path: in a fresh process it
+// starts the runtime's signal-receiving thread, which costs a few hundred
+// microseconds that the command's own start-up can overlap. A signal that
+// arrives before that is done ends sysfence by default, and the command
+// with it (parent-death signal).
 func (s *session) forwardSignals() (stop func()) {
-	ch := make(chan os.Signal, 8)
-	signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
 	quit := make(chan struct{})
+	finished := make(chan struct{})
 	go func() {
+		defer close(finished)
+		ch := make(chan os.Signal, 8)
+		signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+		defer signal.Stop(ch)
 		var pending []syscall.Signal
 		for {
 			select {
@@ -475,7 +490,7 @@ func (s *session) forwardSignals() (stop func()) {
 			}
 			pid := int(s.pid.Load())
 			if pid == 0 {
-				continue // not started yet: relayed with the next signal or lost with the start
+				continue // not started yet: relayed with the next signal
 			}
 			for _, sig := range pending {
 				unix.Kill(pid, sig)
@@ -484,8 +499,8 @@ func (s *session) forwardSignals() (stop func()) {
 		}
 	}()
 	return func() {
-		signal.Stop(ch)
 		close(quit)
+		<-finished
 	}
 }
 
