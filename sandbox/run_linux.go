@@ -31,7 +31,8 @@ func Run(cmd *Command, opts *Options) (*Result, error) {
 		return nil, err
 	}
 	if opts.ForwardSignals {
-		stop := s.forwardSignals()
+		ready, stop := s.forwardSignals()
+		s.signalsReady = ready
 		defer stop()
 	}
 	// Everything that touches the child through ptrace runs on one OS
@@ -67,6 +68,9 @@ type session struct {
 	magic     [2]uint64
 	listener  *seccomp.Listener
 	supervise sync.WaitGroup
+
+	// signalsReady is closed once signals are forwarded (nil: they are not).
+	signalsReady <-chan struct{}
 
 	pid        atomic.Int64
 	rootExeced atomic.Bool
@@ -327,6 +331,9 @@ func (s *session) setUp(pid int) (*unix.WaitStatus, error) {
 	if err := in.restore(); err != nil {
 		return nil, err
 	}
+	if s.signalsReady != nil {
+		<-s.signalsReady // before the command runs its first instruction
+	}
 	if s.report {
 		return nil, s.seize(pid)
 	}
@@ -463,20 +470,22 @@ func describeStatus(ws unix.WaitStatus) string {
 // sysfence's foreground process group), so they are only relayed when
 // sysfence is not in the foreground of a terminal.
 //
-// signal.Notify is called off the start-up path: in a fresh process it
-// starts the runtime's signal-receiving thread, which costs a few hundred
-// microseconds that the command's own start-up can overlap. A signal that
-// arrives before that is done ends sysfence by default, and the command
-// with it (parent-death signal).
-func (s *session) forwardSignals() (stop func()) {
+// In a fresh process signal.Notify starts the runtime's signal-receiving
+// thread, which costs a few hundred microseconds; it runs alongside the
+// command's fork and exec, and ready is closed when it is done. The
+// command is not resumed from its exec stop before that: a signal that
+// comes earlier ends sysfence by default, and the command, which has not
+// run a single instruction, with it (parent-death signal).
+func (s *session) forwardSignals() (ready <-chan struct{}, stop func()) {
 	quit := make(chan struct{})
 	finished := make(chan struct{})
+	notified := make(chan struct{})
 	go func() {
 		defer close(finished)
 		ch := make(chan os.Signal, 8)
 		signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+		close(notified)
 		defer signal.Stop(ch)
-		var pending []syscall.Signal
 		for {
 			select {
 			case <-quit:
@@ -486,19 +495,13 @@ func (s *session) forwardSignals() (stop func()) {
 				if (ss == unix.SIGINT || ss == unix.SIGQUIT) && inTerminalForeground() {
 					continue
 				}
-				pending = append(pending, ss)
+				if pid := int(s.pid.Load()); pid != 0 {
+					unix.Kill(pid, ss)
+				}
 			}
-			pid := int(s.pid.Load())
-			if pid == 0 {
-				continue // not started yet: relayed with the next signal
-			}
-			for _, sig := range pending {
-				unix.Kill(pid, sig)
-			}
-			pending = pending[:0]
 		}
 	}()
-	return func() {
+	return notified, func() {
 		close(quit)
 		<-finished
 	}

@@ -194,24 +194,27 @@ func (t *tracer) exiting(tid int) {
 		call, _ = t.callAt(tid, &r)
 		action = policy.ActKillThread
 	case !t.s.opts.Strict && st.Signal() == unix.SIGSYS:
-		if trap, ok := t.traps[tid]; ok {
+		// A KILL answer leaves the registers rolled back to the call; a
+		// TRAP answer did too, but the program may have handled earlier
+		// TRAPs, so the call is checked first and the last TRAP is the
+		// fallback.
+		killed := false
+		if r, err := getRegs(tid); err == nil && killedByFilter(&r) {
+			if c, ok := t.callAt(tid, &r); ok {
+				d := c.Data()
+				res, err := bpf.Run(t.s.orig, &d, t.s.native.BigEndian, false)
+				if err == nil && policy.Action(res.Ret).IsKill() {
+					call, action, killed = c, policy.Action(res.Ret), true
+				}
+			}
+		}
+		if !killed {
+			trap, ok := t.traps[tid]
+			if !ok {
+				return
+			}
 			call, action = trap, policy.ActTrap
-			break
 		}
-		r, err := getRegs(tid)
-		if err != nil || !killedByFilter(&r) {
-			return
-		}
-		var ok bool
-		if call, ok = t.callAt(tid, &r); !ok {
-			return
-		}
-		d := call.Data()
-		res, err := bpf.Run(t.s.orig, &d, t.s.native.BigEndian, false)
-		if err != nil || !policy.Action(res.Ret).IsKill() {
-			return
-		}
-		action = policy.Action(res.Ret)
 	default:
 		return
 	}

@@ -78,7 +78,8 @@ func benchSetup(b *testing.B) (bin, filter, loop string) {
 
 // BenchmarkStartup compares, in one run, starting /bin/true plainly,
 // under `sysfence run` (quiet and reporting) and under bubblewrap with the
-// same filter (bwrap --ro-bind / / --seccomp FD).
+// same filter (bwrap --ro-bind / / --seccomp FD), and the sysfence binary
+// alone (`sysfence syscalls read`).
 func BenchmarkStartup(b *testing.B) {
 	bin, filter, _ := benchSetup(b)
 	bwrap := testenv.LookPath(b, "bwrap", "bubblewrap")
@@ -87,6 +88,9 @@ func BenchmarkStartup(b *testing.B) {
 		cmd  func() *exec.Cmd
 	}{
 		{"run=plain", func() *exec.Cmd { return exec.Command("/bin/true") }},
+		// The sysfence binary starting and doing almost nothing: the share
+		// of the Go runtime and of the CLI's packages in the numbers below.
+		{"run=sysfence-binary-only", func() *exec.Cmd { return exec.Command(bin, "syscalls", "read") }},
 		{"run=sysfence-quiet", func() *exec.Cmd {
 			return exec.Command(bin, "run", "--quiet", "--filter", filter, "--", "/bin/true")
 		}},

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,8 +157,10 @@ func TestRunCommand(t *testing.T) {
 // "ready" once its traps are set, and returns the script's pid.
 func startReady(t *testing.T, cmd *exec.Cmd) (cmdPid int, out *bufio.Reader) {
 	t.Helper()
-	pr, pw := io.Pipe()
-	cmd.Stdout = pw
+	pr, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
