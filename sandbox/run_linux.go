@@ -78,7 +78,7 @@ type session struct {
 
 	mu       sync.Mutex
 	result   Result
-	reported map[string]bool
+	reported map[deniedKey]bool
 }
 
 func newSession(cmd *Command, opts *Options) (*session, error) {
@@ -98,7 +98,7 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w: %w", err, ErrNotSupported)
 	}
-	s := &session{cmd: cmd, opts: opts, native: native, report: opts.Report != nil, reported: map[string]bool{}}
+	s := &session{cmd: cmd, opts: opts, native: native, report: opts.Report != nil, reported: map[deniedKey]bool{}}
 	if opts.Strict {
 		if err := seccomp.CheckStrict(); err != nil {
 			return nil, err
@@ -390,6 +390,9 @@ func (s *session) inject(pid int, in *injector) error {
 	if s.listener, err = seccomp.NewListener(ours); err != nil {
 		return err
 	}
+	// Best effort (Linux 6.6): it cuts the cost of a denied call about
+	// threefold; nothing else depends on it.
+	s.listener.SetSyncWakeUp()
 	if err := in.closeFd(fd, s.magic); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"errors"
-	"fmt"
 
 	"golang.org/x/sys/unix"
 
@@ -44,7 +43,7 @@ func (s *session) serve() {
 
 // reportDenied reports the first call of each syscall and errno.
 func (s *session) reportDenied(n *seccomp.Notif, action policy.Action) {
-	key := fmt.Sprint(n.Data.Arch, n.Data.Nr, action)
+	key := deniedKey{n.Data.Arch, n.Data.Nr, action}
 	s.mu.Lock()
 	seen := s.reported[key]
 	s.reported[key] = true
@@ -58,6 +57,11 @@ func (s *session) reportDenied(n *seccomp.Notif, action policy.Action) {
 		return // the thread is gone; what was read may not be its
 	}
 	s.emit(e)
+}
+
+type deniedKey struct {
+	arch, nr uint32
+	action   policy.Action
 }
 
 // notifMemory reads the memory of a notifying thread, checking after each

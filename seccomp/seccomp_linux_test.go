@@ -243,6 +243,9 @@ func childNotify() {
 		fmt.Println("load:", err)
 		return
 	}
+	if err := l.SetSyncWakeUp(); err != nil {
+		fmt.Println("sync wake-up:", err)
+	}
 	pr, pw, _ := os.Pipe()
 	pw.WriteString("through addfd\n")
 	pw.Close()

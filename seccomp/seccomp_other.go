@@ -31,6 +31,7 @@ func NotifSizes() (NotifSizesInfo, error)                   { return NotifSizesI
 func NewListener(int) (*Listener, error)                    { return nil, errOS }
 
 func (l *Listener) Fd() int                                        { return -1 }
+func (l *Listener) SetSyncWakeUp() error                           { return errOS }
 func (l *Listener) Shutdown()                                      {}
 func (l *Listener) Close() error                                   { return errOS }
 func (l *Listener) Receive() (*Notif, error)                       { return nil, errOS }
