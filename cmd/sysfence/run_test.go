@@ -250,3 +250,51 @@ func alive(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
+
+// Job control: a command that stops (SIGSTOP, as ^Z would with SIGTSTP)
+// stays stopped until SIGCONT, also while sysfence observes it.
+func TestRunJobControl(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	for _, quiet := range []bool{false, true} {
+		t.Run(fmt.Sprintf("quiet=%v", quiet), func(t *testing.T) {
+			args := []string{"run", "--filter", allowAll}
+			if quiet {
+				args = append(args, "--quiet")
+			}
+			cmd := sysfence(append(args, "--", "/bin/sh", "-c", "echo $$; echo ready; kill -STOP $$; echo resumed")...)
+			pid, out := startReady(t, cmd)
+			deadline := time.Now().Add(5 * time.Second)
+			for state(pid) != 'T' && state(pid) != 't' {
+				if time.Now().After(deadline) {
+					t.Fatalf("command never stopped (state %c)", state(pid))
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond)
+			if s := state(pid); s != 'T' && s != 't' {
+				t.Fatalf("command did not stay stopped (state %c)", s)
+			}
+			syscall.Kill(pid, syscall.SIGCONT)
+			if line, _ := out.ReadString('\n'); line != "resumed\n" {
+				t.Errorf("command said %q", line)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("sysfence: %v", err)
+			}
+		})
+	}
+}
+
+// state is the process state letter of /proc/PID/stat.
+func state(pid int) byte {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || i+2 >= len(b) {
+		return 0
+	}
+	return b[i+2]
+}
