@@ -63,9 +63,24 @@
 // answers every notification with exactly the errno the original program
 // gives for it (it runs the program on the notification's seccomp_data):
 // only denied calls pay for the round trip. The supervisor's listener is
-// taken from the command with pidfd_getfd and closed in it before it runs.
-// Two differences from quiet mode remain, both documented in the README:
-// the command cannot install a notifying filter of its own (the kernel
-// allows one listener per filter chain), and descendants still running
-// when the command exits are killed with it.
+// taken from the command with pidfd_getfd and closed in it before it runs
+// (through a 13-instruction guard that allows exactly that close when the
+// program itself would not); synchronous wake-up
+// (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6) keeps the round trip
+// short. What reporting changes, compared with quiet mode: the command is
+// ptrace-attached (it cannot be traced by a debugger of its own, and
+// TracerPid shows sysfence), it cannot install a notifying filter of its
+// own (the kernel allows one listener per filter chain), and descendants
+// still running when the command exits are killed with it (their
+// notification supervisor is gone). Use quiet mode where that matters.
+//
+// # Manners
+//
+// The command shares sysfence's stdin, stdout, stderr, terminal and
+// process group; its exit status is returned as a shell reports it;
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded (Options.ForwardSignals;
+// SIGINT and SIGQUIT only when they cannot have come from the terminal);
+// it dies with sysfence (parent-death signal, and PTRACE_O_EXITKILL while
+// attached). A command that is missing or not executable is refused
+// before anything starts (*ExecError: exit status 127 or 126).
 package sandbox

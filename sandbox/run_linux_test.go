@@ -248,6 +248,22 @@ func TestRunTrap(t *testing.T) {
 	o.wantEvents(t, "/bin/sh was killed: getppid() is not allowed (the filter returns TRAP)")
 }
 
+// An i386 syscall from a 64-bit program (int $0x80) carries the i386
+// AUDIT_ARCH: a filter for x86_64 alone answers it with its bad-arch
+// action, and the report names the i386 call, not the x86_64 call with
+// the same number.
+func TestRunReportsInt80(t *testing.T) {
+	requireSandbox(t)
+	bin := cprog(t, "int80", true)
+	prog, pol := filter(t, policy.ActAllow)
+	o := runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin)
+	o.wantExit(t, 128+31, syscall.SIGSYS)
+	if o.stdout != "before\n" {
+		t.Errorf("stdout %q", o.stdout)
+	}
+	o.wantEvents(t, bin+" was killed: getpid() is not allowed (architecture not in the profile: KILL_PROCESS)")
+}
+
 // Exit statuses pass through as a shell reports them.
 func TestRunExitStatus(t *testing.T) {
 	requireSandbox(t)
