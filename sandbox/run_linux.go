@@ -82,6 +82,9 @@ type session struct {
 }
 
 func newSession(cmd *Command, opts *Options) (*session, error) {
+	if opts == nil {
+		return nil, errors.New("sandbox: no options")
+	}
 	if cmd == nil || cmd.Path == "" {
 		return nil, errors.New("sandbox: no command to run")
 	}
@@ -252,28 +255,26 @@ func (s *session) run() error {
 	s.pid.Store(int64(pid))
 	s.result.Pid = pid
 
+	defer func() {
+		if s.listener != nil {
+			s.listener.Shutdown()
+			s.supervise.Wait()
+			s.listener.Close()
+		}
+	}()
 	ws, err := s.setUp(pid)
-	if err != nil {
-		unix.Kill(pid, unix.SIGKILL)
-		var st unix.WaitStatus
-		unix.Wait4(pid, &st, unix.WALL, nil)
-		return err
-	}
-	if ws == nil {
+	if err == nil && ws == nil {
 		if s.report {
 			ws, err = s.trace(pid)
 		} else {
 			ws, err = s.waitQuiet(pid)
 		}
-		if err != nil {
-			unix.Kill(pid, unix.SIGKILL)
-			return err
-		}
 	}
-	if s.listener != nil {
-		s.listener.Shutdown()
-		s.supervise.Wait()
-		s.listener.Close()
+	if err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		var st unix.WaitStatus
+		unix.Wait4(pid, &st, unix.WALL, nil)
+		return err
 	}
 	s.setStatus(*ws)
 	return nil
