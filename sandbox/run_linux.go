@@ -25,6 +25,10 @@ import (
 
 // Run starts cmd confined as opts says, waits for it and returns how it
 // ended. See the package documentation for how the filter gets in.
+//
+// While it reports (Options.Report), Run collects the exit statuses of
+// the command's whole process tree with wait4(-1): a program that calls
+// Run must not wait for other children of its own meanwhile.
 func Run(cmd *Command, opts *Options) (*Result, error) {
 	s, err := newSession(cmd, opts)
 	if err != nil {
@@ -287,11 +291,18 @@ func fdOf(f, def *os.File) uintptr {
 	return f.Fd()
 }
 
-// execError classifies an execve failure in the child.
+// execError classifies a failure of the child's PTRACE_TRACEME or execve.
 func execError(path string, err error) error {
 	var e syscall.Errno
-	if errors.As(err, &e) && (e == unix.ENOENT || e == unix.ENOTDIR) {
+	errors.As(err, &e)
+	switch e {
+	case unix.ENOENT, unix.ENOTDIR:
 		return &ExecError{Path: path, Kind: ErrNotFound, Err: err}
+	case unix.EPERM:
+		// The file was found executable beforehand: this is most likely
+		// PTRACE_TRACEME being refused.
+		return fmt.Errorf("sandbox: cannot start %s: %w (sysfence needs ptrace to put the filter into the command: "+
+			"is ptrace disabled here, by kernel.yama.ptrace_scope=3 or by a seccomp profile around sysfence?)", path, err)
 	}
 	return &ExecError{Path: path, Kind: ErrNotExecutable, Err: err}
 }
