@@ -301,6 +301,10 @@ func execError(path string, err error) error {
 	case unix.EPERM:
 		// The file was found executable beforehand: this is most likely
 		// PTRACE_TRACEME being refused.
+		if tracer := tracerPid(); tracer != 0 {
+			return fmt.Errorf("sandbox: cannot start %s: %w: sysfence needs ptrace to put the filter into the command, "+
+				"and process %d already traces sysfence and its children (run an outer sysfence with --quiet)", path, err, tracer)
+		}
 		return fmt.Errorf("sandbox: cannot start %s: %w (sysfence needs ptrace to put the filter into the command: "+
 			"is ptrace disabled here, by kernel.yama.ptrace_scope=3 or by a seccomp profile around sysfence?)", path, err)
 	}
@@ -575,19 +579,32 @@ func (s *session) commandName(tid int) string {
 	return "process " + strconv.Itoa(tgid)
 }
 
+// tracerPid is the TracerPid of this process (0: not traced).
+func tracerPid() int {
+	return statusField(os.Getpid(), "TracerPid:")
+}
+
 func tgidOf(tid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if n := statusField(tid, "Tgid:"); n != 0 {
+		return n
+	}
+	return tid
+}
+
+// statusField reads a numeric field of /proc/PID/status (0 if absent).
+func statusField(pid int, field string) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return tid
+		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
 				return n
 			}
 		}
 	}
-	return tid
+	return 0
 }
 
 // archOf maps an AUDIT_ARCH token (and the x32 bit) to an ABI.

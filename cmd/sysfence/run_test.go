@@ -298,3 +298,40 @@ func state(pid int) byte {
 	}
 	return b[i+2]
 }
+
+// sysfence under sysfence: fine under a quiet one; refused, with the
+// reason, under a reporting one (which already traces its children) or
+// under a filter that denies ptrace.
+func TestRunNested(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	const sysPtrace = 101
+	noPtrace := writeFilter(t, policy.Errno(1), sysPtrace)
+	inner := []string{os.Args[0], "-test.run=^TestHelperSysfence$", "--", "run", "--filter", allowAll, "--", "/bin/echo", "inner"}
+	for _, tc := range []struct {
+		name   string
+		outer  []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"outer=quiet", []string{"run", "--quiet", "--filter", allowAll}, 0, "inner\n", ""},
+		{"outer=report", []string{"run", "--filter", allowAll}, 2, "",
+			"sysfence: sandbox: cannot start /bin/echo: operation not permitted: sysfence needs ptrace to put the filter into the command, and process "},
+		{"outer=no-ptrace", []string{"run", "--quiet", "--filter", noPtrace}, 2, "",
+			"sysfence: sandbox: cannot start /bin/echo: operation not permitted (sysfence needs ptrace"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := sysfence(append(append(tc.outer, "--"), inner...)...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if code := exitCode(err); code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, stderr.String())
+			}
+			if stdout.String() != tc.stdout || !strings.HasPrefix(stderr.String(), tc.stderr) || tc.stderr == "" && stderr.Len() > 0 {
+				t.Errorf("stdout %q stderr %q", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
