@@ -37,7 +37,9 @@ func Run(cmd *Command, opts *Options) (*Result, error) {
 	if opts.ForwardSignals {
 		ready, stop := s.forwardSignals()
 		s.signalsReady = ready
-		defer stop()
+		defer stop() // the relay closes the pidfd
+	} else {
+		defer s.closePidfd()
 	}
 	// Everything that touches the child through ptrace runs on one OS
 	// thread: ptrace requests are only accepted from the tracer thread, and
@@ -77,6 +79,8 @@ type session struct {
 	signalsReady <-chan struct{}
 
 	pid        atomic.Int64
+	pidfdMu    sync.Mutex
+	pidfd      int // the command's pidfd, -1 before the start and after the end
 	rootExeced atomic.Bool
 	pgrp       int
 
@@ -105,7 +109,7 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w: %w", err, ErrNotSupported)
 	}
-	s := &session{cmd: cmd, opts: opts, native: native, report: opts.Report != nil, reported: map[deniedKey]bool{}}
+	s := &session{cmd: cmd, opts: opts, native: native, report: opts.Report != nil, reported: map[deniedKey]bool{}, pidfd: -1}
 	if opts.Strict {
 		if err := seccomp.CheckStrict(); err != nil {
 			return nil, err
@@ -235,6 +239,7 @@ func (s *session) run() error {
 	if err := seccomp.SetNoNewPrivs(); err != nil {
 		return err
 	}
+	pidfd := -1
 	files := []uintptr{fdOf(s.cmd.Stdin, os.Stdin), fdOf(s.cmd.Stdout, os.Stdout), fdOf(s.cmd.Stderr, os.Stderr)}
 	attr := &syscall.ProcAttr{Dir: s.cmd.Dir, Env: s.cmd.Env, Files: files, Sys: &syscall.SysProcAttr{
 		// PTRACE_TRACEME right before execve: the child stops at its exec,
@@ -248,6 +253,7 @@ func (s *session) run() error {
 		// the fork, could not resume it. The injection puts the command
 		// back into sysfence's group before anything else.
 		Setpgid: true,
+		PidFD:   &pidfd,
 	}}
 	if attr.Env == nil {
 		attr.Env = os.Environ()
@@ -258,6 +264,14 @@ func (s *session) run() error {
 	}
 	s.pid.Store(int64(pid))
 	s.result.Pid = pid
+	if pidfd < 0 { // a kernel before 5.3
+		if pidfd, err = unix.PidfdOpen(pid, 0); err != nil {
+			pidfd = -1
+		}
+	}
+	s.pidfdMu.Lock()
+	s.pidfd = pidfd
+	s.pidfdMu.Unlock()
 
 	defer func() {
 		if s.listener != nil {
@@ -394,12 +408,9 @@ func (s *session) inject(pid int, in *injector) error {
 	if !s.allowsClose(prog, fd) {
 		return fmt.Errorf("sandbox: the filter would not let sysfence close its listener fd %d in the command", fd)
 	}
-	pidfd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return fmt.Errorf("sandbox: pidfd_open: %w", err)
-	}
-	ours, err := unix.PidfdGetfd(pidfd, fd, 0)
-	unix.Close(pidfd)
+	s.pidfdMu.Lock()
+	ours, err := unix.PidfdGetfd(s.pidfd, fd, 0)
+	s.pidfdMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("sandbox: pidfd_getfd of the listener: %w", err)
 	}
@@ -495,16 +506,23 @@ func describeStatus(ws unix.WaitStatus) string {
 // command is not resumed from its exec stop before that: a signal that
 // comes earlier ends sysfence by default, and the command, which has not
 // run a single instruction, with it (parent-death signal).
+//
+// Signals go through the command's pidfd, so a signal that arrives as the
+// command is reaped cannot reach another process that reused its pid.
+// stop does not wait for the relay to wind down (signal.Stop waits for the
+// runtime's signal loop, which costs more than the rest of a short run);
+// the relay closes the pidfd itself when it is done.
 func (s *session) forwardSignals() (ready <-chan struct{}, stop func()) {
 	quit := make(chan struct{})
-	finished := make(chan struct{})
 	notified := make(chan struct{})
 	go func() {
-		defer close(finished)
 		ch := make(chan os.Signal, 8)
 		signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
 		close(notified)
-		defer signal.Stop(ch)
+		defer func() {
+			signal.Stop(ch)
+			s.closePidfd()
+		}()
 		for {
 			select {
 			case <-quit:
@@ -514,15 +532,23 @@ func (s *session) forwardSignals() (ready <-chan struct{}, stop func()) {
 				if (ss == unix.SIGINT || ss == unix.SIGQUIT) && inTerminalForeground() {
 					continue
 				}
-				if pid := int(s.pid.Load()); pid != 0 {
-					unix.Kill(pid, ss)
+				s.pidfdMu.Lock()
+				if s.pidfd >= 0 {
+					unix.PidfdSendSignal(s.pidfd, ss, nil, 0)
 				}
+				s.pidfdMu.Unlock()
 			}
 		}
 	}()
-	return notified, func() {
-		close(quit)
-		<-finished
+	return notified, func() { close(quit) }
+}
+
+func (s *session) closePidfd() {
+	s.pidfdMu.Lock()
+	defer s.pidfdMu.Unlock()
+	if s.pidfd >= 0 {
+		unix.Close(s.pidfd)
+		s.pidfd = -1
 	}
 }
 
