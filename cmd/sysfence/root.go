@@ -26,6 +26,7 @@ and resolves syscall names and numbers for every architecture.`,
 		newCompileCmd(),
 		newCheckCmd(),
 		newDisasmCmd(),
+		newRunCmd(),
 	)
 	return root
 }

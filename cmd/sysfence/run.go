@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/cli"
+	"github.com/sysfence/sysfence/sandbox"
+)
+
+// runFlags are the flags of `sysfence run`.
+type runFlags struct {
+	profile  string
+	filter   string
+	strict   bool
+	quiet    bool
+	arch     []string
+	caps     []string
+	kernel   string
+	noENOSYS bool
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "run [-p PROFILE | --filter FILE.bpf | --strict] [--quiet] -- CMD [ARGS...]",
+		Short: "Run a command under a seccomp filter or in strict mode",
+		Long: `Run CMD confined by seccomp from its first instruction: the filter is
+installed in CMD right after its execve (so the filter need not allow execve,
+and CMD cannot exec anything the filter denies), with no_new_privs. CMD shares
+the terminal, stdin, stdout and stderr; its exit status becomes sysfence's
+(128+N when it dies from signal N), and SIGINT, SIGTERM, SIGHUP are passed on.
+
+When the filter kills CMD, or denies a call with an errno, sysfence says which
+call, with its arguments, and what decided it; --quiet turns that off (then
+nothing of sysfence stays attached to CMD).
+
+--strict runs CMD in seccomp strict mode (only read, write, _exit and
+rt_sigreturn): any ordinary program dies at its first other syscall, which
+sysfence names. --filter (or -p FILE.bpf) takes a compiled filter: raw
+struct sock_filter instructions in native byte order, as bwrap --seccomp and
+libseccomp's seccomp_export_bpf use them.`,
+		Example: `  sysfence run --strict -- /bin/true
+  sysfence run --filter hello.bpf -- ./hello
+  sysfence run --quiet --filter no-exec.bpf -- /bin/sh -c 'echo hi'`,
+		Args: argsBetween(1, -1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts, err := confinement(&f)
+			if err != nil {
+				return err
+			}
+			stderr := c.ErrOrStderr()
+			if !f.quiet {
+				opts.Report = func(e sandbox.Event) { fmt.Fprintf(stderr, "sysfence: %s\n", e) }
+			}
+			opts.ForwardSignals = true
+			res, err := sandbox.Run(&sandbox.Command{Path: args[0], Args: args}, opts)
+			if err != nil {
+				var ee *sandbox.ExecError
+				if errors.As(err, &ee) {
+					return &cli.ExitError{Code: ee.ExitCode(), Err: err}
+				}
+				return cli.Usage(err)
+			}
+			if res.ExitCode != 0 {
+				return cli.Silent(res.ExitCode)
+			}
+			return nil
+		},
+	}
+	fl := c.Flags()
+	// Everything after CMD belongs to CMD.
+	fl.SetInterspersed(false)
+	fl.StringVarP(&f.profile, "profile", "p", "", "profile file or built-in name (a FILE.bpf is taken as a compiled filter)")
+	fl.StringVar(&f.filter, "filter", "", "compiled filter: raw sock_filter instructions, native byte order")
+	fl.BoolVar(&f.strict, "strict", false, "seccomp strict mode: only read, write, _exit and rt_sigreturn")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not report what the filter did (nothing stays attached to CMD)")
+	fl.StringSliceVar(&f.arch, "arch", nil, "profile resolution: architectures to include")
+	fl.StringSliceVar(&f.caps, "cap", nil, "profile resolution: capabilities CMD has (for includes/excludes)")
+	fl.StringVar(&f.kernel, "kernel", "", "profile resolution: kernel version (for minKernel)")
+	fl.BoolVar(&f.noENOSYS, "no-enosys", false, "profile resolution: no ENOSYS answer for syscalls newer than the profile")
+	return c
+}
+
+// confinement turns the flags into what sandbox.Run installs: strict
+// mode, a compiled filter file, or a profile (this is the one place a
+// profile becomes a program).
+func confinement(f *runFlags) (*sandbox.Options, error) {
+	resolution := len(f.arch) > 0 || len(f.caps) > 0 || f.kernel != "" || f.noENOSYS
+	sources := 0
+	for _, set := range []bool{f.strict, f.filter != "", f.profile != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources > 1 {
+		return nil, cli.Usagef("give only one of --strict, --filter and -p")
+	}
+	filterFile := f.filter
+	if filterFile == "" && strings.HasSuffix(f.profile, ".bpf") {
+		filterFile = f.profile
+	}
+	switch {
+	case f.strict:
+		if resolution {
+			return nil, cli.Usagef("--arch, --cap, --kernel and --no-enosys apply to profiles, not to --strict")
+		}
+		return &sandbox.Options{Strict: true}, nil
+	case filterFile != "":
+		if resolution {
+			return nil, cli.Usagef("--arch, --cap, --kernel and --no-enosys apply to profiles, not to a compiled filter")
+		}
+		prog, err := readFilterFile(filterFile)
+		if err != nil {
+			return nil, err
+		}
+		return &sandbox.Options{Filter: prog, Explain: sandbox.FilterExplainer}, nil
+	}
+	return profileConfinement(f)
+}
+
+// profileConfinement compiles a profile (or the built-in default) for
+// this machine and explains reports with its rules.
+func profileConfinement(f *runFlags) (*sandbox.Options, error) {
+	name := f.profile
+	if name == "" {
+		name = "docker-default"
+	}
+	return nil, cli.Usagef("profile %q: profiles are not supported by this build yet; use --filter FILE.bpf or --strict", name)
+}
+
+// readFilterFile reads a compiled filter.
+func readFilterFile(path string) (bpf.Program, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, cli.Usagef("cannot read the filter: %v", err)
+	}
+	if len(raw) == 0 {
+		return nil, cli.Usagef("filter %s is empty", path)
+	}
+	prog, err := bpf.Decode(raw, binary.NativeEndian)
+	if err != nil {
+		return nil, cli.Usagef("filter %s: %v", path, err)
+	}
+	if len(prog) > bpf.MaxInstructions {
+		return nil, cli.Usagef("filter %s has %d instructions, more than the kernel's %d", path, len(prog), bpf.MaxInstructions)
+	}
+	return prog, nil
+}

@@ -1,0 +1,337 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/cli"
+	"github.com/sysfence/sysfence/internal/testenv"
+	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/seccomp"
+)
+
+// The CLI tests run sysfence as a separate process: the test binary
+// re-executed into TestHelperSysfence, which runs main with the
+// arguments after "--".
+func TestHelperSysfence(t *testing.T) {
+	if os.Getenv("SYSFENCE_HELPER") != "1" {
+		return
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	root := newRootCmd()
+	root.SetArgs(args)
+	os.Exit(cli.Report(os.Stderr, root.Execute()))
+}
+
+// sysfence returns a command running sysfence with args.
+func sysfence(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperSysfence$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), "SYSFENCE_HELPER=1")
+	return cmd
+}
+
+func requireRun(t testing.TB) {
+	t.Helper()
+	if runtime.GOARCH != "amd64" {
+		testenv.Skip(t, "sysfence run injects filters on x86_64 only")
+	}
+	if err := seccomp.CheckFilter(); err != nil {
+		testenv.Skip(t, err.Error())
+	}
+}
+
+// writeFilter writes a filter file: x86_64 only; the listed syscall
+// numbers get deny, everything else ALLOW.
+func writeFilter(t *testing.T, deny policy.Action, nrs ...uint32) string {
+	t.Helper()
+	p := bpf.Program{bpf.LoadAbs(bpf.OffArch), bpf.Jump(bpf.JmpJEQ, 0xc000003e, 1, 0),
+		bpf.Ret(uint32(policy.ActKillProcess)), bpf.LoadAbs(bpf.OffNr)}
+	for _, nr := range nrs {
+		p = append(p, bpf.Jump(bpf.JmpJEQ, nr, 0, 1), bpf.Ret(uint32(deny)))
+	}
+	p = append(p, bpf.Ret(uint32(policy.ActAllow)))
+	path := filepath.Join(t.TempDir(), "f.bpf")
+	if err := os.WriteFile(path, p.Encode(binary.NativeEndian), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+func TestRunCommand(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	const sysUname = 63
+	killUname := writeFilter(t, policy.ActKillProcess, sysUname)
+	dir := t.TempDir()
+	short := filepath.Join(dir, "short.bpf")
+	os.WriteFile(short, []byte{1, 2, 3}, 0o644)
+	refused := filepath.Join(dir, "refused.bpf")
+	os.WriteFile(refused, bpf.Program{bpf.LoadAbs(bpf.OffNr)}.Encode(binary.NativeEndian), 0o644) // falls off its end
+	asProfile := filepath.Join(dir, "as-profile.bpf")
+	b, _ := os.ReadFile(killUname)
+	os.WriteFile(asProfile, b, 0o644)
+
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		stdin  string
+		code   int
+		stdout string
+		stderr string // a prefix of stderr; "" means empty
+	}{
+		{"strict", []string{"run", "--strict", "--", "/bin/true"}, "", 139, "",
+			"sysfence: /bin/true was killed: the rdtsc instruction is not allowed (strict mode also disables the time stamp counter)\n"},
+		{"strict-quiet", []string{"run", "--quiet", "--strict", "--", "/bin/true"}, "", 139, "", ""},
+		{"exit-status", []string{"run", "--filter", allowAll, "--", "/bin/sh", "-c", "exit 5"}, "", 5, "", ""},
+		{"signal-status", []string{"run", "--filter", allowAll, "--", "/bin/sh", "-c", "kill -HUP $$"}, "", 129, "", ""},
+		{"flags-after-cmd-belong-to-it", []string{"run", "--filter", allowAll, "/bin/echo", "-n", "--strict"}, "", 0, "--strict", ""},
+		{"stdin-passes", []string{"run", "--filter", allowAll, "--", "/bin/cat"}, "through stdin\n", 0, "through stdin\n", ""},
+		{"killed-report", []string{"run", "--filter", killUname, "--", "/bin/uname"}, "", 159, "",
+			"sysfence: /bin/uname was killed: uname(0x"},
+		{"p-takes-bpf", []string{"run", "-p", asProfile, "--", "/bin/uname"}, "", 159, "", "sysfence: /bin/uname was killed: uname("},
+		{"not-found", []string{"run", "--filter", allowAll, "--", "no-such-command-x"}, "", 127, "",
+			"sysfence: no-such-command-x: command not found\n"},
+		{"not-executable", []string{"run", "--filter", allowAll, "--", "/etc/passwd"}, "", 126, "",
+			"sysfence: /etc/passwd: cannot execute: permission denied\n"},
+		{"unreadable-filter", []string{"run", "--filter", filepath.Join(dir, "nope.bpf"), "--", "/bin/true"}, "", 2, "",
+			"sysfence: cannot read the filter: open "},
+		{"short-filter", []string{"run", "--filter", short, "--", "/bin/true"}, "", 2, "", "sysfence: filter " + short + ": invalid BPF program"},
+		{"kernel-refuses-filter", []string{"run", "--filter", refused, "--", "/bin/true"}, "", 2, "",
+			"sysfence: seccomp: installing the filter (flags 0): the kernel refused the program"},
+		{"no-profile-yet", []string{"run", "--", "/bin/true"}, "", 2, "", "sysfence: profile \"docker-default\": "},
+		{"unknown-profile", []string{"run", "-p", "no-such-profile", "--", "/bin/true"}, "", 2, "", "sysfence: profile \"no-such-profile\": "},
+		{"two-sources", []string{"run", "--strict", "--filter", allowAll, "--", "/bin/true"}, "", 2, "",
+			"sysfence: give only one of --strict, --filter and -p\n"},
+		{"resolution-flags", []string{"run", "--strict", "--cap", "CAP_SYS_ADMIN", "--", "/bin/true"}, "", 2, "",
+			"sysfence: --arch, --cap, --kernel and --no-enosys apply to profiles, not to --strict\n"},
+		{"no-command", []string{"run", "--strict"}, "", 2, "", "sysfence: sysfence run needs at least 1 argument(s), got 0"},
+	} {
+		t.Run("case="+tc.name, func(t *testing.T) {
+			cmd := sysfence(tc.args...)
+			cmd.Stdin = strings.NewReader(tc.stdin)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if got := exitCode(err); got != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", got, tc.code, stderr.String())
+			}
+			if stdout.String() != tc.stdout {
+				t.Errorf("stdout %q, want %q", stdout.String(), tc.stdout)
+			}
+			if tc.stderr == "" && stderr.Len() != 0 || !strings.HasPrefix(stderr.String(), tc.stderr) {
+				t.Errorf("stderr %q, want %q...", stderr.String(), tc.stderr)
+			}
+		})
+	}
+}
+
+// startReady starts sysfence on a shell script that prints its pid and
+// "ready" once its traps are set, and returns the script's pid.
+func startReady(t *testing.T, cmd *exec.Cmd) (cmdPid int, out *bufio.Reader) {
+	t.Helper()
+	pr, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	out = bufio.NewReader(pr)
+	line, err := out.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("script said %q", line)
+	}
+	if line, _ := out.ReadString('\n'); line != "ready\n" {
+		t.Fatalf("script said %q", line)
+	}
+	return pid, out
+}
+
+// SIGTERM, SIGHUP and SIGINT sent to sysfence reach the command (no
+// terminal here, so SIGINT cannot have reached it directly).
+func TestRunForwardsSignals(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT} {
+		for _, quiet := range []bool{false, true} {
+			t.Run(fmt.Sprintf("sig=%s/quiet=%v", sigName(sig), quiet), func(t *testing.T) {
+				args := []string{"run", "--filter", allowAll}
+				if quiet {
+					args = append(args, "--quiet")
+				}
+				name := strings.TrimPrefix(sigName(sig), "SIG")
+				script := fmt.Sprintf(`trap 'echo got %s; exit 7' %s; echo $$; echo ready; while :; do sleep 0.05; done`, name, name)
+				cmd := sysfence(append(args, "--", "/bin/sh", "-c", script)...)
+				_, out := startReady(t, cmd)
+				cmd.Process.Signal(sig)
+				line, _ := out.ReadString('\n')
+				if line != "got "+name+"\n" {
+					t.Errorf("command said %q", line)
+				}
+				err := cmd.Wait()
+				if code := exitCode(err); code != 7 {
+					t.Errorf("sysfence exited %d (%v), want the command's 7", code, err)
+				}
+			})
+		}
+	}
+}
+
+func sigName(s syscall.Signal) string {
+	return map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT"}[s]
+}
+
+// The command never outlives sysfence, even when sysfence is SIGKILLed.
+func TestRunNoOrphan(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	for _, quiet := range []bool{false, true} {
+		t.Run(fmt.Sprintf("quiet=%v", quiet), func(t *testing.T) {
+			args := []string{"run", "--filter", allowAll}
+			if quiet {
+				args = append(args, "--quiet")
+			}
+			cmd := sysfence(append(args, "--", "/bin/sh", "-c", "echo $$; echo ready; exec sleep 60")...)
+			pid, _ := startReady(t, cmd)
+			cmd.Process.Kill()
+			cmd.Wait()
+			deadline := time.Now().Add(5 * time.Second)
+			for alive(pid) {
+				if time.Now().After(deadline) {
+					t.Fatalf("command %d still alive 5s after sysfence was killed", pid)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// Job control: a command that stops (SIGSTOP, as ^Z would with SIGTSTP)
+// stays stopped until SIGCONT, also while sysfence observes it.
+func TestRunJobControl(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	for _, quiet := range []bool{false, true} {
+		t.Run(fmt.Sprintf("quiet=%v", quiet), func(t *testing.T) {
+			args := []string{"run", "--filter", allowAll}
+			if quiet {
+				args = append(args, "--quiet")
+			}
+			cmd := sysfence(append(args, "--", "/bin/sh", "-c", "echo $$; echo ready; kill -STOP $$; echo resumed")...)
+			pid, out := startReady(t, cmd)
+			deadline := time.Now().Add(5 * time.Second)
+			for state(pid) != 'T' && state(pid) != 't' {
+				if time.Now().After(deadline) {
+					t.Fatalf("command never stopped (state %c)", state(pid))
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond)
+			if s := state(pid); s != 'T' && s != 't' {
+				t.Fatalf("command did not stay stopped (state %c)", s)
+			}
+			syscall.Kill(pid, syscall.SIGCONT)
+			if line, _ := out.ReadString('\n'); line != "resumed\n" {
+				t.Errorf("command said %q", line)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("sysfence: %v", err)
+			}
+		})
+	}
+}
+
+// state is the process state letter of /proc/PID/stat.
+func state(pid int) byte {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || i+2 >= len(b) {
+		return 0
+	}
+	return b[i+2]
+}
+
+// sysfence under sysfence: fine under a quiet one; refused, with the
+// reason, under a reporting one (which already traces its children) or
+// under a filter that denies ptrace.
+func TestRunNested(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	const sysPtrace = 101
+	noPtrace := writeFilter(t, policy.Errno(1), sysPtrace)
+	inner := []string{os.Args[0], "-test.run=^TestHelperSysfence$", "--", "run", "--filter", allowAll, "--", "/bin/echo", "inner"}
+	for _, tc := range []struct {
+		name   string
+		outer  []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"outer=quiet", []string{"run", "--quiet", "--filter", allowAll}, 0, "inner\n", ""},
+		{"outer=report", []string{"run", "--filter", allowAll}, 2, "",
+			"sysfence: sandbox: cannot start /bin/echo: operation not permitted: sysfence needs ptrace to put the filter into the command, and process "},
+		{"outer=no-ptrace", []string{"run", "--quiet", "--filter", noPtrace}, 2, "",
+			"sysfence: sandbox: cannot start /bin/echo: operation not permitted (sysfence needs ptrace"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := sysfence(append(append(tc.outer, "--"), inner...)...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if code := exitCode(err); code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, stderr.String())
+			}
+			if stdout.String() != tc.stdout || !strings.HasPrefix(stderr.String(), tc.stderr) || tc.stderr == "" && stderr.Len() > 0 {
+				t.Errorf("stdout %q stderr %q", stdout.String(), stderr.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,229 @@
+package sysdecode
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sysfence/sysfence/syscalls"
+)
+
+// flag is one named bit (or, with mask, a named value of a bit field).
+type flag struct {
+	val  uint64
+	name string
+}
+
+// formatFlags names the set bits of v; leftover bits are printed in hex,
+// joined with "|". zero is printed for v == 0.
+func formatFlags(v uint64, table []flag, zero string) string {
+	if v == 0 {
+		return zero
+	}
+	var parts []string
+	for _, f := range table {
+		if f.val != 0 && v&f.val == f.val {
+			parts = append(parts, f.name)
+			v &^= f.val
+		}
+	}
+	if v != 0 {
+		parts = append(parts, fmt.Sprintf("%#x", v))
+	}
+	return strings.Join(parts, "|")
+}
+
+// family groups ABIs that share the values of a set of flags.
+type family uint8
+
+const (
+	famOther   family = iota // values differ: print hex
+	famGeneric               // asm-generic values (x86, riscv, loongarch, s390, sh)
+	famARM                   // arm, aarch64, m68k, powerpc: asm-generic but for four open flags
+)
+
+// openFamily tells whose <asm/fcntl.h> an ABI uses.
+func openFamily(a *syscalls.Arch) family {
+	switch a.Name {
+	case "x86", "x86_64", "x32", "riscv64", "loongarch64", "s390", "s390x", "sh", "sheb":
+		return famGeneric
+	case "arm", "aarch64", "m68k", "ppc", "ppc64", "ppc64le":
+		return famARM
+	}
+	return famOther
+}
+
+// mmapGeneric tells whether an ABI uses the asm-generic mman.h values.
+func mmapGeneric(a *syscalls.Arch) bool {
+	switch a.Name {
+	case "x86", "x86_64", "x32", "arm", "aarch64", "riscv64", "loongarch64", "s390", "s390x", "m68k", "sh", "sheb":
+		return true
+	}
+	return false
+}
+
+// signalGeneric tells whether an ABI numbers signals like x86 (all but
+// MIPS, PA-RISC, SPARC and Alpha).
+func signalGeneric(a *syscalls.Arch) bool {
+	return a == nil || !strings.HasPrefix(a.Name, "mips") && !strings.HasPrefix(a.Name, "parisc")
+}
+
+// O_CREAT and __O_TMPFILE, the flags that make open's mode count; the
+// same in both families.
+const (
+	oCreat   = 0o100
+	oTmpfile = 0o20000000
+)
+
+var openCommon = []flag{
+	{0o100, "O_CREAT"}, {0o200, "O_EXCL"}, {0o400, "O_NOCTTY"}, {0o1000, "O_TRUNC"},
+	{0o2000, "O_APPEND"}, {0o4000, "O_NONBLOCK"}, {0o4010000, "O_SYNC"}, {0o10000, "O_DSYNC"},
+	{0o20000, "O_ASYNC"}, {0o1000000, "O_NOATIME"}, {0o2000000, "O_CLOEXEC"},
+	{oTmpfile, "__O_TMPFILE"}, {0o10000000, "O_PATH"},
+}
+
+var openGeneric = append([]flag{
+	{0o40000, "O_DIRECT"}, {0o100000, "O_LARGEFILE"}, {0o200000, "O_DIRECTORY"}, {0o400000, "O_NOFOLLOW"},
+}, openCommon...)
+
+var openARM = append([]flag{
+	{0o200000, "O_DIRECT"}, {0o400000, "O_LARGEFILE"}, {0o40000, "O_DIRECTORY"}, {0o100000, "O_NOFOLLOW"},
+}, openCommon...)
+
+// OpenFlags formats open(2) flags, e.g. "O_WRONLY|O_CREAT|O_TRUNC".
+func OpenFlags(a *syscalls.Arch, v uint64) string {
+	var table []flag
+	switch openFamily(a) {
+	case famGeneric:
+		table = openGeneric
+	case famARM:
+		table = openARM
+	default:
+		return hex(v)
+	}
+	v = uint64(uint32(v))
+	acc := [...]string{"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"}[v&3]
+	rest := v &^ 3
+	if rest == 0 {
+		return acc
+	}
+	return acc + "|" + formatFlags(rest, table, "")
+}
+
+var atFlags = []flag{
+	{0x100, "AT_SYMLINK_NOFOLLOW"}, {0x400, "AT_SYMLINK_FOLLOW"}, {0x800, "AT_NO_AUTOMOUNT"},
+	{0x1000, "AT_EMPTY_PATH"}, {0x200, "AT_REMOVEDIR"},
+}
+
+// AtFlags formats the AT_* flags of the *at syscalls.
+func AtFlags(v uint64) string { return formatFlags(uint64(uint32(v)), atFlags, "0") }
+
+// atFDCWD is AT_FDCWD, the same on every ABI.
+const atFDCWD = -100
+
+// DirFd formats the directory argument of the *at syscalls.
+func DirFd(v uint64) string {
+	if int32(v) == atFDCWD {
+		return "AT_FDCWD"
+	}
+	return fmt.Sprint(int32(v))
+}
+
+var accessFlags = []flag{{4, "R_OK"}, {2, "W_OK"}, {1, "X_OK"}}
+
+var protFlags = []flag{{1, "PROT_READ"}, {2, "PROT_WRITE"}, {4, "PROT_EXEC"}, {0x01000000, "PROT_GROWSDOWN"}, {0x02000000, "PROT_GROWSUP"}}
+
+var mapFlags = []flag{
+	{0x10, "MAP_FIXED"}, {0x20, "MAP_ANONYMOUS"}, {0x100, "MAP_GROWSDOWN"}, {0x800, "MAP_DENYWRITE"},
+	{0x1000, "MAP_EXECUTABLE"}, {0x2000, "MAP_LOCKED"}, {0x4000, "MAP_NORESERVE"}, {0x8000, "MAP_POPULATE"},
+	{0x10000, "MAP_NONBLOCK"}, {0x20000, "MAP_STACK"}, {0x40000, "MAP_HUGETLB"}, {0x80000, "MAP_SYNC"},
+	{0x100000, "MAP_FIXED_NOREPLACE"},
+}
+
+func mmapFlags(a *syscalls.Arch, v uint64) string {
+	if !mmapGeneric(a) {
+		return hex(v)
+	}
+	v = uint64(uint32(v))
+	typ := [...]string{"0", "MAP_SHARED", "MAP_PRIVATE", "MAP_SHARED_VALIDATE"}[v&3]
+	rest := v &^ 3
+	table := mapFlags
+	if a.Name == "x86_64" || a.Name == "x32" || a.Name == "x86" {
+		table = append([]flag{{0x40, "MAP_32BIT"}}, mapFlags...)
+	}
+	if rest == 0 {
+		return typ
+	}
+	return typ + "|" + formatFlags(rest, table, "")
+}
+
+var signalNames = [...]string{1: "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",
+	"SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD",
+	"SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM",
+	"SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"}
+
+// Signal names a signal number, e.g. "SIGTERM" ("SIGRT_3" for real-time
+// signals, the number elsewhere). A nil arch means x86 numbering.
+func Signal(a *syscalls.Arch, v uint64) string {
+	n := int32(v)
+	if signalGeneric(a) {
+		if n > 0 && int(n) < len(signalNames) {
+			return signalNames[n]
+		}
+		if n >= 32 && n <= 64 {
+			return fmt.Sprintf("SIGRT_%d", n-32)
+		}
+	}
+	return fmt.Sprint(n)
+}
+
+var addressFamilies = map[uint64]string{0: "AF_UNSPEC", 1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET", 38: "AF_ALG", 40: "AF_VSOCK", 44: "AF_XDP"}
+
+var sockTypes = map[uint64]string{1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM", 5: "SOCK_SEQPACKET", 10: "SOCK_PACKET"}
+
+func sockType(a *syscalls.Arch, v uint64) string {
+	if strings.HasPrefix(a.Name, "mips") { // MIPS swaps STREAM and DGRAM
+		return hex(v)
+	}
+	v = uint64(uint32(v))
+	base, ok := sockTypes[v&0xf]
+	if !ok {
+		base = fmt.Sprint(v & 0xf)
+	}
+	if rest := v &^ 0xf; rest != 0 {
+		return base + "|" + formatFlags(rest, []flag{{0o4000, "SOCK_NONBLOCK"}, {0o2000000, "SOCK_CLOEXEC"}}, "")
+	}
+	return base
+}
+
+var cloneFlags = []flag{
+	{0x100, "CLONE_VM"}, {0x200, "CLONE_FS"}, {0x400, "CLONE_FILES"}, {0x800, "CLONE_SIGHAND"},
+	{0x1000, "CLONE_PIDFD"}, {0x2000, "CLONE_PTRACE"}, {0x4000, "CLONE_VFORK"}, {0x8000, "CLONE_PARENT"},
+	{0x10000, "CLONE_THREAD"}, {0x20000, "CLONE_NEWNS"}, {0x40000, "CLONE_SYSVSEM"}, {0x80000, "CLONE_SETTLS"},
+	{0x100000, "CLONE_PARENT_SETTID"}, {0x200000, "CLONE_CHILD_CLEARTID"}, {0x800000, "CLONE_UNTRACED"},
+	{0x1000000, "CLONE_CHILD_SETTID"}, {0x2000000, "CLONE_NEWCGROUP"}, {0x4000000, "CLONE_NEWUTS"},
+	{0x8000000, "CLONE_NEWIPC"}, {0x10000000, "CLONE_NEWUSER"}, {0x20000000, "CLONE_NEWPID"},
+	{0x40000000, "CLONE_NEWNET"}, {0x80000000, "CLONE_IO"},
+}
+
+func cloneFlagsString(a *syscalls.Arch, v uint64) string {
+	v = uint64(uint32(v))
+	sig := v & 0xff
+	s := formatFlags(v&^0xff, cloneFlags, "")
+	if sig != 0 {
+		if s != "" {
+			s += "|"
+		}
+		s += Signal(a, sig)
+	}
+	if s == "" {
+		return "0"
+	}
+	return s
+}
+
+func hex(v uint64) string {
+	if v == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%#x", v)
+}

@@ -1,0 +1,644 @@
+package sandbox
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/sysdecode"
+	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/seccomp"
+	"github.com/sysfence/sysfence/syscalls"
+)
+
+// Run starts cmd confined as opts says, waits for it and returns how it
+// ended. See the package documentation for how the filter gets in.
+//
+// While it reports (Options.Report), Run collects the exit statuses of
+// the command's whole process tree with wait4(-1): a program that calls
+// Run must not wait for other children of its own meanwhile.
+func Run(cmd *Command, opts *Options) (*Result, error) {
+	s, err := newSession(cmd, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ForwardSignals {
+		ready, stop := s.forwardSignals()
+		s.signalsReady = ready
+		defer stop() // the relay closes the pidfd
+	} else {
+		defer s.closePidfd()
+	}
+	// Everything that touches the child through ptrace runs on one OS
+	// thread: ptrace requests are only accepted from the tracer thread, and
+	// the parent-death signal fires when the thread that forked the child
+	// ends. The goroutine never unlocks, so its thread ends with it, after
+	// the command has ended.
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		done <- s.run()
+	}()
+	if err := <-done; err != nil {
+		return nil, err
+	}
+	return &s.result, nil
+}
+
+// session is one run of one command.
+type session struct {
+	cmd    *Command
+	opts   *Options
+	path   string   // resolved program
+	argv   []string // argument vector
+	name   string   // how reports call the command
+	native *syscalls.Arch
+	report bool
+
+	prog      bpf.Program // what is installed
+	orig      bpf.Program // what the caller asked for (the reference for answers)
+	flags     seccomp.FilterFlag
+	notify    bool // ERRNO answers go through the supervisor
+	magic     [2]uint64
+	listener  *seccomp.Listener
+	supervise sync.WaitGroup
+
+	// signalsReady is closed once signals are forwarded (nil: they are not).
+	signalsReady <-chan struct{}
+
+	pid        atomic.Int64
+	pidfdMu    sync.Mutex
+	pidfd      int // the command's pidfd, -1 before the start and after the end
+	rootExeced atomic.Bool
+	pgrp       int
+
+	mu       sync.Mutex
+	result   Result
+	reported map[deniedKey]bool
+}
+
+func newSession(cmd *Command, opts *Options) (*session, error) {
+	if opts == nil {
+		return nil, errors.New("sandbox: no options")
+	}
+	if cmd == nil || cmd.Path == "" {
+		return nil, errors.New("sandbox: no command to run")
+	}
+	if (opts.Filter == nil) == !opts.Strict {
+		return nil, errors.New("sandbox: give exactly one of a filter and strict mode")
+	}
+	if extra := opts.Flags &^ (seccomp.FlagLog | seccomp.FlagSpecAllow); extra != 0 {
+		return nil, fmt.Errorf("sandbox: filter flags %v are sandbox's own to choose (only LOG and SPEC_ALLOW may be asked for)", extra)
+	}
+	if !injectSupported {
+		return nil, fmt.Errorf("sandbox: installing a filter at exec is implemented for x86_64 only, not %s: %w", runtime.GOARCH, ErrNotSupported)
+	}
+	native, err := syscalls.Native()
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w: %w", err, ErrNotSupported)
+	}
+	s := &session{cmd: cmd, opts: opts, native: native, report: opts.Report != nil, reported: map[deniedKey]bool{}, pidfd: -1}
+	if opts.Strict {
+		if err := seccomp.CheckStrict(); err != nil {
+			return nil, err
+		}
+	} else if err := s.planFilter(); err != nil {
+		return nil, err
+	}
+	s.argv = cmd.Args
+	if len(s.argv) == 0 {
+		s.argv = []string{cmd.Path}
+	}
+	s.name = opts.Name
+	if s.name == "" {
+		s.name = s.argv[0]
+	}
+	if s.path, err = lookPath(cmd); err != nil {
+		return nil, err
+	}
+	s.pgrp = unix.Getpgrp()
+	return s, nil
+}
+
+// planFilter decides what exactly is installed. Quiet mode installs the
+// caller's program as it is. Reporting mode turns its ERRNO answers into
+// notifications (see errnoToNotify) when the kernel has user notification;
+// then the command needs a listener, and the listener's copy in the
+// command must be closed (see withCloseGuard).
+func (s *session) planFilter() error {
+	if err := seccomp.CheckFilter(); err != nil {
+		return err
+	}
+	if err := seccomp.CheckFlags(s.opts.Flags); err != nil {
+		return err
+	}
+	if n := len(s.opts.Filter); n > bpf.MaxInstructions {
+		return fmt.Errorf("sandbox: filter of %d instructions: %w", n, bpf.ErrTooLong)
+	}
+	s.orig, s.prog, s.flags = s.opts.Filter, s.opts.Filter, s.opts.Flags
+	if !s.report || seccomp.CheckNotify() != nil {
+		return nil
+	}
+	rewritten, ok := errnoToNotify(s.orig)
+	if !ok {
+		return nil
+	}
+	// The guard's magic values (getrandom directly: crypto/rand would cost
+	// every run of the binary its package initialisation).
+	var b [16]byte
+	if _, err := unix.Getrandom(b[:], 0); err != nil {
+		return fmt.Errorf("sandbox: getrandom: %w", err)
+	}
+	s.magic = [2]uint64{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
+	s.prog, s.notify = rewritten, true
+	s.flags |= seccomp.FlagNewListener
+	if seccomp.CheckFlags(seccomp.FlagNewListener|seccomp.FlagWaitKillableRecv) == nil {
+		// A notified call of a Go program must not be restarted by its
+		// runtime's preemption signals once the supervisor has it.
+		s.flags |= seccomp.FlagWaitKillableRecv
+	}
+	return nil
+}
+
+// lookPath resolves the command as a shell would, and classifies failures
+// before anything is started: missing (127) or not executable (126).
+func lookPath(cmd *Command) (string, error) {
+	p := cmd.Path
+	check := func(path string) error {
+		full := path
+		if !filepath.IsAbs(full) && cmd.Dir != "" {
+			full = filepath.Join(cmd.Dir, full)
+		}
+		st, err := os.Stat(full)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return &ExecError{Path: p, Kind: ErrNotFound, Err: unix.ENOENT}
+			}
+			return &ExecError{Path: p, Kind: ErrNotExecutable, Err: err}
+		}
+		if st.IsDir() {
+			return &ExecError{Path: p, Kind: ErrNotExecutable, Err: unix.EISDIR}
+		}
+		if err := unix.Access(full, unix.X_OK); err != nil || st.Mode()&0o111 == 0 {
+			return &ExecError{Path: p, Kind: ErrNotExecutable, Err: unix.EACCES}
+		}
+		return nil
+	}
+	if strings.Contains(p, "/") {
+		return p, check(p)
+	}
+	env := cmd.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	pathVar := "/usr/local/bin:/usr/bin:/bin"
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			pathVar = v
+		}
+	}
+	var firstErr error
+	for _, dir := range filepath.SplitList(pathVar) {
+		if dir == "" {
+			dir = "."
+		}
+		cand := filepath.Join(dir, p)
+		err := check(cand)
+		if err == nil {
+			return cand, nil
+		}
+		if firstErr == nil && errors.Is(err, ErrNotExecutable) {
+			firstErr = &ExecError{Path: p, Kind: ErrNotExecutable, Err: unix.EACCES}
+		}
+	}
+	if firstErr != nil {
+		return "", firstErr
+	}
+	return "", &ExecError{Path: p, Kind: ErrNotFound}
+}
+
+// run starts the command and supervises it to the end. It runs on its
+// own locked OS thread (see Run).
+func (s *session) run() error {
+	// no_new_privs on this thread is inherited by the child: the command
+	// cannot gain privileges through its execve, and may install the
+	// filter without CAP_SYS_ADMIN. The Go runtime never clones a locked
+	// thread's state into new threads, and this thread ends with the run.
+	if err := seccomp.SetNoNewPrivs(); err != nil {
+		return err
+	}
+	pidfd := -1
+	files := []uintptr{fdOf(s.cmd.Stdin, os.Stdin), fdOf(s.cmd.Stdout, os.Stdout), fdOf(s.cmd.Stderr, os.Stderr)}
+	attr := &syscall.ProcAttr{Dir: s.cmd.Dir, Env: s.cmd.Env, Files: files, Sys: &syscall.SysProcAttr{
+		// PTRACE_TRACEME right before execve: the child stops at its exec,
+		// before the command's first instruction.
+		Ptrace: true,
+		// The command dies with this thread (that is, with sysfence).
+		Pdeathsig: syscall.SIGKILL,
+		// Until the exec stop the child is alone in its own process group,
+		// so that no terminal signal (^C, a window resize) can stop it
+		// between PTRACE_TRACEME and execve, where this thread, blocked in
+		// the fork, could not resume it. The injection puts the command
+		// back into sysfence's group before anything else.
+		Setpgid: true,
+		PidFD:   &pidfd,
+	}}
+	if attr.Env == nil {
+		attr.Env = os.Environ()
+	}
+	pid, err := syscall.ForkExec(s.path, s.argv, attr)
+	if err != nil {
+		return execError(s.cmd.Path, err)
+	}
+	s.pid.Store(int64(pid))
+	s.result.Pid = pid
+	if pidfd < 0 { // a kernel before 5.3
+		if pidfd, err = unix.PidfdOpen(pid, 0); err != nil {
+			pidfd = -1
+		}
+	}
+	s.pidfdMu.Lock()
+	s.pidfd = pidfd
+	s.pidfdMu.Unlock()
+
+	defer func() {
+		if s.listener != nil {
+			s.listener.Shutdown()
+			s.supervise.Wait()
+			s.listener.Close()
+		}
+	}()
+	ws, err := s.setUp(pid)
+	if err == nil && ws == nil {
+		if s.report {
+			ws, err = s.trace(pid)
+		} else {
+			ws, err = s.waitQuiet(pid)
+		}
+	}
+	if err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		var st unix.WaitStatus
+		unix.Wait4(pid, &st, unix.WALL, nil)
+		return err
+	}
+	s.setStatus(*ws)
+	return nil
+}
+
+func fdOf(f, def *os.File) uintptr {
+	if f == nil {
+		f = def
+	}
+	return f.Fd()
+}
+
+// execError classifies a failure of the child's PTRACE_TRACEME or execve.
+func execError(path string, err error) error {
+	var e syscall.Errno
+	errors.As(err, &e)
+	switch e {
+	case unix.ENOENT, unix.ENOTDIR:
+		return &ExecError{Path: path, Kind: ErrNotFound, Err: err}
+	case unix.EPERM:
+		// The file was found executable beforehand: this is most likely
+		// PTRACE_TRACEME being refused.
+		if tracer := tracerPid(); tracer != 0 {
+			return fmt.Errorf("sandbox: cannot start %s: %w: sysfence needs ptrace to put the filter into the command, "+
+				"and process %d already traces sysfence and its children (run an outer sysfence with --quiet)", path, err, tracer)
+		}
+		return fmt.Errorf("sandbox: cannot start %s: %w (sysfence needs ptrace to put the filter into the command: "+
+			"is ptrace disabled here, by kernel.yama.ptrace_scope=3 or by a seccomp profile around sysfence?)", path, err)
+	}
+	return &ExecError{Path: path, Kind: ErrNotExecutable, Err: err}
+}
+
+// setUp waits for the exec stop and installs the confinement. A non-nil
+// status means the command ended before it ran (it was killed).
+func (s *session) setUp(pid int) (*unix.WaitStatus, error) {
+	for {
+		var ws unix.WaitStatus
+		if _, err := wait4(pid, &ws, unix.WALL); err != nil {
+			return nil, err
+		}
+		if !ws.Stopped() {
+			return &ws, nil
+		}
+		if ws.StopSignal() == unix.SIGTRAP {
+			if r, err := getRegs(pid); err == nil && atExecStop(&r) {
+				break
+			}
+		}
+		// A signal that reached the child before its exec: let it act.
+		if err := unix.PtraceCont(pid, int(ws.StopSignal())); err != nil {
+			return nil, fmt.Errorf("ptrace: %w", err)
+		}
+	}
+	// If sysfence dies during the set-up, the command dies too.
+	unix.PtraceSetOptions(pid, unix.PTRACE_O_EXITKILL)
+	in, err := newInjector(pid)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.inject(pid, in); err != nil {
+		if died := (*errTraceeDied)(nil); errors.As(err, &died) {
+			return &died.status, nil
+		}
+		return nil, err
+	}
+	if err := in.restore(); err != nil {
+		return nil, err
+	}
+	if s.signalsReady != nil {
+		<-s.signalsReady // before the command runs its first instruction
+	}
+	if s.report {
+		return nil, s.seize(pid)
+	}
+	if err := unix.PtraceDetach(pid); err != nil {
+		return nil, fmt.Errorf("ptrace: detaching from the command: %w", err)
+	}
+	return nil, nil
+}
+
+// inject makes the stopped command rejoin sysfence's process group and
+// then install its confinement; nothing of the command has run yet.
+func (s *session) inject(pid int, in *injector) error {
+	if ret, err := in.syscall(unix.SYS_SETPGID, 0, uint64(s.pgrp)); err != nil {
+		return err
+	} else if ret < 0 {
+		return fmt.Errorf("sandbox: setpgid in the command: %w", unix.Errno(-ret))
+	}
+	if s.opts.Strict {
+		return in.enterStrict()
+	}
+	prog := s.prog
+	if s.notify {
+		// The listener fd appears in the command, which must not keep it:
+		// it is closed right after, through the filter. Guard that close
+		// unless the filter allows it anyway.
+		fd := lowestFreeFd(pid)
+		if !s.allowsClose(prog, fd) {
+			var err error
+			if prog, err = withCloseGuard(prog, s.native.AuditArch, sysClose, s.native.BigEndian, s.magic); err != nil {
+				return err
+			}
+		}
+		s.prog = prog
+	}
+	fd, err := in.installFilter(prog, s.flags)
+	if err != nil {
+		return err
+	}
+	if !s.notify {
+		return nil
+	}
+	if !s.allowsClose(prog, fd) {
+		return fmt.Errorf("sandbox: the filter would not let sysfence close its listener fd %d in the command", fd)
+	}
+	s.pidfdMu.Lock()
+	ours, err := unix.PidfdGetfd(s.pidfd, fd, 0)
+	s.pidfdMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("sandbox: pidfd_getfd of the listener: %w", err)
+	}
+	if s.listener, err = seccomp.NewListener(ours); err != nil {
+		return err
+	}
+	// Best effort (Linux 6.6): it cuts the cost of a denied call about
+	// threefold; nothing else depends on it.
+	s.listener.SetSyncWakeUp()
+	if err := in.closeFd(fd, s.magic); err != nil {
+		return err
+	}
+	s.supervise.Add(1)
+	go func() {
+		defer s.supervise.Done()
+		s.serve()
+	}()
+	return nil
+}
+
+// allowsClose runs prog on the close(fd, magic...) sysfence makes.
+func (s *session) allowsClose(prog bpf.Program, fd int) bool {
+	d := bpf.Data{Nr: sysClose, Arch: s.native.AuditArch, Args: [6]uint64{uint64(fd), s.magic[0], s.magic[1]}}
+	res, err := bpf.Run(prog, &d, s.native.BigEndian, false)
+	return err == nil && policy.Action(res.Ret).Kind() == policy.ActAllow
+}
+
+// lowestFreeFd predicts the fd the kernel will give the listener: the
+// lowest one not open in the (stopped, single-threaded) command.
+func lowestFreeFd(pid int) int {
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		return 3
+	}
+	used := map[int]bool{}
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil {
+			used[n] = true
+		}
+	}
+	fd := 0
+	for used[fd] {
+		fd++
+	}
+	return fd
+}
+
+// waitQuiet waits for a command nothing is attached to.
+func (s *session) waitQuiet(pid int) (*unix.WaitStatus, error) {
+	for {
+		var ws unix.WaitStatus
+		if _, err := wait4(pid, &ws, 0); err != nil {
+			return nil, err
+		}
+		if ws.Exited() || ws.Signaled() {
+			return &ws, nil
+		}
+	}
+}
+
+func (s *session) setStatus(ws unix.WaitStatus) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case ws.Exited():
+		s.result.ExitCode = ws.ExitStatus()
+	case ws.Signaled():
+		s.result.Signal = syscall.Signal(ws.Signal())
+		s.result.ExitCode = 128 + int(ws.Signal())
+	}
+}
+
+func describeStatus(ws unix.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exit status %d", ws.ExitStatus())
+	case ws.Signaled():
+		return "killed by " + sysdecode.Signal(nil, uint64(ws.Signal()))
+	case ws.Stopped():
+		return "stopped by " + sysdecode.Signal(nil, uint64(ws.StopSignal()))
+	}
+	return fmt.Sprintf("wait status %#x", uint32(ws))
+}
+
+// forwardSignals relays termination signals to the command. SIGINT and
+// SIGQUIT from the terminal already reach the command (it is in
+// sysfence's foreground process group), so they are only relayed when
+// sysfence is not in the foreground of a terminal.
+//
+// In a fresh process signal.Notify starts the runtime's signal-receiving
+// thread, which costs a few hundred microseconds; it runs alongside the
+// command's fork and exec, and ready is closed when it is done. The
+// command is not resumed from its exec stop before that: a signal that
+// comes earlier ends sysfence by default, and the command, which has not
+// run a single instruction, with it (parent-death signal).
+//
+// Signals go through the command's pidfd, so a signal that arrives as the
+// command is reaped cannot reach another process that reused its pid.
+// stop does not wait for the relay to wind down (signal.Stop waits for the
+// runtime's signal loop, which costs more than the rest of a short run);
+// the relay closes the pidfd itself when it is done.
+func (s *session) forwardSignals() (ready <-chan struct{}, stop func()) {
+	quit := make(chan struct{})
+	notified := make(chan struct{})
+	go func() {
+		ch := make(chan os.Signal, 8)
+		signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+		close(notified)
+		defer func() {
+			signal.Stop(ch)
+			s.closePidfd()
+		}()
+		for {
+			select {
+			case <-quit:
+				return
+			case sig := <-ch:
+				ss := sig.(syscall.Signal)
+				if (ss == unix.SIGINT || ss == unix.SIGQUIT) && inTerminalForeground() {
+					continue
+				}
+				s.pidfdMu.Lock()
+				if s.pidfd >= 0 {
+					unix.PidfdSendSignal(s.pidfd, ss, nil, 0)
+				}
+				s.pidfdMu.Unlock()
+			}
+		}
+	}()
+	return notified, func() { close(quit) }
+}
+
+func (s *session) closePidfd() {
+	s.pidfdMu.Lock()
+	defer s.pidfdMu.Unlock()
+	if s.pidfd >= 0 {
+		unix.Close(s.pidfd)
+		s.pidfd = -1
+	}
+}
+
+// inTerminalForeground reports whether this process's group is the
+// foreground group of its controlling terminal.
+func inTerminalForeground() bool {
+	fd, err := unix.Open("/dev/tty", unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	return err == nil && fg == unix.Getpgrp()
+}
+
+// emit records an event and passes it to the caller.
+func (s *session) emit(e Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.result.Events = append(s.result.Events, e)
+	if s.opts.Report != nil {
+		s.opts.Report(e)
+	}
+}
+
+// event builds the report of a call: decoded with the process's memory,
+// explained by the caller's Explainer.
+func (s *session) event(kind EventKind, tid int, call Syscall, action policy.Action, mem sysdecode.Memory) Event {
+	e := Event{Kind: kind, Pid: tid, Command: s.commandName(tid), Syscall: call, Action: action, Strict: s.opts.Strict}
+	e.Call = sysdecode.Decoder{Arch: call.Arch, Mem: mem}.Call(call.Nr, call.Args)
+	switch {
+	case s.opts.Strict:
+		e.Why = "strict mode allows only read, write, _exit and rt_sigreturn"
+	case s.opts.Explain != nil:
+		e.Why = s.opts.Explain.Explain(call, action)
+	default:
+		e.Why = FilterExplainer.Explain(call, action)
+	}
+	return e
+}
+
+// commandName names the process of thread tid: the command's name until
+// it executes something else, then that program's argv[0].
+func (s *session) commandName(tid int) string {
+	tgid := tgidOf(tid)
+	if tgid == int(s.pid.Load()) && !s.rootExeced.Load() {
+		return s.name
+	}
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(tgid) + "/cmdline"); err == nil && len(b) > 0 {
+		if i := strings.IndexByte(string(b), 0); i > 0 {
+			return string(b[:i])
+		}
+	}
+	return "process " + strconv.Itoa(tgid)
+}
+
+// tracerPid is the TracerPid of this process (0: not traced).
+func tracerPid() int {
+	return statusField(os.Getpid(), "TracerPid:")
+}
+
+func tgidOf(tid int) int {
+	if n := statusField(tid, "Tgid:"); n != 0 {
+		return n
+	}
+	return tid
+}
+
+// statusField reads a numeric field of /proc/PID/status (0 if absent).
+func statusField(pid int, field string) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// archOf maps an AUDIT_ARCH token (and the x32 bit) to an ABI.
+func archOf(token, nr uint32) *syscalls.Arch {
+	for _, a := range syscalls.ByAuditArch(token) {
+		if a.IsX32() == (nr&syscalls.X32SyscallBit != 0) {
+			return a
+		}
+	}
+	return nil
+}

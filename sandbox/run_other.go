@@ -1,0 +1,13 @@
+//go:build !linux
+
+package sandbox
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// Run is Linux-only: elsewhere it returns ErrNotSupported.
+func Run(cmd *Command, opts *Options) (*Result, error) {
+	return nil, fmt.Errorf("sandbox: %s has no seccomp: %w", runtime.GOOS, ErrNotSupported)
+}

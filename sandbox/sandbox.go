@@ -1,0 +1,205 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/sysdecode"
+	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/seccomp"
+	"github.com/sysfence/sysfence/syscalls"
+)
+
+// ErrNotSupported is seccomp.ErrNotSupported: the OS, the architecture or
+// the kernel cannot do what was asked.
+var ErrNotSupported = seccomp.ErrNotSupported
+
+// ErrNotFound and ErrNotExecutable classify an *ExecError: the command
+// does not exist (a shell's exit status 127) or cannot be executed (126).
+var (
+	ErrNotFound      = errors.New("command not found")
+	ErrNotExecutable = errors.New("cannot execute")
+)
+
+// ExecError is a command that could not be started.
+type ExecError struct {
+	Path string
+	Kind error // ErrNotFound or ErrNotExecutable
+	Err  error // the cause (an errno)
+}
+
+func (e *ExecError) Error() string {
+	if e.Err == nil || e.Kind == ErrNotFound && errors.Is(e.Err, syscall.ENOENT) {
+		return fmt.Sprintf("%s: %v", e.Path, e.Kind)
+	}
+	return fmt.Sprintf("%s: %v: %v", e.Path, e.Kind, e.Err)
+}
+
+// Is makes errors.Is(err, ErrNotFound) (or ErrNotExecutable) work.
+func (e *ExecError) Is(target error) bool { return target == e.Kind }
+
+func (e *ExecError) Unwrap() error { return e.Err }
+
+// ExitCode is the status a shell gives such a failure: 127 or 126.
+func (e *ExecError) ExitCode() int {
+	if e.Kind == ErrNotFound {
+		return 127
+	}
+	return 126
+}
+
+// Command is what to run.
+type Command struct {
+	// Path is the program; without a slash it is searched in the PATH of
+	// Env, as a shell does.
+	Path string
+	// Args is the argument vector, Args[0] included; nil means {Path}.
+	Args []string
+	// Env is the environment; nil means this process's.
+	Env []string
+	// Dir is the working directory; empty means this process's.
+	Dir string
+	// Stdin, Stdout and Stderr default (nil) to this process's own: a
+	// sandboxed command shares the terminal like any command a shell runs.
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Options says how to confine the command.
+type Options struct {
+	// Filter is the seccomp filter for the native architecture. Exactly
+	// one of Filter and Strict is set.
+	Filter bpf.Program
+	// Strict runs the command in SECCOMP_MODE_STRICT (read, write, _exit,
+	// rt_sigreturn) from its first instruction.
+	Strict bool
+	// Flags are extra filter flags (seccomp.FlagLog, FlagSpecAllow).
+	Flags seccomp.FilterFlag
+	// Report receives what the filter did to the command as it happens:
+	// calls it denied with an errno (the first time for each syscall and
+	// answer) and the call that killed a process. Nil is quiet mode: the
+	// filter is installed as it is and nothing of sysfence stays attached
+	// to the command once it runs.
+	Report func(Event)
+	// Explain says which profile entry or default decided a reported
+	// call; nil describes what the filter returned.
+	Explain Explainer
+	// Name is how reports call the command; empty means Args[0].
+	Name string
+	// ForwardSignals forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT received
+	// by this process to the command (SIGINT and SIGQUIT only when they
+	// cannot have come from the terminal, which sends them to the command
+	// itself).
+	ForwardSignals bool
+}
+
+// Result is how the command ended.
+type Result struct {
+	Pid int
+	// ExitCode is the status as a shell reports it: the exit code, or
+	// 128+N when the command died from signal N.
+	ExitCode int
+	// Signal is the signal that killed the command, or 0.
+	Signal syscall.Signal
+	// Events are the reports, in order (also passed to Options.Report).
+	Events []Event
+}
+
+// Syscall is one system call as the filter saw it.
+type Syscall struct {
+	Arch *syscalls.Arch // nil when the ABI is not one sysfence knows
+	Nr   uint32
+	Args [6]uint64
+	IP   uint64
+}
+
+// Name is the syscall's name on its ABI ("syscall_0x1b1" if unknown).
+func (s Syscall) Name() string { return sysdecode.Name(s.Arch, s.Nr) }
+
+// Data is the seccomp_data the filter ran on.
+func (s Syscall) Data() bpf.Data {
+	d := bpf.Data{Nr: s.Nr, InstructionPointer: s.IP, Args: s.Args}
+	if s.Arch != nil {
+		d.Arch = s.Arch.AuditArch
+	}
+	return d
+}
+
+// EventKind tells what happened to a reported call.
+type EventKind uint8
+
+const (
+	// Killed: the call killed its process (KILL_PROCESS, KILL_THREAD, a
+	// TRAP the process did not handle, or strict mode).
+	Killed EventKind = iota
+	// Denied: the call failed with the errno the filter chose.
+	Denied
+)
+
+// Event is one thing the filter did to the command.
+type Event struct {
+	Kind    EventKind
+	Pid     int    // the thread that made the call
+	Command string // the process, as reports name it
+	Syscall Syscall
+	// Call is the decoded call, e.g. openat(AT_FDCWD, "/etc/shadow", O_RDONLY).
+	Call string
+	// Action is what the filter returned; for strict mode KILL_THREAD.
+	Action policy.Action
+	Strict bool
+	// Why says which profile entry or default decided (Explainer).
+	Why string
+}
+
+// String is the report line, without the "sysfence: " prefix:
+//
+//	./hello was killed: openat(AT_FDCWD, "/etc/shadow", O_RDONLY) is not allowed (default action KILL_PROCESS)
+//	./hello: write(2, "oops\n", 5) was denied: EPERM (rule write ...)
+func (e Event) String() string {
+	why := ""
+	if e.Why != "" {
+		why = " (" + e.Why + ")"
+	}
+	if e.Kind == Denied {
+		errno := e.Action.Data()
+		return fmt.Sprintf("%s: %s was denied: %s%s", e.Command, e.Call, errnoName(errno), why)
+	}
+	return fmt.Sprintf("%s was killed: %s is not allowed%s", e.Command, e.Call, why)
+}
+
+// errnoName prints EPERM for 1 (Linux numbering, the same on every ABI
+// sysfence injects into).
+func errnoName(n uint16) string {
+	if n == 0 {
+		return "returned 0 without running"
+	}
+	if name := errnoNames[n]; name != "" {
+		return name
+	}
+	return fmt.Sprintf("errno %d", n)
+}
+
+var errnoNames = map[uint16]string{
+	1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 7: "E2BIG", 8: "ENOEXEC",
+	9: "EBADF", 10: "ECHILD", 11: "EAGAIN", 12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY",
+	17: "EEXIST", 18: "EXDEV", 19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 23: "ENFILE",
+	24: "EMFILE", 25: "ENOTTY", 26: "ETXTBSY", 27: "EFBIG", 28: "ENOSPC", 29: "ESPIPE", 30: "EROFS",
+	31: "EMLINK", 32: "EPIPE", 38: "ENOSYS", 95: "EOPNOTSUPP", 97: "EAFNOSUPPORT", 98: "EADDRINUSE",
+	99: "EADDRNOTAVAIL", 111: "ECONNREFUSED",
+}
+
+// Explainer says which profile entry or default decided that the filter
+// answers action to call: "default action KILL_PROCESS", "rule
+// syscalls[3] (write, arg0 != 1)". Package cmd/sysfence builds one from a
+// policy (PolicyExplainer); tests pass their own.
+type Explainer interface {
+	Explain(call Syscall, action policy.Action) string
+}
+
+// ExplainFunc adapts a function to Explainer.
+type ExplainFunc func(call Syscall, action policy.Action) string
+
+// Explain calls f.
+func (f ExplainFunc) Explain(call Syscall, action policy.Action) string { return f(call, action) }

@@ -1,0 +1,247 @@
+package sandbox
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/sysdecode"
+	"github.com/sysfence/sysfence/policy"
+)
+
+// Reporting mode keeps sysfence attached to the command and its
+// descendants as a ptrace observer: no syscall stops (the command's
+// syscalls cost nothing extra), only the events that say how a thread
+// ends (PTRACE_EVENT_EXIT), forks and execs (to follow children) and the
+// signals the command receives, which are passed on unchanged. A filter
+// kill shows at the dying thread's exit stop, where the kernel has rolled
+// its registers back to the syscall; a strict-mode kill likewise. The
+// call is confirmed by running the installed program on it.
+
+const traceOptions = unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACECLONE |
+	unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACEEXEC
+
+// seize turns the PTRACE_TRACEME attachment into a PTRACE_SEIZE one,
+// which job control needs (a seized tracee in group-stop waits for
+// SIGCONT under PTRACE_LISTEN, where a traced one would have to be
+// resumed by hand): detach leaving the command stopped by SIGSTOP, seize
+// it, and continue it. It has not run yet; the SIGCONT it is sent is
+// ignored by default.
+func (s *session) seize(pid int) error {
+	if err := ptrace(unix.PTRACE_DETACH, pid, 0, uintptr(unix.SIGSTOP)); err != nil {
+		return fmt.Errorf("ptrace: detaching from the command: %w", err)
+	}
+	var ws unix.WaitStatus
+	if _, err := wait4(pid, &ws, unix.WUNTRACED); err != nil {
+		return err
+	}
+	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, traceOptions); err != nil {
+		return fmt.Errorf("ptrace: seizing the command: %w", err)
+	}
+	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
+		return fmt.Errorf("resuming the command: %w", err)
+	}
+	return nil
+}
+
+func ptrace(req int, pid int, addr, data uintptr) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(pid), addr, data, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// tracer is the observer's state.
+type tracer struct {
+	s       *session
+	root    int
+	tracees map[int]bool
+	traps   map[int]Syscall // thread -> the call a TRAP answered (SIGSYS pending)
+	killed  map[int]bool    // processes whose kill was reported
+}
+
+// trace follows the command until it ends; then the descendants it left
+// are killed (they would lose their notification supervisor).
+func (s *session) trace(root int) (*unix.WaitStatus, error) {
+	t := &tracer{s: s, root: root, tracees: map[int]bool{root: true}, traps: map[int]Syscall{}, killed: map[int]bool{}}
+	defer func() {
+		for tid := range t.tracees {
+			if tid != root {
+				unix.Kill(tid, unix.SIGKILL)
+			}
+		}
+	}()
+	for {
+		var ws unix.WaitStatus
+		wpid, err := wait4(-1, &ws, unix.WALL)
+		if err != nil {
+			return nil, err
+		}
+		if ws.Exited() || ws.Signaled() {
+			delete(t.tracees, wpid)
+			if wpid == root {
+				return &ws, nil
+			}
+			continue
+		}
+		if !ws.Stopped() {
+			continue
+		}
+		t.tracees[wpid] = true
+		t.stopped(wpid, ws)
+	}
+}
+
+func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
+	sig := ws.StopSignal()
+	switch event := (uint32(ws) >> 16) & 0xff; event {
+	case 0: // signal-delivery-stop: pass the signal on
+		if sig == unix.SIGSYS {
+			t.noteTrap(tid)
+		}
+		unix.PtraceCont(tid, int(sig))
+	case unix.PTRACE_EVENT_EXIT:
+		t.exiting(tid)
+		unix.PtraceCont(tid, 0)
+	case unix.PTRACE_EVENT_STOP:
+		switch sig {
+		case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU: // group-stop: stay stopped until SIGCONT
+			ptrace(unix.PTRACE_LISTEN, tid, 0, 0)
+		default:
+			unix.PtraceCont(tid, 0)
+		}
+	case unix.PTRACE_EVENT_EXEC:
+		if tid == t.root {
+			t.s.rootExeced.Store(true)
+		}
+		unix.PtraceCont(tid, 0)
+	default: // fork, vfork, clone, vfork-done: the child is attached by the kernel
+		unix.PtraceCont(tid, 0)
+	}
+}
+
+// noteTrap remembers the call behind a SIGSYS from a TRAP answer, in case
+// the signal kills the process.
+func (t *tracer) noteTrap(tid int) {
+	var si [128]byte
+	if ptrace(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&si[0]))) != nil {
+		return
+	}
+	const sysSECCOMP = 1 // si_code of a seccomp SIGSYS
+	if int32(binary.NativeEndian.Uint32(si[8:])) != sysSECCOMP {
+		return
+	}
+	// struct siginfo: signo, errno, code (ints), then on 64-bit ABIs the
+	// union at offset 16: _sigsys { void *call_addr; int syscall; u32 arch }.
+	nr := binary.NativeEndian.Uint32(si[24:])
+	arch := binary.NativeEndian.Uint32(si[28:])
+	r, err := getRegs(tid)
+	if err != nil {
+		return
+	}
+	_, _, args, ip, ok := stoppedSyscall(&r, nil)
+	if !ok {
+		return
+	}
+	t.traps[tid] = Syscall{Arch: archOf(arch, nr), Nr: nr, Args: args, IP: ip}
+}
+
+// exiting looks at a thread about to exit: did the filter (or strict
+// mode) kill it, and in which call?
+func (t *tracer) exiting(tid int) {
+	msg, err := unix.PtraceGetEventMsg(tid)
+	if err != nil {
+		return
+	}
+	st := unix.WaitStatus(msg)
+	if !st.Signaled() {
+		delete(t.traps, tid)
+		return
+	}
+	tgid := tgidOf(tid)
+	if t.killed[tgid] {
+		return
+	}
+	var call Syscall
+	var action policy.Action
+	switch {
+	case t.s.opts.Strict && st.Signal() == unix.SIGSEGV:
+		r, err := getRegs(tid)
+		if err != nil {
+			return
+		}
+		code := make([]byte, 8)
+		if _, err := unix.PtracePeekText(tid, uintptr(pc(&r)), code); err != nil {
+			return
+		}
+		insn := tscInstruction(code)
+		if insn == "" {
+			return
+		}
+		t.killed[tgid] = true
+		t.s.emit(Event{Kind: Killed, Pid: tid, Command: t.s.commandName(tid), Action: policy.ActKillThread, Strict: true,
+			Call: "the " + insn + " instruction", Why: "strict mode also disables the time stamp counter"})
+		return
+	case t.s.opts.Strict && st.Signal() == unix.SIGKILL:
+		r, err := getRegs(tid)
+		if err != nil || !killedByStrict(&r) {
+			return
+		}
+		call, _ = t.callAt(tid, &r)
+		action = policy.ActKillThread
+	case !t.s.opts.Strict && st.Signal() == unix.SIGSYS:
+		// A KILL answer leaves the registers rolled back to the call; a
+		// TRAP answer did too, but the program may have handled earlier
+		// TRAPs, so the call is checked first and the last TRAP is the
+		// fallback.
+		killed := false
+		if r, err := getRegs(tid); err == nil && killedByFilter(&r) {
+			if c, ok := t.callAt(tid, &r); ok {
+				d := c.Data()
+				res, err := bpf.Run(t.s.orig, &d, t.s.native.BigEndian, false)
+				if err == nil && policy.Action(res.Ret).IsKill() {
+					call, action, killed = c, policy.Action(res.Ret), true
+				}
+			}
+		}
+		if !killed {
+			trap, ok := t.traps[tid]
+			if !ok {
+				return
+			}
+			call, action = trap, policy.ActTrap
+		}
+	default:
+		return
+	}
+	t.killed[tgid] = true
+	mem, err := sysdecode.OpenProcMem(tid)
+	if err == nil {
+		defer mem.Close()
+	}
+	var m sysdecode.Memory
+	if mem != nil {
+		m = mem
+	}
+	t.s.emit(t.s.event(Killed, tid, call, action, m))
+}
+
+// callAt reads the syscall a stopped thread is in.
+func (t *tracer) callAt(tid int, r *regs) (Syscall, bool) {
+	var before []byte
+	if ip := pc(r); ip >= 2 {
+		word := make([]byte, 8)
+		if _, err := unix.PtracePeekText(tid, uintptr(ip-2), word); err == nil {
+			before = word[:2]
+		}
+	}
+	token, nr, args, ip, ok := stoppedSyscall(r, before)
+	if !ok {
+		return Syscall{}, false
+	}
+	return Syscall{Arch: archOf(token, nr), Nr: nr, Args: args, IP: ip}, true
+}
