@@ -28,7 +28,10 @@ func PolicyExplainer(p *policy.Policy) Explainer {
 		case policy.WhyENOSYS:
 			s = "newer than every syscall the profile names: ENOSYS"
 		case policy.WhyRule:
-			s = ruleString(dec.Rule)
+			s = dec.Rule.String()
+			if e := dec.Rule.Origin.Entry; e >= 0 {
+				s = fmt.Sprintf("syscalls[%d] %s", e, s)
+			}
 		}
 		if dec.Action != action {
 			// The filter and the policy disagree: say both rather than
@@ -37,38 +40,4 @@ func PolicyExplainer(p *policy.Policy) Explainer {
 		}
 		return s
 	})
-}
-
-func ruleString(r *policy.Rule) string {
-	var s string
-	if r.Origin.Entry >= 0 {
-		s = fmt.Sprintf("syscalls[%d]", r.Origin.Entry)
-	} else {
-		s = "rule"
-	}
-	name := r.Origin.Name
-	if name != "" {
-		s += " " + name
-	}
-	if r.Origin.Mux != "" {
-		s += " via " + r.Origin.Mux
-	}
-	for i, c := range r.Conds {
-		if i == 0 {
-			s += " when "
-		} else {
-			s += " && "
-		}
-		s += condString(c)
-	}
-	return s + ": " + r.Action.String()
-}
-
-func condString(c policy.Cond) string {
-	ops := map[policy.Op]string{policy.OpEq: "==", policy.OpNe: "!=", policy.OpLt: "<", policy.OpLe: "<=",
-		policy.OpGt: ">", policy.OpGe: ">="}
-	if c.Op == policy.OpMaskedEq {
-		return fmt.Sprintf("arg%d & %#x == %#x", c.Arg, c.Mask, c.Value)
-	}
-	return fmt.Sprintf("arg%d %s %#x", c.Arg, ops[c.Op], c.Value)
 }

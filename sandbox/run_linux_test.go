@@ -158,7 +158,7 @@ func TestRunArgumentRule(t *testing.T) {
 			t.Errorf("stderr got %q through", o.stderr)
 		}
 		if report {
-			o.wantEvents(t, bin+`: write(2, "to stderr\n", 10) was denied: EPERM (syscalls[11] write when arg0 != 0x1: ERRNO(1))`)
+			o.wantEvents(t, bin+`: write(2, "to stderr\n", 10) was denied: EPERM (syscalls[11] write: ERRNO(1) if args[0] != 0x1)`)
 		}
 	})
 }

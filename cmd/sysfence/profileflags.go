@@ -20,12 +20,16 @@ type profileFlags struct {
 	verbose            bool
 }
 
-func (f *profileFlags) register(fs *pflag.FlagSet) {
+func (f *profileFlags) register(fs *pflag.FlagSet) { f.registerAs(fs, "strict") }
+
+// registerAs registers the flags with the warnings-are-errors flag under
+// another name (run's --strict means seccomp strict mode).
+func (f *profileFlags) registerAs(fs *pflag.FlagSet, strictName string) {
 	fs.StringVarP(&f.arch, "arch", "a", "", "target architecture (libseccomp, OCI or Go name); default: this machine's")
 	fs.StringVar(&f.caps, "cap", "", `bounding capabilities for includes/excludes, e.g. "default,sys_admin" or "all,-sys_admin" (default: Docker's default set)`)
 	fs.StringVar(&f.kernel, "kernel", "", "kernel version X.Y for minKernel conditions (default: the running kernel)")
 	fs.BoolVar(&f.noENOSYS, "no-enosys", false, "do not answer syscalls newer than the profile with ENOSYS (runc's rule)")
-	fs.BoolVar(&f.strict, "strict", false, "treat warnings (e.g. a syscall name unknown on an architecture) as errors")
+	fs.BoolVar(&f.strict, strictName, false, "treat profile warnings (e.g. a syscall name unknown on an architecture) as errors")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "also list syscall names skipped on some of the filter's architectures")
 }
 

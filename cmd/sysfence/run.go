@@ -10,26 +10,26 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
+	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/sandbox"
+	"github.com/sysfence/sysfence/syscalls"
 )
 
 // runFlags are the flags of `sysfence run`.
 type runFlags struct {
-	profile  string
-	filter   string
-	strict   bool
-	quiet    bool
-	arch     []string
-	caps     []string
-	kernel   string
-	noENOSYS bool
+	profile string
+	filter  string
+	strict  bool
+	quiet   bool
+	pf      profileFlags // resolution flags, as in compile
 }
 
 func newRunCmd() *cobra.Command {
 	var f runFlags
 	c := &cobra.Command{
-		Use:   "run [-p PROFILE | --filter FILE.bpf | --strict] [--quiet] -- CMD [ARGS...]",
+		Use:   "run [-p PROFILE|NAME | --filter FILE.bpf | --strict] [--quiet] [--cap LIST --kernel X.Y --no-enosys] -- CMD [ARGS...]",
 		Short: "Run a command under a seccomp filter or in strict mode",
 		Long: `Run CMD confined by seccomp from its first instruction: the filter is
 installed in CMD right after its execve (so the filter need not allow execve,
@@ -41,17 +41,23 @@ When the filter kills CMD, or denies a call with an errno, sysfence says which
 call, with its arguments, and what decided it; --quiet turns that off (then
 nothing of sysfence stays attached to CMD).
 
+Without -p, Docker's default profile (docker-default) applies, resolved for
+this machine with Docker's default capabilities (--cap, --kernel and
+--no-enosys change the resolution as in 'sysfence compile').
+
 --strict runs CMD in seccomp strict mode (only read, write, _exit and
 rt_sigreturn): any ordinary program dies at its first other syscall, which
 sysfence names. --filter (or -p FILE.bpf) takes a compiled filter: raw
 struct sock_filter instructions in native byte order, as bwrap --seccomp and
 libseccomp's seccomp_export_bpf use them.`,
-		Example: `  sysfence run --strict -- /bin/true
+		Example: `  sysfence run -- /bin/echo hi                 # under Docker's default profile
+  sysfence run -p profile.json -- ./server --port 8080
+  sysfence run --strict -- /bin/true
   sysfence run --filter hello.bpf -- ./hello
   sysfence run --quiet --filter no-exec.bpf -- /bin/sh -c 'echo hi'`,
 		Args: argsBetween(1, -1),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts, err := confinement(&f)
+			opts, err := confinement(&f, c)
 			if err != nil {
 				return err
 			}
@@ -81,18 +87,15 @@ libseccomp's seccomp_export_bpf use them.`,
 	fl.StringVar(&f.filter, "filter", "", "compiled filter: raw sock_filter instructions, native byte order")
 	fl.BoolVar(&f.strict, "strict", false, "seccomp strict mode: only read, write, _exit and rt_sigreturn")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not report what the filter did (nothing stays attached to CMD)")
-	fl.StringSliceVar(&f.arch, "arch", nil, "profile resolution: architectures to include")
-	fl.StringSliceVar(&f.caps, "cap", nil, "profile resolution: capabilities CMD has (for includes/excludes)")
-	fl.StringVar(&f.kernel, "kernel", "", "profile resolution: kernel version (for minKernel)")
-	fl.BoolVar(&f.noENOSYS, "no-enosys", false, "profile resolution: no ENOSYS answer for syscalls newer than the profile")
+	f.pf.registerAs(fl, "strict-profile")
 	return c
 }
 
 // confinement turns the flags into what sandbox.Run installs: strict
 // mode, a compiled filter file, or a profile (this is the one place a
 // profile becomes a program).
-func confinement(f *runFlags) (*sandbox.Options, error) {
-	resolution := len(f.arch) > 0 || len(f.caps) > 0 || f.kernel != "" || f.noENOSYS
+func confinement(f *runFlags, c *cobra.Command) (*sandbox.Options, error) {
+	resolution := f.pf.arch != "" || f.pf.caps != "" || f.pf.kernel != "" || f.pf.noENOSYS || f.pf.strict
 	sources := 0
 	for _, set := range []bool{f.strict, f.filter != "", f.profile != ""} {
 		if set {
@@ -109,12 +112,12 @@ func confinement(f *runFlags) (*sandbox.Options, error) {
 	switch {
 	case f.strict:
 		if resolution {
-			return nil, cli.Usagef("--arch, --cap, --kernel and --no-enosys apply to profiles, not to --strict")
+			return nil, cli.Usagef("--arch, --cap, --kernel, --no-enosys and --strict-profile apply to profiles, not to --strict")
 		}
 		return &sandbox.Options{Strict: true}, nil
 	case filterFile != "":
 		if resolution {
-			return nil, cli.Usagef("--arch, --cap, --kernel and --no-enosys apply to profiles, not to a compiled filter")
+			return nil, cli.Usagef("--arch, --cap, --kernel, --no-enosys and --strict-profile apply to profiles, not to a compiled filter")
 		}
 		prog, err := readFilterFile(filterFile)
 		if err != nil {
@@ -122,17 +125,47 @@ func confinement(f *runFlags) (*sandbox.Options, error) {
 		}
 		return &sandbox.Options{Filter: prog, Explain: sandbox.FilterExplainer}, nil
 	}
-	return profileConfinement(f)
+	return profileConfinement(f, c)
 }
 
 // profileConfinement compiles a profile (or the built-in default) for
-// this machine and explains reports with its rules.
-func profileConfinement(f *runFlags) (*sandbox.Options, error) {
+// this machine and explains reports with its entries and positions.
+func profileConfinement(f *runFlags, c *cobra.Command) (*sandbox.Options, error) {
 	name := f.profile
 	if name == "" {
 		name = "docker-default"
 	}
-	return nil, cli.Usagef("profile %q: profiles are not supported by this build yet; use --filter FILE.bpf or --strict", name)
+	req, err := f.pf.request(name, c.InOrStdin())
+	if err != nil {
+		return nil, err
+	}
+	native, err := syscalls.Native()
+	if err != nil {
+		return nil, cli.Usage(err)
+	}
+	if req.Arch != nil && req.Arch != native {
+		return nil, cli.Usagef("--arch %s: the command runs on this machine, whose architecture is %s (the profile's other architectures come from its archMap)", req.Arch.Name, native.Name)
+	}
+	res, err := buildProfile(req, c.ErrOrStderr())
+	if err != nil {
+		return nil, err
+	}
+	return &sandbox.Options{Filter: res.Program.Filter, Explain: resultExplainer{res}}, nil
+}
+
+// resultExplainer names the profile entry (and its position) or the
+// default that decided a reported call.
+type resultExplainer struct{ res *build.Result }
+
+func (e resultExplainer) Explain(call sandbox.Syscall, action policy.Action) string {
+	d := call.Data()
+	dec := e.res.Policy.Decide(d.Arch, d.Nr, &d.Args)
+	s := e.res.Explain(dec).Text
+	if dec.Action != action {
+		// Never explain an answer the kernel did not give.
+		s += fmt.Sprintf("; but the filter returned %v", action)
+	}
+	return s
 }
 
 // readFilterFile reads a compiled filter.

@@ -126,12 +126,15 @@ func TestRunCommand(t *testing.T) {
 		{"short-filter", []string{"run", "--filter", short, "--", "/bin/true"}, "", 2, "", "sysfence: filter " + short + ": invalid BPF program"},
 		{"kernel-refuses-filter", []string{"run", "--filter", refused, "--", "/bin/true"}, "", 2, "",
 			"sysfence: seccomp: installing the filter (flags 0): the kernel refused the program"},
-		{"no-profile-yet", []string{"run", "--", "/bin/true"}, "", 2, "", "sysfence: profile \"docker-default\": "},
-		{"unknown-profile", []string{"run", "-p", "no-such-profile", "--", "/bin/true"}, "", 2, "", "sysfence: profile \"no-such-profile\": "},
+		{"docker-default", []string{"run", "--", "/bin/echo", "hi"}, "", 0, "hi\n", ""},
+		{"default-denies", []string{"run", "--", "/bin/sh", "-c", "exec unshare -U true"}, "", 1, "",
+			"sysfence: unshare: unshare(CLONE_NEWUSER) was denied: EPERM (default action ERRNO(1))\n"},
+		{"unknown-profile", []string{"run", "-p", "no-such-profile", "--", "/bin/true"}, "", 2, "", "sysfence: unknown profile \"no-such-profile\": "},
+		{"foreign-arch", []string{"run", "--arch", "aarch64", "--", "/bin/true"}, "", 2, "", "sysfence: --arch aarch64: the command runs on this machine"},
 		{"two-sources", []string{"run", "--strict", "--filter", allowAll, "--", "/bin/true"}, "", 2, "",
 			"sysfence: give only one of --strict, --filter and -p\n"},
 		{"resolution-flags", []string{"run", "--strict", "--cap", "CAP_SYS_ADMIN", "--", "/bin/true"}, "", 2, "",
-			"sysfence: --arch, --cap, --kernel and --no-enosys apply to profiles, not to --strict\n"},
+			"sysfence: --arch, --cap, --kernel, --no-enosys and --strict-profile apply to profiles, not to --strict\n"},
 		{"no-command", []string{"run", "--strict"}, "", 2, "", "sysfence: sysfence run needs at least 1 argument(s), got 0"},
 	} {
 		t.Run("case="+tc.name, func(t *testing.T) {

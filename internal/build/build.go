@@ -234,7 +234,7 @@ func (r *Result) Explain(d policy.Decision) Explanation {
 			e.Entry = r.Resolved.Entry[oi]
 			e.Where = r.Profile.Where(fmt.Sprintf("syscalls[%d]", e.Entry))
 		}
-		e.Rule = describeRule(d.Rule)
+		e.Rule = d.Rule.String()
 		e.Text = fmt.Sprintf("%s: %s", r.EntryWhere(oi), e.Rule)
 	case policy.WhyDefault:
 		e.Kind = "default"
@@ -247,45 +247,4 @@ func (r *Result) Explain(d policy.Decision) Explanation {
 		e.Text = "syscall newer than any the profile names: ENOSYS so that libc falls back (runc's rule; --no-enosys turns it off)"
 	}
 	return e
-}
-
-// describeRule renders a rule like `personality: ALLOW if args[0] == 0x8`.
-func describeRule(rl *policy.Rule) string {
-	var b strings.Builder
-	b.WriteString(rl.Origin.Name)
-	if rl.Origin.Mux != "" {
-		fmt.Fprintf(&b, " (through %s)", rl.Origin.Mux)
-	}
-	b.WriteString(": ")
-	b.WriteString(rl.Action.String())
-	if len(rl.Conds) > 0 {
-		conds := make([]string, len(rl.Conds))
-		for i, c := range rl.Conds {
-			conds[i] = DescribeCond(c)
-		}
-		b.WriteString(" if ")
-		b.WriteString(strings.Join(conds, " && "))
-	}
-	return b.String()
-}
-
-// DescribeCond renders one condition in C-like syntax.
-func DescribeCond(c policy.Cond) string {
-	switch c.Op {
-	case policy.OpMaskedEq:
-		return fmt.Sprintf("(args[%d] & %#x) == %#x", c.Arg, c.Mask, c.Value)
-	case policy.OpEq:
-		return fmt.Sprintf("args[%d] == %#x", c.Arg, c.Value)
-	case policy.OpNe:
-		return fmt.Sprintf("args[%d] != %#x", c.Arg, c.Value)
-	case policy.OpLt:
-		return fmt.Sprintf("args[%d] < %#x", c.Arg, c.Value)
-	case policy.OpLe:
-		return fmt.Sprintf("args[%d] <= %#x", c.Arg, c.Value)
-	case policy.OpGt:
-		return fmt.Sprintf("args[%d] > %#x", c.Arg, c.Value)
-	case policy.OpGe:
-		return fmt.Sprintf("args[%d] >= %#x", c.Arg, c.Value)
-	}
-	return c.Op.String()
 }
