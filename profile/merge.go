@@ -141,7 +141,9 @@ func entryKey(sc *seccomp.Syscall) string {
 
 func sameUint(a, b *uint) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
-func describeDefault(s *seccomp.Seccomp) string { return describeAction(s.DefaultAction, s.DefaultErrnoRet) }
+func describeDefault(s *seccomp.Seccomp) string {
+	return describeAction(s.DefaultAction, s.DefaultErrnoRet)
+}
 
 func describeAction(a specs.LinuxSeccompAction, errno *uint) string {
 	if errno != nil {
