@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	syncatomic "sync/atomic"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -57,6 +58,10 @@ type Recorder struct {
 	links  []link.Link
 	mu     sync.Mutex
 	done   bool
+	// tracked counts the processes that Track started: they are live
+	// tasks and processes the programs did not count, and each one's
+	// execve is its first call.
+	tracked syncatomic.Int64
 }
 
 // New loads and attaches the recorder's programs. It fails with an error
@@ -271,13 +276,87 @@ func (r *Recorder) Follow(pid int) error {
 	return nil
 }
 
+// Track starts recording the process pid at once, with every thread and
+// process it creates from then on. The process must be stopped at its
+// exec stop, single-threaded (sandbox.Trace calls Ready there), and the
+// recorder must not be recording anything else yet. The execve that
+// brought it there is counted as its first call, on the native ABI (the
+// launcher's exec), as Follow counts the exec it sees.
+func (r *Recorder) Track(pid int) error {
+	if pid <= 0 || pid >= tidBits {
+		return fmt.Errorf("ebpf: Track: invalid pid %d", pid)
+	}
+	// The programs set bits with atomic operations; this plain update of
+	// one word is safe because nothing in the map is alive yet (no
+	// program writes it) and the process is stopped.
+	if live, err := r.liveInMaps(); err != nil {
+		return err
+	} else if live != 0 || r.tracked.Load() != 0 {
+		return errors.New("ebpf: Track must start the recorder's only tree, before anything else is followed")
+	}
+	word := uint32(pid >> 6)
+	var v uint64
+	if err := r.maps.tracked.Lookup(word, &v); err != nil {
+		return fmt.Errorf("ebpf: tracking pid %d: %w", pid, err)
+	}
+	v |= 1 << (pid & 63)
+	if err := r.maps.tracked.Update(word, v, ebpf.UpdateExist); err != nil {
+		return fmt.Errorf("ebpf: tracking pid %d: %w", pid, err)
+	}
+	r.tracked.Add(1)
+	return nil
+}
+
 // Live returns how many threads of the followed trees are alive.
 func (r *Recorder) Live() (int64, error) {
+	v, err := r.liveInMaps()
+	// A tracked process was set live from user space; the programs count
+	// its exit (and so may go below zero).
+	return v + r.tracked.Load(), err
+}
+
+func (r *Recorder) liveInMaps() (int64, error) {
 	var v int64
 	if err := r.maps.stats.Lookup(uint32(statLive), &v); err != nil {
 		return 0, fmt.Errorf("ebpf: reading stats: %w", err)
 	}
 	return v, nil
+}
+
+// Progress returns what has been recorded so far: processes seen and
+// distinct (ABI, number) pairs. It reads the maps while the programs
+// update them; call it from one goroutine at a time, before Stop.
+func (r *Recorder) Progress() (record.Progress, error) {
+	var p record.Progress
+	var procs uint64
+	if err := r.maps.stats.Lookup(uint32(statProcesses), &procs); err != nil {
+		return p, fmt.Errorf("ebpf: reading stats: %w", err)
+	}
+	p.Processes = procs + uint64(r.tracked.Load())
+	counts, err := readPerCPUArray(r.maps.counts, abiCount*abiSlots)
+	if err != nil {
+		return p, fmt.Errorf("ebpf: reading counts: %w", err)
+	}
+	for _, n := range counts {
+		if n > 0 {
+			p.Syscalls++
+		}
+	}
+	var k, n uint64
+	it := r.maps.overflow.Iterate()
+	for it.Next(&k, &n) {
+		p.Syscalls++
+	}
+	if started := r.tracked.Load(); started > 0 && counts[r.execveSlot()] == 0 {
+		p.Syscalls++ // the execve Track counts
+	}
+	return p, it.Err()
+}
+
+// execveSlot is the counts index of the native execve.
+func (r *Recorder) execveSlot() uint32 {
+	nr, _ := r.arches[abiNative].Number("execve")
+	return abiNative*abiSlots + nr
 }
 
 // Wait returns when every followed tree has exited (no tracked task is
@@ -360,12 +439,15 @@ func (r *Recorder) read() (*record.Observations, error) {
 			return nil, fmt.Errorf("ebpf: reading stats: %w", err)
 		}
 	}
-	o.Processes, o.Threads = stats[statProcesses], stats[statThreads]
+	started := uint64(r.tracked.Load())
+	o.Processes, o.Threads = stats[statProcesses]+started, stats[statThreads]
+	stats[statExecs] += started
 
 	counts, err := readPerCPUArray(r.maps.counts, abiCount*abiSlots)
 	if err != nil {
 		return nil, fmt.Errorf("ebpf: reading counts: %w", err)
 	}
+	counts[r.execveSlot()] += started
 	for idx, n := range counts {
 		if n > 0 {
 			a, nr := r.slot(uint32(idx))
