@@ -27,6 +27,7 @@ and resolves syscall names and numbers for every architecture.`,
 		newCheckCmd(),
 		newDisasmCmd(),
 		newRunCmd(),
+		newRecordCmd(),
 	)
 	return root
 }

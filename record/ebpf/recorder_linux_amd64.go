@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
 	syncatomic "sync/atomic"
 	"time"
@@ -307,6 +308,24 @@ func (r *Recorder) Track(pid int) error {
 	return nil
 }
 
+// Kill sends SIGKILL to every process the recorder is following (to end
+// a recording early). The thread ids come from the tracking bitmap,
+// whose bits are cleared as tasks exit.
+func (r *Recorder) Kill() error {
+	words, err := readArray64(r.maps.tracked, tidBits/64)
+	if err != nil {
+		return fmt.Errorf("ebpf: reading the tracked tasks: %w", err)
+	}
+	for w, v := range words {
+		for v != 0 {
+			b := bits.TrailingZeros64(v)
+			v &^= 1 << b
+			unix.Kill(w*64+b, unix.SIGKILL)
+		}
+	}
+	return nil
+}
+
 // Live returns how many threads of the followed trees are alive.
 func (r *Recorder) Live() (int64, error) {
 	v, err := r.liveInMaps()
@@ -549,6 +568,27 @@ func readArray32(m *ebpf.Map, n int) ([]uint32, error) {
 	out := make([]uint32, n)
 	keys := make([]uint32, n)
 	vals := make([]uint32, n)
+	var cursor ebpf.MapBatchCursor
+	got, err := m.BatchLookup(&cursor, keys, vals, nil)
+	if (err == nil || errors.Is(err, ebpf.ErrKeyNotExist)) && got == n {
+		for i := range got {
+			out[keys[i]] = vals[i]
+		}
+		return out, nil
+	}
+	for k := range n {
+		if err := m.Lookup(uint32(k), &out[k]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readArray64 returns an array of n u64 values, batched where possible.
+func readArray64(m *ebpf.Map, n int) ([]uint64, error) {
+	out := make([]uint64, n)
+	keys := make([]uint32, n)
+	vals := make([]uint64, n)
 	var cursor ebpf.MapBatchCursor
 	got, err := m.BatchLookup(&cursor, keys, vals, nil)
 	if (err == nil || errors.Is(err, ebpf.ErrKeyNotExist)) && got == n {

@@ -27,5 +27,8 @@ func (*Recorder) Run(*sandbox.Command) (*record.Observations, *sandbox.Result, e
 // Progress returns nothing.
 func (*Recorder) Progress() record.Progress { return record.Progress{} }
 
+// CommandExited returns false.
+func (*Recorder) CommandExited() bool { return false }
+
 // Kill does nothing.
 func (*Recorder) Kill() {}

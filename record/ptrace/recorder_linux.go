@@ -40,6 +40,7 @@ type Recorder struct {
 	// Shared with other goroutines (Progress, Kill).
 	processes atomic.Uint64
 	distinct  atomic.Int64
+	rootDone  atomic.Bool
 	mu        sync.Mutex
 	live      map[int]bool // thread ids known alive, for Kill
 	killing   bool
@@ -109,6 +110,10 @@ func (r *Recorder) Run(cmd *sandbox.Command) (*record.Observations, *sandbox.Res
 func (r *Recorder) Progress() record.Progress {
 	return record.Progress{Processes: r.processes.Load(), Syscalls: int(r.distinct.Load())}
 }
+
+// CommandExited reports whether the command itself has exited (its
+// descendants may still run and be recorded).
+func (r *Recorder) CommandExited() bool { return r.rootDone.Load() }
 
 // Kill ends the recording early: every traced process is killed, and Run
 // returns what was recorded until then. It may be called from any
@@ -204,6 +209,7 @@ func (l *loop) run(root int) (syscall.WaitStatus, error) {
 			l.gone(tid)
 			if tid == root {
 				rootStatus, rootDone = ws, true
+				l.r.rootDone.Store(true)
 			}
 			continue
 		}
