@@ -500,3 +500,40 @@ func TestNotSupportedError(t *testing.T) {
 		t.Errorf("message %q", err)
 	}
 }
+
+func TestImpliedSyscalls(t *testing.T) {
+	x64, x86 := arch(t, "x86_64"), arch(t, "x86")
+	for _, tc := range []struct {
+		name string
+		seen []string // abi/name
+		want string   // implied names, not seen
+	}{
+		{"none", nil, ""},
+		{"plain", []string{"x86_64/write"}, "restart_syscall"},
+		{"handlers", []string{"x86_64/rt_sigaction"}, "restart_syscall rt_sigreturn"},
+		{"handlers-x86", []string{"x86/rt_sigaction"}, "restart_syscall rt_sigreturn sigreturn"},
+		{"epoll", []string{"x86_64/epoll_create1"}, "epoll_pwait epoll_wait restart_syscall"},
+		{"seen-already", []string{"x86_64/rt_sigaction", "x86_64/rt_sigreturn", "x86_64/restart_syscall"}, ""},
+	} {
+		t.Run("case="+tc.name, func(t *testing.T) {
+			o := New()
+			for _, s := range tc.seen {
+				a, n, _ := strings.Cut(s, "/")
+				ar := x64
+				if a == "x86" {
+					ar = x86
+				}
+				o.Add(ar, nr(t, ar, n), 1, -1)
+			}
+			var got []string
+			for _, e := range recorded(t, o, ProfileOptions{}).Profile.Syscalls {
+				if strings.HasPrefix(e.Comment, "not seen; ") {
+					got = append(got, e.Names[0])
+				}
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("implied %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -369,8 +369,15 @@ type impliedSyscall struct{ name, why string }
 // installs handlers: otherwise rt_sigreturn is a gift to an attacker
 // (sigreturn-oriented programming). Neither can do anything but resume
 // what the profile already allowed.
+//
+// Likewise a program that creates an epoll instance waits on it when it
+// has nothing else to do, which a short recording may never catch: Go's
+// network poller creates one at start-up and waits in epoll_pwait only
+// when every goroutine blocks, and the Go runtime throws if that wait
+// fails. The waits of the ABIs the instance was created on are added.
 func (o *Observations) implied() []impliedSyscall {
 	var handlers, sigreturn, any bool
+	waits := map[string]bool{}
 	for arch, a := range o.ABIs {
 		for nr := range a.Syscalls {
 			any = true
@@ -381,18 +388,31 @@ func (o *Observations) implied() []impliedSyscall {
 				if _, ok := arch.Number("sigreturn"); ok {
 					sigreturn = true
 				}
+			case "epoll_create", "epoll_create1":
+				for _, w := range []string{"epoll_wait", "epoll_pwait"} {
+					if _, ok := arch.Number(w); ok {
+						waits[w] = true
+					}
+				}
 			}
 		}
 	}
 	if !any {
 		return nil
 	}
+	const handlerWhy = "returns from the signal handlers the command installs, whenever a signal arrives"
+	const waitWhy = "waits on the epoll instance the command creates, when it has nothing else to do"
 	out := []impliedSyscall{{"restart_syscall", "the kernel makes it to resume a sleep interrupted by a stop signal"}}
 	if handlers {
-		out = append(out, impliedSyscall{"rt_sigreturn", "returns from the signal handlers the command installs, whenever a signal arrives"})
+		out = append(out, impliedSyscall{"rt_sigreturn", handlerWhy})
 	}
 	if sigreturn {
-		out = append(out, impliedSyscall{"sigreturn", "returns from the signal handlers the command installs, whenever a signal arrives"})
+		out = append(out, impliedSyscall{"sigreturn", handlerWhy})
+	}
+	for _, w := range []string{"epoll_pwait", "epoll_wait"} {
+		if waits[w] {
+			out = append(out, impliedSyscall{w, waitWhy})
+		}
 	}
 	return out
 }
