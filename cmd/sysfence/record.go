@@ -139,7 +139,7 @@ func planRecord(f *recordFlags) (*recordPlan, error) {
 	if f.yaml {
 		p.write.Encoding = profile.YAML
 	}
-	if f.output != "" {
+	if f.output != "" && f.output != "-" && !isDevice(f.output) {
 		if err := atomicfile.CheckWritable(f.output); err != nil {
 			return nil, cli.Usagef("-o: %v", err)
 		}
@@ -267,20 +267,45 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 		writeSummary(stderr, rec.Observations, plan.native, sess.Backend(), took)
 	}
 
-	if f.output == "" {
-		if _, err := c.OutOrStdout().Write(data); err != nil {
-			return cli.Failed(err)
-		}
-	} else if err := atomicfile.WriteFile(f.output, data, 0o644); err != nil {
+	if err := writeRecorded(c.OutOrStdout(), f.output, data); err != nil {
 		return cli.Failed(err)
 	}
-	if !f.quiet && f.output != "" {
+	if !f.quiet && f.output != "" && f.output != "-" {
 		fmt.Fprintf(stderr, "sysfence: wrote %s: %s allowed\n", f.output, plural(countAllowed(out), "syscall", "syscalls"))
 	}
 	if rec.Result.ExitCode != 0 {
 		return cli.Silent(rec.Result.ExitCode)
 	}
 	return nil
+}
+
+// writeRecorded writes the profile: to stdout without -o or with -o -,
+// straight into a device or pipe (-o /dev/null, -o /dev/stderr), and
+// atomically into a file.
+func writeRecorded(stdout io.Writer, output string, data []byte) error {
+	switch {
+	case output == "" || output == "-":
+		_, err := stdout.Write(data)
+		return err
+	case isDevice(output):
+		f, err := os.OpenFile(output, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	return atomicfile.WriteFile(output, data, 0o644)
+}
+
+// isDevice tells a character device or a pipe, which cannot be replaced
+// atomically and need not be.
+func isDevice(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode()&(os.ModeCharDevice|os.ModeNamedPipe) != 0
 }
 
 // recordedName names the profile in a SeccompProfile's metadata.
