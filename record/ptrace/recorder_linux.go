@@ -183,6 +183,8 @@ type syscallInfo struct {
 
 // run is the tracer loop (sandbox.TraceOptions.Loop).
 func (l *loop) run(root int) (syscall.WaitStatus, error) {
+	restore := quietSIGCHLD()
+	defer restore()
 	l.known = map[int]bool{root: true}
 	l.r.processes.Add(1)
 	l.r.addLive(root)
@@ -471,4 +473,34 @@ func tgid(tid int) int {
 		return -tid
 	}
 	return n
+}
+
+// sigaction is the kernel's struct sigaction (x86_64 layout, which most
+// 64-bit ABIs share: handler, flags, restorer, mask).
+type sigaction struct {
+	handler  uintptr
+	flags    uint64
+	restorer uintptr
+	mask     uint64
+}
+
+// quietSIGCHLD sets SIGCHLD to SIG_DFL while the loop runs and returns a
+// function that puts the previous action back. Every ptrace-stop sends
+// the tracer a SIGCHLD; the Go runtime has a handler for every signal,
+// so each stop would also deliver a signal to this process (a signal
+// frame, the FPU state saved and restored: as much kernel time as the
+// stop itself). Under SIG_DFL the kernel drops SIGCHLD when it is sent
+// (its default action is to ignore it); wait4 does not need it, and
+// unlike SIG_IGN, SIG_DFL keeps exit statuses for wait4. Nothing in
+// sysfence asks for SIGCHLD through os/signal.
+func quietSIGCHLD() (restore func()) {
+	var old sigaction
+	def := sigaction{handler: 0} // SIG_DFL
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&def)),
+		uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+		return func() {}
+	}
+	return func() {
+		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	}
 }
