@@ -38,7 +38,7 @@ type Unknown struct {
 }
 
 func (u Unknown) String() string {
-	return fmt.Sprintf("syscall %d on %s (%d calls) has no name; it is not in the profile", u.Nr, u.Arch.Name, u.Calls)
+	return fmt.Sprintf("syscall %d on %s (%s) has no name; it is not in the profile", u.Nr, u.Arch.Name, plural(u.Calls, "call"))
 }
 
 // Result is a recorded profile, ready for the profile writer.

@@ -356,3 +356,22 @@ func TestRecordBackendChoice(t *testing.T) {
 		t.Error("a profile was written")
 	}
 }
+
+// TestRecordUnknownNumber: a number without a name is left out of the
+// profile, with a warning that names it.
+func TestRecordUnknownNumber(t *testing.T) {
+	requireRun(t)
+	probe := recordProg(t, "testdata/record/probe.c", "-nostdlib", "-static", "-fno-stack-protector")
+	for _, be := range backends(t) {
+		t.Run("backend="+be, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "p.json")
+			r := runIt(t, sysfence("record", "-q", "--backend", be, "-o", out, "--", probe, "999"))
+			if r.code != 0 || r.stdout != "-38\n" || r.stderr != "sysfence: warning: syscall 999 on x86_64 (1 call) has no name; it is not in the profile\n" {
+				t.Errorf("%+v", r)
+			}
+			if _, names := rules(t, out); !containsAll(names, "execve", "write", "exit_group") || len(names) != 4 {
+				t.Errorf("profile %v, want execve, write, exit_group and restart_syscall", names)
+			}
+		})
+	}
+}
