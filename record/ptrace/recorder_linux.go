@@ -293,7 +293,14 @@ func (l *loop) gone(tid int) {
 // syscallEntry counts the call a seccomp stop is in.
 func (l *loop) syscallEntry(tid int) *counter {
 	info := &l.info
-	if err := getSyscallInfo(tid, info); err != nil || info.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP {
+	err := getSyscallInfo(tid, info)
+	switch {
+	case err == unix.ESRCH:
+		// Killed in the stop (another thread's exit_group): the call
+		// never runs, and the eBPF backend, whose sys_enter comes after
+		// seccomp, would not count it either.
+		return nil
+	case err != nil || info.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP:
 		l.warnOnce(fmt.Sprintf("could not read a syscall of thread %d (op %d): %v", tid, info.Op, err))
 		return nil
 	}
