@@ -92,7 +92,9 @@ type auditLog struct {
 type auditKey struct{ arch, nr uint32 }
 
 func newAuditLog() *auditLog {
-	return &auditLog{records: map[auditKey]*AuditRecord{}, obs: record.New(), interrupted: map[uint32]bpf.Data{}}
+	obs := record.New()
+	obs.ArgsRecorded = true // the values record.ArgSpecs names are read for every call
+	return &auditLog{records: map[auditKey]*AuditRecord{}, obs: obs, interrupted: map[uint32]bpf.Data{}}
 }
 
 // restarted reports whether a notification of thread tid repeats its

@@ -196,7 +196,7 @@ type Event struct {
 //
 //	./hello was killed: openat(AT_FDCWD, "/etc/shadow", O_RDONLY) is not allowed (default action KILL_PROCESS)
 //	./hello: write(2, "oops\n", 5) was denied: EPERM (rule write ...)
-//	cat[1234]: openat(AT_FDCWD, "/etc/shadow", O_RDONLY) would be denied: EPERM (default action ERRNO(1)); allowed by audit mode
+//	audit: cat[1234]: openat(AT_FDCWD, "/etc/shadow", O_RDONLY) would be denied: EPERM (default action ERRNO(1))
 func (e Event) String() string {
 	why := ""
 	if e.Why != "" {
@@ -207,7 +207,7 @@ func (e Event) String() string {
 		return fmt.Sprintf("%s: %s was denied: %s%s", e.Command, e.Call, errnoName(errno), why)
 	}
 	if e.Kind == Audited {
-		return fmt.Sprintf("%s[%d]: %s would be %s%s; allowed by audit mode", e.Command, e.Pid, e.Call, wouldBe(e.Action), why)
+		return fmt.Sprintf("audit: %s[%d]: %s would be %s%s", e.Command, e.Pid, e.Call, wouldBe(e.Action), why)
 	}
 	return fmt.Sprintf("%s was killed: %s is not allowed%s", e.Command, e.Call, why)
 }
