@@ -317,5 +317,3 @@ func TestRunProfileExtension(t *testing.T) {
 		t.Errorf("cat /etc/passwd under the profile's rules: exit %d, stderr %q", code, stderr)
 	}
 }
-
-
