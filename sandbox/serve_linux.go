@@ -66,8 +66,9 @@ func (s *session) answer(n *seccomp.Notif) {
 		return
 	}
 	action := policy.Action(res.Ret)
+	counted := false
 	if s.audit != nil && !allowish(action) {
-		s.auditCall(n, action)
+		counted = s.auditCall(n, action)
 		action = policy.ActAllow
 	}
 	why, added := "", false
@@ -79,7 +80,7 @@ func (s *session) answer(n *seccomp.Notif) {
 	switch action.Kind() {
 	case policy.ActAllow, policy.ActLog:
 		// Audit mode: the call the profile would deny runs.
-		if err := s.listener.Continue(n.ID); errors.Is(err, seccomp.ErrNotifGone) && s.audit != nil {
+		if err := s.listener.Continue(n.ID); errors.Is(err, seccomp.ErrNotifGone) && counted {
 			s.audit.vanished(n.Pid, &d)
 		}
 	case policy.ActErrno:
@@ -129,11 +130,13 @@ type deniedKey struct {
 }
 
 // auditCall counts a call audit mode lets through, and reports it the
-// first time it is seen (as decoded).
-func (s *session) auditCall(n *seccomp.Notif, action policy.Action) {
+// first time it is seen (as decoded). It returns whether the call is
+// counted (now, or before it was restarted): a call whose notification
+// vanished before it could be read is counted when it comes back.
+func (s *session) auditCall(n *seccomp.Notif, action policy.Action) bool {
 	d := n.Data
 	if s.audit.restarted(n.Pid, &d) {
-		return // the same call, restarted after a signal: counted already
+		return true // the same call, restarted after a signal: counted already
 	}
 	call := Syscall{Arch: archOf(d.Arch, d.Nr), Nr: d.Nr, Args: d.Args, IP: d.InstructionPointer}
 	mem := notifMemory{s.listener, n}
@@ -141,13 +144,16 @@ func (s *session) auditCall(n *seccomp.Notif, action policy.Action) {
 	args, argsOK, hasArgs := argValues(call, mem)
 	tgid := tgidOf(int(n.Pid))
 	if s.listener.IDValid(n.ID) != nil {
-		return // killed meanwhile: the call never ran, and what was read may not be its
+		// Interrupted or killed meanwhile: what was read may not be the
+		// thread's. A restarted call comes back and is counted then.
+		return false
 	}
 	process := e.Command + "[" + strconv.Itoa(tgid) + "]"
 	if s.audit.add(call, action, e.Why, process, e.Call, args, argsOK, hasArgs) {
 		e.Pid = tgid
 		s.emit(e)
 	}
+	return true
 }
 
 // argValues reads the deciding arguments record.ArgSpecs names for the

@@ -156,7 +156,7 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 				return err
 			}
 			if changed {
-				fmt.Fprintf(stderr, "sysfence: audit: %s updated with %d syscalls\n", f.update, len(out.Audit))
+				fmt.Fprintf(stderr, "sysfence: audit: %s updated with %s\n", f.update, plural(len(out.Audit), "syscall"))
 			} else {
 				fmt.Fprintf(stderr, "sysfence: audit: %s already allows everything CMD did; not rewritten\n", f.update)
 			}

@@ -20,11 +20,7 @@ func printAudit(w io.Writer, recs []sandbox.AuditRecord) {
 	for _, r := range recs {
 		calls += r.Calls
 	}
-	what := "syscalls"
-	if len(recs) == 1 {
-		what = "syscall"
-	}
-	fmt.Fprintf(w, "sysfence: audit: %d %s would have been denied (%d calls):\n", len(recs), what, calls)
+	fmt.Fprintf(w, "sysfence: audit: %s would have been denied (%s):\n", plural(len(recs), "syscall"), plural(int(calls), "call"))
 	for _, r := range recs {
 		fmt.Fprintf(w, "sysfence:   %s\n", r.String())
 		for _, e := range r.Examples {
@@ -75,4 +71,11 @@ func updateProfile(path string, base *profile.Profile, obs *record.Observations)
 		return false, cli.Usagef("--update %s: %v", path, err)
 	}
 	return true, nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
