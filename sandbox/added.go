@@ -3,8 +3,11 @@ package sandbox
 import (
 	"fmt"
 
+	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
+
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/compile"
+	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -236,4 +239,27 @@ func hasNotify(prog bpf.Program) bool {
 		}
 	}
 	return false
+}
+
+// TruncationBySeccomp reports whether sandbox enforces the "no
+// truncation" part of a plan with the seccomp filter rather than with
+// Landlock's TRUNCATE right: when the plan has path rules and none of
+// them grants writing, so that no file may be truncated at all. The
+// filter then refuses truncate(2), opens with O_TRUNC, openat2 (whose
+// flags seccomp cannot see; ENOSYS, so callers fall back to openat) and
+// io_uring (ENOSYS), and the ruleset leaves TRUNCATE unhandled. The
+// answer is the same as Landlock's (EACCES), the cost is not: asking for
+// TRUNCATE on every open makes the kernel walk from the file up to /
+// when no rule grants it. It also closes the truncation gap of kernels
+// below Landlock ABI 3, which have no TRUNCATE right.
+func TruncationBySeccomp(p *landlock.Plan) bool {
+	if p.Empty() || p.HandledFS == 0 {
+		return false
+	}
+	for _, pr := range p.Paths {
+		if pr.Access&(llsys.AccessFSWriteFile|llsys.AccessFSTruncate) != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -193,29 +193,6 @@ func (s *session) planRules() error {
 	return nil
 }
 
-// TruncationBySeccomp reports whether sandbox enforces the "no
-// truncation" part of a plan with the seccomp filter rather than with
-// Landlock's TRUNCATE right: when the plan has path rules and none of
-// them grants writing, so that no file may be truncated at all. The
-// filter then refuses truncate(2), opens with O_TRUNC, openat2 (whose
-// flags seccomp cannot see; ENOSYS, so callers fall back to openat) and
-// io_uring (ENOSYS), and the ruleset leaves TRUNCATE unhandled. The
-// answer is the same as Landlock's (EACCES), the cost is not: asking for
-// TRUNCATE on every open makes the kernel walk from the file up to /
-// when no rule grants it. It also closes the truncation gap of kernels
-// below Landlock ABI 3, which have no TRUNCATE right.
-func TruncationBySeccomp(p *landlock.Plan) bool {
-	if p.Empty() || p.HandledFS == 0 {
-		return false
-	}
-	for _, pr := range p.Paths {
-		if pr.Access&(llsys.AccessFSWriteFile|llsys.AccessFSTruncate) != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // planFilter decides what exactly is installed. Quiet mode installs the
 // caller's program as it is. Reporting mode turns its ERRNO answers into
 // notifications (see errnoToNotify) when the kernel has user notification;

@@ -251,15 +251,6 @@ var errnoNames = map[uint16]string{
 	99: "EADDRNOTAVAIL", 111: "ECONNREFUSED",
 }
 
-// testHooks let the package's tests replace parts of the supervisor: a
-// deliberately naive open check (to show the race it loses), a slow
-// supervisor, a filter without WAIT_KILLABLE_RECV.
-type testHooks struct {
-	openHandler    func(s *session, n *seccomp.Notif)
-	beforeAnswer   func(n *seccomp.Notif)
-	noWaitKillable bool
-}
-
 // Explainer says which profile entry or default decided that the filter
 // answers action to call: "default action KILL_PROCESS", "rule
 // syscalls[3] (write, arg0 != 1)". Package cmd/sysfence builds one from a
