@@ -185,37 +185,59 @@ const (
 )
 
 // mediateOpen answers a supervised open: with a descriptor the supervisor
-// opened, or an errno.
+// opened, or an errno. It runs in the loop that receives notifications,
+// except the open itself of a FIFO or a device, which may block until
+// another process (maybe one the same loop serves) acts, and therefore
+// runs on its own goroutine. The caller has acquired s.paths.
 func (s *session) mediateOpen(n *seccomp.Notif) {
-	defer s.paths.release() // acquired by the caller
 	if h := s.opts.hooks; h != nil && h.openHandler != nil {
+		defer s.paths.release()
 		h.openHandler(s, n)
 		return
 	}
-	fd, cloexec, errno := s.openFor(n)
+	step, errno := s.prepareOpen(n)
+	if errno != 0 {
+		s.paths.release()
+		s.listener.Fail(n.ID, errno)
+		return
+	}
+	if step.mayBlock {
+		go func() {
+			defer s.paths.release()
+			s.finishOpen(n, step)
+		}()
+		return
+	}
+	defer s.paths.release()
+	s.finishOpen(n, step)
+}
+
+// finishOpen opens the file and hands it to the target.
+func (s *session) finishOpen(n *seccomp.Notif, step openStep) {
+	fd, errno := step.open()
 	if errno != 0 {
 		s.listener.Fail(n.ID, errno)
 		return
 	}
 	defer unix.Close(fd)
-	if _, err := s.listener.AddFD(seccomp.AddFD{ID: n.ID, SrcFD: fd, CloExec: cloexec, Send: true}); err != nil && !errors.Is(err, seccomp.ErrNotifGone) {
+	if _, err := s.listener.AddFD(seccomp.AddFD{ID: n.ID, SrcFD: fd, CloExec: step.cloexec, Send: true}); err != nil && !errors.Is(err, seccomp.ErrNotifGone) {
 		s.listener.Fail(n.ID, unix.EMFILE) // e.g. the target is out of descriptors
 	}
 }
 
-// openFor performs the open a notification asks for.
-func (s *session) openFor(n *seccomp.Notif) (fd int, cloexec bool, errno unix.Errno) {
+// prepareOpen reads, resolves and checks the open a notification asks
+// for, and says how to perform it.
+func (s *session) prepareOpen(n *seccomp.Notif) (openStep, unix.Errno) {
 	mem := notifMemory{s.listener, n}
 	req, errno := readOpenRequest(n, mem)
 	if errno != 0 {
-		return -1, false, errno
+		return openStep{}, errno
 	}
 	real, errno := s.resolveFor(n, req)
 	if errno != 0 {
-		return -1, false, errno
+		return openStep{}, errno
 	}
-	fd, errno = s.paths.open(real, req.flags)
-	return fd, req.flags&unix.O_CLOEXEC != 0, errno
+	return s.paths.plan(real, req.flags)
 }
 
 // checkOpenFlags refuses what only a write rule could allow.
@@ -327,31 +349,56 @@ func (s *session) resolveFor(n *seccomp.Notif, req openRequest) (string, unix.Er
 		beneath:    req.resolve&unix.RESOLVE_BENEATH != 0,
 		inRoot:     req.resolve&unix.RESOLVE_IN_ROOT != 0,
 		noXdev:     req.resolve&unix.RESOLVE_NO_XDEV != 0,
-		tgid:       tgidOf(tid),
+		tgid:       s.procs.tgid(tid),
 		tid:        tid,
 	}
 	return resolvePath(base, req.path, o)
 }
 
+// openStep is an open the rules allow: the name to open beneath a rule's
+// directory, and what the result must be.
+type openStep struct {
+	rule     *superRule
+	name     string
+	how      unix.OpenHow
+	need     landlock.AccessFS
+	isDir    bool
+	cloexec  bool // the target's copy is close-on-exec
+	mayBlock bool // a FIFO or a device opened without O_NONBLOCK
+}
+
 // open opens real (resolved: no symlinks, no "..") for reading through
 // the rule that allows it.
 func (ps *pathSupervisor) open(real string, flags uint64) (int, unix.Errno) {
+	step, errno := ps.plan(real, flags)
+	if errno != 0 {
+		return -1, errno
+	}
+	return step.open()
+}
+
+// plan finds the rule that allows opening real with flags.
+func (ps *pathSupervisor) plan(real string, flags uint64) (openStep, unix.Errno) {
 	var st unix.Stat_t
 	if err := unix.Lstat(real, &st); err != nil {
-		return -1, errnoOf(err)
+		return openStep{}, errnoOf(err)
 	}
-	isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
-	need := landlock.AccessFS(llsys.AccessFSReadFile)
-	switch {
-	case flags&unix.O_PATH != 0:
-		need = 0 // any rule that covers the file
-	case isDir:
-		need = llsys.AccessFSReadDir
+	step := openStep{cloexec: flags&unix.O_CLOEXEC != 0, need: llsys.AccessFSReadFile}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		step.isDir = true
+		step.need = llsys.AccessFSReadDir
+	case unix.S_IFREG:
+	default:
+		step.mayBlock = flags&(unix.O_NONBLOCK|unix.O_PATH) == 0
+	}
+	if flags&unix.O_PATH != 0 {
+		step.need = 0 // any rule that covers the file
 	}
 	// The kernel's own checks on the flags, and ours on top: O_NOCTTY so
 	// that a terminal never becomes sysfence's, O_CLOEXEC for sysfence's
 	// copy (the target's copy gets the caller's O_CLOEXEC through ADDFD).
-	how := unix.OpenHow{
+	step.how = unix.OpenHow{
 		Flags:   flags&^unix.O_NOFOLLOW | unix.O_NOCTTY | unix.O_CLOEXEC,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
 	}
@@ -359,37 +406,44 @@ func (ps *pathSupervisor) open(real string, flags uint64) (int, unix.Errno) {
 		if !within(real, r.path) || (!r.dir && real != r.path) {
 			continue
 		}
-		if need != 0 && r.access&need != need || need == 0 && r.access == 0 {
+		if step.need != 0 && r.access&step.need != step.need || step.need == 0 && r.access == 0 {
 			continue
 		}
-		name := r.base
+		step.rule, step.name = r, r.base
 		if r.dir {
-			name = strings.TrimPrefix(strings.TrimPrefix(real, r.path), "/")
-			if name == "" {
-				name = "."
+			step.name = strings.TrimPrefix(strings.TrimPrefix(real, r.path), "/")
+			if step.name == "" {
+				step.name = "."
 			}
 		}
-		fd, err := unix.Openat2(r.fd, name, &how)
-		if err != nil {
-			e := errnoOf(err)
-			if e == unix.ELOOP || e == unix.EXDEV {
-				e = unix.EACCES // the file system changed under the check
-			}
-			return -1, e
-		}
-		var got unix.Stat_t
-		if err := unix.Fstat(fd, &got); err != nil {
-			unix.Close(fd)
-			return -1, errnoOf(err)
-		}
-		gotDir := got.Mode&unix.S_IFMT == unix.S_IFDIR
-		if !r.dir && (got.Dev != r.dev || got.Ino != r.ino) || need != 0 && gotDir != isDir {
-			unix.Close(fd)
-			return -1, unix.EACCES // not the file the rule was made for
-		}
-		return fd, 0
+		return step, 0
 	}
-	return -1, unix.EACCES
+	return openStep{}, unix.EACCES
+}
+
+// open performs the step: openat2 beneath the rule's directory, without
+// following any link, then checks that it opened what was planned.
+func (step openStep) open() (int, unix.Errno) {
+	r := step.rule
+	fd, err := unix.Openat2(r.fd, step.name, &step.how)
+	if err != nil {
+		e := errnoOf(err)
+		if e == unix.ELOOP || e == unix.EXDEV {
+			e = unix.EACCES // the file system changed under the check
+		}
+		return -1, e
+	}
+	var got unix.Stat_t
+	if err := unix.Fstat(fd, &got); err != nil {
+		unix.Close(fd)
+		return -1, errnoOf(err)
+	}
+	gotDir := got.Mode&unix.S_IFMT == unix.S_IFDIR
+	if !r.dir && (got.Dev != r.dev || got.Ino != r.ino) || step.need != 0 && gotDir != step.isDir {
+		unix.Close(fd)
+		return -1, unix.EACCES // not the file the rule was made for
+	}
+	return fd, 0
 }
 
 func errnoOf(err error) unix.Errno {

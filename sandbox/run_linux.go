@@ -92,6 +92,8 @@ type session struct {
 	result   Result
 	reported map[deniedKey]bool
 
+	procs procCache // what /proc says about the command's processes
+
 	audit *auditLog       // audit mode
 	paths *pathSupervisor // supervised path rules
 
@@ -691,7 +693,12 @@ func (s *session) emit(e Event) {
 // event builds the report of a call: decoded with the process's memory,
 // explained by the caller's Explainer.
 func (s *session) event(kind EventKind, tid int, call Syscall, action policy.Action, mem sysdecode.Memory) Event {
-	e := Event{Kind: kind, Pid: tid, Command: s.commandName(tid), Syscall: call, Action: action, Strict: s.opts.Strict}
+	return s.eventOf(kind, tid, s.procs.tgid(tid), call, action, mem)
+}
+
+// eventOf is event for a thread whose process is known.
+func (s *session) eventOf(kind EventKind, tid, tgid int, call Syscall, action policy.Action, mem sysdecode.Memory) Event {
+	e := Event{Kind: kind, Pid: tid, Command: s.nameOf(tgid), Syscall: call, Action: action, Strict: s.opts.Strict}
 	e.Call = sysdecode.Decoder{Arch: call.Arch, Mem: mem}.Call(call.Nr, call.Args)
 	switch {
 	case s.opts.Strict:
@@ -706,17 +713,14 @@ func (s *session) event(kind EventKind, tid int, call Syscall, action policy.Act
 
 // commandName names the process of thread tid: the command's name until
 // it executes something else, then that program's argv[0].
-func (s *session) commandName(tid int) string {
-	tgid := tgidOf(tid)
+func (s *session) commandName(tid int) string { return s.nameOf(s.procs.tgid(tid)) }
+
+// nameOf names process tgid as commandName does.
+func (s *session) nameOf(tgid int) string {
 	if tgid == int(s.pid.Load()) && !s.rootExeced.Load() {
 		return s.name
 	}
-	if b, err := os.ReadFile("/proc/" + strconv.Itoa(tgid) + "/cmdline"); err == nil && len(b) > 0 {
-		if i := strings.IndexByte(string(b), 0); i > 0 {
-			return string(b[:i])
-		}
-	}
-	return "process " + strconv.Itoa(tgid)
+	return s.procs.name(tgid)
 }
 
 // tracerPid is the TracerPid of this process (0: not traced).

@@ -90,9 +90,7 @@ func (s *session) answer(n *seccomp.Notif) {
 		s.listener.Respond(seccomp.Response{ID: n.ID, Error: -int32(min(action.Data(), 4095))})
 	case policy.ActUserNotif:
 		if added && s.paths != nil && s.paths.acquire() {
-			// An open can block (a FIFO, a device): never in the loop
-			// that receives the other notifications.
-			go s.mediateOpen(n)
+			s.mediateOpen(n)
 			return
 		}
 		s.listener.Fail(n.ID, unix.ENOSYS)
@@ -140,9 +138,9 @@ func (s *session) auditCall(n *seccomp.Notif, action policy.Action) bool {
 	}
 	call := Syscall{Arch: archOf(d.Arch, d.Nr), Nr: d.Nr, Args: d.Args, IP: d.InstructionPointer}
 	mem := notifMemory{s.listener, n}
-	e := s.event(Audited, int(n.Pid), call, action, mem)
+	tgid := s.procs.tgid(int(n.Pid))
+	e := s.eventOf(Audited, int(n.Pid), tgid, call, action, mem)
 	args, argsOK, hasArgs := argValues(call, mem)
-	tgid := tgidOf(int(n.Pid))
 	if s.listener.IDValid(n.ID) != nil {
 		// Interrupted or killed meanwhile: what was read may not be the
 		// thread's. A restarted call comes back and is counted then.

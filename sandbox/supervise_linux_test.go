@@ -26,7 +26,7 @@ func requireNotify(t *testing.T) {
 }
 
 // supervisedPlan allows reading paths and what bin needs to start.
-func supervisedPlan(t *testing.T, bin string, paths ...string) *landlock.Plan {
+func supervisedPlan(t testing.TB, bin string, paths ...string) *landlock.Plan {
 	t.Helper()
 	res, err := execdeps.Resolve(bin, execdeps.Options{})
 	if err != nil {
