@@ -94,7 +94,7 @@ libseccomp's seccomp_export_bpf use them.`,
 	fl.BoolVar(&f.strict, "strict", false, "seccomp strict mode: only read, write, _exit and rt_sigreturn")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not report what the filter did (nothing stays attached to CMD)")
 	fl.BoolVar(&f.audit, "audit", false, "report every call the profile would deny, and let it run (learning mode)")
-	fl.StringVar(&f.update, "update", "", "with --audit: merge the syscalls the profile lacked into `PROFILE` (default profile: this one)")
+	fl.StringVar(&f.update, "update", "", "with --audit: write the profile, plus the syscalls it lacked, to `PROFILE` (without -p, PROFILE is also the profile audited)")
 	f.rules.register(fl)
 	f.pf.registerAs(fl, "strict-profile")
 	fl.Lookup("verbose").Usage = "also list the path rules added for CMD to start and the Landlock plan, and syscall names skipped on some of the filter's architectures"
