@@ -24,6 +24,7 @@ import (
 //     TRUNCATE: every open then walks from the file up to / asking for it
 //     (round one's 1.31-1.53x).
 //   - landlock-rw: read and write rules on the file (the walk ends there).
+//   - none-again: the baseline once more, to see drift within a round.
 //   - audit-not-notified: --audit, the profile allows openat and close, so
 //     nothing reaches the supervisor.
 //   - audit-notified: --audit under a profile that denies openat: every
@@ -68,6 +69,7 @@ func BenchmarkOpenClose(b *testing.B) {
 		{"landlock-read", file, []string{"--allow-read", file}},
 		{"landlock-read-truncate-walk", file, []string{"--allow-read", file, "--allow-write", "/dev/null"}},
 		{"landlock-rw", file, []string{"--allow-read", file, "--allow-write", file}},
+		{"none-again", file, nil},
 		{"audit-not-notified", file, []string{"--audit"}},
 		{"audit-notified", file, []string{"--audit", "-p", denyOpenat}},
 		{"report-denied", file, []string{"-p", denyOpenat}},
@@ -75,6 +77,7 @@ func BenchmarkOpenClose(b *testing.B) {
 		{"none-shallow", shallow, nil},
 		{"landlock-read-shallow", shallow, []string{"--allow-read", shallow}},
 		{"landlock-read-truncate-walk-shallow", shallow, []string{"--allow-read", shallow, "--allow-write", "/dev/null"}},
+		{"none-shallow-again", shallow, nil},
 	} {
 		b.Run("rules="+c.name, func(b *testing.B) {
 			args := append(append([]string{"run"}, c.args...), "--", loop, c.path, strconv.Itoa(b.N))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -87,7 +88,7 @@ func planPaths(rf *ruleFlags, ext *profile.Extension, cmd string, env []string) 
 	}
 	userExec := len(r.Exec) > 0
 	nUser := len(r.Read) + len(r.Write) + len(r.Exec)
-	added := 0
+	added, starter := 0, filepath.Base(cmd)
 	if nUser > 0 {
 		// Deny-by-default is on for the file system: allow what CMD, and
 		// every file --allow-exec names, needs to start.
@@ -96,6 +97,9 @@ func planPaths(rf *ruleFlags, ext *profile.Extension, cmd string, env []string) 
 			if fi, err := os.Stat(e); err == nil && fi.Mode().IsRegular() {
 				starts = append(starts, e)
 			}
+		}
+		if len(starts) > 1 {
+			starter += " and the --allow-exec programs"
 		}
 		for i, s := range starts {
 			res, err := execdeps.Resolve(s, execdeps.Options{Env: env})
@@ -128,7 +132,7 @@ func planPaths(rf *ruleFlags, ext *profile.Extension, cmd string, env []string) 
 				why = abiErr.Error()
 			}
 		}
-		return pp, pp.planSupervised(r, rf, why, userExec, nUser, startNote(added, cmd))
+		return pp, pp.planSupervised(r, rf, why, userExec, nUser, startNote(added, starter))
 	}
 	plan, err := landlock.NewPlan(r, abi, landlock.Options{BestEffort: true})
 	if err != nil {
@@ -161,7 +165,7 @@ func planPaths(rf *ruleFlags, ext *profile.Extension, cmd string, env []string) 
 	for _, g := range plan.Unenforced {
 		pp.unenforced = append(pp.unenforced, "landlock: UNENFORCED "+g.String())
 	}
-	pp.summary = fmt.Sprintf("Landlock ABI %d enforces %s%s and %s", abi, count(nUser, "path rule"), startNote(added, cmd), count(len(plan.Ports), "port rule"))
+	pp.summary = fmt.Sprintf("Landlock ABI %d enforces %s%s and %s", abi, count(nUser, "path rule"), startNote(added, starter), count(len(plan.Ports), "port rule"))
 	return pp, nil
 }
 
@@ -209,15 +213,12 @@ func count(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// startNote says how many rules were added for the command to start.
-func startNote(added int, cmd string) string {
+// startNote says how many rules were added for what to start.
+func startNote(added int, what string) string {
 	if added == 0 {
 		return ""
 	}
-	if i := strings.LastIndexByte(cmd, '/'); i >= 0 {
-		cmd = cmd[i+1:]
-	}
-	return fmt.Sprintf(" (+%d for %s to start)", added, cmd)
+	return fmt.Sprintf(" (+%d for %s to start)", added, what)
 }
 
 // print writes the plan's lines: the summary unless quiet, the details
