@@ -27,7 +27,10 @@ import (
 //     descriptor over (paths_linux.go); every other call that creates,
 //     removes, renames, links, truncates or executes files, or changes
 //     what a path means (mount, chroot), is refused, because the
-//     supervisor cannot do it on the command's behalf without a race.
+//     supervisor cannot do it on the command's behalf without a race; so
+//     are ptrace, process_vm_readv/writev and pidfd_getfd, which reach
+//     into other processes' memory and descriptors (Landlock forbids that
+//     outside the sandbox by itself).
 //
 // The rules are a policy compiled by the project's compiler (so every ABI
 // the kernel runs is covered, x32 and int $0x80 included) and chained
@@ -58,6 +61,7 @@ const (
 	reasonNoChange     = "path rules without Landlock: only reading is supervised, calls that change files are refused"
 	reasonNoExec       = "path rules without Landlock: the supervisor cannot check what execve runs (give --allow-exec with --best-effort to leave it to the profile)"
 	reasonNoMount      = "path rules without Landlock: the supervisor resolves paths in its own mount namespace and root"
+	reasonNoOthers     = "path rules without Landlock: another process's memory and descriptors would bypass them (Landlock forbids this outside the sandbox)"
 )
 
 // addedRule is one rule of the added policy.
@@ -108,7 +112,9 @@ func (r *addedRules) rules() []addedRule {
 			addedRule{[]string{"open", "openat", "openat2"}, policy.ActUserNotif, nil, reasonSupervised},
 			addedRule{[]string{"creat", "truncate", "truncate64", "mkdir", "mkdirat", "mknod", "mknodat",
 				"unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2", "link", "linkat",
-				"symlink", "symlinkat", "open_by_handle_at", "uselib"}, policy.Errno(errEACCES), nil, reasonNoChange},
+				"symlink", "symlinkat", "open_by_handle_at", "uselib", "acct", "swapon", "swapoff", "quotactl"},
+				policy.Errno(errEACCES), nil, reasonNoChange},
+			addedRule{[]string{"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"}, policy.Errno(errEPERM), nil, reasonNoOthers},
 			addedRule{[]string{"mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
 				"fsopen", "fsmount", "fspick", "fsconfig", "mount_setattr"}, policy.Errno(errEPERM), nil, reasonNoMount},
 			addedRule{[]string{"io_uring_setup"}, policy.Errno(errENOSYS), nil, reasonIOURing})

@@ -72,6 +72,8 @@ func TestAddedRules(t *testing.T) {
 			{x86_64, "linkat", [6]uint64{}, eacces},
 			{x86_64, "rename", [6]uint64{}, eacces},
 			{x86_64, "mount", [6]uint64{}, policy.Errno(1)},
+			{x86_64, "pidfd_getfd", [6]uint64{}, policy.Errno(1)},
+			{x86_64, "acct", [6]uint64{}, eacces},
 			{x86_64, "execve", [6]uint64{}, eacces},
 			{x86_64, "personality", [6]uint64{}, policy.Errno(1)},
 			{x86_64, "read", [6]uint64{}, policy.ActAllow},

@@ -65,7 +65,9 @@ import (
 // Everything else that reaches files by name and that the supervisor
 // cannot do on the target's behalf is refused by sysfence's added rules
 // (added.go): writing calls with EACCES, mount and chroot with EPERM,
-// io_uring with ENOSYS, and execve with EACCES unless SupervisedExec.
+// ptrace, process_vm_readv/writev and pidfd_getfd (other processes'
+// memory and descriptors) with EPERM, io_uring with ENOSYS, and execve
+// with EACCES unless SupervisedExec.
 
 // pathSupervisor holds the rules and the directories they open from.
 type pathSupervisor struct {

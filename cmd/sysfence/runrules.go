@@ -198,7 +198,8 @@ func (pp *pathPlan) planSupervised(r landlock.Rules, rf *ruleFlags, why string, 
 		pp.lines = append(pp.lines, fmt.Sprintf("supervisor: allow %v on %s (%s)", p.Access, p.Path, strings.Join(p.From, "; ")))
 	}
 	pp.lines = append(pp.lines, "supervisor: open, openat and openat2 are performed by sysfence (read-only) and the file descriptor handed over; "+
-		"calls that create, remove, rename, link or truncate files fail with EACCES, mount and chroot with EPERM, io_uring with ENOSYS")
+		"calls that create, remove, rename, link or truncate files fail with EACCES, mount, chroot, ptrace, process_vm_readv/writev "+
+		"and pidfd_getfd with EPERM, io_uring with ENOSYS")
 	if !userExec {
 		pp.lines = append(pp.lines, "supervisor: execve after CMD's own fails with EACCES (give --allow-exec and --best-effort to leave it to the profile)")
 	}
