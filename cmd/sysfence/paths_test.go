@@ -319,3 +319,36 @@ func TestRunProfileExtension(t *testing.T) {
 		t.Errorf("cat /etc/passwd under the profile's rules: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// Landlock's ruleset reaches the command as an inherited descriptor that
+// the command closes before it runs: descriptors sysfence inherited keep
+// their numbers, and the command has the same descriptors as without
+// rules.
+func TestRunLandlockKeepsInheritedFds(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	run := func(rules ...string) string {
+		f3, err := os.Open("/etc/hostname")
+		if err != nil {
+			t.Skip("no /etc/hostname")
+		}
+		defer f3.Close()
+		f4, _ := os.Open("/etc/hostname")
+		defer f4.Close()
+		args := append(append([]string{"run"}, rules...), "--", "/bin/sh", "-c", "cat <&4; ls /proc/self/fd")
+		cmd := sysfence(args...)
+		cmd.ExtraFiles = []*os.File{f3, f4}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %v: %s", args, err, stderr.String())
+		}
+		return stdout.String()
+	}
+	plain := run()
+	ruled := run("--allow-read", "/proc", "--allow-exec", "/usr/bin/cat", "--allow-exec", "/usr/bin/ls")
+	hostname, _ := os.ReadFile("/etc/hostname")
+	if !strings.HasPrefix(ruled, string(hostname)+"0\n1\n") || !strings.Contains(ruled, "\n3\n4\n") || ruled != plain {
+		t.Errorf("with rules %q, without %q", ruled, plain)
+	}
+}
