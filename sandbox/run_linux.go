@@ -21,6 +21,7 @@ import (
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -169,6 +170,13 @@ func (s *session) planRules() error {
 	}
 	if opts.SupervisedPaths != nil && len(opts.SupervisedPaths.Ports) > 0 {
 		return fmt.Errorf("sandbox: port rules cannot be enforced without Landlock: %w", ErrNotSupported)
+	}
+	if supervised {
+		// SECCOMP_ADDFD_FLAG_SEND came with Linux 5.14; without it the
+		// descriptor and the answer could not be given atomically.
+		if k, err := profile.RunningKernel(); err != nil || k.Major < 5 || k.Major == 5 && k.Minor < 14 {
+			return fmt.Errorf("sandbox: path rules without Landlock need Linux 5.14 or later (SECCOMP_ADDFD_FLAG_SEND): %w", ErrNotSupported)
+		}
 	}
 	if opts.Audit {
 		s.audit = newAuditLog()
