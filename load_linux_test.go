@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -305,6 +306,27 @@ func TestLoadNotSupported(t *testing.T) {
 	}
 }
 
+// TestLoadOnKernelWithoutSeccomp is TestLoadNotSupported on a real
+// kernel playing one without seccomp: the child first loads a filter that
+// makes seccomp(2) and prctl's seccomp options fail as they fail there
+// (EINVAL, or ENOSYS for no seccomp(2) at all), then tries the API.
+func TestLoadOnKernelWithoutSeccomp(t *testing.T) {
+	requireSeccomp(t)
+	for _, tc := range []struct{ mode, want string }{
+		{"einval", "Load: sysfence: cannot load the filter: seccomp: the kernel was built without seccomp filter support (CONFIG_SECCOMP_FILTER): not supported (ErrNotSupported true)\n" +
+			"LoadStrict: sysfence: cannot enter strict mode: seccomp: kernel built without CONFIG_SECCOMP: not supported (ErrNotSupported true)\n"},
+		{"enosys", "Load: sysfence: cannot load the filter: seccomp: the kernel has no seccomp(2) system call (Linux 3.17 or later is needed): not supported (ErrNotSupported true)\n" +
+			"LoadStrict: sysfence: cannot enter strict mode: seccomp: kernel built without CONFIG_SECCOMP: not supported (ErrNotSupported true)\n"},
+	} {
+		t.Run("kernel="+tc.mode, func(t *testing.T) {
+			o := runIt(t, child("fake-kernel", tc.mode))
+			if o.err != nil || o.stdout != tc.want {
+				t.Errorf("%v\nstdout %q\nwant   %q\nstderr %q", o.err, o.stdout, tc.want, o.stderr)
+			}
+		})
+	}
+}
+
 // runChild is the child side; it returns the exit status.
 func runChild(mode, arg string) int {
 	fail := func(err error) int {
@@ -397,6 +419,39 @@ func runChild(mode, arg string) int {
 		return 0
 	case "strict":
 		return strictChild()
+	case "fake-kernel":
+		outer := NewFilter(Allow)
+		errno := syscall.EINVAL
+		if arg == "enosys" {
+			errno = syscall.ENOSYS
+		}
+		err := outer.Add(Errno(errno), "seccomp")
+		for _, opt := range []uint64{syscall.PR_GET_SECCOMP, syscall.PR_SET_SECCOMP} {
+			if err == nil {
+				err = outer.Add(Errno(syscall.EINVAL), "prctl", Arg(0).Eq(opt))
+			}
+		}
+		if err == nil {
+			err = outer.Load()
+		}
+		if err == nil {
+			// A fresh process: the probes of this one ran before the
+			// outer filter and are cached.
+			env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, childEnv+"=") })
+			env = append(env, childEnv+"=fake-kernel-inner")
+			err = syscall.Exec(os.Args[0], os.Args, env)
+		}
+		return fail(err)
+	case "fake-kernel-inner":
+		f := NewFilter(KillProcess)
+		if err := f.Allow(GoRuntime()...); err != nil {
+			return fail(err)
+		}
+		err := f.Load()
+		fmt.Printf("Load: %v (ErrNotSupported %v)\n", err, errors.Is(err, ErrNotSupported))
+		err = LoadStrict()
+		fmt.Printf("LoadStrict: %v (ErrNotSupported %v)\n", err, errors.Is(err, ErrNotSupported))
+		return 0
 	}
 	return fail(fmt.Errorf("unknown child mode %q", mode))
 }

@@ -19,6 +19,7 @@ import (
 	mobyseccomp "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	sf "github.com/sysfence/sysfence"
 	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/seccomp"
@@ -36,6 +37,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(fakeKernelEnv); mode != "" {
+		fakeKernel(mode, os.Args[slices.Index(os.Args, "--")+1:])
+	}
 	var err error
 	if workDir, err = os.MkdirTemp("", "sysfence-e2e-"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -44,6 +48,35 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(workDir)
 	os.Exit(code)
+}
+
+// fakeKernelEnv makes the test binary play a kernel without seccomp
+// ("einval": CONFIG_SECCOMP_FILTER missing, strict mode missing too;
+// "enosys": no seccomp(2) at all, before Linux 3.17) for a command it then
+// execs: under a filter of its own (loaded with the Go API), seccomp(2)
+// and prctl(PR_GET_SECCOMP/PR_SET_SECCOMP) fail as they would there.
+const fakeKernelEnv = "SYSFENCE_E2E_FAKE_KERNEL"
+
+func fakeKernel(mode string, argv []string) {
+	f := sf.NewFilter(sf.Allow)
+	errno := syscall.EINVAL
+	if mode == "enosys" {
+		errno = syscall.ENOSYS
+	}
+	err := f.Add(sf.Errno(errno), "seccomp")
+	for _, opt := range []uint64{syscall.PR_GET_SECCOMP, syscall.PR_SET_SECCOMP} {
+		if err == nil {
+			err = f.Add(sf.Errno(syscall.EINVAL), "prctl", sf.Arg(0).Eq(opt))
+		}
+	}
+	if err == nil {
+		err = f.Load()
+	}
+	if err == nil {
+		err = syscall.Exec(argv[0], argv, os.Environ())
+	}
+	fmt.Fprintln(os.Stderr, "fake kernel:", err)
+	os.Exit(3)
 }
 
 // requireRun skips (fails in CI) where `sysfence run` cannot work.

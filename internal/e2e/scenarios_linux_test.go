@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -278,4 +281,38 @@ func TestScenarioRunc(t *testing.T) {
 		}
 		t.Logf("runc without execve: %v", res)
 	})
+}
+
+// TestNoSeccompKernel: on a kernel without seccomp filters (played by a
+// filter that makes seccomp(2) and prctl's seccomp options fail as they
+// do there), `sysfence run` says so in one sentence and runs nothing.
+func TestNoSeccompKernel(t *testing.T) {
+	bin := sysfenceBin(t)
+	for _, tc := range []struct {
+		name, mode string
+		args       []string
+		want       string
+	}{
+		{"kernel=no-filter-support", "einval", []string{"run", "--", "/bin/echo", "ran"},
+			"sysfence: seccomp: the kernel was built without seccomp filter support (CONFIG_SECCOMP_FILTER): not supported\n"},
+		{"kernel=no-seccomp-syscall", "enosys", []string{"run", "--", "/bin/echo", "ran"},
+			"sysfence: seccomp: the kernel has no seccomp(2) system call (Linux 3.17 or later is needed): not supported\n"},
+		{"kernel=no-seccomp/strict", "einval", []string{"run", "--strict", "--", "/bin/echo", "ran"},
+			"sysfence: seccomp: kernel built without CONFIG_SECCOMP: not supported\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--", bin}, tc.args...)...)
+			cmd.Env = append(os.Environ(), fakeKernelEnv+"="+tc.mode)
+			var o, e bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &o, &e
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			if code != 2 || o.String() != "" || e.String() != tc.want {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2, stderr %q", code, o.String(), e.String(), tc.want)
+			}
+		})
+	}
 }
