@@ -2,6 +2,7 @@ package sysfence
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -39,6 +40,18 @@ type Filter struct {
 
 	profWarnings []string
 	cache        *compiled
+}
+
+// usable is the error every method returns for a Filter that NewFilter
+// or FromProfile did not make (or that they made with an error).
+func (f *Filter) usable() error {
+	if f.err != nil {
+		return f.err
+	}
+	if f.native == nil {
+		return errors.New("sysfence: a Filter must come from NewFilter or FromProfile")
+	}
+	return nil
 }
 
 // rule is one Add.
@@ -204,8 +217,8 @@ func (f *Filter) Add(action Action, name string, conds ...Cond) error {
 	fail := func(err error) error {
 		return &RuleError{Name: name, Action: action, Conds: slices.Clone(conds), Err: err}
 	}
-	if f.err != nil {
-		return f.err
+	if err := f.usable(); err != nil {
+		return err
 	}
 	if err := checkAction(action); err != nil {
 		return fail(err)
@@ -316,8 +329,8 @@ func (f *Filter) Allow(names ...string) error {
 // how a profile is narrowed: FromProfile("docker-default") then
 // Remove("socket") denies socket(2) as the default action does.
 func (f *Filter) Remove(names ...string) error {
-	if f.err != nil {
-		return f.err
+	if err := f.usable(); err != nil {
+		return err
 	}
 	for _, n := range names {
 		if !syscalls.Known(n) {
@@ -337,8 +350,8 @@ func (f *Filter) Remove(names ...string) error {
 // (seccomp_arch_add). On x86_64, "x86" covers int $0x80 and "x32" the x32
 // ABI; without them such calls get the bad-architecture action.
 func (f *Filter) AddArch(name string) error {
-	if f.err != nil {
-		return f.err
+	if err := f.usable(); err != nil {
+		return err
 	}
 	a, err := syscalls.ArchByName(name)
 	if err != nil {
@@ -484,8 +497,8 @@ func (f *Filter) Export(w io.Writer) error {
 }
 
 func (f *Filter) build() (*compiled, error) {
-	if f.err != nil {
-		return nil, f.err
+	if err := f.usable(); err != nil {
+		return nil, err
 	}
 	if f.cache != nil {
 		return f.cache, nil
@@ -558,8 +571,8 @@ func abiNames(p *policy.Policy) string {
 // emulator (the kernel gives the same answer; tests hold the two
 // together). Missing arguments are zero.
 func (f *Filter) Check(name string, args ...uint64) (Action, error) {
-	if f.err != nil {
-		return 0, f.err
+	if err := f.usable(); err != nil {
+		return 0, err
 	}
 	return f.check(f.native, name, args)
 }
@@ -568,8 +581,8 @@ func (f *Filter) Check(name string, args ...uint64) (Action, error) {
 // $0x80 on x86_64). An ABI the filter does not accept gets the
 // bad-architecture action.
 func (f *Filter) CheckABI(abi, name string, args ...uint64) (Action, error) {
-	if f.err != nil {
-		return 0, f.err
+	if err := f.usable(); err != nil {
+		return 0, err
 	}
 	a, err := syscalls.ArchByName(abi)
 	if err != nil {

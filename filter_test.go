@@ -473,3 +473,16 @@ func TestFromProfileIsTheCLIPipeline(t *testing.T) {
 		t.Fatalf("Go API: %d instructions, CLI pipeline: %d; they differ", len(got), len(res.Program.Filter))
 	}
 }
+
+func TestZeroFilter(t *testing.T) {
+	var f Filter
+	if err := f.Allow("read"); err == nil {
+		t.Error("Allow on a zero Filter: no error")
+	}
+	if _, err := f.Check("read"); err == nil {
+		t.Error("Check on a zero Filter: no error")
+	}
+	if err := f.Load(); err == nil {
+		t.Error("Load on a zero Filter: no error")
+	}
+}
