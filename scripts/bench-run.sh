@@ -59,7 +59,7 @@ awk -v iters="$syscall_iters" '
   for (i = 3; i < NF; i += 2) m[call, $(i+1)] = $i
 }
 END {
-  printf "Per-call cost under Docker'"'"'s default, median of %d runs of 300000 calls each (ns per call)\n\n", iters
+  printf "Per-call cost under Docker'"'"'s default, ns per call: median over %d runs of the median batch of 1000 calls (300 batches per run)\n\n", iters
   lib = ((calls[1], "libseccomp-ns/call") in m)
   printf "| %-26s | %9s | %11s |", "call", "no filter", "floor filter"
   if (lib) printf " %16s |", "libseccomp (runc)"
