@@ -159,6 +159,11 @@ func planPaths(rf *ruleFlags, ext *profile.Extension, cmd string, env []string) 
 	plan.BestEffort = rf.bestEffort
 	if plan.HandledNet != 0 {
 		pp.lines = append(pp.lines, "filter: socket(..., IPPROTO_MPTCP) fails with EPROTONOSUPPORT (MPTCP would bypass the TCP port rules)")
+		for i, g := range plan.Limits {
+			if g.What == "non-TCP sockets" {
+				plan.Limits[i].Detail = "UDP, SCTP and raw sockets are not restricted (MPTCP sockets, which Landlock does not restrict either, are refused by the filter)"
+			}
+		}
 	}
 	pp.landlock = plan
 	pp.lines = append(pp.lines, plan.Lines()...)
