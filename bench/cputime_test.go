@@ -35,7 +35,7 @@ func TestStageCPU(t *testing.T) {
 			}
 			t.Logf("%s %s: %v CPU per run", v.name, name, (threadCPU()-c0)/n)
 		}
-		stage("resolve (moby LoadProfile)", func() { Resolve(body) })
+		stage("parse + resolve (sysfence)", func() { SysfenceResolve(body) })
 		stage("policy (policy.FromOCI)", func() { Policy(oci) })
 		stage("compile", func() { compile.Compile(p, compile.Options{}) })
 	}

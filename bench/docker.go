@@ -17,9 +17,7 @@ import (
 
 // DockerCaps is Docker's default container capability set, which the
 // profile is resolved against.
-var DockerCaps = []string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
-	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
-	"CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"}
+var DockerCaps = profile.DockerDefaultCaps()
 
 // Native is the ABI the comparison runs for: the peers build for the host
 // only, so the figures are x86_64's.

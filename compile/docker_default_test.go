@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"github.com/sysfence/sysfence/internal/perfcalls"
 	"testing"
 
 	"github.com/sysfence/sysfence/bpf"
@@ -91,49 +92,27 @@ func checkAll(t *testing.T, p *policy.Policy, prog bpf.Program) int {
 	return n
 }
 
-// argCall is one realistic allowed call of an argument-checked syscall.
-type argCall struct {
-	name string
-	args [6]uint64
-	what string
-}
-
-// realisticCalls are the allowed argument-checked calls whose path length
-// the targets count: clone as pthread_create makes it (glibc falls back to
-// clone when clone3 gets ENOSYS), personality as a query and as PER_LINUX,
-// socket for the common families.
-var realisticCalls = []argCall{
-	{"clone", [6]uint64{0x3d0f00}, "CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID"},
-	{"clone", [6]uint64{0x1200011}, "fork: CLONE_CHILD_SETTID|CHILD_CLEARTID|SIGCHLD"},
-	{"personality", [6]uint64{0xffffffff}, "query"},
-	{"personality", [6]uint64{0}, "PER_LINUX"},
-	{"socket", [6]uint64{1, 1}, "AF_UNIX, SOCK_STREAM"},
-	{"socket", [6]uint64{2, 1}, "AF_INET, SOCK_STREAM"},
-	{"socket", [6]uint64{10, 2}, "AF_INET6, SOCK_DGRAM"},
-	{"socket", [6]uint64{16, 3}, "AF_NETLINK, SOCK_RAW"},
-}
-
 // pathLengths returns the average instructions executed per syscall for
-// realisticCalls (averaged per syscall, then over syscalls) on x86_64.
+// perfcalls.ArgChecked (averaged per syscall, then over syscalls) on x86_64.
 func pathLengths(t testing.TB, p *policy.Policy, prog bpf.Program, log bool) float64 {
 	x64, _ := syscalls.ArchByName("x86_64")
 	sum := map[string]int{}
 	cnt := map[string]int{}
 	var order []string
-	for _, c := range realisticCalls {
-		n, _ := x64.Number(c.name)
-		d := bpf.Data{Arch: x64.AuditArch, Nr: n, Args: c.args}
+	for _, c := range perfcalls.ArgChecked {
+		n, _ := x64.Number(c.Name)
+		d := bpf.Data{Arch: x64.AuditArch, Nr: n, Args: c.Args}
 		res := run(t, prog, &d)
 		if res.Ret != uint32(policy.ActAllow) {
-			t.Fatalf("%s(%s) is not allowed: %v", c.name, c.what, policy.Action(res.Ret))
+			t.Fatalf("%s(%s) is not allowed: %v", c.Name, c.What, policy.Action(res.Ret))
 		}
-		if cnt[c.name] == 0 {
-			order = append(order, c.name)
+		if cnt[c.Name] == 0 {
+			order = append(order, c.Name)
 		}
-		sum[c.name] += res.Steps
-		cnt[c.name]++
+		sum[c.Name] += res.Steps
+		cnt[c.Name]++
 		if log {
-			t.Logf("  %s(%s): %d instructions", c.name, c.what, res.Steps)
+			t.Logf("  %s(%s): %d instructions", c.Name, c.What, res.Steps)
 		}
 	}
 	total := 0.0

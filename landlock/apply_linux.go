@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sync"
 
-	golandlock "github.com/landlock-lsm/go-landlock/landlock"
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 )
@@ -76,33 +75,9 @@ func Apply(p *Plan) (*Report, error) {
 	if kerr != nil {
 		return nil, kerr
 	}
-	if p.ABI > kabi {
-		return nil, fmt.Errorf("plan made for Landlock ABI %d, the kernel has %d: %w", p.ABI, kabi, ErrUnenforceable)
-	}
-
-	cfg := golandlock.Config{HandledAccessFS: p.HandledFS, HandledAccessNet: p.HandledNet}
-	rules := make([]golandlock.Rule, 0, len(p.Paths)+len(p.Ports))
-	for _, pr := range p.Paths {
-		if pr.Access != 0 {
-			rules = append(rules, golandlock.PathAccess(pr.Access, pr.Path))
-		}
-	}
-	for _, pr := range p.Ports {
-		if pr.Access&llsys.AccessNetBindTCP != 0 {
-			rules = append(rules, golandlock.BindTCP(pr.Port))
-		}
-		if pr.Access&llsys.AccessNetConnectTCP != 0 {
-			rules = append(rules, golandlock.ConnectTCP(pr.Port))
-		}
-	}
-	// Not BestEffort: go-landlock refuses a config the kernel cannot take
-	// instead of quietly downgrading it.
-	fd, flags, err := cfg.NewRulesetFD(rules...)
+	fd, flags, err := p.RulesetFD()
 	if err != nil {
-		return nil, fmt.Errorf("building the Landlock ruleset: %w", err)
-	}
-	if fd < 0 {
-		return nil, fmt.Errorf("building the Landlock ruleset: go-landlock had nothing to enforce for %v: %w", cfg, ErrUnenforceable)
+		return nil, err
 	}
 	defer unix.Close(fd)
 

@@ -18,8 +18,9 @@
 //	plan, err := landlock.NewPlan(rules, abi, landlock.Options{BestEffort: bestEffort})
 //	                                           // *UnenforceableError -> exit 2; *PathError -> exit 2
 //	for _, l := range plan.Lines() { ... }     // --verbose, and always the UNENFORCED lines
-//	// ... hand plan (plain JSON) to the re-executed init shim ...
-//	rep, err := landlock.Apply(plan)           // in the shim, right before execve(CMD), same goroutine
+//	fd, flags, err := plan.RulesetFD()         // sysfence run: package sandbox hands fd to CMD and makes
+//	                                           // CMD call landlock_restrict_self at its exec stop
+//	rep, err := landlock.Apply(plan)           // or, in a re-executed shim, right before execve(CMD)
 //
 // rules should include what internal/execdeps says CMD needs to start
 // (Result.Split: read paths into Rules.Read, exec paths into Rules.Exec),

@@ -74,6 +74,90 @@
 // still running when the command exits are killed with it (their
 // notification supervisor is gone). Use quiet mode where that matters.
 //
+// # Path and port rules
+//
+// Options.Landlock is a Landlock plan (package landlock): what the
+// command may read, write and execute, and which TCP ports it may bind
+// and connect to. Landlock is applied the way the filter is, in the
+// command at its exec stop, and before the filter (which need not allow
+// the Landlock calls): sysfence builds the ruleset, hands it to the
+// command as an inherited descriptor (at the lowest number sysfence does
+// not pass on itself, so `3<file` keeps its number) and makes the
+// stopped command call landlock_restrict_self on it and close it. The
+// command thus runs restricted from its first instruction, and nothing of
+// sysfence is ever restricted: applying the ruleset on sysfence's
+// supervisor thread before the fork would also restrict that thread's
+// later work (reading /proc for reports, opening files for the
+// supervisor below). The command's own execve happens before, as for the
+// filter; what its loader opens after it, and every later exec, is
+// checked. Result.Landlock says what was enforced.
+//
+// sysfence adds a few rules of its own behind the caller's filter where
+// Landlock alone leaves a hole (each ALLOW of the caller's program jumps
+// to them, so the result is the stricter answer, with one program and one
+// listener; see added.go):
+//
+//   - With port rules, socket(2) with IPPROTO_MPTCP fails with
+//     EPROTONOSUPPORT, as on a kernel without MPTCP: Landlock's port rules
+//     cover TCP only, and an MPTCP socket would bind and connect anywhere.
+//     Programs fall back to TCP (Go's listeners, MPTCP by default since Go
+//     1.24, do; the tests check it).
+//   - With path rules of which none grants writing (the common
+//     --allow-read case), the filter refuses truncation: truncate(2) and
+//     opens with O_TRUNC fail with EACCES, openat2 (whose flags seccomp
+//     cannot see) and io_uring with ENOSYS. The ruleset then leaves
+//     Landlock's TRUNCATE right unhandled (TruncationBySeccomp): asking
+//     for it on every open makes the kernel walk from the file up to / when
+//     no rule grants it, which cost a read-only rule 1.3 to 1.5 times the
+//     open; answering it in the filter costs the open a filter run
+//     instead. It also closes the truncation gap of Landlock ABIs 1 and 2.
+//
+// # Path rules without Landlock
+//
+// Options.SupervisedPaths enforces read (and exec) rules on a kernel
+// without Landlock: open, openat and openat2 are notified, and the
+// supervisor performs the open itself and installs the descriptor in the
+// command (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND).
+// Checking the path the supervisor read and answering CONTINUE would be a
+// race the command wins (another of its threads rewrites the buffer after
+// the check, before the kernel reads it again; a test shows it), so
+// sysfence never does that. The path is read once, resolved in
+// sysfence's view of the file system (symlinks, "..", /proc/self,
+// O_NOFOLLOW, openat2's RESOLVE_* flags), matched against the rules, and
+// opened with openat2 beneath the rule's directory, opened when sysfence
+// started, with RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS and
+// RESOLVE_NO_MAGICLINKS; a file rule checks that it got the very inode
+// of the rule. What is checked is what is opened, and nothing outside
+// the rules can be opened even if the file system changes meanwhile.
+// Every other call that reaches files by name and that the supervisor
+// cannot perform for the command (creating, removing, renaming, linking,
+// truncating, executing; mount and chroot; io_uring) is refused. Write
+// and port rules need Landlock. See paths_linux.go.
+//
+// # Audit mode
+//
+// With Options.Audit every return of the caller's program that is not
+// ALLOW or LOG is turned into USER_NOTIF, and the supervisor reports
+// each call the program would have denied (once per distinct decoded
+// call, as an Audited event), counts it (Result.Audit, and
+// Result.Observed for turning it into profile rules) and lets it run with
+// CONTINUE. CONTINUE is right here because audit mode makes no security
+// decision: the call runs as under a filter that allows everything, and
+// only the report may show arguments another thread changes a moment
+// later. The filter carries SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, so
+// that once received a call is not interrupted by the command's
+// non-fatal signals (Go's preemption signals would otherwise restart it
+// over and over); on kernels without it a call interrupted while the
+// supervisor held it and restarted (SA_RESTART) comes back as the same
+// thread, number, arguments and instruction pointer, and is counted once.
+// Every read of the command's memory is followed by an ID_VALID check.
+// sysfence's added rules and Landlock stay enforced.
+//
+// Audit mode and supervised paths keep sysfence attached as in reporting
+// mode even without Options.Report: PTRACE_O_EXITKILL kills every process
+// of the command if sysfence dies, instead of leaving them running with
+// every notified call failing ENOSYS.
+//
 // # Manners
 //
 // The command shares sysfence's stdin, stdout, stderr, terminal and

@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 }
 
 // requireSandbox skips (fails in CI) where the filter cannot be injected.
-func requireSandbox(t *testing.T) {
+func requireSandbox(t testing.TB) {
 	t.Helper()
 	if runtime.GOARCH != "amd64" {
 		testenv.Skip(t, "injection is implemented for x86_64 only")
@@ -54,7 +54,7 @@ func requireSandbox(t *testing.T) {
 
 // cprog compiles testdata/NAME.c once per test binary run, statically
 // when static is set.
-func cprog(t *testing.T, name string, static bool) string {
+func cprog(t testing.TB, name string, static bool) string {
 	t.Helper()
 	cc := testenv.LookPath(t, "cc", "gcc")
 	key := fmt.Sprintf("%s-%v", name, static)
@@ -99,7 +99,7 @@ func u64(v uint64) *uint64 { return &v }
 
 // filter builds an x86_64 filter by hand (not a compiler: a straight list
 // of tests) and the policy it implements, for PolicyExplainer.
-func filter(t *testing.T, def policy.Action, rules ...rule) (bpf.Program, *policy.Policy) {
+func filter(t testing.TB, def policy.Action, rules ...rule) (bpf.Program, *policy.Policy) {
 	t.Helper()
 	x86, err := syscalls.ArchByName("x86_64")
 	if err != nil {
@@ -150,7 +150,7 @@ type outcome struct {
 
 // runCmd runs argv under opts with captured stdout and stderr; with
 // report, events are collected (otherwise quiet mode).
-func runCmd(t *testing.T, opts Options, report bool, argv ...string) outcome {
+func runCmd(t testing.TB, opts Options, report bool, argv ...string) outcome {
 	t.Helper()
 	stdout, stderr := tempFile(t), tempFile(t)
 	var events []string
@@ -164,7 +164,7 @@ func runCmd(t *testing.T, opts Options, report bool, argv ...string) outcome {
 	return outcome{res: res, stdout: readBack(t, stdout), stderr: readBack(t, stderr), events: events}
 }
 
-func tempFile(t *testing.T) *os.File {
+func tempFile(t testing.TB) *os.File {
 	t.Helper()
 	f, err := os.CreateTemp(t.TempDir(), "out")
 	if err != nil {
@@ -174,7 +174,7 @@ func tempFile(t *testing.T) *os.File {
 	return f
 }
 
-func readBack(t *testing.T, f *os.File) string {
+func readBack(t testing.TB, f *os.File) string {
 	t.Helper()
 	b, err := os.ReadFile(f.Name())
 	if err != nil {

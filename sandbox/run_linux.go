@@ -14,11 +14,14 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/sysdecode"
+	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -68,7 +71,9 @@ type session struct {
 	report bool
 
 	prog      bpf.Program // what is installed
-	orig      bpf.Program // what the caller asked for (the reference for answers)
+	orig      bpf.Program // what is enforced: the caller's program and sysfence's added rules (the reference for answers)
+	profile   bpf.Program // the caller's program alone (the reference for audit mode)
+	added     *addedRules // nil: none
 	flags     seccomp.FilterFlag
 	notify    bool // ERRNO answers go through the supervisor
 	magic     [2]uint64
@@ -91,6 +96,18 @@ type session struct {
 	// handOver, set by Trace, takes the command over at its exec stop
 	// and returns its final status (start_linux.go).
 	handOver func(pid int) (*unix.WaitStatus, error)
+
+	procs procCache // what /proc says about the command's processes
+
+	audit *auditLog       // audit mode
+	paths *pathSupervisor // supervised path rules
+
+	// Landlock: the plan enforced (nil: none), the ruleset handed to the
+	// command as descriptor llChildFd, and landlock_restrict_self's flags.
+	llPlan    *landlock.Plan
+	llFd      int
+	llChildFd int
+	llFlags   uint32
 }
 
 func newSession(cmd *Command, opts *Options) (*session, error) {
@@ -113,7 +130,15 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w: %w", err, ErrNotSupported)
 	}
-	s := &session{cmd: cmd, opts: opts, native: native, report: opts.Report != nil, reported: map[deniedKey]bool{}, pidfd: -1}
+	s := &session{cmd: cmd, opts: opts, native: native, reported: map[deniedKey]bool{}, pidfd: -1, llFd: -1, llChildFd: -1}
+	// Audit mode and supervised paths need the supervisor, and the
+	// observer: PTRACE_O_EXITKILL kills every process of the command when
+	// sysfence dies, rather than leaving them with notified calls failing
+	// ENOSYS.
+	s.report = opts.Report != nil || opts.Audit || opts.SupervisedPaths != nil
+	if err := s.planRules(); err != nil {
+		return nil, err
+	}
 	if opts.Strict {
 		if err := seccomp.CheckStrict(); err != nil {
 			return nil, err
@@ -136,6 +161,52 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	return s, nil
 }
 
+// planRules checks the path and port rules and decides sysfence's added
+// filter rules.
+func (s *session) planRules() error {
+	opts := s.opts
+	supervised := opts.SupervisedPaths != nil && len(opts.SupervisedPaths.Paths) > 0
+	if opts.Strict && (opts.Audit || supervised) {
+		return errors.New("sandbox: strict mode has no filter to audit or to supervise paths with")
+	}
+	if supervised && !opts.Landlock.Empty() && len(opts.Landlock.Paths) > 0 {
+		return errors.New("sandbox: give path rules either to Landlock or to the supervisor, not both")
+	}
+	if opts.SupervisedPaths != nil && len(opts.SupervisedPaths.Ports) > 0 {
+		return fmt.Errorf("sandbox: port rules cannot be enforced without Landlock: %w", ErrNotSupported)
+	}
+	if supervised {
+		// SECCOMP_ADDFD_FLAG_SEND came with Linux 5.14; without it the
+		// descriptor and the answer could not be given atomically.
+		if k, err := profile.RunningKernel(); err != nil || k.Major < 5 || k.Major == 5 && k.Minor < 14 {
+			return fmt.Errorf("sandbox: path rules without Landlock need Linux 5.14 or later (SECCOMP_ADDFD_FLAG_SEND): %w", ErrNotSupported)
+		}
+	}
+	if opts.Audit {
+		s.audit = newAuditLog()
+	}
+	added := &addedRules{supervise: supervised, superviseExec: opts.SupervisedExec}
+	if !opts.Landlock.Empty() {
+		plan := *opts.Landlock
+		if TruncationBySeccomp(&plan) && !opts.Strict {
+			// The filter refuses every truncation (see added.go), so the
+			// ruleset need not handle TRUNCATE, and opens stop paying for
+			// the walk up to / that asking for it costs.
+			plan.HandledFS &^= llsys.AccessFSTruncate
+			added.truncation = true
+		}
+		added.mptcp = plan.HandledNet != 0
+		s.llPlan = &plan
+	}
+	if !opts.Strict && !added.empty() {
+		if err := added.build(s.native); err != nil {
+			return err
+		}
+		s.added = added
+	}
+	return nil
+}
+
 // planFilter decides what exactly is installed. Quiet mode installs the
 // caller's program as it is. Reporting mode turns its ERRNO answers into
 // notifications (see errnoToNotify) when the kernel has user notification;
@@ -151,12 +222,40 @@ func (s *session) planFilter() error {
 	if n := len(s.opts.Filter); n > bpf.MaxInstructions {
 		return fmt.Errorf("sandbox: filter of %d instructions: %w", n, bpf.ErrTooLong)
 	}
-	s.orig, s.prog, s.flags = s.opts.Filter, s.opts.Filter, s.opts.Flags
-	if !s.report || seccomp.CheckNotify() != nil {
+	s.profile, s.orig, s.prog, s.flags = s.opts.Filter, s.opts.Filter, s.opts.Filter, s.opts.Flags
+	if s.added != nil {
+		ref, err := chain(s.profile, s.added.prog)
+		if err != nil {
+			return err
+		}
+		s.orig, s.prog = ref, ref
+	}
+	if s.audit != nil {
+		audited, err := auditRewrite(s.profile)
+		if err != nil {
+			return err
+		}
+		if s.added != nil {
+			if audited, err = chain(audited, s.added.prog); err != nil {
+				return err
+			}
+		}
+		s.prog = audited
+	}
+	if !s.report {
 		return nil
 	}
-	rewritten, ok := errnoToNotify(s.orig)
-	if !ok {
+	needed := s.audit != nil || s.added != nil && s.added.supervise
+	if err := seccomp.CheckNotify(); err != nil {
+		if needed {
+			return fmt.Errorf("sandbox: audit mode and path rules without Landlock need seccomp user notification: %w", err)
+		}
+		return nil
+	}
+	if rewritten, ok := errnoToNotify(s.prog); ok {
+		s.prog = rewritten
+	}
+	if !hasNotify(s.prog) {
 		return nil
 	}
 	// The guard's magic values (getrandom directly: crypto/rand would cost
@@ -166,9 +265,9 @@ func (s *session) planFilter() error {
 		return fmt.Errorf("sandbox: getrandom: %w", err)
 	}
 	s.magic = [2]uint64{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
-	s.prog, s.notify = rewritten, true
+	s.notify = true
 	s.flags |= seccomp.FlagNewListener
-	if seccomp.CheckFlags(seccomp.FlagNewListener|seccomp.FlagWaitKillableRecv) == nil {
+	if seccomp.CheckFlags(seccomp.FlagNewListener|seccomp.FlagWaitKillableRecv) == nil && (s.opts.hooks == nil || !s.opts.hooks.noWaitKillable) {
 		// A notified call of a Go program must not be restarted by its
 		// runtime's preemption signals once the supervisor has it.
 		s.flags |= seccomp.FlagWaitKillableRecv
@@ -245,6 +344,22 @@ func (s *session) run() error {
 	}
 	pidfd := -1
 	files := []uintptr{fdOf(s.cmd.Stdin, os.Stdin), fdOf(s.cmd.Stdout, os.Stdout), fdOf(s.cmd.Stderr, os.Stderr)}
+	if s.llPlan != nil {
+		var err error
+		if files, err = s.passRuleset(files); err != nil {
+			return err
+		}
+		defer s.closeRuleset()
+	}
+	if p := s.opts.SupervisedPaths; p != nil && len(p.Paths) > 0 {
+		var err error
+		if s.paths, err = newPathSupervisor(p); err != nil {
+			return err
+		}
+		// Released once the supervisor has stopped (deferred before the
+		// listener's shutdown, so run after it).
+		defer s.paths.release()
+	}
 	attr := &syscall.ProcAttr{Dir: s.cmd.Dir, Env: s.cmd.Env, Files: files, Sys: &syscall.SysProcAttr{
 		// PTRACE_TRACEME right before execve: the child stops at its exec,
 		// before the command's first instruction.
@@ -263,6 +378,7 @@ func (s *session) run() error {
 		attr.Env = os.Environ()
 	}
 	pid, err := syscall.ForkExec(s.path, s.argv, attr)
+	s.closeRuleset() // the command has its copy
 	if err != nil {
 		return execError(s.cmd.Path, err)
 	}
@@ -285,6 +401,9 @@ func (s *session) run() error {
 		}
 	}()
 	ws, err := s.setUp(pid)
+	if s.audit != nil {
+		defer func() { s.result.Audit, s.result.Observed = s.audit.result() }()
+	}
 	if err == nil && ws == nil {
 		if s.report {
 			ws, err = s.trace(pid)
@@ -387,6 +506,11 @@ func (s *session) inject(pid int, in *injector) error {
 		return err
 	} else if ret < 0 {
 		return fmt.Errorf("sandbox: setpgid in the command: %w", unix.Errno(-ret))
+	}
+	if s.llPlan != nil {
+		if err := s.restrictLandlock(in); err != nil {
+			return err
+		}
 	}
 	if s.opts.Strict {
 		return in.enterStrict()
@@ -584,7 +708,12 @@ func (s *session) emit(e Event) {
 // event builds the report of a call: decoded with the process's memory,
 // explained by the caller's Explainer.
 func (s *session) event(kind EventKind, tid int, call Syscall, action policy.Action, mem sysdecode.Memory) Event {
-	e := Event{Kind: kind, Pid: tid, Command: s.commandName(tid), Syscall: call, Action: action, Strict: s.opts.Strict}
+	return s.eventOf(kind, tid, s.procs.tgid(tid), call, action, mem)
+}
+
+// eventOf is event for a thread whose process is known.
+func (s *session) eventOf(kind EventKind, tid, tgid int, call Syscall, action policy.Action, mem sysdecode.Memory) Event {
+	e := Event{Kind: kind, Pid: tid, Command: s.nameOf(tgid), Syscall: call, Action: action, Strict: s.opts.Strict}
 	e.Call = sysdecode.Decoder{Arch: call.Arch, Mem: mem}.Call(call.Nr, call.Args)
 	switch {
 	case s.opts.Strict:
@@ -599,17 +728,14 @@ func (s *session) event(kind EventKind, tid int, call Syscall, action policy.Act
 
 // commandName names the process of thread tid: the command's name until
 // it executes something else, then that program's argv[0].
-func (s *session) commandName(tid int) string {
-	tgid := tgidOf(tid)
+func (s *session) commandName(tid int) string { return s.nameOf(s.procs.tgid(tid)) }
+
+// nameOf names process tgid as commandName does.
+func (s *session) nameOf(tgid int) string {
 	if tgid == int(s.pid.Load()) && !s.rootExeced.Load() {
 		return s.name
 	}
-	if b, err := os.ReadFile("/proc/" + strconv.Itoa(tgid) + "/cmdline"); err == nil && len(b) > 0 {
-		if i := strings.IndexByte(string(b), 0); i > 0 {
-			return string(b[:i])
-		}
-	}
-	return "process " + strconv.Itoa(tgid)
+	return s.procs.name(tgid)
 }
 
 // tracerPid is the TracerPid of this process (0: not traced).

@@ -11,3 +11,6 @@ import (
 func Run(cmd *Command, opts *Options) (*Result, error) {
 	return nil, fmt.Errorf("sandbox: %s has no seccomp: %w", runtime.GOOS, ErrNotSupported)
 }
+
+// testHooks exist on Linux only.
+type testHooks struct{}

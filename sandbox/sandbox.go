@@ -8,7 +8,9 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/sysdecode"
+	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -93,6 +95,31 @@ type Options struct {
 	// cannot have come from the terminal, which sends them to the command
 	// itself).
 	ForwardSignals bool
+
+	// Landlock is a Landlock plan (path and port rules) enforced on the
+	// command from its first instruction, before the filter: see "Path
+	// and port rules" in the package documentation. Nil or empty: none.
+	Landlock *landlock.Plan
+	// SupervisedPaths enforces the read and exec rules of a plan without
+	// Landlock (a kernel without it, or for comparison): the supervisor
+	// performs every open(2), openat(2) and openat2(2) of the command
+	// itself and hands over the file descriptor; see "Path rules without
+	// Landlock". Write and port rules cannot be enforced this way and are
+	// refused. It needs the supervisor, so sysfence stays attached even
+	// without Report.
+	SupervisedPaths *landlock.Plan
+	// SupervisedExec leaves execve(2) to the filter under SupervisedPaths
+	// (whose supervisor cannot check what is executed, and by default
+	// refuses every exec after the command's own).
+	SupervisedExec bool
+	// Audit runs the command under the filter but lets every call the
+	// filter would deny (errno, kill, trap, trace or notify answers) run:
+	// each is reported (an Audited event, once per distinct call) and
+	// counted in Result.Audit. sysfence stays attached even without
+	// Report. Landlock and SupervisedPaths stay enforced.
+	Audit bool
+
+	hooks *testHooks // test code only
 }
 
 // Result is how the command ended.
@@ -105,6 +132,15 @@ type Result struct {
 	Signal syscall.Signal
 	// Events are the reports, in order (also passed to Options.Report).
 	Events []Event
+	// Landlock says what was enforced of Options.Landlock (nil without it).
+	Landlock *landlock.Report
+	// Audit sums up, per syscall, the calls the filter would have denied
+	// (Options.Audit), in order of their first call.
+	Audit []AuditRecord
+	// Observed holds the same calls as record observations (with the
+	// deciding argument values record.ArgSpecs names), ready to become
+	// profile rules: what `sysfence run --audit --update` merges.
+	Observed *record.Observations
 }
 
 // Syscall is one system call as the filter saw it.
@@ -136,6 +172,9 @@ const (
 	Killed EventKind = iota
 	// Denied: the call failed with the errno the filter chose.
 	Denied
+	// Audited: in audit mode, the filter would have denied (or killed)
+	// the call; it was allowed to run.
+	Audited
 )
 
 // Event is one thing the filter did to the command.
@@ -157,6 +196,7 @@ type Event struct {
 //
 //	./hello was killed: openat(AT_FDCWD, "/etc/shadow", O_RDONLY) is not allowed (default action KILL_PROCESS)
 //	./hello: write(2, "oops\n", 5) was denied: EPERM (rule write ...)
+//	audit: cat[1234]: openat(AT_FDCWD, "/etc/shadow", O_RDONLY) would be denied: EPERM (default action ERRNO(1))
 func (e Event) String() string {
 	why := ""
 	if e.Why != "" {
@@ -166,7 +206,28 @@ func (e Event) String() string {
 		errno := e.Action.Data()
 		return fmt.Sprintf("%s: %s was denied: %s%s", e.Command, e.Call, errnoName(errno), why)
 	}
+	if e.Kind == Audited {
+		return fmt.Sprintf("audit: %s[%d]: %s would be %s%s", e.Command, e.Pid, e.Call, wouldBe(e.Action), why)
+	}
 	return fmt.Sprintf("%s was killed: %s is not allowed%s", e.Command, e.Call, why)
+}
+
+// wouldBe says what a denying action does to a call: "denied: EPERM",
+// "killed (KILL_PROCESS)".
+func wouldBe(a policy.Action) string {
+	switch a.Kind() {
+	case policy.ActErrno:
+		return "denied: " + errnoName(a.Data())
+	case policy.ActKillProcess, policy.ActKillThread:
+		return "killed (" + a.String() + ")"
+	case policy.ActTrap:
+		return "trapped (SIGSYS)"
+	case policy.ActTrace:
+		return "denied: ENOSYS (TRACE without a tracer)"
+	case policy.ActUserNotif:
+		return "denied: ENOSYS (NOTIFY without an agent)"
+	}
+	return a.String()
 }
 
 // errnoName prints EPERM for 1 (Linux numbering, the same on every ABI

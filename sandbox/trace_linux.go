@@ -118,6 +118,9 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 		if tid == t.root {
 			t.s.rootExeced.Store(true)
 		}
+		// The process has a new name, which the cache forgets before
+		// the new program runs (it is stopped here).
+		t.s.procs.execed(tid)
 		unix.PtraceCont(tid, 0)
 	default: // fork, vfork, clone, vfork-done: the child is attached by the kernel
 		unix.PtraceCont(tid, 0)
@@ -162,7 +165,7 @@ func (t *tracer) exiting(tid int) {
 		delete(t.traps, tid)
 		return
 	}
-	tgid := tgidOf(tid)
+	tgid := t.s.procs.tgid(tid)
 	if t.killed[tgid] {
 		return
 	}

@@ -218,7 +218,7 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 			live = startLiveLine(sf, cli.UseColor(sf), func() string {
 				p := sess.Progress()
 				return fmt.Sprintf("sysfence record (%s): %s, %s, %s", sess.Backend(), elapsed(time.Since(start)),
-					plural(int(p.Processes), "process", "processes"), plural(p.Syscalls, "syscall", "syscalls"))
+					pluralN(int(p.Processes), "process", "processes"), pluralN(p.Syscalls, "syscall", "syscalls"))
 			})
 		}
 	}
@@ -271,7 +271,7 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 		return cli.Failed(err)
 	}
 	if !f.quiet && f.output != "" && f.output != "-" {
-		fmt.Fprintf(stderr, "sysfence: wrote %s: %s allowed\n", f.output, plural(countAllowed(out), "syscall", "syscalls"))
+		fmt.Fprintf(stderr, "sysfence: wrote %s: %s allowed\n", f.output, pluralN(countAllowed(out), "syscall", "syscalls"))
 	}
 	if rec.Result.ExitCode != 0 {
 		return cli.Silent(rec.Result.ExitCode)
@@ -329,7 +329,7 @@ func countAllowed(p *profile.Profile) int {
 	return len(seen)
 }
 
-func plural(n int, one, many string) string {
+func pluralN(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
@@ -361,8 +361,8 @@ func writeSummary(w io.Writer, o *record.Observations, native *syscalls.Arch, ba
 		errorsKnown = errorsKnown && e.ErrorsKnown
 	}
 	fmt.Fprintf(w, "sysfence: recorded with %s in %s: %s, %s, %s, %s\n", backend, elapsed(took),
-		plural(int(o.Processes), "process", "processes"), plural(int(o.Threads), "more thread", "more threads"),
-		plural(len(entries), "distinct syscall", "distinct syscalls"), plural(int(calls), "call", "calls"))
+		pluralN(int(o.Processes), "process", "processes"), pluralN(int(o.Threads), "more thread", "more threads"),
+		pluralN(len(entries), "distinct syscall", "distinct syscalls"), pluralN(int(calls), "call", "calls"))
 	errCol := func(n uint64, known bool) string {
 		if !known {
 			return "-"

@@ -13,6 +13,7 @@ import (
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/sandbox"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -23,14 +24,18 @@ type runFlags struct {
 	filter  string
 	strict  bool
 	quiet   bool
+	audit   bool
+	update  string
 	pf      profileFlags // resolution flags, as in compile
+	rules   ruleFlags    // path and port rules
 }
 
 func newRunCmd() *cobra.Command {
 	var f runFlags
 	c := &cobra.Command{
-		Use:   "run [-p PROFILE|NAME | --filter FILE.bpf | --strict] [--quiet] [--cap LIST --kernel X.Y --no-enosys] -- CMD [ARGS...]",
-		Short: "Run a command under a seccomp filter or in strict mode",
+		Use: "run [-p PROFILE|NAME | --filter FILE.bpf | --strict] [--allow-read|--allow-write|--allow-exec PATH]... " +
+			"[--allow-bind|--allow-connect PORT]... [--best-effort] [--audit [--update PROFILE]] [--quiet] [-v] -- CMD [ARGS...]",
+		Short: "Run a command under a seccomp filter, with path and port rules",
 		Long: `Run CMD confined by seccomp from its first instruction: the filter is
 installed in CMD right after its execve (so the filter need not allow execve,
 and CMD cannot exec anything the filter denies), with no_new_privs. CMD shares
@@ -45,39 +50,40 @@ Without -p, Docker's default profile (docker-default) applies, resolved for
 this machine with Docker's default capabilities (--cap, --kernel and
 --no-enosys change the resolution as in 'sysfence compile').
 
+Path and port rules (--allow-read, --allow-write, --allow-exec, --allow-bind,
+--allow-connect, and the profile's "x-sysfence" section) are enforced by
+Landlock, which checks the file the kernel actually opens: symlinks, "..",
+openat2, hard links made inside the sandbox and a thread rewriting the path
+cannot get around them. Once any path rule is given everything else on the
+file system is denied, and what CMD needs to start (its executable, ELF
+interpreter and shared libraries) is allowed automatically (-v lists it, and
+why). Once any port rule is given, TCP bind and connect to other ports are
+refused. If the kernel cannot enforce a rule, sysfence refuses to run (exit
+2) unless --best-effort, which runs and prints each UNENFORCED rule. Without
+Landlock (or with --no-landlock) read rules are enforced by sysfence's
+supervisor, which performs every open itself and hands CMD the descriptor.
+
+--audit runs CMD under the profile but lets every call the profile would deny
+run: each is reported (name, decoded arguments, process) and counted, and a
+summary follows. --update PROFILE then merges the missing syscalls into that
+profile file (written atomically, in its own format): the learn, audit,
+enforce loop.
+
 --strict runs CMD in seccomp strict mode (only read, write, _exit and
 rt_sigreturn): any ordinary program dies at its first other syscall, which
 sysfence names. --filter (or -p FILE.bpf) takes a compiled filter: raw
 struct sock_filter instructions in native byte order, as bwrap --seccomp and
 libseccomp's seccomp_export_bpf use them.`,
 		Example: `  sysfence run -- /bin/echo hi                 # under Docker's default profile
-  sysfence run -p profile.json -- ./server --port 8080
+  sysfence run --allow-read /etc/hostname -- cat /etc/hostname
+  sysfence run -p profile.json --allow-bind 8080 -- ./server --port 8080
+  sysfence run --audit -p app.json --update app.json -- ./app
   sysfence run --strict -- /bin/true
   sysfence run --filter hello.bpf -- ./hello
   sysfence run --quiet --filter no-exec.bpf -- /bin/sh -c 'echo hi'`,
 		Args: argsBetween(1, -1),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts, err := confinement(&f, c)
-			if err != nil {
-				return err
-			}
-			stderr := c.ErrOrStderr()
-			if !f.quiet {
-				opts.Report = func(e sandbox.Event) { fmt.Fprintf(stderr, "sysfence: %s\n", e) }
-			}
-			opts.ForwardSignals = true
-			res, err := sandbox.Run(&sandbox.Command{Path: args[0], Args: args}, opts)
-			if err != nil {
-				var ee *sandbox.ExecError
-				if errors.As(err, &ee) {
-					return &cli.ExitError{Code: ee.ExitCode(), Err: err}
-				}
-				return cli.Usage(err)
-			}
-			if res.ExitCode != 0 {
-				return cli.Silent(res.ExitCode)
-			}
-			return nil
+			return runRun(&f, c, args)
 		},
 	}
 	fl := c.Flags()
@@ -87,14 +93,86 @@ libseccomp's seccomp_export_bpf use them.`,
 	fl.StringVar(&f.filter, "filter", "", "compiled filter: raw sock_filter instructions, native byte order")
 	fl.BoolVar(&f.strict, "strict", false, "seccomp strict mode: only read, write, _exit and rt_sigreturn")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not report what the filter did (nothing stays attached to CMD)")
+	fl.BoolVar(&f.audit, "audit", false, "report every call the profile would deny, and let it run (learning mode)")
+	fl.StringVar(&f.update, "update", "", "with --audit: write the profile, plus the syscalls it lacked, to `PROFILE` (without -p, PROFILE is also the profile audited)")
+	f.rules.register(fl)
 	f.pf.registerAs(fl, "strict-profile")
+	fl.Lookup("verbose").Usage = "also list the path rules added for CMD to start and the Landlock plan, and syscall names skipped on some of the filter's architectures"
 	return c
+}
+
+func runRun(f *runFlags, c *cobra.Command, args []string) error {
+	stderr := c.ErrOrStderr()
+	if f.update != "" {
+		if !f.audit {
+			return cli.Usagef("--update needs --audit")
+		}
+		if f.profile == "" {
+			f.profile = f.update
+		}
+	}
+	if f.audit && f.quiet {
+		return cli.Usagef("--audit reports what the profile would deny; it cannot be --quiet")
+	}
+	if f.update != "" && (f.strict || f.filter != "" || strings.HasSuffix(f.profile, ".bpf")) {
+		return cli.Usagef("--update needs a profile (-p), not --strict or a compiled filter")
+	}
+	opts, res, err := confinement(f, c)
+	if err != nil {
+		return err
+	}
+	var ext *profile.Extension
+	if res != nil {
+		ext = res.Profile.Ext
+	}
+	pp, err := planPaths(&f.rules, ext, args[0], nil)
+	if err != nil {
+		return err
+	}
+	pp.print(stderr, f.pf.verbose, f.quiet)
+	opts.Landlock, opts.SupervisedPaths, opts.SupervisedExec = pp.landlock, pp.supervised, pp.superExec
+	opts.Audit = f.audit
+	if !f.quiet || f.audit {
+		opts.Report = func(e sandbox.Event) {
+			if !f.quiet || e.Kind == sandbox.Audited {
+				fmt.Fprintf(stderr, "sysfence: %s\n", e)
+			}
+		}
+	}
+	opts.ForwardSignals = true
+	out, err := sandbox.Run(&sandbox.Command{Path: args[0], Args: args}, opts)
+	if err != nil {
+		var ee *sandbox.ExecError
+		if errors.As(err, &ee) {
+			return &cli.ExitError{Code: ee.ExitCode(), Err: err}
+		}
+		return cli.Usage(err)
+	}
+	if f.audit {
+		printAudit(stderr, out.Audit)
+		if f.update != "" {
+			changed, err := updateProfile(f.update, res.Profile, out.Observed)
+			if err != nil {
+				return err
+			}
+			if changed {
+				fmt.Fprintf(stderr, "sysfence: audit: %s updated with %s\n", f.update, plural(len(out.Audit), "syscall"))
+			} else {
+				fmt.Fprintf(stderr, "sysfence: audit: %s already allows everything CMD did; not rewritten\n", f.update)
+			}
+		}
+	}
+	if out.ExitCode != 0 {
+		return cli.Silent(out.ExitCode)
+	}
+	return nil
 }
 
 // confinement turns the flags into what sandbox.Run installs: strict
 // mode, a compiled filter file, or a profile (this is the one place a
-// profile becomes a program).
-func confinement(f *runFlags, c *cobra.Command) (*sandbox.Options, error) {
+// profile becomes a program). For a profile it also returns the build
+// result (its x-sysfence section, and the base of --update).
+func confinement(f *runFlags, c *cobra.Command) (*sandbox.Options, *build.Result, error) {
 	resolution := f.pf.arch != "" || f.pf.caps != "" || f.pf.kernel != "" || f.pf.noENOSYS || f.pf.strict
 	sources := 0
 	for _, set := range []bool{f.strict, f.filter != "", f.profile != ""} {
@@ -103,7 +181,7 @@ func confinement(f *runFlags, c *cobra.Command) (*sandbox.Options, error) {
 		}
 	}
 	if sources > 1 {
-		return nil, cli.Usagef("give only one of --strict, --filter and -p")
+		return nil, nil, cli.Usagef("give only one of --strict, --filter and -p")
 	}
 	filterFile := f.filter
 	if filterFile == "" && strings.HasSuffix(f.profile, ".bpf") {
@@ -112,45 +190,51 @@ func confinement(f *runFlags, c *cobra.Command) (*sandbox.Options, error) {
 	switch {
 	case f.strict:
 		if resolution {
-			return nil, cli.Usagef("--arch, --cap, --kernel, --no-enosys and --strict-profile apply to profiles, not to --strict")
+			return nil, nil, cli.Usagef("--arch, --cap, --kernel, --no-enosys and --strict-profile apply to profiles, not to --strict")
 		}
-		return &sandbox.Options{Strict: true}, nil
+		if f.audit {
+			return nil, nil, cli.Usagef("--audit needs a filter; strict mode has none")
+		}
+		return &sandbox.Options{Strict: true}, nil, nil
 	case filterFile != "":
 		if resolution {
-			return nil, cli.Usagef("--arch, --cap, --kernel, --no-enosys and --strict-profile apply to profiles, not to a compiled filter")
+			return nil, nil, cli.Usagef("--arch, --cap, --kernel, --no-enosys and --strict-profile apply to profiles, not to a compiled filter")
 		}
 		prog, err := readFilterFile(filterFile)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return &sandbox.Options{Filter: prog, Explain: sandbox.FilterExplainer}, nil
+		return &sandbox.Options{Filter: prog, Explain: sandbox.FilterExplainer}, nil, nil
 	}
 	return profileConfinement(f, c)
 }
 
 // profileConfinement compiles a profile (or the built-in default) for
 // this machine and explains reports with its entries and positions.
-func profileConfinement(f *runFlags, c *cobra.Command) (*sandbox.Options, error) {
+func profileConfinement(f *runFlags, c *cobra.Command) (*sandbox.Options, *build.Result, error) {
 	name := f.profile
 	if name == "" {
 		name = "docker-default"
 	}
 	req, err := f.pf.request(name, c.InOrStdin())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	// run's -v is about path rules; `sysfence compile -v` lists the names
+	// a profile skips on some ABIs.
+	req.Verbose = false
 	native, err := syscalls.Native()
 	if err != nil {
-		return nil, cli.Usage(err)
+		return nil, nil, cli.Usage(err)
 	}
 	if req.Arch != nil && req.Arch != native {
-		return nil, cli.Usagef("--arch %s: the command runs on this machine, whose architecture is %s (the profile's other architectures come from its archMap)", req.Arch.Name, native.Name)
+		return nil, nil, cli.Usagef("--arch %s: the command runs on this machine, whose architecture is %s (the profile's other architectures come from its archMap)", req.Arch.Name, native.Name)
 	}
 	res, err := buildProfile(req, c.ErrOrStderr())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &sandbox.Options{Filter: res.Program.Filter, Explain: resultExplainer{res}}, nil
+	return &sandbox.Options{Filter: res.Program.Filter, Explain: resultExplainer{res}}, res, nil
 }
 
 // resultExplainer names the profile entry (and its position) or the

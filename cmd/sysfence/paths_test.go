@@ -1,0 +1,354 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sysfence/sysfence/internal/testenv"
+	"github.com/sysfence/sysfence/landlock"
+)
+
+// Path rules through `sysfence run`: the command runs under Landlock (or,
+// with --no-landlock, under the supervisor that opens files itself), in a
+// child process; nothing is ever restricted in the test process.
+
+// buildC compiles testdata/NAME.c into dir.
+func buildC(t testing.TB, dir, name string, static bool) string {
+	t.Helper()
+	cc := testenv.LookPath(t, "cc", "gcc")
+	out := filepath.Join(dir, name)
+	args := []string{"-O2", "-pthread", "-o", out, filepath.Join("testdata", name+".c")}
+	if static {
+		if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/libc.a"); err != nil {
+			testenv.Skip(t, "static glibc (libc.a, Debian package libc6-dev) is not installed")
+		}
+		args = append([]string{"-static"}, args...)
+	}
+	if b, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("cc %s: %v\n%s", name, err, b)
+	}
+	return out
+}
+
+// requireLandlock skips (fails in CI) without Landlock ABI min.
+func requireLandlock(t testing.TB, min int) int {
+	t.Helper()
+	abi, err := landlock.KernelABI()
+	if err != nil || abi < min {
+		testenv.Skip(t, fmt.Sprintf("Landlock ABI %d needed, kernel has %d (%v)", min, abi, err))
+	}
+	return abi
+}
+
+// runOut runs sysfence and returns exit code, stdout and stderr.
+func runOut(t testing.TB, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := sysfence(args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return exitCode(err), stdout.String(), stderr.String()
+}
+
+// enforcers are the two ways path rules are enforced.
+var enforcers = []struct {
+	name  string
+	flags []string
+}{
+	{"landlock", nil},
+	{"supervisor", []string{"--no-landlock"}},
+}
+
+// The footnote scenario: a profile with what cat needs, plus
+// --allow-read /etc/hostname.
+func TestRunFootnote(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	hostname, err := os.ReadFile("/etc/hostname")
+	if err != nil {
+		t.Skip("no /etc/hostname")
+	}
+	for _, e := range enforcers {
+		t.Run("enforcer="+e.name, func(t *testing.T) {
+			base := append([]string{"run", "-p", "testdata/cat.json", "--allow-read", "/etc/hostname"}, e.flags...)
+			code, stdout, stderr := runOut(t, append(base, "--", "cat", "/etc/hostname")...)
+			if code != 0 || stdout != string(hostname) {
+				t.Errorf("cat /etc/hostname: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+			if strings.Contains(stderr, "denied") || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr %q, want only the summary line", stderr)
+			}
+			code, stdout, stderr = runOut(t, append(base, "--", "cat", "/etc/passwd")...)
+			if code != 1 || stdout != "" || !strings.Contains(stderr, "cat: /etc/passwd: Permission denied\n") {
+				t.Errorf("cat /etc/passwd: exit %d, stdout %q, stderr %q; want cat's permission error", code, stdout, stderr)
+			}
+		})
+	}
+}
+
+// pathTree makes a directory to allow: a file, a subdirectory, a symlink
+// to /etc/passwd and, where the file system allows it, a hard link to
+// /etc/passwd made before the sandbox (a pre-existing link is part of the
+// allowed tree: see the package documentation of landlock).
+type pathTree struct {
+	dir, other, probe string
+	hardlink          bool
+}
+
+func newPathTree(t *testing.T) *pathTree {
+	top := t.TempDir()
+	pt := &pathTree{dir: filepath.Join(top, "allowed"), other: filepath.Join(top, "writable")}
+	for _, d := range []string{pt.dir, filepath.Join(pt.dir, "sub"), pt.other} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(pt.dir, "ok"), []byte("fine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(pt.dir, "pw")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../../../../../../../../etc/passwd", filepath.Join(pt.dir, "relpw")); err != nil {
+		t.Fatal(err)
+	}
+	pt.hardlink = os.Link("/etc/passwd", filepath.Join(pt.dir, "hardlink")) == nil
+	pt.probe = buildC(t, top, "pathprobe", false)
+	return pt
+}
+
+// ups is the "../" sequence that climbs from dir to /.
+func ups(dir string) string { return strings.Repeat("../", strings.Count(dir, "/")) }
+
+// TestRunPathEscapes: every way around a path rule fails to read
+// /etc/passwd, through `sysfence run`, under Landlock and under the
+// supervisor.
+func TestRunPathEscapes(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 3)
+	pt := newPathTree(t)
+	const (
+		ok   = "ok fine"
+		deny = "err" // any error
+	)
+	type probe struct {
+		name string
+		args []string
+		want map[string]string // by enforcer; "*" for all
+	}
+	d := pt.dir
+	probes := []probe{
+		{"allowed-file", []string{"read", d + "/ok"}, map[string]string{"*": ok}},
+		{"dotdot-inside", []string{"read", d + "/sub/../ok"}, map[string]string{"*": ok}},
+		{"passwd", []string{"read", "/etc/passwd"}, map[string]string{"*": "err EACCES"}},
+		{"symlink-in-allowed-dir", []string{"read", d + "/pw"}, map[string]string{"*": "err EACCES"}},
+		{"relative-symlink", []string{"read", d + "/relpw"}, map[string]string{"*": "err EACCES"}},
+		{"dotdot-out", []string{"read", d + "/" + ups(d) + "etc/passwd"}, map[string]string{"*": "err EACCES"}},
+		{"proc-self-cwd", []string{"read", "/proc/self/root/etc/passwd"}, map[string]string{"*": "err EACCES"}},
+		// Landlock lets O_PATH open anything and checks the re-open; the
+		// supervisor refuses the O_PATH open already.
+		{"o-path-reopen", []string{"procfd", "/etc/passwd"}, map[string]string{"*": "err EACCES"}},
+		// The sandbox cannot link /etc/passwd into a directory it may
+		// write (Landlock: REFER, and the file must not gain rights) or
+		// read (the supervisor refuses link).
+		{"make-hardlink", []string{"link", "/etc/passwd", pt.other + "/pw"}, map[string]string{"landlock-rw": "err EXDEV", "*": "err EACCES"}},
+		// openat2: under read-only Landlock rules the filter answers
+		// ENOSYS (its flags could truncate, see TruncationBySeccomp).
+		{"openat2-plain", []string{"openat2", d, "ok", "0"}, map[string]string{"landlock": "err ENOSYS", "*": ok}},
+		{"openat2-symlink", []string{"openat2", d, "pw", "0"}, map[string]string{"landlock": "err ENOSYS", "*": "err EACCES"}},
+		{"openat2-no-symlinks", []string{"openat2", d, "pw", "0x04"}, map[string]string{"landlock": "err ENOSYS", "*": "err ELOOP"}},
+		{"openat2-no-magiclinks", []string{"openat2", "-", "/proc/self/root/etc/passwd", "0x02"}, map[string]string{"landlock": "err ENOSYS", "*": "err ELOOP"}},
+		{"openat2-magiclink", []string{"openat2", "-", "/proc/self/root/etc/passwd", "0"}, map[string]string{"landlock": "err ENOSYS", "*": "err EACCES"}},
+		{"openat2-beneath", []string{"openat2", d, ups(d) + "etc/passwd", "0x08"}, map[string]string{"landlock": "err ENOSYS", "*": "err EXDEV"}},
+		{"openat2-in-root", []string{"openat2", d, "/etc/passwd", "0x10"}, map[string]string{"landlock": "err ENOSYS", "*": "err ENOENT"}},
+		{"openat2-dotdot", []string{"openat2", d, ups(d) + "etc/passwd", "0"}, map[string]string{"landlock": "err ENOSYS", "*": "err EACCES"}},
+	}
+	if pt.hardlink {
+		// A hard link that exists before the sandbox is part of the
+		// allowed tree, as with a bind mount (documented): Landlock and
+		// the supervisor agree.
+		probes = append(probes, probe{"preexisting-hardlink", []string{"read", d + "/hardlink"}, map[string]string{"*": "ok root:"}})
+	}
+	modes := []struct {
+		name  string
+		flags []string
+	}{
+		{"landlock", []string{"--allow-read", d}},
+		{"landlock-rw", []string{"--allow-read", d, "--allow-write", pt.other}},
+		{"supervisor", []string{"--no-landlock", "--allow-read", d}},
+	}
+	for _, m := range modes {
+		for _, p := range probes {
+			t.Run("enforcer="+m.name+"/probe="+p.name, func(t *testing.T) {
+				want, ok := p.want[m.name]
+				if !ok {
+					want = p.want["*"]
+				}
+				args := append(append([]string{"run"}, m.flags...), "--")
+				code, stdout, stderr := runOut(t, append(append(args, pt.probe), p.args...)...)
+				if code != 0 || !strings.HasPrefix(stdout, want) {
+					t.Errorf("exit %d, stdout %q, want %q... (stderr %q)", code, stdout, want, stderr)
+				}
+				if strings.Contains(stdout, "root:") && p.name != "preexisting-hardlink" {
+					t.Errorf("read /etc/passwd")
+				}
+			})
+		}
+		os.Remove(pt.other + "/pw")
+	}
+}
+
+// A second thread rewrites the path buffer between /etc/hostname (allowed)
+// and /etc/passwd while the first opens it in a loop: /etc/passwd is never
+// read, under Landlock and under the supervisor (which opens the very path
+// it checked). sandbox's tests show a CONTINUE-based check losing this race.
+func TestRunPathRewritingThread(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	pt := newPathTree(t)
+	for _, e := range enforcers {
+		t.Run("enforcer="+e.name, func(t *testing.T) {
+			args := append([]string{"run", "--allow-read", "/etc/hostname"}, e.flags...)
+			code, stdout, stderr := runOut(t, append(args, "--", pt.probe, "race", "/etc/hostname", "/etc/passwd", "2")...)
+			var reads, bad int
+			if _, err := fmt.Sscanf(stdout, "reads %d bad %d", &reads, &bad); err != nil || code != 0 {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+			if bad != 0 || reads == 0 {
+				t.Errorf("%d reads of /etc/hostname, %d of /etc/passwd", reads, bad)
+			}
+			t.Logf("%d reads of /etc/hostname in 2s, %d of /etc/passwd", reads, bad)
+		})
+	}
+}
+
+// Truncation: refused under read-only rules (by the filter under Landlock,
+// by the supervisor without it); allowed by a write rule.
+func TestRunTruncation(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 3)
+	pt := newPathTree(t)
+	file := filepath.Join(pt.dir, "ok")
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{"landlock-read", []string{"--allow-read", pt.dir}, "err EACCES\nerr EACCES\n"},
+		{"supervisor-read", []string{"--no-landlock", "--allow-read", pt.dir}, "err EACCES\nerr EACCES\n"},
+		{"landlock-write", []string{"--allow-read", pt.dir, "--allow-write", pt.dir}, "ok open\nok truncate\n"},
+	} {
+		t.Run("rules="+tc.name, func(t *testing.T) {
+			if err := os.WriteFile(file, []byte("fine\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append(append([]string{"run"}, tc.flags...), "--", pt.probe, "trunc", file)
+			code, stdout, stderr := runOut(t, args...)
+			if code != 0 || stdout != tc.want {
+				t.Errorf("exit %d, stdout %q, want %q (stderr %q)", code, stdout, tc.want, stderr)
+			}
+			b, _ := os.ReadFile(file)
+			if truncated := len(b) == 0; truncated != (tc.want == "ok open\nok truncate\n") {
+				t.Errorf("file holds %q afterwards", b)
+			}
+		})
+	}
+}
+
+// The CLI refuses what it cannot enforce (exit 2) unless --best-effort,
+// and then says what is UNENFORCED.
+func TestRunRulesRefused(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string // substring
+	}{
+		{"no-landlock-write", []string{"--no-landlock", "--allow-write", "/tmp"}, 2, "--allow-write cannot be enforced without Landlock"},
+		{"no-landlock-ports", []string{"--no-landlock", "--allow-bind", "4000"}, 2, "cannot enforce: port rules"},
+		{"no-landlock-ports-best-effort", []string{"--no-landlock", "--best-effort", "--allow-bind", "4000"}, 0,
+			"sysfence: supervisor: UNENFORCED port rules: every TCP port stays usable"},
+		{"no-landlock-exec", []string{"--no-landlock", "--allow-exec", "/bin/sh"}, 2, "cannot enforce: exec rules"},
+		{"missing-path", []string{"--allow-read", "/no/such/path"}, 2, "--allow-read /no/such/path: lstat /no: no such file or directory"},
+		{"bad-port", []string{"--allow-bind", "70000"}, 2, "--allow-bind 70000: not a TCP port"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runOut(t, append(append([]string{"run"}, tc.args...), "--", "/bin/true")...)
+			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tc.code, tc.stderr)
+			}
+		})
+	}
+}
+
+// Rules in the profile's x-sysfence section act like the flags; -v lists
+// what was added for the command to start, and why.
+func TestRunProfileExtension(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	prof := filepath.Join(t.TempDir(), "p.json")
+	b, err := os.ReadFile("testdata/cat.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withExt := strings.Replace(string(b), `"defaultAction"`, `"x-sysfence": {"allowRead": ["/etc/hostname"]}, "defaultAction"`, 1)
+	if err := os.WriteFile(prof, []byte(withExt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runOut(t, "run", "-v", "-p", prof, "--", "cat", "/etc/hostname")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{"enforces 1 path rule (+", "added for cat to start: /usr/bin/cat [exec]: the command",
+		"[exec]: ELF interpreter (PT_INTERP) of /usr/bin/cat", "[read]: DT_NEEDED libc.so.6 of /usr/bin/cat",
+		"landlock: allow {read_file} on /etc/hostname"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code, _, stderr := runOut(t, "run", "-p", prof, "--", "cat", "/etc/passwd"); code != 1 || !strings.Contains(stderr, "Permission denied") {
+		t.Errorf("cat /etc/passwd under the profile's rules: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// Landlock's ruleset reaches the command as an inherited descriptor that
+// the command closes before it runs: descriptors sysfence inherited keep
+// their numbers, and the command has the same descriptors as without
+// rules.
+func TestRunLandlockKeepsInheritedFds(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	run := func(rules ...string) string {
+		f3, err := os.Open("/etc/hostname")
+		if err != nil {
+			t.Skip("no /etc/hostname")
+		}
+		defer f3.Close()
+		f4, _ := os.Open("/etc/hostname")
+		defer f4.Close()
+		args := append(append([]string{"run"}, rules...), "--", "/bin/sh", "-c", "cat <&4; ls /proc/self/fd")
+		cmd := sysfence(args...)
+		cmd.ExtraFiles = []*os.File{f3, f4}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %v: %s", args, err, stderr.String())
+		}
+		return stdout.String()
+	}
+	plain := run()
+	ruled := run("--allow-read", "/proc", "--allow-exec", "/usr/bin/cat", "--allow-exec", "/usr/bin/ls")
+	hostname, _ := os.ReadFile("/etc/hostname")
+	if !strings.HasPrefix(ruled, string(hostname)+"0\n1\n") || !strings.Contains(ruled, "\n3\n4\n") || ruled != plain {
+		t.Errorf("with rules %q, without %q", ruled, plain)
+	}
+}

@@ -1,0 +1,223 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sysfence/sysfence/internal/testenv"
+)
+
+// Port rules through `sysfence run` (Landlock ABI 4), with busybox nc as
+// the client and server, and a Go listener for MPTCP.
+
+// freePort returns a TCP port nothing listens on: want if it is free
+// (the issue's 4000 and 4001), else one the kernel picks.
+func freePort(t *testing.T, want int) int {
+	t.Helper()
+	if want != 0 {
+		if l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(want)); err == nil {
+			l.Close()
+			return want
+		}
+	}
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func busybox(t *testing.T) string {
+	return testenv.LookPath(t, "busybox", "busybox-static")
+}
+
+// --allow-bind 4000: `busybox nc -l -p 4000` listens and gets what a
+// client sends; port 4001 is refused.
+func TestRunAllowBind(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 4)
+	bb := busybox(t)
+	allowed, refused := freePort(t, 4000), freePort(t, 4001)
+	for refused == allowed {
+		refused = freePort(t, 0)
+	}
+	a := strconv.Itoa(allowed)
+
+	cmd := sysfence("run", "--allow-bind", a, "--", bb, "nc", "-l", "-p", a)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var conn net.Conn
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if conn, err = net.Dial("tcp4", "127.0.0.1:"+a); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nc never listened on %s: %v (stderr %q)", a, err, stderr.String())
+		}
+	}
+	fmt.Fprintln(conn, "through port", a)
+	conn.Close()
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "through port "+a+"\n" {
+		t.Errorf("nc printed %q", line)
+	}
+	cmd.Wait()
+
+	code, _, errOut := runOut(t, "run", "--allow-bind", a, "--", bb, "nc", "-l", "-p", strconv.Itoa(refused))
+	if code == 0 || !strings.Contains(errOut, "Permission denied") {
+		t.Errorf("nc -l -p %d under --allow-bind %s: exit %d, stderr %q; want a permission error", refused, a, code, errOut)
+	}
+}
+
+// --allow-connect: `busybox nc HOST PORT` reaches a listener on the
+// allowed port; another listener's port is refused (and never accepts).
+func TestRunAllowConnect(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 4)
+	bb := busybox(t)
+	listen := func() (net.Listener, string) {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l, strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	}
+	ok, okPort := listen()
+	other, otherPort := listen()
+	got := make(chan string, 1)
+	go func() {
+		c, err := ok.Accept()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		c.Close()
+		got <- line
+	}()
+	accepted := make(chan bool, 1)
+	go func() {
+		c, err := other.Accept()
+		if err == nil {
+			c.Close()
+		}
+		accepted <- err == nil
+	}()
+
+	cmd := sysfence("run", "--allow-connect", okPort, "--", bb, "nc", "127.0.0.1", okPort)
+	cmd.Stdin = strings.NewReader("hello\n")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("nc to the allowed port: %v: %s", err, b)
+	}
+	select {
+	case line := <-got:
+		if line != "hello\n" {
+			t.Errorf("listener got %q", line)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the listener got nothing")
+	}
+
+	cmd = sysfence("run", "--allow-connect", okPort, "--", bb, "nc", "127.0.0.1", otherPort)
+	cmd.Stdin = strings.NewReader("hello\n")
+	b, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "Permission denied") {
+		t.Errorf("nc to port %s under --allow-connect %s: %v: %s; want a permission error", otherPort, okPort, err, b)
+	}
+	select {
+	case <-accepted:
+		t.Error("the other listener accepted a connection")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// TestHelperListen is the Go program of TestRunMPTCP: net.Listen on the
+// port SYSFENCE_LISTEN names, reporting the socket's protocol (Go listens
+// with MPTCP by default since 1.24, where the kernel has it), or, with
+// port "mptcp", an explicit MPTCP socket's errno.
+func TestHelperListen(t *testing.T) {
+	port := os.Getenv("SYSFENCE_LISTEN")
+	if port == "" {
+		return
+	}
+	if port == "mptcp" {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, unix.IPPROTO_MPTCP)
+		if err != nil {
+			fmt.Println("socket:", unix.ErrnoName(err.(syscall.Errno)))
+		} else {
+			unix.Close(fd)
+			fmt.Println("socket: ok")
+		}
+		os.Exit(0)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(0)
+	}
+	raw, _ := l.(*net.TCPListener).SyscallConn()
+	proto := -1
+	raw.Control(func(fd uintptr) { proto, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PROTOCOL) })
+	fmt.Printf("listening proto=%d\n", proto)
+	os.Exit(0)
+}
+
+// Port rules make MPTCP sockets fail with EPROTONOSUPPORT (Landlock's
+// rules cover TCP only, and an MPTCP listener binds any port): a Go
+// listener, MPTCP by default, falls back to TCP, listens on the allowed
+// port, and is refused the others.
+func TestRunMPTCP(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 4)
+	allowed, refused := freePort(t, 0), freePort(t, 0)
+	for refused == allowed {
+		refused = freePort(t, 0)
+	}
+	listen := func(rules []string, port string) string {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperListen$")
+		cmd.Env = append(os.Environ(), "SYSFENCE_LISTEN="+port)
+		args := append(append([]string{"run"}, rules...), append([]string{"--"}, cmd.Args...)...)
+		sf := sysfence(args...)
+		sf.Env = append(sf.Env, "SYSFENCE_LISTEN="+port)
+		b, err := sf.Output()
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	rules := []string{"--allow-bind", strconv.Itoa(allowed)}
+	if got := listen(rules, strconv.Itoa(allowed)); got != fmt.Sprintf("listening proto=%d", unix.IPPROTO_TCP) {
+		t.Errorf("Go listener on the allowed port: %q, want a TCP listener", got)
+	}
+	if got := listen(rules, strconv.Itoa(refused)); !strings.Contains(got, "permission denied") {
+		t.Errorf("Go listener on another port: %q, want permission denied", got)
+	}
+	if got := listen(rules, "mptcp"); got != "socket: EPROTONOSUPPORT" {
+		t.Errorf("explicit MPTCP socket: %q", got)
+	}
+	// Without port rules, Go's listener is MPTCP where the kernel has it:
+	// what the rule above keeps from bypassing Landlock.
+	t.Logf("without port rules: %s", listen(nil, strconv.Itoa(refused)))
+}

@@ -1,0 +1,271 @@
+package sandbox
+
+import (
+	"fmt"
+
+	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
+
+	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/compile"
+	"github.com/sysfence/sysfence/landlock"
+	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/syscalls"
+)
+
+// Rules sysfence adds behind the caller's filter. Each backs a path or
+// port rule where Landlock alone leaves a hole, or routes calls to the
+// supervisor:
+//
+//   - mptcp: Landlock's port rules cover TCP only, and an MPTCP socket
+//     (IPPROTO_MPTCP) binds and connects anywhere. With port rules,
+//     socket(..., IPPROTO_MPTCP) fails with EPROTONOSUPPORT, which is
+//     what a kernel without MPTCP answers, so programs fall back to TCP
+//     (Go's listeners do; see the tests).
+//   - truncation: see truncateBySeccomp.
+//   - supervise: path rules without Landlock. open, openat and openat2
+//     go to the supervisor, which opens the file itself and hands the
+//     descriptor over (paths_linux.go); every other call that creates,
+//     removes, renames, links, truncates or executes files, or changes
+//     what a path means (mount, chroot), is refused, because the
+//     supervisor cannot do it on the command's behalf without a race; so
+//     are ptrace, process_vm_readv/writev and pidfd_getfd, which reach
+//     into other processes' memory and descriptors (Landlock forbids that
+//     outside the sandbox by itself).
+//
+// The rules are a policy compiled by the project's compiler (so every ABI
+// the kernel runs is covered, x32 and int $0x80 included) and chained
+// behind the caller's program: each ALLOW of the caller's program jumps
+// to them. The result is the stricter of the two answers, as if the two
+// filters were stacked, but with one program and one listener.
+type addedRules struct {
+	mptcp, truncation, supervise bool
+	// superviseExec leaves execve to the caller's filter under supervise
+	// (best effort: the supervisor cannot check what is executed).
+	superviseExec bool
+
+	pol     *policy.Policy
+	prog    bpf.Program
+	reasons []string // by policy.Origin.Entry
+}
+
+// The reasons reports give for the added rules' answers.
+const (
+	reasonMPTCP = "port rules: MPTCP sockets would bypass Landlock's TCP port rules, so the filter refuses them " +
+		"(EPROTONOSUPPORT, as without MPTCP; programs fall back to TCP)"
+	reasonSocketcall = "port rules: socket(2) through socketcall(2) passes its protocol in memory, which seccomp cannot check for MPTCP"
+	reasonTruncate   = "read-only path rules: truncating files is refused by the filter instead of Landlock's TRUNCATE right " +
+		"(which would cost every open a walk up to /)"
+	reasonOpenat2Trunc = "read-only path rules: openat2 passes its flags in memory, where the filter cannot see O_TRUNC"
+	reasonIOURing      = "path rules: io_uring operations never pass through the seccomp filter"
+	reasonSupervised   = "path rules without Landlock: the supervisor opens the file itself"
+	reasonNoChange     = "path rules without Landlock: only reading is supervised, calls that change files are refused"
+	reasonNoExec       = "path rules without Landlock: the supervisor cannot check what execve runs (give --allow-exec with --best-effort to leave it to the profile)"
+	reasonNoMount      = "path rules without Landlock: the supervisor resolves paths in its own mount namespace and root"
+	reasonNoOthers     = "path rules without Landlock: another process's memory and descriptors would bypass them (Landlock forbids this outside the sandbox)"
+)
+
+// addedRule is one rule of the added policy.
+type addedRule struct {
+	names  []string
+	action policy.Action
+	conds  []policy.Cond
+	reason string
+}
+
+const (
+	ipprotoMPTCP    = 262
+	oTrunc          = 0x200 // O_TRUNC on every ABI sandbox injects into (x86)
+	errEACCES       = 13
+	errEPERM        = 1
+	errENOSYS       = 38
+	errEPROTONOSUPP = 93
+	sysSocketCall   = 1 // SYS_SOCKET, socketcall's call number for socket(2)
+)
+
+func (r *addedRules) empty() bool { return !r.mptcp && !r.truncation && !r.supervise }
+
+// rules lists the added rules for one ABI (argument positions differ
+// between open and openat, not between ABIs).
+func (r *addedRules) rules() []addedRule {
+	var out []addedRule
+	low32 := func(arg uint8, v uint64) policy.Cond {
+		return policy.Cond{Arg: arg, Op: policy.OpMaskedEq, Mask: 0xffffffff, Value: v}
+	}
+	flagSet := func(arg uint8, f uint64) policy.Cond {
+		return policy.Cond{Arg: arg, Op: policy.OpMaskedEq, Mask: f, Value: f}
+	}
+	if r.mptcp {
+		out = append(out,
+			addedRule{[]string{"socket"}, policy.Errno(errEPROTONOSUPP), []policy.Cond{low32(2, ipprotoMPTCP)}, reasonMPTCP},
+			addedRule{[]string{"socketcall"}, policy.Errno(errENOSYS), []policy.Cond{low32(0, sysSocketCall)}, reasonSocketcall})
+	}
+	if r.truncation && !r.supervise {
+		out = append(out,
+			addedRule{[]string{"truncate", "truncate64"}, policy.Errno(errEACCES), nil, reasonTruncate},
+			addedRule{[]string{"open"}, policy.Errno(errEACCES), []policy.Cond{flagSet(1, oTrunc)}, reasonTruncate},
+			addedRule{[]string{"openat", "open_by_handle_at"}, policy.Errno(errEACCES), []policy.Cond{flagSet(2, oTrunc)}, reasonTruncate},
+			addedRule{[]string{"openat2"}, policy.Errno(errENOSYS), nil, reasonOpenat2Trunc},
+			addedRule{[]string{"io_uring_setup"}, policy.Errno(errENOSYS), nil, reasonIOURing})
+	}
+	if r.supervise {
+		out = append(out,
+			addedRule{[]string{"open", "openat", "openat2"}, policy.ActUserNotif, nil, reasonSupervised},
+			addedRule{[]string{"creat", "truncate", "truncate64", "mkdir", "mkdirat", "mknod", "mknodat",
+				"unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2", "link", "linkat",
+				"symlink", "symlinkat", "open_by_handle_at", "uselib", "acct", "swapon", "swapoff", "quotactl"},
+				policy.Errno(errEACCES), nil, reasonNoChange},
+			addedRule{[]string{"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"}, policy.Errno(errEPERM), nil, reasonNoOthers},
+			addedRule{[]string{"mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
+				"fsopen", "fsmount", "fspick", "fsconfig", "mount_setattr"}, policy.Errno(errEPERM), nil, reasonNoMount},
+			addedRule{[]string{"io_uring_setup"}, policy.Errno(errENOSYS), nil, reasonIOURing})
+		if !r.superviseExec {
+			out = append(out, addedRule{[]string{"execve", "execveat"}, policy.Errno(errEACCES), nil, reasonNoExec})
+		}
+	}
+	return out
+}
+
+// build compiles the added rules for every ABI a kernel of the native
+// architecture runs.
+func (r *addedRules) build(native *syscalls.Arch) error {
+	pol := &policy.Policy{DefaultAction: policy.ActAllow, BadArch: policy.ActAllow}
+	rules := r.rules()
+	for _, a := range bpf.CacheABIs(native) {
+		ap := &policy.ArchPolicy{Arch: a.Arch}
+		for i, rule := range rules {
+			for _, name := range rule.names {
+				nr, ok := a.Arch.Number(name)
+				if !ok {
+					continue
+				}
+				ap.Rules = append(ap.Rules, policy.Rule{Nr: nr, Action: rule.action, Conds: rule.conds,
+					Origin: policy.Origin{Entry: i, Name: name}})
+				ap.MaxNr = max(ap.MaxNr, nr)
+			}
+		}
+		pol.Arches = append(pol.Arches, ap)
+	}
+	prog, err := compile.Compile(pol, compile.Options{})
+	if err != nil {
+		return fmt.Errorf("sandbox: compiling sysfence's own rules: %w", err)
+	}
+	r.pol, r.prog = pol, prog.Filter
+	for _, rule := range rules {
+		r.reasons = append(r.reasons, rule.reason)
+	}
+	return nil
+}
+
+// decide is the added rules' answer to a call, and why.
+func (r *addedRules) decide(d *bpf.Data) (policy.Action, string) {
+	if r == nil || r.pol == nil {
+		return policy.ActAllow, ""
+	}
+	dec := r.pol.Decide(d.Arch, d.Nr, &d.Args)
+	if dec.Rule == nil {
+		return dec.Action, ""
+	}
+	return dec.Action, r.reasons[dec.Rule.Origin.Entry]
+}
+
+// chain returns prog with every ALLOW and LOG return replaced by a jump
+// to tail, which is appended (twice when prog returns LOG: once as it is
+// and once with its ALLOW returns made LOG, so that a logged call stays
+// logged). A program with a computed return (`ret a`) cannot be chained.
+func chain(prog, tail bpf.Program) (bpf.Program, error) {
+	hasLog := false
+	for _, ins := range prog {
+		if ins.Class() != bpf.ClassRET {
+			continue
+		}
+		if ins.Op != bpf.ClassRET|bpf.RetK {
+			return nil, fmt.Errorf("sandbox: the filter returns a computed action, sysfence cannot add its own rules to it")
+		}
+		if policy.Action(ins.K).Kind() == policy.ActLog {
+			hasLog = true
+		}
+	}
+	out := make(bpf.Program, 0, len(prog)+2*len(tail))
+	out = append(out, prog...)
+	tailAt := len(prog)
+	logTailAt := tailAt + len(tail)
+	for i, ins := range prog {
+		if ins.Class() != bpf.ClassRET {
+			continue
+		}
+		switch policy.Action(ins.K).Kind() {
+		case policy.ActAllow:
+			out[i] = bpf.JumpAlways(uint32(tailAt - i - 1))
+		case policy.ActLog:
+			out[i] = bpf.JumpAlways(uint32(logTailAt - i - 1))
+		}
+	}
+	out = append(out, tail...)
+	if hasLog {
+		for _, ins := range tail {
+			if ins.Class() == bpf.ClassRET && policy.Action(ins.K).Kind() == policy.ActAllow {
+				ins = bpf.Ret(uint32(policy.ActLog))
+			}
+			out = append(out, ins)
+		}
+	}
+	if len(out) > bpf.MaxInstructions {
+		return nil, fmt.Errorf("sandbox: the filter and sysfence's own rules need %d instructions: %w", len(out), bpf.ErrTooLong)
+	}
+	return out, nil
+}
+
+// auditRewrite returns a copy of prog in which every return that is not
+// ALLOW or LOG answers USER_NOTIF: in audit mode the supervisor sees each
+// call the program would deny, reports it and lets it run.
+func auditRewrite(prog bpf.Program) (bpf.Program, error) {
+	out := make(bpf.Program, len(prog))
+	copy(out, prog)
+	for i, ins := range prog {
+		if ins.Class() != bpf.ClassRET {
+			continue
+		}
+		if ins.Op != bpf.ClassRET|bpf.RetK {
+			return nil, fmt.Errorf("sandbox: the filter returns a computed action, which audit mode cannot audit")
+		}
+		switch policy.Action(ins.K).Kind() {
+		case policy.ActAllow, policy.ActLog:
+		default:
+			out[i] = bpf.Ret(uint32(policy.ActUserNotif))
+		}
+	}
+	return out, nil
+}
+
+// hasNotify reports whether prog can answer USER_NOTIF.
+func hasNotify(prog bpf.Program) bool {
+	for _, ins := range prog {
+		if ins.Class() == bpf.ClassRET && ins.Op == bpf.ClassRET|bpf.RetK && policy.Action(ins.K).Kind() == policy.ActUserNotif {
+			return true
+		}
+	}
+	return false
+}
+
+// TruncationBySeccomp reports whether sandbox enforces the "no
+// truncation" part of a plan with the seccomp filter rather than with
+// Landlock's TRUNCATE right: when the plan has path rules and none of
+// them grants writing, so that no file may be truncated at all. The
+// filter then refuses truncate(2), opens with O_TRUNC, openat2 (whose
+// flags seccomp cannot see; ENOSYS, so callers fall back to openat) and
+// io_uring (ENOSYS), and the ruleset leaves TRUNCATE unhandled. The
+// answer is the same as Landlock's (EACCES), the cost is not: asking for
+// TRUNCATE on every open makes the kernel walk from the file up to /
+// when no rule grants it. It also closes the truncation gap of kernels
+// below Landlock ABI 3, which have no TRUNCATE right.
+func TruncationBySeccomp(p *landlock.Plan) bool {
+	if p.Empty() || p.HandledFS == 0 {
+		return false
+	}
+	for _, pr := range p.Paths {
+		if pr.Access&(llsys.AccessFSWriteFile|llsys.AccessFSTruncate) != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,147 @@
+package sandbox
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/syscalls"
+)
+
+// The added rules, chained behind a caller's program, give the stricter
+// answer of the two, on every ABI an x86_64 kernel runs, and leave the
+// kernel's action cache alone for the calls they do not look at.
+func TestAddedRules(t *testing.T) {
+	x86_64, _ := syscalls.ArchByName("x86_64")
+	x86, _ := syscalls.ArchByName("x86")
+	x32, _ := syscalls.ArchByName("x32")
+	// The caller's program allows everything on every ABI except: uname
+	// kills, personality is denied with EPERM, getpid is logged.
+	caller := bpf.Program{bpf.LoadAbs(bpf.OffNr)}
+	for _, r := range []struct {
+		name   string
+		action policy.Action
+	}{{"uname", policy.ActKillProcess}, {"personality", policy.Errno(1)}, {"getpid", policy.ActLog}} {
+		nr, _ := x86_64.Number(r.name)
+		caller = append(caller, bpf.Jump(bpf.JmpJEQ, nr, 0, 1), bpf.Ret(uint32(r.action)))
+	}
+	caller = append(caller, bpf.Ret(uint32(policy.ActAllow)))
+
+	type call struct {
+		arch *syscalls.Arch
+		name string
+		args [6]uint64
+		want policy.Action
+	}
+	const oTrunc, oWronly, mptcp = 0x200, 1, 262
+	eacces, enosys := policy.Errno(13), policy.Errno(38)
+	for _, tc := range []struct {
+		rules addedRules
+		calls []call
+	}{
+		{addedRules{truncation: true}, []call{
+			{x86_64, "openat", [6]uint64{0, 0, 0}, policy.ActAllow},
+			{x86_64, "openat", [6]uint64{0, 0, oTrunc | oWronly}, eacces},
+			{x86_64, "openat", [6]uint64{0, 0, 0xffffffff00000000}, policy.ActAllow},
+			{x86_64, "open", [6]uint64{0, oTrunc}, eacces},
+			{x86_64, "truncate", [6]uint64{}, eacces},
+			{x86_64, "ftruncate", [6]uint64{}, policy.ActAllow}, // needs a writable descriptor: write rules
+			{x86_64, "openat2", [6]uint64{}, enosys},
+			{x86_64, "io_uring_setup", [6]uint64{}, enosys},
+			{x86_64, "getpid", [6]uint64{}, policy.ActLog},
+			{x86_64, "uname", [6]uint64{}, policy.ActKillProcess},
+			{x86, "open", [6]uint64{0, oTrunc}, eacces},
+			{x86, "truncate64", [6]uint64{}, eacces},
+			{x32, "openat", [6]uint64{0, 0, oTrunc}, eacces},
+		}},
+		{addedRules{mptcp: true}, []call{
+			{x86_64, "socket", [6]uint64{2, 1, 6}, policy.ActAllow},
+			{x86_64, "socket", [6]uint64{2, 1, mptcp}, policy.Errno(93)},
+			{x86_64, "socket", [6]uint64{10, 1, 0xdead000000000000 | mptcp}, policy.Errno(93)}, // int: the upper half is ignored
+			{x86, "socket", [6]uint64{2, 1, mptcp}, policy.Errno(93)},
+			{x86, "socketcall", [6]uint64{1}, enosys},
+			{x86, "socketcall", [6]uint64{2}, policy.ActAllow},
+		}},
+		{addedRules{supervise: true}, []call{
+			{x86_64, "openat", [6]uint64{}, policy.ActUserNotif},
+			{x86_64, "open", [6]uint64{}, policy.ActUserNotif},
+			{x86_64, "openat2", [6]uint64{}, policy.ActUserNotif},
+			{x86, "openat", [6]uint64{}, policy.ActUserNotif},
+			{x32, "openat", [6]uint64{}, policy.ActUserNotif},
+			{x86_64, "linkat", [6]uint64{}, eacces},
+			{x86_64, "rename", [6]uint64{}, eacces},
+			{x86_64, "mount", [6]uint64{}, policy.Errno(1)},
+			{x86_64, "pidfd_getfd", [6]uint64{}, policy.Errno(1)},
+			{x86_64, "acct", [6]uint64{}, eacces},
+			{x86_64, "execve", [6]uint64{}, eacces},
+			{x86_64, "personality", [6]uint64{}, policy.Errno(1)},
+			{x86_64, "read", [6]uint64{}, policy.ActAllow},
+		}},
+		{addedRules{supervise: true, superviseExec: true}, []call{
+			{x86_64, "execve", [6]uint64{}, policy.ActAllow},
+			{x86_64, "execveat", [6]uint64{}, policy.ActAllow},
+		}},
+	} {
+		r := tc.rules
+		if err := r.build(x86_64); err != nil {
+			t.Fatal(err)
+		}
+		prog, err := chain(caller, r.prog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bpf.Validate(prog); err != nil {
+			t.Fatalf("chained program: %v", err)
+		}
+		for _, c := range tc.calls {
+			nr, ok := c.arch.Number(c.name)
+			if !ok {
+				t.Fatalf("%s on %s", c.name, c.arch.Name)
+			}
+			t.Run(fmt.Sprintf("rules=%+v/arch=%s/call=%s%x", struct{ M, T, S, E bool }{r.mptcp, r.truncation, r.supervise, r.superviseExec}, c.arch.Name, c.name, c.args[:3]), func(t *testing.T) {
+				d := bpf.Data{Arch: c.arch.AuditArch, Nr: nr, Args: c.args}
+				res, err := bpf.Run(prog, &d, false, false)
+				if err != nil || policy.Action(res.Ret) != c.want {
+					t.Errorf("got %v (%v), want %v", policy.Action(res.Ret), err, c.want)
+				}
+				if res.Ret == uint32(policy.ActAllow) || res.Ret == uint32(policy.ActLog) {
+					if a, why := r.decide(&d); a != policy.ActAllow || why != "" {
+						t.Errorf("decide says %v (%s) for an allowed call", a, why)
+					}
+				} else if a, why := r.decide(&d); a == c.want && why == "" {
+					t.Errorf("no reason for %v", a)
+				}
+			})
+		}
+		// A syscall the added rules do not name stays in the kernel's
+		// always-allow cache.
+		getppid, _ := x86_64.Number("getppid")
+		if e := bpf.CacheCheck(prog, x86_64.AuditArch, getppid); !e.Cached {
+			t.Errorf("rules %+v: getppid is not cached any more (pc %d)", r, e.PC)
+		}
+	}
+}
+
+// audit mode notifies every answer that is not ALLOW or LOG.
+func TestAuditRewrite(t *testing.T) {
+	prog := bpf.Program{bpf.LoadAbs(bpf.OffNr),
+		bpf.Jump(bpf.JmpJEQ, 1, 0, 1), bpf.Ret(uint32(policy.ActKillProcess)),
+		bpf.Jump(bpf.JmpJEQ, 2, 0, 1), bpf.Ret(uint32(policy.Errno(1))),
+		bpf.Jump(bpf.JmpJEQ, 3, 0, 1), bpf.Ret(uint32(policy.ActLog)),
+		bpf.Jump(bpf.JmpJEQ, 4, 0, 1), bpf.Ret(uint32(policy.ActTrap)),
+		bpf.Ret(uint32(policy.ActAllow))}
+	out, err := auditRewrite(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for nr, want := range map[uint32]policy.Action{1: policy.ActUserNotif, 2: policy.ActUserNotif, 3: policy.ActLog, 4: policy.ActUserNotif, 5: policy.ActAllow} {
+		d := bpf.Data{Nr: nr}
+		if res, _ := bpf.Run(out, &d, false, false); policy.Action(res.Ret) != want {
+			t.Errorf("nr %d: %v, want %v", nr, policy.Action(res.Ret), want)
+		}
+	}
+	if _, err := auditRewrite(bpf.Program{bpf.Instruction{Op: bpf.ClassRET | bpf.RetA}}); err == nil {
+		t.Error("a computed return was accepted")
+	}
+}

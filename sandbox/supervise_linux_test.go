@@ -1,0 +1,216 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sysfence/sysfence/internal/execdeps"
+	"github.com/sysfence/sysfence/internal/testenv"
+	"github.com/sysfence/sysfence/landlock"
+	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/seccomp"
+)
+
+func requireNotify(t *testing.T) {
+	t.Helper()
+	requireSandbox(t)
+	if err := seccomp.CheckNotify(); err != nil {
+		testenv.Skip(t, err.Error())
+	}
+}
+
+// supervisedPlan allows reading paths and what bin needs to start.
+func supervisedPlan(t testing.TB, bin string, paths ...string) *landlock.Plan {
+	t.Helper()
+	res, err := execdeps.Resolve(bin, execdeps.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, exec := res.Split()
+	plan, err := landlock.NewPlan(landlock.Rules{Read: append(paths, read...), Exec: exec}, landlock.MaxABI, landlock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// naiveOpen is the supervisor sysfence must not be: it reads the path,
+// checks it against the rules (by opening it, exactly as the real
+// supervisor does) and then answers CONTINUE, so that the kernel opens
+// whatever the buffer holds by then.
+func naiveOpen(s *session, n *seccomp.Notif) {
+	req, errno := readOpenRequest(n, notifMemory{s.listener, n})
+	var real string
+	if errno == 0 {
+		real, errno = s.resolveFor(n, req)
+	}
+	if errno == 0 {
+		var fd int
+		if fd, errno = s.paths.open(real, req.flags); errno == 0 {
+			unix.Close(fd)
+		}
+	}
+	if errno != 0 {
+		s.listener.Fail(n.ID, errno)
+		return
+	}
+	s.listener.Continue(n.ID)
+}
+
+// Why the supervisor opens files itself: a second thread rewriting the
+// path buffer between /etc/hostname and /etc/passwd fools a supervisor
+// that checks the path and answers CONTINUE (the kernel reads the buffer
+// again after the check), and never fools the one that opens the path it
+// checked and hands the descriptor over with SECCOMP_IOCTL_NOTIF_ADDFD.
+func TestSupervisedOpenRace(t *testing.T) {
+	requireNotify(t)
+	bin := cprog(t, "race", false)
+	allowAll, _ := filter(t, policy.ActAllow)
+	plan := supervisedPlan(t, bin, "/etc/hostname")
+	for _, tc := range []struct {
+		name    string
+		hooks   *testHooks
+		seconds string
+		wantBad bool
+	}{
+		{"addfd", nil, "3", false},
+		{"naive-continue", &testHooks{openHandler: naiveOpen}, "30", true},
+	} {
+		t.Run("supervisor="+tc.name, func(t *testing.T) {
+			o := runCmd(t, Options{Filter: allowAll, SupervisedPaths: plan, hooks: tc.hooks}, true, bin, "/etc/hostname", "/etc/passwd", tc.seconds)
+			o.wantExit(t, 0, 0)
+			var reads, bad int
+			if _, err := fmt.Sscanf(o.stdout, "reads %d bad %d", &reads, &bad); err != nil {
+				t.Fatalf("race printed %q (stderr %q)", o.stdout, o.stderr)
+			}
+			t.Logf("%d reads, %d of /etc/passwd", reads, bad)
+			if (bad > 0) != tc.wantBad || reads == 0 {
+				t.Errorf("%d reads, %d of /etc/passwd; want passwd read: %v", reads, bad, tc.wantBad)
+			}
+		})
+	}
+}
+
+// Audit mode counts a call once even when a signal interrupts it while
+// the supervisor holds it and SA_RESTART makes the kernel notify it again
+// (same thread, number, arguments and instruction pointer). With
+// WAIT_KILLABLE_RECV (sysfence's default) a received call is not
+// interrupted at all; without it (kernels before 5.19, here a test hook)
+// every other answer is slowed down past the 100 µs timer so that the
+// restarts happen.
+func TestAuditCountsRestartedCallOnce(t *testing.T) {
+	requireNotify(t)
+	bin := cprog(t, "restart", false)
+	prog, _ := filter(t, policy.ActAllow, rule{name: "getppid", action: policy.Errno(1)})
+	for _, killable := range []bool{true, false} {
+		t.Run(fmt.Sprintf("wait_killable_recv=%v", killable), func(t *testing.T) {
+			var notified atomic.Int64
+			hooks := &testHooks{noWaitKillable: !killable, beforeAnswer: func(n *seccomp.Notif) {
+				if notified.Add(1)%2 == 1 {
+					time.Sleep(time.Millisecond)
+				}
+			}}
+			o := runCmd(t, Options{Filter: prog, Audit: true, hooks: hooks}, true, bin, "20")
+			o.wantExit(t, 0, 0)
+			var rec *AuditRecord
+			for i := range o.res.Audit {
+				if o.res.Audit[i].Name == "getppid" {
+					rec = &o.res.Audit[i]
+				}
+			}
+			if rec == nil || rec.Calls != 20 {
+				t.Fatalf("audit records %+v, want 20 getppid calls (%d notifications; %s)", o.res.Audit, notified.Load(), strings.TrimSpace(o.stdout))
+			}
+			if st := o.res.Observed; st == nil || len(st.Entries()) == 0 {
+				t.Errorf("no observations")
+			}
+			t.Logf("%d notifications for 20 calls; %s", notified.Load(), strings.TrimSpace(o.stdout))
+			if !killable && notified.Load() <= 20 {
+				t.Errorf("no call was restarted (%d notifications): the test did not test anything", notified.Load())
+			}
+			if killable && notified.Load() != 20 {
+				t.Errorf("%d notifications for 20 calls under WAIT_KILLABLE_RECV", notified.Load())
+			}
+			if len(o.events) != 1 || !strings.HasPrefix(o.events[0], "audit: "+bin+"[") || !strings.HasSuffix(o.events[0], "]: getppid() would be denied: EPERM (the filter returns ERRNO(1))") {
+				t.Errorf("events %q", o.events)
+			}
+		})
+	}
+}
+
+// resolvePath against a tree of symlinks, with openat2's flags.
+func TestResolvePath(t *testing.T) {
+	base := t.TempDir()
+	base, _ = filepath.EvalSymlinks(base)
+	mk := func(p string) {
+		if err := os.MkdirAll(filepath.Join(base, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("a/b")
+	os.WriteFile(filepath.Join(base, "a/b/file"), []byte("x"), 0o644)
+	for link, target := range map[string]string{
+		"abs":   "/etc/passwd",
+		"rel":   "a/b/file",
+		"up":    "a/b/../..",
+		"loop1": "loop2", "loop2": "loop1",
+		"dirl":   "a",
+		"inroot": "/a/b/file",
+	} {
+		if err := os.Symlink(target, filepath.Join(base, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	self := os.Getpid()
+	cwd, _ := os.Readlink("/proc/self/cwd")
+	o := resolveOpts{followLast: true, tgid: self, tid: self}
+	with := func(f func(*resolveOpts)) resolveOpts { c := o; f(&c); return c }
+	for _, tc := range []struct {
+		name, path string
+		opts       resolveOpts
+		want       string
+		errno      unix.Errno
+	}{
+		{"file", "a/b/file", o, base + "/a/b/file", 0},
+		{"absolute", base + "/a/b/file", o, base + "/a/b/file", 0},
+		{"dot-dotdot", "./a/b/../b/./file", o, base + "/a/b/file", 0},
+		{"dotdot-above-root", "/../../etc/passwd", o, "/etc/passwd", 0},
+		{"abs-symlink", "abs", o, "/etc/passwd", 0},
+		{"rel-symlink", "rel", o, base + "/a/b/file", 0},
+		{"symlink-then-dotdot", "dirl/b/../b/file", o, base + "/a/b/file", 0},
+		{"dotdot-after-symlink", "up/a", o, base + "/a", 0},
+		{"loop", "loop1", o, "", unix.ELOOP},
+		{"missing", "a/nope", o, "", unix.ENOENT},
+		{"not-dir", "a/b/file/x", o, "", unix.ENOTDIR},
+		{"trailing-slash-file", "a/b/file/", o, "", unix.ENOTDIR},
+		{"trailing-slash-dir", "a/b/", o, base + "/a/b", 0},
+		{"empty", "", o, "", unix.ENOENT},
+		{"nofollow-last", "rel", with(func(o *resolveOpts) { o.followLast = false }), "", unix.ELOOP},
+		{"nofollow-not-last", "dirl/b/file", with(func(o *resolveOpts) { o.followLast = false }), base + "/a/b/file", 0},
+		{"no-symlinks", "dirl/b/file", with(func(o *resolveOpts) { o.noSymlinks = true }), "", unix.ELOOP},
+		{"beneath-abs", base + "/a", with(func(o *resolveOpts) { o.beneath = true }), "", unix.EXDEV},
+		{"beneath-dotdot", "a/../..", with(func(o *resolveOpts) { o.beneath = true }), "", unix.EXDEV},
+		{"beneath-abs-symlink", "abs", with(func(o *resolveOpts) { o.beneath = true }), "", unix.EXDEV},
+		{"beneath-inside", "a/../a/b/file", with(func(o *resolveOpts) { o.beneath = true }), base + "/a/b/file", 0},
+		{"in-root-abs", "/a/b/file", with(func(o *resolveOpts) { o.inRoot = true }), base + "/a/b/file", 0},
+		{"in-root-dotdot", "../../a/b/file", with(func(o *resolveOpts) { o.inRoot = true }), base + "/a/b/file", 0},
+		{"in-root-abs-symlink", "inroot", with(func(o *resolveOpts) { o.inRoot = true }), base + "/a/b/file", 0},
+		{"proc-self", "/proc/self/cwd", o, cwd, 0},
+		{"proc-self-nomagic", "/proc/self/cwd", with(func(o *resolveOpts) { o.noMagic = true }), "", unix.ELOOP},
+		{"proc-thread-self", "/proc/thread-self/cwd", o, cwd, 0},
+	} {
+		t.Run("path="+tc.name, func(t *testing.T) {
+			got, errno := resolvePath(base, tc.path, tc.opts)
+			if got != tc.want || errno != tc.errno {
+				t.Errorf("resolvePath(%q) = %q, %v; want %q, %v", tc.path, got, errno, tc.want, tc.errno)
+			}
+		})
+	}
+}
