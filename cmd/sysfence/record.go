@@ -50,7 +50,10 @@ kernel saw them (an int 0x80 call from a 64-bit program is an x86 syscall),
 sorted, with a comment counting each. The profile works when enforced:
 'sysfence run -p PROFILE -- CMD' runs CMD the same way, and any other syscall
 gets the default action (ERRNO(EPERM), and ENOSYS for syscalls newer than the
-profile, as runc does).
+profile, as runc does). A few calls that only a signal or an idle moment
+triggers are added even when not seen, with a comment saying why:
+restart_syscall, rt_sigreturn when CMD installs signal handlers, the epoll
+waits when it creates an epoll instance.
 
 CMD runs as under 'sysfence run': it shares the terminal, stdin, stdout and
 stderr, its exit status becomes sysfence's (128+N when it dies from signal
@@ -87,7 +90,7 @@ turns both off.`,
 	}
 	fl := c.Flags()
 	fl.SetInterspersed(false) // everything after CMD belongs to CMD
-	fl.StringVarP(&f.output, "output", "o", "", "write the profile to FILE (atomically) instead of stdout")
+	fl.StringVarP(&f.output, "output", "o", "", "write the profile to FILE (atomically; a device or pipe such as /dev/null directly) instead of stdout")
 	fl.StringVar(&f.backend, "backend", "auto", "recorder: auto, ptrace or ebpf")
 	fl.BoolVar(&f.args, "args", false, "argument rules for socket, clone, unshare, personality, prctl, ioctl, mmap, mprotect")
 	fl.BoolVar(&f.errors, "errors", false, "count failed calls for the summary (ptrace backend; doubles its cost)")
