@@ -53,7 +53,7 @@
 // duration of every 32-bit syscall, and it is the same bit seccomp uses
 // to fill seccomp_data.arch, so calls are attributed exactly as a filter
 // will see them. Without TS_COMPAT, an id with bit 30 set is an x32 call.
-// Counts go to a per-CPU array with 1024 slots per ABI; numbers outside
+// Counts go to one per-CPU map value with 1024 slots per ABI; numbers outside
 // (and ids such as -1) go to a hash map, so every number is kept.
 //
 // # Arguments

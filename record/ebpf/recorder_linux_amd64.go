@@ -75,9 +75,19 @@ func New(opts Options) (*Recorder, error) {
 	if err := checkPIDNamespace(); err != nil {
 		return nil, err
 	}
-	if err := checkFeatures(); err != nil {
-		return nil, err
+	r, err := newLoaded(opts)
+	if err != nil {
+		// Name the missing kernel feature, if one is missing (the probes
+		// load test programs: they run only when loading failed).
+		if ferr := checkFeatures(); ferr != nil {
+			return nil, ferr
+		}
 	}
+	return r, err
+}
+
+// newLoaded reads the kernel's layout (cached) and loads the programs.
+func newLoaded(opts Options) (*Recorder, error) {
 	k, cached := loadCachedLayout()
 	if !cached {
 		var err error
@@ -183,7 +193,7 @@ func (r *Recorder) createMaps(k *kernelLayout) error {
 		spec ebpf.MapSpec
 	}{
 		{&r.maps.tracked, ebpf.MapSpec{Name: "sf_tracked", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: tidBits / 64}},
-		{&r.maps.counts, ebpf.MapSpec{Name: "sf_counts", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: abiCount * abiSlots}},
+		{&r.maps.counts, ebpf.MapSpec{Name: "sf_counts", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8 * abiCount * abiSlots, MaxEntries: 1}},
 		{&r.maps.overflow, ebpf.MapSpec{Name: "sf_overflow", Type: ebpf.Hash, KeySize: 8, ValueSize: 8, MaxEntries: maxOverflow}},
 		{&r.maps.pending, ebpf.MapSpec{Name: "sf_pending", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: maxPending}},
 		{&r.maps.stats, ebpf.MapSpec{Name: "sf_stats", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: statCount}},
@@ -352,9 +362,9 @@ func (r *Recorder) Progress() (record.Progress, error) {
 		return p, fmt.Errorf("ebpf: reading stats: %w", err)
 	}
 	p.Processes = procs + uint64(r.tracked.Load())
-	counts, err := readPerCPUArray(r.maps.counts, abiCount*abiSlots)
+	counts, err := r.readCounts()
 	if err != nil {
-		return p, fmt.Errorf("ebpf: reading counts: %w", err)
+		return p, err
 	}
 	for _, n := range counts {
 		if n > 0 {
@@ -462,9 +472,9 @@ func (r *Recorder) read() (*record.Observations, error) {
 	o.Processes, o.Threads = stats[statProcesses]+started, stats[statThreads]
 	stats[statExecs] += started
 
-	counts, err := readPerCPUArray(r.maps.counts, abiCount*abiSlots)
+	counts, err := r.readCounts()
 	if err != nil {
-		return nil, fmt.Errorf("ebpf: reading counts: %w", err)
+		return nil, err
 	}
 	counts[r.execveSlot()] += started
 	for idx, n := range counts {
@@ -527,37 +537,19 @@ func (r *Recorder) read() (*record.Observations, error) {
 	return o, nil
 }
 
-// readPerCPUArray returns the per-CPU sums of an array of n u64 values,
-// in one batch lookup where the kernel has it (one syscall instead of n).
-func readPerCPUArray(m *ebpf.Map, n int) ([]uint64, error) {
-	ncpu, err := ebpf.PossibleCPU()
-	if err != nil {
-		return nil, err
+// countsValue is the counts map's one per-CPU value: a count per slot.
+type countsValue [abiCount * abiSlots]uint64
+
+// readCounts returns the counts of every slot, summed over the CPUs.
+func (r *Recorder) readCounts() ([]uint64, error) {
+	var perCPU []countsValue
+	if err := r.maps.counts.Lookup(uint32(0), &perCPU); err != nil {
+		return nil, fmt.Errorf("ebpf: reading counts: %w", err)
 	}
-	sums := make([]uint64, n)
-	keys := make([]uint32, n)
-	vals := make([]uint64, n*ncpu)
-	var cursor ebpf.MapBatchCursor
-	got, err := m.BatchLookup(&cursor, keys, vals, nil)
-	if err == nil || errors.Is(err, ebpf.ErrKeyNotExist) {
-		for i := range got {
-			for c := range ncpu {
-				sums[keys[i]] += vals[i*ncpu+c]
-			}
-		}
-		if got == n {
-			return sums, nil
-		}
-	}
-	// No batch support, or a partial batch: look every key up.
-	var perCPU []uint64
-	for k := range n {
-		if err := m.Lookup(uint32(k), &perCPU); err != nil {
-			return nil, err
-		}
-		sums[k] = 0
-		for _, v := range perCPU {
-			sums[k] += v
+	sums := make([]uint64, abiCount*abiSlots)
+	for _, c := range perCPU {
+		for i, n := range c {
+			sums[i] += n
 		}
 	}
 	return sums, nil
