@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -47,9 +48,9 @@ func recordProg(t *testing.T, name string, flags ...string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		progDir = d // removed by TestMain's caller's temp cleanup; small
+		progDir = d // removed by TestMain
 	}
-	out := filepath.Join(progDir, strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))+"-"+itoa(len(progDone)))
+	out := filepath.Join(progDir, strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))+"-"+strconv.Itoa(len(progDone)))
 	var cmd *exec.Cmd
 	if strings.HasSuffix(name, ".go") {
 		cmd = exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", out, name)
@@ -63,19 +64,6 @@ func recordProg(t *testing.T, name string, flags ...string) string {
 	}
 	progDone[key] = out
 	return out
-}
-
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }
 
 // ran is what a command did.
