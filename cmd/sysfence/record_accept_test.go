@@ -18,7 +18,6 @@ import (
 	"github.com/moby/profiles/seccomp"
 
 	"github.com/sysfence/sysfence/internal/testenv"
-	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/record/ebpf"
 )
 
@@ -327,5 +326,4 @@ func TestRecordBackendsSameBytes(t *testing.T) {
 			t.Errorf("execve: %q, want the command's own exec once", s.Comment)
 		}
 	}
-	_ = record.RuntimeSysfence
 }
