@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -153,6 +154,21 @@ func planRecord(f *recordFlags) (*recordPlan, error) {
 			return nil, cli.Usagef("--merge: %v", err)
 		}
 		p.merge = append(p.merge, prev)
+	}
+	if len(p.merge) > 0 {
+		// What would make the merge fail whatever is recorded (another
+		// default action, profiles that conflict among themselves) fails
+		// now, before CMD runs; an empty recording stands in for the one
+		// to come.
+		empty, err := record.New().Profile(p.opts)
+		if err != nil {
+			return nil, cli.Usage(err)
+		}
+		probe := profile.New(empty.Profile, nil)
+		probe.File = "this recording"
+		if _, err := record.MergeProfiles(append(slices.Clone(p.merge), probe)...); err != nil {
+			return nil, cli.Usagef("--merge: %v", err)
+		}
 	}
 	return p, nil
 }

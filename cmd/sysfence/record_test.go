@@ -22,6 +22,8 @@ func TestRecordCommand(t *testing.T) {
 	touch := []string{"/bin/sh", "-c", "echo x > " + marker}
 	badJSON := filepath.Join(dir, "bad.json")
 	os.WriteFile(badJSON, []byte("{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALOW\"}]\n}\n"), 0o644)
+	killDefault := filepath.Join(dir, "kill.json")
+	os.WriteFile(killDefault, []byte(`{"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": []}`), 0o644)
 	out := filepath.Join(dir, "out.json")
 	for _, tc := range []struct {
 		name   string
@@ -37,6 +39,8 @@ func TestRecordCommand(t *testing.T) {
 		{"not-executable", []string{"record", "-q", "-o", out, "--", "/etc/passwd"}, 126, "sysfence: /etc/passwd: cannot execute", false, false},
 		{"merge-invalid", append([]string{"record", "-o", out, "--merge", badJSON, "--"}, touch...), 2,
 			"sysfence: --merge: " + badJSON + ":3:46: syscalls[0].action: unknown action \"SCMP_ACT_ALOW\" (did you mean SCMP_ACT_ALLOW?)\n", false, false},
+		{"merge-other-default", append([]string{"record", "-o", out, "--merge", killDefault, "--"}, touch...), 2,
+			"sysfence: --merge: profiles conflict: this recording: defaultAction SCMP_ACT_ERRNO(1) differs from " + killDefault + "'s SCMP_ACT_KILL_PROCESS", false, false},
 		{"merge-missing", append([]string{"record", "-o", out, "--merge", filepath.Join(dir, "nope.json"), "--"}, touch...), 2, "sysfence: --merge: reading profile ", false, false},
 		{"bad-backend", append([]string{"record", "--backend", "dtrace", "--"}, touch...), 2, "sysfence: unknown recorder backend \"dtrace\"", false, false},
 		{"bad-for", append([]string{"record", "--for", "lxc", "--"}, touch...), 2, "sysfence: --for: unknown runtime \"lxc\"", false, false},
