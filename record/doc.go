@@ -1,6 +1,10 @@
 // Package record holds what a syscall recorder observed and turns it into
 // the rules of a seccomp profile.
 //
+// The recorders are record/ptrace (unprivileged, one ptrace stop per
+// syscall) and record/ebpf (root, eBPF on the raw sys_enter tracepoint);
+// record/recorder picks one and runs a command under it.
+//
 // # Observations
 //
 // Observations are kept per ABI exactly as the kernel saw each call
@@ -15,11 +19,11 @@
 // # From observations to rules
 //
 // Profile writes one entry per syscall name, sorted, with a comment such
-// as "1234 calls, 2 errors (x86_64 1200, x86 34)". Docker and OCI
-// profiles name syscalls, not (ABI, number) pairs, and apply every entry
-// to every listed architecture, so a name seen on any ABI is allowed on
-// all the ABIs listed; the architectures are the native one and the ones
-// seen. Numbers without a name are returned as Unknown for a warning.
+// as "1234 calls, 2 errors (x86_64 1200, x86 34)" (the format is below).
+// Docker and OCI profiles name syscalls, not (ABI, number) pairs, and
+// apply every entry to every listed architecture, so a name seen on any
+// ABI is allowed on all the ABIs listed; the architectures are the native
+// one and the ones seen. Numbers without a name are returned as Unknown for a warning.
 //
 // With Args, the syscalls below get one entry per observed combination of
 // their deciding arguments instead of one unconditional entry: as tight as
@@ -49,6 +53,40 @@
 // Otherwise clone3 is allowed without conditions. A syscall whose values
 // were not all recorded (a merged recording without --args, a full map)
 // gets a plain entry.
+//
+// # What a recording cannot see
+//
+// Some calls happen only when a signal arrives at the right moment, and a
+// recording that saw none breaks the command when it is enforced. They
+// are added, with a comment saying why, though not seen: restart_syscall
+// always (the kernel makes it to resume a sleep interrupted by a stop
+// signal and SIGCONT: nanosleep after Ctrl-Z and fg); rt_sigreturn (and
+// sigreturn on ABIs that have it) when the command installs signal
+// handlers (rt_sigaction, sigaction, signal), and only then, since an
+// unneeded rt_sigreturn helps sigreturn-oriented programming; epoll_wait
+// and epoll_pwait when the command creates an epoll instance (Go's
+// network poller waits on its instance only when every goroutine blocks,
+// and the runtime throws if that wait fails). None of them can do more
+// than resume what the profile allows already.
+//
+// # Comments and merged recordings
+//
+// Every comment Profile writes has one shape, which MergeProfiles reads
+// back:
+//
+//	[SUBJECT: ]COUNTS[ (ABI N, ...)][, in R of T recordings][; NOTE]...
+//
+// COUNTS is "N calls[, E errors]" (errors only where the backend counted
+// them), "the fallback for M clone3 calls" or "not seen"; SUBJECT names
+// the argument values of an argument rule; the per-ABI counts are left
+// out when the native ABI is the only one; R is how many of the T merged
+// recordings saw the syscall, on any ABI and whatever its arguments, left
+// out for a single recording and for a syscall none of them saw. Merging
+// profiles (record --merge) adds the counts entry by entry and the
+// recordings name by name, so that merging written profiles one at a
+// time gives the comments that merging the observations in memory gives
+// (tested). A profile entry without such a comment (written by hand or
+// by another tool) counts as seen in one recording.
 //
 // # Runtimes
 //

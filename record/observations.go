@@ -56,6 +56,12 @@ type Observations struct {
 	// Warnings tell what the recorder may have missed (the caller prints
 	// them).
 	Warnings []string
+
+	// nameRecordings counts, once recordings are merged, the recordings
+	// that saw each syscall name on any ABI (Stats.Recordings counts per
+	// ABI, and a name seen on x86_64 in one recording and on x86 in
+	// another was seen in two).
+	nameRecordings map[string]int
 }
 
 // ABI holds the syscalls seen on one ABI, keyed by the number the kernel
@@ -226,6 +232,13 @@ func (o *Observations) Names() []string {
 // each syscall keeps how many recordings saw it). Merge into the first
 // recording, not into an empty New(), which counts as one recording.
 func (o *Observations) Merge(other *Observations) {
+	byName := map[string]int{}
+	for _, side := range []*Observations{o, other} {
+		for n, r := range side.recordingsByName() {
+			byName[n] += r
+		}
+	}
+	defer func() { o.nameRecordings = byName }()
 	o.Processes += other.Processes
 	o.Threads += other.Threads
 	o.ArgsRecorded = o.ArgsRecorded && other.ArgsRecorded
@@ -277,4 +290,19 @@ func (a *ArgSet) clone() *ArgSet {
 		c.Values[v] = n
 	}
 	return c
+}
+
+// recordingsByName returns how many recordings saw each syscall name.
+func (o *Observations) recordingsByName() map[string]int {
+	if o.nameRecordings != nil {
+		return o.nameRecordings
+	}
+	// Not merged: per ABI is all there is (1 for a single recording).
+	m := map[string]int{}
+	for _, e := range o.Entries() {
+		if e.Name != "" && e.Calls > 0 {
+			m[e.Name] = max(m[e.Name], e.Recordings)
+		}
+	}
+	return m
 }

@@ -44,7 +44,7 @@ func entries(p *seccomp.Seccomp, name string) []*seccomp.Syscall {
 	return out
 }
 
-func profile(t testing.TB, o *Observations, opts ProfileOptions) *Result {
+func recorded(t testing.TB, o *Observations, opts ProfileOptions) *Result {
 	t.Helper()
 	if opts.Native == nil {
 		opts.Native = arch(t, "x86_64")
@@ -64,7 +64,7 @@ func TestProfileNamesSortedCountedAndPerABI(t *testing.T) {
 	o.Add(x86, nr(t, x86, "read"), 1, 0)
 	o.Add(x86, nr(t, x86, "socketcall"), 1, -1)
 	o.Add(x64, 999, 4, -1) // no syscall 999 on x86_64: kept by number
-	r := profile(t, o, ProfileOptions{})
+	r := recorded(t, o, ProfileOptions{})
 	p := r.Profile
 
 	var names []string
@@ -74,7 +74,7 @@ func TestProfileNamesSortedCountedAndPerABI(t *testing.T) {
 			t.Errorf("%v: action %s", s.Names, s.Action)
 		}
 	}
-	if got, want := strings.Join(names, " "), "read socketcall write"; got != want {
+	if got, want := strings.Join(names, " "), "read restart_syscall socketcall write"; got != want {
 		t.Errorf("names = %q, want %q", got, want)
 	}
 	if got := entries(p, "read")[0].Comment; got != "11 calls, 2 errors (x86_64 10, x86 1)" {
@@ -82,6 +82,9 @@ func TestProfileNamesSortedCountedAndPerABI(t *testing.T) {
 	}
 	if got := entries(p, "write")[0].Comment; got != "3 calls" {
 		t.Errorf("write comment = %q", got)
+	}
+	if got := entries(p, "socketcall")[0].Comment; got != "1 call (x86 1)" {
+		t.Errorf("socketcall comment = %q", got)
 	}
 	if got := strings.Join(archStrings(p.Architectures), " "); got != "SCMP_ARCH_X86_64 SCMP_ARCH_X86" {
 		t.Errorf("architectures = %s", got)
@@ -129,7 +132,7 @@ func TestX32NumbersCarryTheBit(t *testing.T) {
 	if n := nr(t, x32, "read"); n&syscalls.X32SyscallBit == 0 {
 		t.Fatalf("x32 read = %#x", n)
 	}
-	p := profile(t, o, ProfileOptions{}).Profile
+	p := recorded(t, o, ProfileOptions{}).Profile
 	if len(entries(p, "read")) != 1 || strings.Join(archStrings(p.Architectures), " ") != "SCMP_ARCH_X86_64 SCMP_ARCH_X32" {
 		t.Errorf("x32 profile: %+v %v", p.Syscalls, p.Architectures)
 	}
@@ -160,7 +163,7 @@ func TestProfileDeterministic(t *testing.T) {
 				o.AddArgs(x64, c.nr, c.args, 1)
 			}
 		}
-		b, err := json.Marshal(profile(t, o, ProfileOptions{Args: true}).Profile)
+		b, err := json.Marshal(recorded(t, o, ProfileOptions{Args: true}).Profile)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +223,7 @@ func TestArgRules(t *testing.T) {
 				o.Add(ob.arch, n, 1, -1)
 				o.AddArgs(ob.arch, n, ob.v, 1)
 			}
-			p := profile(t, o, ProfileOptions{Args: true}).Profile
+			p := recorded(t, o, ProfileOptions{Args: true}).Profile
 			var got []string
 			for _, s := range entries(p, tt.sc) {
 				got = append(got, render(s))
@@ -232,7 +235,7 @@ func TestArgRules(t *testing.T) {
 				t.Errorf("%s entries = %q, want %q", tt.sc, got, tt.want)
 			}
 			// Without Args there is exactly one plain entry per name.
-			p = profile(t, o, ProfileOptions{}).Profile
+			p = recorded(t, o, ProfileOptions{}).Profile
 			if e := entries(p, tt.obs[0].name); len(e) != 1 || len(e[0].Args) != 0 || e[0].Action != specs.ActAllow {
 				t.Errorf("without Args: %+v", e)
 			}
@@ -266,7 +269,7 @@ func TestIncompleteArgsGivePlainRule(t *testing.T) {
 	o.Add(x64, sock, 2, -1)
 	o.AddArgs(x64, sock, ArgValues{2, 1}, 1)
 	o.MarkArgsIncomplete(x64, sock)
-	p := profile(t, o, ProfileOptions{Args: true}).Profile
+	p := recorded(t, o, ProfileOptions{Args: true}).Profile
 	if e := entries(p, "socket"); len(e) != 1 || len(e[0].Args) != 0 {
 		t.Errorf("incomplete socket args gave %+v", e)
 	}
@@ -295,7 +298,7 @@ func TestArgRulesAllowWhatWasSeen(t *testing.T) {
 					o.Add(a, n, 1, -1)
 					o.AddArgs(a, n, v, 1)
 				}
-				p := profile(t, o, ProfileOptions{Args: true}).Profile
+				p := recorded(t, o, ProfileOptions{Args: true}).Profile
 				es := entries(p, spec.Name)
 				for _, v := range seen {
 					if !allowed(es, v, a.Is64()) {
@@ -406,7 +409,7 @@ func TestMerge(t *testing.T) {
 	if a.Processes != 5 || a.Recordings != 2 || !a.ArgsRecorded {
 		t.Errorf("merged counts: %+v", a)
 	}
-	p := profile(t, a, ProfileOptions{Args: true}).Profile
+	p := recorded(t, a, ProfileOptions{Args: true}).Profile
 	if got := entries(p, "read")[0].Comment; got != "12 calls, 1 error, in 2 of 2 recordings" {
 		t.Errorf("read comment %q", got)
 	}
@@ -424,7 +427,7 @@ func TestMerge(t *testing.T) {
 	if a.ArgsRecorded {
 		t.Error("ArgsRecorded should be false after merging a recording without args")
 	}
-	p = profile(t, a, ProfileOptions{Args: true}).Profile
+	p = recorded(t, a, ProfileOptions{Args: true}).Profile
 	if e := entries(p, "socket"); len(e) != 1 || len(e[0].Args) != 0 {
 		t.Errorf("socket should be unrestricted: %+v", e)
 	}
@@ -471,15 +474,15 @@ func TestProfileForRuntime(t *testing.T) {
 	pr := nr(t, x64, "prctl")
 	o.Add(x64, pr, 1, -1)
 	o.AddArgs(x64, pr, ArgValues{15}, 1)
-	p := profile(t, o, ProfileOptions{Args: true, For: RuntimeRunc}).Profile
+	p := recorded(t, o, ProfileOptions{Args: true, For: RuntimeRunc}).Profile
 	if e := entries(p, "prctl"); len(e) != 1 || len(e[0].Args) != 0 || !strings.Contains(e[0].Comment, "runc") {
 		t.Errorf("prctl for runc: %+v", e)
 	}
 	if e := entries(p, "execve"); len(e) != 1 || !strings.Contains(e[0].Comment, "not seen; needed by runc") {
 		t.Errorf("execve for runc: %+v", e)
 	}
-	p = profile(t, o, ProfileOptions{Args: true, For: RuntimeSysfence}).Profile
-	if len(p.Syscalls) != 1 {
+	p = recorded(t, o, ProfileOptions{Args: true, For: RuntimeSysfence}).Profile
+	if len(p.Syscalls) != 2 || p.Syscalls[1].Names[0] != "restart_syscall" {
 		t.Errorf("sysfence adds nothing, got %d entries", len(p.Syscalls))
 	}
 	if _, err := o.Profile(ProfileOptions{For: "lxc", Native: x64}); !errors.Is(err, ErrUnknownRuntime) {
@@ -495,5 +498,42 @@ func TestNotSupportedError(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "needs CAP_BPF") {
 		t.Errorf("message %q", err)
+	}
+}
+
+func TestImpliedSyscalls(t *testing.T) {
+	x64, x86 := arch(t, "x86_64"), arch(t, "x86")
+	for _, tc := range []struct {
+		name string
+		seen []string // abi/name
+		want string   // implied names, not seen
+	}{
+		{"none", nil, ""},
+		{"plain", []string{"x86_64/write"}, "restart_syscall"},
+		{"handlers", []string{"x86_64/rt_sigaction"}, "restart_syscall rt_sigreturn"},
+		{"handlers-x86", []string{"x86/rt_sigaction"}, "restart_syscall rt_sigreturn sigreturn"},
+		{"epoll", []string{"x86_64/epoll_create1"}, "epoll_pwait epoll_wait restart_syscall"},
+		{"seen-already", []string{"x86_64/rt_sigaction", "x86_64/rt_sigreturn", "x86_64/restart_syscall"}, ""},
+	} {
+		t.Run("case="+tc.name, func(t *testing.T) {
+			o := New()
+			for _, s := range tc.seen {
+				a, n, _ := strings.Cut(s, "/")
+				ar := x64
+				if a == "x86" {
+					ar = x86
+				}
+				o.Add(ar, nr(t, ar, n), 1, -1)
+			}
+			var got []string
+			for _, e := range recorded(t, o, ProfileOptions{}).Profile.Syscalls {
+				if strings.HasPrefix(e.Comment, "not seen; ") {
+					got = append(got, e.Names[0])
+				}
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("implied %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/bits"
 	"sort"
-	"strings"
 
 	"github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -39,7 +38,7 @@ type Unknown struct {
 }
 
 func (u Unknown) String() string {
-	return fmt.Sprintf("syscall %d on %s (%d calls) has no name; it is not in the profile", u.Nr, u.Arch.Name, u.Calls)
+	return fmt.Sprintf("syscall %d on %s (%s) has no name; it is not in the profile", u.Nr, u.Arch.Name, plural(u.Calls, "call"))
 }
 
 // Result is a recorded profile, ready for the profile writer.
@@ -63,7 +62,8 @@ type nameAgg struct {
 	args       map[ArgValues]*argAgg // keyed by masked values
 	argsOK     bool                  // every call's values known
 	argsSeen   bool
-	total      int // recordings merged into the observations
+	total      int    // recordings merged into the observations
+	native     string // the native ABI's name (comments omit it when alone)
 }
 
 type archCalls struct {
@@ -117,6 +117,7 @@ func (o *Observations) Profile(opts ProfileOptions) (*Result, error) {
 	}
 
 	aggs := map[string]*nameAgg{}
+	byName := o.recordingsByName()
 	for _, e := range o.Entries() {
 		if e.Name == "" {
 			res.Unknown = append(res.Unknown, Unknown{Arch: e.Arch, Nr: e.Nr, Calls: e.Calls})
@@ -124,13 +125,13 @@ func (o *Observations) Profile(opts ProfileOptions) (*Result, error) {
 		}
 		g := aggs[e.Name]
 		if g == nil {
-			g = &nameAgg{name: e.Name, errorsOK: true, argsOK: true, args: map[ArgValues]*argAgg{}, total: o.Recordings}
+			g = &nameAgg{name: e.Name, errorsOK: true, argsOK: true, args: map[ArgValues]*argAgg{}, total: o.Recordings, native: native.Name}
 			aggs[e.Name] = g
 		}
 		g.calls += e.Calls
 		g.errors += e.Errors
 		g.errorsOK = g.errorsOK && e.ErrorsKnown
-		g.recordings = max(g.recordings, e.Recordings)
+		g.recordings = byName[e.Name]
 		if e.Arch == native { // the native ABI first in comments
 			g.perArch = append([]archCalls{{e.Arch, e.Calls}}, g.perArch...)
 		} else {
@@ -162,7 +163,13 @@ func (o *Observations) Profile(opts ProfileOptions) (*Result, error) {
 	}
 	for _, n := range extra {
 		if aggs[n] == nil {
-			aggs[n] = &nameAgg{name: n}
+			aggs[n] = &nameAgg{name: n, total: o.Recordings, native: native.Name}
+		}
+	}
+	implied := o.implied()
+	for _, im := range implied {
+		if aggs[im.name] == nil {
+			aggs[im.name] = &nameAgg{name: im.name, total: o.Recordings, native: native.Name}
 		}
 	}
 	names := make([]string, 0, len(aggs))
@@ -176,13 +183,30 @@ func (o *Observations) Profile(opts ProfileOptions) (*Result, error) {
 	for _, n := range extra {
 		extraSet[n] = true
 	}
+	rt := opts.For
+	if rt == "" {
+		rt = RuntimeSysfence
+	}
 	for _, n := range names {
 		g := aggs[n]
 		if opts.Args && g.restrictable() && !extraSet[n] {
 			out = append(out, g.argRules()...)
 			continue
 		}
-		out = append(out, allow(n, g.comment(extraSet[n], opts.For)))
+		t := g.tally()
+		switch {
+		case g.calls == 0 && extraSet[n]:
+			t.notes = append(t.notes, fmt.Sprintf("needed by %s after it loads the filter", rt))
+		case g.calls == 0:
+			for _, im := range implied {
+				if im.name == n {
+					t.notes = append(t.notes, im.why)
+				}
+			}
+		case extraSet[n]:
+			t.notes = append(t.notes, fmt.Sprintf("also needed by %s, so its arguments are not restricted", rt))
+		}
+		out = append(out, allow(n, t.String()))
 	}
 	// Keep the entries sorted by name (clone3's ENOSYS entry included).
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Names[0] < out[j].Names[0] })
@@ -224,7 +248,9 @@ func (g *nameAgg) restrictable() bool { return g.hasSpec && g.argsOK && g.argsSe
 func (g *nameAgg) argRules() []*seccomp.Syscall {
 	if len(g.spec.Fields) == 1 {
 		if m := g.spec.Fields[0].Mask; m != whole && bits.OnesCount64(m) <= 8 && len(g.args) == 1<<bits.OnesCount64(m) {
-			return []*seccomp.Syscall{allow(g.name, g.comment(false, "")+"; every value of the deciding bits was seen")}
+			t := g.tally()
+			t.notes = append(t.notes, "every value of the deciding bits was seen")
+			return []*seccomp.Syscall{allow(g.name, t.String())}
 		}
 	}
 	keys := make([]ArgValues, 0, len(g.args))
@@ -240,14 +266,9 @@ func (g *nameAgg) argRules() []*seccomp.Syscall {
 	var out []*seccomp.Syscall
 	for _, k := range keys {
 		a := g.args[k]
-		seen := plural(a.calls, "call")
-		switch {
-		case a.calls == 0:
-			seen = fmt.Sprintf("the fallback for %s", plural(a.clone3, "clone3 call"))
-		case a.clone3 > 0:
-			seen += fmt.Sprintf(", and the fallback for %s", plural(a.clone3, "clone3 call"))
-		}
-		s := allow(g.name, fmt.Sprintf("%s: %s", describeArgs(g.spec, k), seen))
+		// The recordings count the syscall, whatever its arguments.
+		t := &tally{subject: describeArgs(g.spec, k), calls: a.calls, clone3: a.clone3, recordings: g.recordings, total: g.total}
+		s := allow(g.name, t.String())
 		for i, f := range g.spec.Fields {
 			s.Args = append(s.Args, condition(f, k[i], a.upper[i]))
 		}
@@ -282,12 +303,14 @@ func condition(f ArgField, v uint64, upper bool) specs.LinuxSeccompArg {
 func clone3Rules(g *nameAgg, aggs map[string]*nameAgg) []*seccomp.Syscall {
 	for k := range g.args {
 		if k[0]&^cloneNamespaces != 0 {
-			return []*seccomp.Syscall{allow("clone3", g.comment(false, "")+"; its flags include CLONE_NEWTIME, which clone cannot carry")}
+			t := g.tally()
+			t.notes = append(t.notes, "its flags include CLONE_NEWTIME, which clone cannot carry")
+			return []*seccomp.Syscall{allow("clone3", t.String())}
 		}
 	}
 	c := aggs["clone"]
 	if c == nil {
-		c = &nameAgg{name: "clone", errorsOK: true, argsOK: true, args: map[ArgValues]*argAgg{}}
+		c = &nameAgg{name: "clone", errorsOK: true, argsOK: true, args: map[ArgValues]*argAgg{}, total: g.total, native: g.native}
 		c.spec, c.hasSpec = argSpecs[1], true
 		aggs["clone"] = c
 	}
@@ -301,7 +324,9 @@ func clone3Rules(g *nameAgg, aggs map[string]*nameAgg) []*seccomp.Syscall {
 		}
 	}
 	e := uint(errnoENOSYS)
-	s := &seccomp.Syscall{Comment: g.comment(false, "") + "; answered ENOSYS so that libc falls back to clone, whose flags seccomp can check"}
+	t := g.tally()
+	t.notes = append(t.notes, "answered ENOSYS so that libc falls back to clone, whose flags seccomp can check")
+	s := &seccomp.Syscall{Comment: t.String()}
 	s.Names = []string{"clone3"}
 	s.Action = specs.ActErrno
 	s.ErrnoRet = &e
@@ -315,42 +340,79 @@ func allow(name, comment string) *seccomp.Syscall {
 	return s
 }
 
-func plural(n uint64, what string) string {
-	if n == 1 {
-		return "1 " + what
+// tally is what the comment of the syscall's plain entry says, e.g.
+// "1234 calls, 2 errors (x86_64 1200, x86 34), in 2 of 3 recordings".
+func (g *nameAgg) tally() *tally {
+	t := &tally{calls: g.calls, errors: g.errors, errorsKnown: g.errorsOK && g.calls > 0, recordings: g.recordings, total: g.total}
+	for _, a := range g.perArch {
+		t.perArch = append(t.perArch, archCount{a.arch.Name, a.calls})
 	}
-	return fmt.Sprintf("%d %ss", n, what)
+	if len(t.perArch) == 1 && t.perArch[0].arch == g.native {
+		t.perArch = nil // the native ABI alone goes without saying
+	}
+	if g.calls == 0 {
+		t.recordings, t.total = 0, 1
+	}
+	return t
 }
 
-// comment says how often the syscall was seen, e.g. "1234 calls, 2 errors
-// (x86_64 1200, x86 34), in 2 of 3 recordings".
-func (g *nameAgg) comment(runtime bool, rt Runtime) string {
-	if g.calls == 0 {
-		if rt == "" {
-			rt = RuntimeSysfence
+// impliedSyscall is a syscall that a recording may miss by timing alone
+// and whose absence breaks the command when it is enforced.
+type impliedSyscall struct{ name, why string }
+
+// implied lists the syscalls the kernel makes the command call when a
+// signal arrives, which a recording sees only if a signal happened to
+// arrive: restart_syscall resumes a sleep (nanosleep, poll, futex with a
+// timeout...) interrupted by a stop signal and SIGCONT, and rt_sigreturn
+// (sigreturn on ABIs that have it, for handlers without SA_SIGINFO)
+// returns from a signal handler. The latter only when the command
+// installs handlers: otherwise rt_sigreturn is a gift to an attacker
+// (sigreturn-oriented programming). Neither can do anything but resume
+// what the profile already allowed.
+//
+// Likewise a program that creates an epoll instance waits on it when it
+// has nothing else to do, which a short recording may never catch: Go's
+// network poller creates one at start-up and waits in epoll_pwait only
+// when every goroutine blocks, and the Go runtime throws if that wait
+// fails. The waits of the ABIs the instance was created on are added.
+func (o *Observations) implied() []impliedSyscall {
+	var handlers, sigreturn, any bool
+	waits := map[string]bool{}
+	for arch, a := range o.ABIs {
+		for nr := range a.Syscalls {
+			any = true
+			name, _ := arch.SyscallName(nr)
+			switch name {
+			case "rt_sigaction", "sigaction", "signal":
+				handlers = true
+				if _, ok := arch.Number("sigreturn"); ok {
+					sigreturn = true
+				}
+			case "epoll_create", "epoll_create1":
+				for _, w := range []string{"epoll_wait", "epoll_pwait"} {
+					if _, ok := arch.Number(w); ok {
+						waits[w] = true
+					}
+				}
+			}
 		}
-		return fmt.Sprintf("not seen; needed by %s after it loads the filter", rt)
 	}
-	var b strings.Builder
-	b.WriteString(plural(g.calls, "call"))
-	if g.errorsOK {
-		b.WriteString(", " + plural(g.errors, "error"))
+	if !any {
+		return nil
 	}
-	if len(g.perArch) > 1 {
-		parts := make([]string, len(g.perArch))
-		for i, a := range g.perArch {
-			parts[i] = fmt.Sprintf("%s %d", a.arch.Name, a.calls)
+	const handlerWhy = "returns from the signal handlers the command installs, whenever a signal arrives"
+	const waitWhy = "waits on the epoll instance the command creates, when it has nothing else to do"
+	out := []impliedSyscall{{"restart_syscall", "the kernel makes it to resume a sleep interrupted by a stop signal"}}
+	if handlers {
+		out = append(out, impliedSyscall{"rt_sigreturn", handlerWhy})
+	}
+	if sigreturn {
+		out = append(out, impliedSyscall{"sigreturn", handlerWhy})
+	}
+	for _, w := range []string{"epoll_pwait", "epoll_wait"} {
+		if waits[w] {
+			out = append(out, impliedSyscall{w, waitWhy})
 		}
-		b.WriteString(" (" + strings.Join(parts, ", ") + ")")
 	}
-	if g.total > 1 {
-		fmt.Fprintf(&b, ", in %d of %d recordings", g.recordings, g.total)
-	}
-	if runtime {
-		if rt == "" {
-			rt = RuntimeSysfence
-		}
-		b.WriteString(fmt.Sprintf("; also needed by %s, so its arguments are not restricted", rt))
-	}
-	return b.String()
+	return out
 }

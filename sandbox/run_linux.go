@@ -93,6 +93,10 @@ type session struct {
 	result   Result
 	reported map[deniedKey]bool
 
+	// handOver, set by Trace, takes the command over at its exec stop
+	// and returns its final status (start_linux.go).
+	handOver func(pid int) (*unix.WaitStatus, error)
+
 	procs procCache // what /proc says about the command's processes
 
 	audit *auditLog       // audit mode
@@ -464,6 +468,9 @@ func (s *session) setUp(pid int) (*unix.WaitStatus, error) {
 		if err := unix.PtraceCont(pid, int(ws.StopSignal())); err != nil {
 			return nil, fmt.Errorf("ptrace: %w", err)
 		}
+	}
+	if s.handOver != nil {
+		return s.handOver(pid)
 	}
 	// If sysfence dies during the set-up, the command dies too.
 	unix.PtraceSetOptions(pid, unix.PTRACE_O_EXITKILL)

@@ -10,9 +10,11 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "sysfence",
 		Short: "Record, enforce and explain seccomp profiles",
-		Long: `sysfence is a seccomp toolkit: it compiles Docker/OCI seccomp profiles into
-small, fast BPF filters, checks syscalls against them, disassembles filters,
-and resolves syscall names and numbers for every architecture.`,
+		Long: `sysfence is a seccomp toolkit: it records what a command needs into a minimal
+profile (record), runs commands under a profile (run), compiles Docker/OCI
+seccomp profiles into small, fast BPF filters, checks syscalls against them,
+disassembles filters, and resolves syscall names and numbers for every
+architecture.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -27,6 +29,7 @@ and resolves syscall names and numbers for every architecture.`,
 		newCheckCmd(),
 		newDisasmCmd(),
 		newRunCmd(),
+		newRecordCmd(),
 	)
 	return root
 }

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package ebpf
 
 import (
@@ -122,8 +124,10 @@ func dockerAllowed() int {
 //	              (the cost of tracing itself, without set-up)
 //	strace        strace -f -c -o /dev/null as the command
 //
-// scripts/bench-record.sh runs it; round two adds the ptrace backend as
-// one more variant.
+// It isolates the cost of the programs themselves (ebpf-attached);
+// cmd/sysfence's BenchmarkRecordWorkload, which scripts/bench-record.sh
+// runs, compares the whole `sysfence record` with both backends against
+// strace.
 func BenchmarkRecordWorkload(b *testing.B) {
 	sh := []string{"sh", "-c", benchWorkload}
 	strace := testenv.LookPath(b, "strace", "strace")

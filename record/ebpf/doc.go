@@ -33,7 +33,12 @@
 // recording. sched_process_fork adds every thread
 // and child created by a tracked task; it fires in the parent before the
 // child is first woken, so no call of the child is missed, however short
-// its life. sched_process_exit removes each task, which also keeps pid
+// its life. sysfence record starts the command with sandbox.Trace
+// instead, whose child has exec'd before its parent can act, and calls
+// Track at the exec stop: the stopped process's bit is set from user
+// space (nothing else is tracked yet, so no program races with that
+// write) and the execve that got there is counted as its first call.
+// sched_process_exit removes each task, which also keeps pid
 // reuse from adding strangers. An exec from a non-leader thread moves the
 // bit to the id it takes over. Bits are set and cleared with atomic
 // fetch-or/fetch-and, so the live count is exact. A counter of live tasks tells Wait when
@@ -48,7 +53,7 @@
 // duration of every 32-bit syscall, and it is the same bit seccomp uses
 // to fill seccomp_data.arch, so calls are attributed exactly as a filter
 // will see them. Without TS_COMPAT, an id with bit 30 set is an x32 call.
-// Counts go to a per-CPU array with 1024 slots per ABI; numbers outside
+// Counts go to one per-CPU map value with 1024 slots per ABI; numbers outside
 // (and ids such as -1) go to a hash map, so every number is kept.
 //
 // # Arguments

@@ -22,6 +22,15 @@ func New(Options) (*Recorder, error) { return nil, unsupported() }
 // Follow fails with ErrNotSupported.
 func (*Recorder) Follow(int) error { return unsupported() }
 
+// Track fails with ErrNotSupported.
+func (*Recorder) Track(int) error { return unsupported() }
+
+// Progress fails with ErrNotSupported.
+func (*Recorder) Progress() (record.Progress, error) { return record.Progress{}, unsupported() }
+
+// Kill fails with ErrNotSupported.
+func (*Recorder) Kill() error { return unsupported() }
+
 // Live fails with ErrNotSupported.
 func (*Recorder) Live() (int64, error) { return 0, unsupported() }
 

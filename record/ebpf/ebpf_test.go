@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 package ebpf
 
 import (
@@ -19,8 +21,9 @@ import (
 )
 
 // shimEnv makes the test binary act as a minimal launcher: wait for one
-// byte on fd 3, then exec its arguments. Round two replaces it with the
-// sandbox package's launcher.
+// byte on fd 3, then exec its arguments: the launcher that Follow is
+// made for (sysfence record uses sandbox.Trace and Track instead, see
+// track_test.go).
 const shimEnv = "SYSFENCE_EBPF_TEST_SHIM"
 
 func TestMain(m *testing.M) {

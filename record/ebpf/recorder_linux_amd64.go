@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
+	syncatomic "sync/atomic"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -57,6 +59,10 @@ type Recorder struct {
 	links  []link.Link
 	mu     sync.Mutex
 	done   bool
+	// tracked counts the processes that Track started: they are live
+	// tasks and processes the programs did not count, and each one's
+	// execve is its first call.
+	tracked syncatomic.Int64
 }
 
 // New loads and attaches the recorder's programs. It fails with an error
@@ -69,9 +75,19 @@ func New(opts Options) (*Recorder, error) {
 	if err := checkPIDNamespace(); err != nil {
 		return nil, err
 	}
-	if err := checkFeatures(); err != nil {
-		return nil, err
+	r, err := newLoaded(opts)
+	if err != nil {
+		// Name the missing kernel feature, if one is missing (the probes
+		// load test programs: they run only when loading failed).
+		if ferr := checkFeatures(); ferr != nil {
+			return nil, ferr
+		}
 	}
+	return r, err
+}
+
+// newLoaded reads the kernel's layout (cached) and loads the programs.
+func newLoaded(opts Options) (*Recorder, error) {
 	k, cached := loadCachedLayout()
 	if !cached {
 		var err error
@@ -177,7 +193,7 @@ func (r *Recorder) createMaps(k *kernelLayout) error {
 		spec ebpf.MapSpec
 	}{
 		{&r.maps.tracked, ebpf.MapSpec{Name: "sf_tracked", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: tidBits / 64}},
-		{&r.maps.counts, ebpf.MapSpec{Name: "sf_counts", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: abiCount * abiSlots}},
+		{&r.maps.counts, ebpf.MapSpec{Name: "sf_counts", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8 * abiCount * abiSlots, MaxEntries: 1}},
 		{&r.maps.overflow, ebpf.MapSpec{Name: "sf_overflow", Type: ebpf.Hash, KeySize: 8, ValueSize: 8, MaxEntries: maxOverflow}},
 		{&r.maps.pending, ebpf.MapSpec{Name: "sf_pending", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: maxPending}},
 		{&r.maps.stats, ebpf.MapSpec{Name: "sf_stats", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: statCount}},
@@ -271,13 +287,105 @@ func (r *Recorder) Follow(pid int) error {
 	return nil
 }
 
+// Track starts recording the process pid at once, with every thread and
+// process it creates from then on. The process must be stopped at its
+// exec stop, single-threaded (sandbox.Trace calls Ready there), and the
+// recorder must not be recording anything else yet. The execve that
+// brought it there is counted as its first call, on the native ABI (the
+// launcher's exec), as Follow counts the exec it sees.
+func (r *Recorder) Track(pid int) error {
+	if pid <= 0 || pid >= tidBits {
+		return fmt.Errorf("ebpf: Track: invalid pid %d", pid)
+	}
+	// The programs set bits with atomic operations; this plain update of
+	// one word is safe because nothing in the map is alive yet (no
+	// program writes it) and the process is stopped.
+	if live, err := r.liveInMaps(); err != nil {
+		return err
+	} else if live != 0 || r.tracked.Load() != 0 {
+		return errors.New("ebpf: Track must start the recorder's only tree, before anything else is followed")
+	}
+	word := uint32(pid >> 6)
+	var v uint64
+	if err := r.maps.tracked.Lookup(word, &v); err != nil {
+		return fmt.Errorf("ebpf: tracking pid %d: %w", pid, err)
+	}
+	v |= 1 << (pid & 63)
+	if err := r.maps.tracked.Update(word, v, ebpf.UpdateExist); err != nil {
+		return fmt.Errorf("ebpf: tracking pid %d: %w", pid, err)
+	}
+	r.tracked.Add(1)
+	return nil
+}
+
+// Kill sends SIGKILL to every process the recorder is following (to end
+// a recording early). The thread ids come from the tracking bitmap,
+// whose bits are cleared as tasks exit.
+func (r *Recorder) Kill() error {
+	words, err := readArray64(r.maps.tracked, tidBits/64)
+	if err != nil {
+		return fmt.Errorf("ebpf: reading the tracked tasks: %w", err)
+	}
+	for w, v := range words {
+		for v != 0 {
+			b := bits.TrailingZeros64(v)
+			v &^= 1 << b
+			unix.Kill(w*64+b, unix.SIGKILL)
+		}
+	}
+	return nil
+}
+
 // Live returns how many threads of the followed trees are alive.
 func (r *Recorder) Live() (int64, error) {
+	v, err := r.liveInMaps()
+	// A tracked process was set live from user space; the programs count
+	// its exit (and so may go below zero).
+	return v + r.tracked.Load(), err
+}
+
+func (r *Recorder) liveInMaps() (int64, error) {
 	var v int64
 	if err := r.maps.stats.Lookup(uint32(statLive), &v); err != nil {
 		return 0, fmt.Errorf("ebpf: reading stats: %w", err)
 	}
 	return v, nil
+}
+
+// Progress returns what has been recorded so far: processes seen and
+// distinct (ABI, number) pairs. It reads the maps while the programs
+// update them; call it from one goroutine at a time, before Stop.
+func (r *Recorder) Progress() (record.Progress, error) {
+	var p record.Progress
+	var procs uint64
+	if err := r.maps.stats.Lookup(uint32(statProcesses), &procs); err != nil {
+		return p, fmt.Errorf("ebpf: reading stats: %w", err)
+	}
+	p.Processes = procs + uint64(r.tracked.Load())
+	counts, err := r.readCounts()
+	if err != nil {
+		return p, err
+	}
+	for _, n := range counts {
+		if n > 0 {
+			p.Syscalls++
+		}
+	}
+	var k, n uint64
+	it := r.maps.overflow.Iterate()
+	for it.Next(&k, &n) {
+		p.Syscalls++
+	}
+	if started := r.tracked.Load(); started > 0 && counts[r.execveSlot()] == 0 {
+		p.Syscalls++ // the execve Track counts
+	}
+	return p, it.Err()
+}
+
+// execveSlot is the counts index of the native execve.
+func (r *Recorder) execveSlot() uint32 {
+	nr, _ := r.arches[abiNative].Number("execve")
+	return abiNative*abiSlots + nr
 }
 
 // Wait returns when every followed tree has exited (no tracked task is
@@ -360,12 +468,15 @@ func (r *Recorder) read() (*record.Observations, error) {
 			return nil, fmt.Errorf("ebpf: reading stats: %w", err)
 		}
 	}
-	o.Processes, o.Threads = stats[statProcesses], stats[statThreads]
+	started := uint64(r.tracked.Load())
+	o.Processes, o.Threads = stats[statProcesses]+started, stats[statThreads]
+	stats[statExecs] += started
 
-	counts, err := readPerCPUArray(r.maps.counts, abiCount*abiSlots)
+	counts, err := r.readCounts()
 	if err != nil {
-		return nil, fmt.Errorf("ebpf: reading counts: %w", err)
+		return nil, err
 	}
+	counts[r.execveSlot()] += started
 	for idx, n := range counts {
 		if n > 0 {
 			a, nr := r.slot(uint32(idx))
@@ -426,37 +537,19 @@ func (r *Recorder) read() (*record.Observations, error) {
 	return o, nil
 }
 
-// readPerCPUArray returns the per-CPU sums of an array of n u64 values,
-// in one batch lookup where the kernel has it (one syscall instead of n).
-func readPerCPUArray(m *ebpf.Map, n int) ([]uint64, error) {
-	ncpu, err := ebpf.PossibleCPU()
-	if err != nil {
-		return nil, err
+// countsValue is the counts map's one per-CPU value: a count per slot.
+type countsValue [abiCount * abiSlots]uint64
+
+// readCounts returns the counts of every slot, summed over the CPUs.
+func (r *Recorder) readCounts() ([]uint64, error) {
+	var perCPU []countsValue
+	if err := r.maps.counts.Lookup(uint32(0), &perCPU); err != nil {
+		return nil, fmt.Errorf("ebpf: reading counts: %w", err)
 	}
-	sums := make([]uint64, n)
-	keys := make([]uint32, n)
-	vals := make([]uint64, n*ncpu)
-	var cursor ebpf.MapBatchCursor
-	got, err := m.BatchLookup(&cursor, keys, vals, nil)
-	if err == nil || errors.Is(err, ebpf.ErrKeyNotExist) {
-		for i := range got {
-			for c := range ncpu {
-				sums[keys[i]] += vals[i*ncpu+c]
-			}
-		}
-		if got == n {
-			return sums, nil
-		}
-	}
-	// No batch support, or a partial batch: look every key up.
-	var perCPU []uint64
-	for k := range n {
-		if err := m.Lookup(uint32(k), &perCPU); err != nil {
-			return nil, err
-		}
-		sums[k] = 0
-		for _, v := range perCPU {
-			sums[k] += v
+	sums := make([]uint64, abiCount*abiSlots)
+	for _, c := range perCPU {
+		for i, n := range c {
+			sums[i] += n
 		}
 	}
 	return sums, nil
@@ -467,6 +560,27 @@ func readArray32(m *ebpf.Map, n int) ([]uint32, error) {
 	out := make([]uint32, n)
 	keys := make([]uint32, n)
 	vals := make([]uint32, n)
+	var cursor ebpf.MapBatchCursor
+	got, err := m.BatchLookup(&cursor, keys, vals, nil)
+	if (err == nil || errors.Is(err, ebpf.ErrKeyNotExist)) && got == n {
+		for i := range got {
+			out[keys[i]] = vals[i]
+		}
+		return out, nil
+	}
+	for k := range n {
+		if err := m.Lookup(uint32(k), &out[k]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readArray64 returns an array of n u64 values, batched where possible.
+func readArray64(m *ebpf.Map, n int) ([]uint64, error) {
+	out := make([]uint64, n)
+	keys := make([]uint32, n)
+	vals := make([]uint64, n)
 	var cursor ebpf.MapBatchCursor
 	got, err := m.BatchLookup(&cursor, keys, vals, nil)
 	if (err == nil || errors.Is(err, ebpf.ErrKeyNotExist)) && got == n {
