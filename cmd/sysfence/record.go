@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -245,11 +244,7 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 	live.stop()
 	took := time.Since(start)
 	if err != nil {
-		var ee *sandbox.ExecError
-		if errors.As(err, &ee) {
-			return &cli.ExitError{Code: ee.ExitCode(), Err: err}
-		}
-		return cli.Usage(err)
+		return launchError(err)
 	}
 
 	res, err := rec.Profile(plan.opts)

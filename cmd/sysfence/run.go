@@ -142,11 +142,7 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 	opts.ForwardSignals = true
 	out, err := sandbox.Run(&sandbox.Command{Path: args[0], Args: args}, opts)
 	if err != nil {
-		var ee *sandbox.ExecError
-		if errors.As(err, &ee) {
-			return &cli.ExitError{Code: ee.ExitCode(), Err: err}
-		}
-		return cli.Usage(err)
+		return launchError(err)
 	}
 	if f.audit {
 		printAudit(stderr, out.Audit)
@@ -269,4 +265,15 @@ func readFilterFile(path string) (bpf.Program, error) {
 		return nil, cli.Usagef("filter %s has %d instructions, more than the kernel's %d", path, len(prog), bpf.MaxInstructions)
 	}
 	return prog, nil
+}
+
+// launchError maps a failure to start CMD to sysfence's exit status: 127
+// when CMD is not found, 126 when it is not executable (as shells do),
+// otherwise bad input (2). run and record share it.
+func launchError(err error) error {
+	var ee *sandbox.ExecError
+	if errors.As(err, &ee) {
+		return &cli.ExitError{Code: ee.ExitCode(), Err: err}
+	}
+	return cli.Usage(err)
 }
