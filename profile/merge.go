@@ -84,12 +84,12 @@ func Merge(ps ...*Profile) (*Profile, error) {
 
 // mergeEntry adds one entry of a later profile to the union.
 func mergeEntry(out *seccomp.Seccomp, sc *seccomp.Syscall, first, p *Profile, idx int) error {
-	names := entryNames(sc)
-	key := entryKey(sc)
+	names := EntryNames(sc)
+	key := EntryKey(sc)
 	if len(sc.Args) == 0 && sc.Includes == nil && sc.Excludes == nil {
 		for _, n := range names {
 			for _, o := range out.Syscalls {
-				if len(o.Args) == 0 && o.Includes == nil && o.Excludes == nil && slices.Contains(entryNames(o), n) &&
+				if len(o.Args) == 0 && o.Includes == nil && o.Excludes == nil && slices.Contains(EntryNames(o), n) &&
 					(o.Action != sc.Action || !sameUint(o.ErrnoRet, sc.ErrnoRet)) {
 					return fmt.Errorf("%w: %s: %s is %s here but %s in %s", ErrMergeConflict,
 						p.Where(fmt.Sprintf("syscalls[%d]", idx)), n, describeAction(sc.Action, sc.ErrnoRet), describeAction(o.Action, o.ErrnoRet), first.File)
@@ -98,7 +98,7 @@ func mergeEntry(out *seccomp.Seccomp, sc *seccomp.Syscall, first, p *Profile, id
 		}
 	}
 	for _, o := range out.Syscalls {
-		if entryKey(o) != key {
+		if EntryKey(o) != key {
 			continue
 		}
 		if o.Name != "" { // normalise the deprecated single name
@@ -111,7 +111,7 @@ func mergeEntry(out *seccomp.Seccomp, sc *seccomp.Syscall, first, p *Profile, id
 		}
 		return nil
 	}
-	c := cloneSyscall(sc)
+	c := CloneEntry(sc)
 	if c.Name != "" {
 		c.Names, c.Name = []string{c.Name}, ""
 	}
@@ -119,15 +119,19 @@ func mergeEntry(out *seccomp.Seccomp, sc *seccomp.Syscall, first, p *Profile, id
 	return nil
 }
 
-func entryNames(sc *seccomp.Syscall) []string {
+// EntryNames returns the names of a syscall entry, whether it uses the
+// deprecated "name" or "names".
+func EntryNames(sc *seccomp.Syscall) []string {
 	if sc.Name != "" {
 		return []string{sc.Name}
 	}
 	return sc.Names
 }
 
-// entryKey identifies what an entry decides apart from its names.
-func entryKey(sc *seccomp.Syscall) string {
+// EntryKey identifies what a syscall entry decides apart from its names
+// and comment (action, errno, arguments, includes/excludes): entries with
+// equal keys can share one names list.
+func EntryKey(sc *seccomp.Syscall) string {
 	k := struct {
 		A  specs.LinuxSeccompAction
 		E  *uint
@@ -161,7 +165,8 @@ func cloneSeccomp(s *seccomp.Seccomp) *seccomp.Seccomp {
 	return &c
 }
 
-func cloneSyscall(s *seccomp.Syscall) *seccomp.Syscall {
+// CloneEntry deep-copies a syscall entry.
+func CloneEntry(s *seccomp.Syscall) *seccomp.Syscall {
 	var c seccomp.Syscall
 	b, _ := json.Marshal(s)
 	_ = json.Unmarshal(b, &c)

@@ -1,7 +1,6 @@
 package record
 
 import (
-	"encoding/json"
 	"slices"
 	"sort"
 
@@ -33,7 +32,7 @@ func MergeProfiles(ps ...*profile.Profile) (*profile.Profile, error) {
 	allowsClone3 := false
 	for _, p := range ps {
 		for _, sc := range p.Seccomp.Syscalls {
-			if unconditionalAllow(sc) && slices.Contains(entryNames(sc), "clone3") {
+			if unconditionalAllow(sc) && slices.Contains(profile.EntryNames(sc), "clone3") {
 				allowsClone3 = true
 			}
 		}
@@ -102,11 +101,11 @@ func MergeProfiles(ps ...*profile.Profile) (*profile.Profile, error) {
 			if ok && t.total > pTotal {
 				pTotal = t.total
 			}
-			for _, n := range entryNames(sc) {
-				key := n + "\x00" + ruleKey(sc)
+			for _, n := range profile.EntryNames(sc) {
+				key := n + "\x00" + profile.EntryKey(sc)
 				a := aggs[key]
 				if a == nil {
-					e := cloneEntry(sc)
+					e := profile.CloneEntry(sc)
 					e.Name, e.Names, e.Comment = "", []string{n}, ""
 					a = &agg{entry: e, name: n, order: len(list), raw: sc.Comment, errorsOK: true, perArch: map[string]uint64{}}
 					aggs[key] = a
@@ -199,38 +198,8 @@ func nativeOf(s *seccomp.Seccomp) string {
 	return a.Name
 }
 
-func entryNames(sc *seccomp.Syscall) []string {
-	if sc.Name != "" {
-		return []string{sc.Name}
-	}
-	return sc.Names
-}
-
 func unconditionalAllow(sc *seccomp.Syscall) bool {
 	return sc.Action == specs.ActAllow && len(sc.Args) == 0 && sc.Includes == nil && sc.Excludes == nil
-}
-
-// ruleKey identifies what an entry decides, apart from its names and
-// comment.
-func ruleKey(sc *seccomp.Syscall) string {
-	k := struct {
-		A  specs.LinuxSeccompAction
-		E  *uint
-		Ar []specs.LinuxSeccompArg
-		I  *seccomp.Filter
-		X  *seccomp.Filter
-	}{sc.Action, sc.ErrnoRet, sc.Args, sc.Includes, sc.Excludes}
-	b, _ := json.Marshal(k) // plain data: cannot fail
-	return string(b)
-}
-
-// cloneEntry deep-copies an entry through JSON (moby's types are plain
-// data).
-func cloneEntry(sc *seccomp.Syscall) *seccomp.Syscall {
-	var c seccomp.Syscall
-	b, _ := json.Marshal(sc)
-	_ = json.Unmarshal(b, &c)
-	return &c
 }
 
 // withoutClone3ENOSYS returns a copy of s without its clone3 ENOSYS
@@ -240,7 +209,7 @@ func withoutClone3ENOSYS(s *seccomp.Seccomp) *seccomp.Seccomp {
 	found := false
 	for _, sc := range s.Syscalls {
 		if sc.Action == specs.ActErrno && sc.ErrnoRet != nil && *sc.ErrnoRet == errnoENOSYS &&
-			len(sc.Args) == 0 && slices.Equal(entryNames(sc), []string{"clone3"}) {
+			len(sc.Args) == 0 && slices.Equal(profile.EntryNames(sc), []string{"clone3"}) {
 			found = true
 			continue
 		}
