@@ -37,18 +37,23 @@ func Run(cmd *Command, opts *Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.ForwardSignals {
+	return s.runLocked(opts.ForwardSignals)
+}
+
+// runLocked runs the session on its own locked OS thread, relaying
+// signals if asked. Everything that touches the child through ptrace runs
+// on that one thread: ptrace requests are only accepted from the tracer
+// thread, and the parent-death signal fires when the thread that forked
+// the child ends. The goroutine never unlocks, so its thread ends with it,
+// after the command has ended.
+func (s *session) runLocked(forwardSignals bool) (*Result, error) {
+	if forwardSignals {
 		ready, stop := s.forwardSignals()
 		s.signalsReady = ready
 		defer stop() // the relay closes the pidfd
 	} else {
 		defer s.closePidfd()
 	}
-	// Everything that touches the child through ptrace runs on one OS
-	// thread: ptrace requests are only accepted from the tracer thread, and
-	// the parent-death signal fires when the thread that forked the child
-	// ends. The goroutine never unlocks, so its thread ends with it, after
-	// the command has ended.
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()

@@ -29,24 +29,7 @@ func Trace(cmd *Command, opts *TraceOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.ForwardSignals {
-		ready, stop := s.forwardSignals()
-		s.signalsReady = ready
-		defer stop()
-	} else {
-		defer s.closePidfd()
-	}
-	done := make(chan error, 1)
-	go func() {
-		// Never unlocked: the thread ends with the goroutine, after the
-		// command (see Run).
-		runtime.LockOSThread()
-		done <- s.run()
-	}()
-	if err := <-done; err != nil {
-		return nil, err
-	}
-	return &s.result, nil
+	return s.runLocked(opts.ForwardSignals)
 }
 
 func newTraceSession(cmd *Command, t *TraceOptions) (*session, error) {
