@@ -41,7 +41,7 @@ func libseccompContestants() []Contestant {
 				names += len(sc.Names)
 			}
 			opts := ref.Options{Tree: tree(names), ENOSYS: enosys}
-			p, err := ref.Build(oci, native, opts)
+			p, err := buildIsolated(oci, native, opts)
 			if err != nil {
 				return Filter{}, err
 			}
@@ -397,7 +397,7 @@ func runProfile(t *testing.T, r *rand.Rand, contestants []Contestant, native *sy
 		filters := map[string]Filter{}
 		for _, c := range contestants {
 			f, err := c.Build(oci, native, enosys)
-			if errors.Is(err, ref.ErrRejected) {
+			if errors.Is(err, ref.ErrRejected) || errors.Is(err, ErrHung) {
 				res.refused, res.refusedErr = true, err
 				return res
 			}
@@ -695,6 +695,9 @@ func TestRandomProfiles(t *testing.T) {
 		res := runProfile(t, r, contestants, prof.Native, oci, *inputsFlag)
 		if res.refused {
 			refused++
+			if errors.Is(res.refusedErr, ErrHung) {
+				t.Logf("profile %d (seed %d): %v; left out:\n%s", k, seed, res.refusedErr, JSON(oci))
+			}
 			msg := res.refusedErr.Error()
 			if i := strings.LastIndex(msg, ": "); i >= 0 {
 				msg = msg[i+2:]
