@@ -82,6 +82,7 @@ var sysfenceContestant = Contestant{Name: "sysfence", Build: func(oci *specs.Lin
 const (
 	excuseCodegen = "libseccomp's BPF differs from its own rule tree (PFC), which agrees with Decide: a BPF generator bug"
 	excuseDropped = "libseccomp's rule tree lost part of a rule while merging it with another on the same argument (db.c _db_tree_add returns early on the true branch)"
+	excusePhantom = "libseccomp's rule tree matches a hybrid of two same-action rules that test the same first argument (tree merge, e.g. the _db_tree_add act_t/act_f typo fixed in 2.6.1): no rule of the profile matches"
 	excuseMixed   = "libseccomp's rule tree for a syscall whose rules have different actions differs from the rules (tree merge with conflicting actions, e.g. the _db_tree_add act_t/act_f typo fixed in 2.6.1, GHSA-4q85-33p6-j5g6)"
 )
 
@@ -130,6 +131,9 @@ func pfcExcuse(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts ref.Options)
 		}
 		if v == got && mixedActions(pol, in) {
 			return excuseMixed
+		}
+		if v == got && hybridMatch(pol, in, got) {
+			return excusePhantom
 		}
 		return ""
 	}
@@ -185,6 +189,52 @@ func mixedActions(p *policy.Policy, in *Input) bool {
 		}
 		if len(acts) > 1 && (d.Why == policy.WhyRule || d.Why == policy.WhyDefault) {
 			return true
+		}
+	}
+	return false
+}
+
+// hybridMatch reports whether Decide gives the default for in while two
+// rules of its syscall with action got, testing the same first argument,
+// would match a mix of their conditions: for every argument either rule
+// tests, all of one rule's conditions on it hold. That is what libseccomp's
+// merged tree answers when the merge links one rule's tail to the other's
+// head.
+func hybridMatch(p *policy.Policy, in *Input, got uint32) bool {
+	args := in.Args
+	if d := p.Decide(in.Arch, in.Nr, &args); d.Why != policy.WhyDefault {
+		return false
+	}
+	ap := p.Find(in.Arch, in.Nr)
+	if ap == nil {
+		return false
+	}
+	is64 := ap.Arch.Is64()
+	holdsOn := func(r *policy.Rule, arg uint8) bool {
+		for _, c := range r.Conds {
+			if c.Arg == arg && !c.NoOp(is64) && !c.Match(args[arg], is64) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range ap.Rules {
+		r1 := &ap.Rules[i]
+		if r1.Nr != in.Nr || uint32(r1.Action) != got || !sharesFirstArg(ap.Rules, i) {
+			continue
+		}
+		for j := range ap.Rules {
+			r2 := &ap.Rules[j]
+			if j == i || r2.Nr != in.Nr || uint32(r2.Action) != got {
+				continue
+			}
+			hybrid := true
+			for a := uint8(0); a < 6 && hybrid; a++ {
+				hybrid = holdsOn(r1, a) || holdsOn(r2, a)
+			}
+			if hybrid {
+				return true
+			}
 		}
 	}
 	return false
