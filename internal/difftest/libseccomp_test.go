@@ -129,7 +129,9 @@ func pfcExcuse(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts ref.Options)
 		if v == got && droppedRule(pol, in, got) {
 			return excuseDropped
 		}
-		if v == got && mixedActions(pol, in) {
+		if mixedActions(pol, in) && plausibleAnswer(pol, in, got) {
+			// Not v == got: the PFC interpreter is not trusted where a
+			// syscall's rules act differently (see pfcSelfCheck).
 			return excuseMixed
 		}
 		if v == got && hybridMatch(pol, in, got) {
@@ -188,6 +190,24 @@ func mixedActions(p *policy.Policy, in *Input) bool {
 			}
 		}
 		if len(acts) > 1 && (d.Why == policy.WhyRule || d.Why == policy.WhyDefault) {
+			return true
+		}
+	}
+	return false
+}
+
+// plausibleAnswer reports whether got is something libseccomp's tree for
+// the syscall could answer: the default or one of its rules' actions.
+func plausibleAnswer(p *policy.Policy, in *Input, got uint32) bool {
+	if uint32(p.DefaultAction) == got {
+		return true
+	}
+	ap := p.Find(in.Arch, in.Nr)
+	if ap == nil {
+		return false
+	}
+	for i := range ap.Rules {
+		if ap.Rules[i].Nr == in.Nr && uint32(ap.Rules[i].Action) == got {
 			return true
 		}
 	}
