@@ -70,7 +70,12 @@ var goRuntimeCgo = []string{"clone3", "set_robust_list", "rseq", "mprotect", "br
 // In a program linked with cgo (runtime.NumCgoCall is non-zero from the
 // start), the list also has what the C library's threads and malloc need:
 // clone3, set_robust_list, rseq, mprotect and brk. What the program's own
-// C code calls is the program's to add.
+// C code calls is the program's to add. glibc also reads
+// /sys/devices/system/cpu/online now and then (seen when many threads
+// contend for malloc: it sizes its arenas with get_nprocs), an openat that
+// no filter can tell apart from the program's own opens: a cgo program
+// whose filter denies openat must deny it with an errno, not a kill, e.g.
+// f.Add(Errno(syscall.ENOENT), "openat") (glibc then falls back).
 //
 // It includes read and write (the network poller's eventfd, and panic
 // messages), so a rule restricting write by file descriptor has to
