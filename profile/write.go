@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -271,14 +272,14 @@ func spoOf(p *Profile, o WriteOptions) (*spoDoc, error) {
 	return doc, nil
 }
 
-var nonName = regexp.MustCompile(`[^a-z0-9.-]+`)
+var nonName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9.-]+`) })
 
 // k8sName derives a Kubernetes object name (RFC 1123 subdomain) from a file
 // name: "My Profile.json" -> "my-profile".
 func k8sName(file string) string {
 	base := strings.ToLower(filepath.Base(file))
 	base = strings.TrimSuffix(base, filepath.Ext(base))
-	base = strings.Trim(nonName.ReplaceAllString(base, "-"), "-.")
+	base = strings.Trim(nonName().ReplaceAllString(base, "-"), "-.")
 	if len(base) > 253 {
 		base = strings.Trim(base[:253], "-.")
 	}

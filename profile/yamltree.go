@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -18,7 +19,7 @@ const maxYAMLNodes = 1 << 20
 
 // yamlLineRE finds the line number in go.yaml.in/yaml's error messages
 // ("yaml: line 3: mapping values are not allowed in this context").
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // scanYAML parses one YAML document into the positioned tree, using the
 // library's Node API for positions.
@@ -63,7 +64,7 @@ func scanYAML(file string, data []byte) (t *tree, perr *ParseError) {
 func yamlSyntaxError(file string, err error) *ParseError {
 	msg := err.Error()
 	line := 1
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		if l, err := strconv.Atoi(m[1]); err == nil {
 			line = l
 		}

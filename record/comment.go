@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // tally is what a recorded entry's comment says, in the one format that
@@ -77,16 +78,20 @@ func plural(n uint64, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-var tallyRE = regexp.MustCompile(`^(?:(\S+\(.*?\)): )?` + // subject
-	`(?:(not seen)|the fallback for (\d+) clone3 calls?|(\d+) calls?(?:, (\d+) errors?)?(?:, and the fallback for (\d+) clone3 calls?)?)` +
-	`(?: \(((?:[a-z0-9_]+ \d+)(?:, [a-z0-9_]+ \d+)*)\))?` + // per ABI
-	`(?:, in (\d+) of (\d+) recordings)?` +
-	`(?:; (.*))?$`)
+// tallyRE is compiled on first use: package initialisation is paid by
+// every sysfence command, `run` included.
+var tallyRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:(\S+\(.*?\)): )?` + // subject
+		`(?:(not seen)|the fallback for (\d+) clone3 calls?|(\d+) calls?(?:, (\d+) errors?)?(?:, and the fallback for (\d+) clone3 calls?)?)` +
+		`(?: \(((?:[a-z0-9_]+ \d+)(?:, [a-z0-9_]+ \d+)*)\))?` + // per ABI
+		`(?:, in (\d+) of (\d+) recordings)?` +
+		`(?:; (.*))?$`)
+})
 
 // parseTally reads a comment written by Profile; ok is false for any
 // other comment.
 func parseTally(s string) (t tally, ok bool) {
-	m := tallyRE.FindStringSubmatch(s)
+	m := tallyRE().FindStringSubmatch(s)
 	if m == nil {
 		return t, false
 	}

@@ -48,6 +48,23 @@
 // its exec stop needs no TSYNC; the Go program that sandboxes itself (the
 // seccomp package's Load) uses TSYNC and a locked thread.
 //
+// # Exec in place (quiet mode's fast path)
+//
+// When nothing of sysfence needs to stay with the command (no reports, no
+// audit, no path rules, not strict mode), Exec skips the child and the
+// ptrace steps: the calling goroutine locks its thread, sets no_new_privs
+// and loads the filter on that thread alone (no TSYNC: the process's other
+// threads never run under it), then calls execve, which ends those
+// threads. The command keeps sysfence's PID, parent and terminal, as with
+// a shell's exec, and nobody is left to wait for it. Between the load and
+// the execve only sysfence's own thread runs under the filter, and only
+// the few calls it can make there (syscall.Exec's prlimit64 and
+// allocation, futex, signal handling, execve; see inPlaceCalls), so Exec
+// first runs the filter on each of them and declines (ErrNeedsChild) unless
+// all are allowed: a profile without execve, or one that kills futex,
+// still goes through Run. The filter thus never changes what sysfence
+// itself does, and the command runs under it from its first instruction.
+//
 // # Saying what happened
 //
 // With Options.Report set, sysfence stays attached as a ptrace observer

@@ -19,6 +19,10 @@ import (
 // the kernel cannot do what was asked.
 var ErrNotSupported = seccomp.ErrNotSupported
 
+// ErrNeedsChild is Exec's answer when the confinement cannot be installed
+// in place (see Exec): Run can install it.
+var ErrNeedsChild = errors.New("sandbox: this confinement needs the command started as a child")
+
 // ErrNotFound and ErrNotExecutable classify an *ExecError: the command
 // does not exist (a shell's exit status 127) or cannot be executed (126).
 var (

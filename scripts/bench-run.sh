@@ -4,7 +4,8 @@
 # iteration runs every contestant once, in rotating order; medians):
 #
 #  1. start-up: /bin/true plainly, under `sysfence run` (the shipped
-#     binary, CGO_ENABLED=0) quiet and reporting, and under
+#     binary, CGO_ENABLED=0) quiet (in place, and on the exec-stop path
+#     with a filter that denies execve) and reporting, and under
 #     `bwrap --ro-bind / / --seccomp FD` with the same filter;
 #  2. per-call cost under Docker's default profile compiled by libseccomp
 #     (as runc installs it) and by sysfence, for a cached call, an
@@ -45,6 +46,7 @@ END {
   row("sysfence run --quiet -- /bin/true", "sysfence-quiet")
   row("sysfence run -- /bin/true (reporting)", "sysfence-report")
   row("sysfence run --quiet --filter docker-default.bpf -- /bin/true", "sysfence-quiet-filter")
+  row("sysfence run --quiet --filter no-execve.bpf -- /bin/true (exec stop)", "sysfence-quiet-exec-stop")
 }
 function row(label, k,   added) {
   added = (k == "true") ? "" : sprintf("%.2f", m[k "-added-ms"])

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -43,8 +44,12 @@ the terminal, stdin, stdout and stderr; its exit status becomes sysfence's
 (128+N when it dies from signal N), and SIGINT, SIGTERM, SIGHUP are passed on.
 
 When the filter kills CMD, or denies a call with an errno, sysfence says which
-call, with its arguments, and what decided it; --quiet turns that off (then
-nothing of sysfence stays attached to CMD).
+call, with its arguments, and what decided it; --quiet turns that off. Then
+nothing of sysfence stays with CMD: when the filter allows execve (and the
+few calls sysfence's own thread could make before it), sysfence loads it on
+that thread and execs CMD in its own place, as the shell's exec does (same
+PID, the fastest start); otherwise it installs the filter at CMD's exec stop
+and detaches.
 
 Without -p, Docker's default profile (docker-default) applies, resolved for
 this machine with Docker's default capabilities (--cap, --kernel and
@@ -92,7 +97,7 @@ libseccomp's seccomp_export_bpf use them.`,
 	fl.StringVarP(&f.profile, "profile", "p", "", "profile file or built-in name (a FILE.bpf is taken as a compiled filter)")
 	fl.StringVar(&f.filter, "filter", "", "compiled filter: raw sock_filter instructions, native byte order")
 	fl.BoolVar(&f.strict, "strict", false, "seccomp strict mode: only read, write, _exit and rt_sigreturn")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not report what the filter did (nothing stays attached to CMD)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not report what the filter did: nothing of sysfence stays with CMD (it becomes CMD when the filter allows execve)")
 	fl.BoolVar(&f.audit, "audit", false, "report every call the profile would deny, and let it run (learning mode)")
 	fl.StringVar(&f.update, "update", "", "with --audit: write the profile, plus the syscalls it lacked, to `PROFILE` (without -p, PROFILE is also the profile audited)")
 	f.rules.register(fl)
@@ -140,7 +145,15 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 		}
 	}
 	opts.ForwardSignals = true
-	out, err := sandbox.Run(&sandbox.Command{Path: args[0], Args: args}, opts)
+	cmd := &sandbox.Command{Path: args[0], Args: args}
+	if opts.Report == nil {
+		// Quiet: become CMD if the filter allows it (no fork, no ptrace,
+		// nothing to wait for); sandbox.Exec returns only on failure.
+		if err := sandbox.Exec(cmd, opts); !errors.Is(err, sandbox.ErrNeedsChild) {
+			return launchError(err)
+		}
+	}
+	out, err := sandbox.Run(cmd, opts)
 	if err != nil {
 		return launchError(err)
 	}
@@ -226,11 +239,39 @@ func profileConfinement(f *runFlags, c *cobra.Command) (*sandbox.Options, *build
 	if req.Arch != nil && req.Arch != native {
 		return nil, nil, cli.Usagef("--arch %s: the command runs on this machine, whose architecture is %s (the profile's other architectures come from its archMap)", req.Arch.Name, native.Name)
 	}
+	// The built-in default compiled into sysfence saves the pipeline at
+	// every start; audit mode and --update need the profile itself, and
+	// a report builds it only when it has something to explain.
+	if !f.audit && f.update == "" {
+		if prog, ok := build.Prebuilt(req); ok {
+			return &sandbox.Options{Filter: prog, Explain: &lazyExplainer{req: req}}, nil, nil
+		}
+	}
 	res, err := buildProfile(req, c.ErrOrStderr())
 	if err != nil {
 		return nil, nil, err
 	}
 	return &sandbox.Options{Filter: res.Program.Filter, Explain: resultExplainer{res}}, res, nil
+}
+
+// lazyExplainer is resultExplainer for a prebuilt program: the pipeline
+// runs on the first call that needs explaining.
+type lazyExplainer struct {
+	req  build.Request
+	once sync.Once
+	res  *build.Result
+}
+
+func (e *lazyExplainer) Explain(call sandbox.Syscall, action policy.Action) string {
+	e.once.Do(func() {
+		if res, err := build.Build(e.req); err == nil {
+			e.res = res
+		}
+	})
+	if e.res == nil {
+		return sandbox.FilterExplainer.Explain(call, action)
+	}
+	return resultExplainer{e.res}.Explain(call, action)
 }
 
 // resultExplainer names the profile entry (and its position) or the

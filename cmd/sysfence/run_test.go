@@ -338,3 +338,57 @@ func TestRunNested(t *testing.T) {
 		})
 	}
 }
+
+// With --quiet and a filter that allows execve, sysfence becomes CMD
+// (same PID) with the filter in force; a filter without execve takes the
+// exec-stop path instead (a child), and still runs CMD exactly once.
+func TestRunQuietExecsInPlace(t *testing.T) {
+	requireRun(t)
+	const sysMkdir, sysMkdirat, sysExecve = 83, 258, 59
+	noMkdir := writeFilter(t, policy.Errno(1), sysMkdir, sysMkdirat)
+	noExec := writeFilter(t, policy.Errno(1), sysExecve)
+	dir := t.TempDir()
+	script := `echo $$; grep '^Seccomp:' /proc/self/status; mkdir "$1/made" && echo made`
+	for _, tc := range []struct {
+		name    string
+		filter  string
+		inPlace bool
+		out     string // after the PID line
+	}{
+		{"filter=allows-execve", noMkdir, true, "Seccomp:\t2\n"},
+		{"filter=denies-execve", noExec, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := sysfence("run", "--quiet", "--filter", tc.filter, "--", "/bin/sh", "-c", script, "sh", dir)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			pidLine, rest, _ := strings.Cut(stdout.String(), "\n")
+			pid, _ := strconv.Atoi(pidLine)
+			if got := pid == cmd.Process.Pid; got != tc.inPlace {
+				t.Errorf("CMD ran as PID %d, sysfence was %d: in place = %v, want %v", pid, cmd.Process.Pid, got, tc.inPlace)
+			}
+			if tc.inPlace {
+				// mkdir denied with EPERM: the filter is in force.
+				if rest != tc.out || exitCode(err) != 1 || !strings.Contains(stderr.String(), "Operation not permitted") {
+					t.Errorf("exit %d, stdout %q, stderr %q", exitCode(err), stdout.String(), stderr.String())
+				}
+				return
+			}
+			// The shell ran (its one exec) and could not exec grep.
+			if pid == 0 || exitCode(err) == 0 || strings.Contains(rest, "Seccomp") {
+				t.Errorf("exit %d, stdout %q, stderr %q", exitCode(err), stdout.String(), stderr.String())
+			}
+		})
+	}
+	// Killed by a signal: the shell around sysfence reports 128+N, as it
+	// does for any command it runs.
+	allowAll := writeFilter(t, policy.ActAllow)
+	sh := exec.Command("/bin/sh", "-c", `"$@"; echo "status $?"`, "sh", os.Args[0], "-test.run=^TestHelperSysfence$", "--",
+		"run", "--quiet", "--filter", allowAll, "--", "/bin/sh", "-c", "kill -TERM $$")
+	sh.Env = append(os.Environ(), "SYSFENCE_HELPER=1")
+	out, err := sh.Output()
+	if err != nil || string(out) != "status 143\n" {
+		t.Errorf("shell around sysfence said %q (%v), want status 143", out, err)
+	}
+}

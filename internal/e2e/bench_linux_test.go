@@ -17,6 +17,7 @@ import (
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -49,6 +50,29 @@ func dockerDefaultFilter(b testing.TB) string {
 		b.Fatal(ddErr)
 	}
 	return ddPath
+}
+
+// dockerDefaultNoExecFilter is Docker's default without execve and
+// execveat: quiet mode cannot exec such a filter in place, so it measures
+// the exec-stop path (fork, ptrace, injection) of quiet mode.
+func dockerDefaultNoExecFilter(b testing.TB) string {
+	b.Helper()
+	p, err := profile.Builtin("docker-default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, sc := range p.Seccomp.Syscalls {
+		sc.Names = slices.DeleteFunc(sc.Names, func(n string) bool { return n == "execve" || n == "execveat" })
+	}
+	res, err := build.Build(build.Request{Ref: "docker-default", Profile: p})
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(workDir, "docker-default-no-exec.bpf")
+	if err := os.WriteFile(path, res.Program.Filter.Encode(binary.NativeEndian), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
 }
 
 // goHello builds the do-nothing Go program (CGO_ENABLED=0).
@@ -84,9 +108,10 @@ func must(n int, err error) uint32 {
 }
 
 // BenchmarkStartup: the time from fork to exit of `/bin/true`, plainly,
-// under `sysfence run` (the built-in Docker default compiled at start, in
-// quiet and in reporting mode, and the same filter precompiled with
-// --filter), and under bubblewrap with the same precompiled filter
+// under `sysfence run` (the built-in Docker default, in quiet mode, where
+// sysfence execs CMD in its own place, and in reporting mode; the same
+// filter from a file with --filter; and quiet mode on the exec-stop path,
+// with a filter that denies execve), and under bubblewrap with the same precompiled filter
 // (bwrap --ro-bind / / --seccomp FD). gohello is a Go program that does
 // nothing: the floor of any launcher written in Go. Metrics are medians
 // in milliseconds; "added" ones subtract /bin/true's median.
@@ -95,6 +120,7 @@ func BenchmarkStartup(b *testing.B) {
 	bwrap := testenv.LookPath(b, "bwrap", "bubblewrap")
 	filter := dockerDefaultFilter(b)
 	hello := goHello(b)
+	noExec := dockerDefaultNoExecFilter(b)
 	plain := func(argv ...string) func() (*exec.Cmd, func()) {
 		return func() (*exec.Cmd, func()) { return exec.Command(argv[0], argv[1:]...), func() {} }
 	}
@@ -113,6 +139,7 @@ func BenchmarkStartup(b *testing.B) {
 		{"sysfence-quiet", plain(bin, "run", "--quiet", "--", "/bin/true"), succeeded},
 		{"sysfence-report", plain(bin, "run", "--", "/bin/true"), succeeded},
 		{"sysfence-quiet-filter", plain(bin, "run", "--quiet", "--filter", filter, "--", "/bin/true"), succeeded},
+		{"sysfence-quiet-exec-stop", plain(bin, "run", "--quiet", "--filter", noExec, "--", "/bin/true"), succeeded},
 	}
 	med := sideBySide(b, cs, func(c contestant) (float64, error) {
 		cmd, release := c.cmd()
