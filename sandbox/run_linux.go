@@ -129,7 +129,7 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 		return nil, fmt.Errorf("sandbox: filter flags %v are sandbox's own to choose (only LOG and SPEC_ALLOW may be asked for)", extra)
 	}
 	if !injectSupported {
-		return nil, fmt.Errorf("sandbox: installing a filter at exec is implemented for x86_64 only, not %s: %w", runtime.GOARCH, ErrNotSupported)
+		return nil, fmt.Errorf("sandbox: starting the command at its exec stop (for reports, strict mode, path rules, or a filter without execve) is implemented for x86_64 only, not %s; quiet runs of filters that allow execve (Exec) work on every architecture: %w", runtime.GOARCH, ErrNotSupported)
 	}
 	native, err := syscalls.Native()
 	if err != nil {
