@@ -223,7 +223,9 @@ func (s *session) finishOpen(n *seccomp.Notif, step openStep) {
 	}
 	defer unix.Close(fd)
 	if _, err := s.listener.AddFD(seccomp.AddFD{ID: n.ID, SrcFD: fd, CloExec: step.cloexec, Send: true}); err != nil && !errors.Is(err, seccomp.ErrNotifGone) {
-		s.listener.Fail(n.ID, unix.EMFILE) // e.g. the target is out of descriptors
+		errno := unix.EMFILE // e.g. the target is out of descriptors
+		errors.As(err, &errno)
+		s.listener.Fail(n.ID, errno)
 	}
 }
 
@@ -243,6 +245,10 @@ func (s *session) prepareOpen(n *seccomp.Notif) (openStep, unix.Errno) {
 }
 
 // checkOpenFlags refuses what only a write rule could allow.
+// oPathFlags are the flags that mean something with O_PATH (the kernel's
+// O_PATH_FLAGS).
+const oPathFlags = unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+
 func checkOpenFlags(flags uint64) unix.Errno {
 	if flags&unix.O_ACCMODE != unix.O_RDONLY || flags&(unix.O_CREAT|unix.O_TRUNC) != 0 || flags&oTmpfile == oTmpfile {
 		return unix.EACCES
@@ -298,8 +304,14 @@ func readOpenRequest(n *seccomp.Notif, mem sysdecode.Memory) (openRequest, unix.
 		if req.resolve&unix.RESOLVE_BENEATH != 0 && req.resolve&unix.RESOLVE_IN_ROOT != 0 {
 			return req, unix.EINVAL
 		}
+		if req.flags&unix.O_PATH != 0 && req.flags&^oPathFlags != 0 {
+			return req, unix.EINVAL // openat2 is strict where open(2) ignores
+		}
 	default:
 		return req, unix.ENOSYS
+	}
+	if req.flags&unix.O_PATH != 0 {
+		req.flags &= oPathFlags // what open(2) keeps of the flags with O_PATH
 	}
 	if errno := checkOpenFlags(req.flags); errno != 0 {
 		return req, errno
@@ -395,7 +407,16 @@ func (ps *pathSupervisor) plan(real string, flags uint64) (openStep, unix.Errno)
 		step.mayBlock = flags&(unix.O_NONBLOCK|unix.O_PATH) == 0
 	}
 	if flags&unix.O_PATH != 0 {
-		step.need = 0 // any rule that covers the file
+		// SECCOMP_IOCTL_NOTIF_ADDFD cannot pass an O_PATH descriptor (the
+		// kernel's fget skips them), so the target gets a read-only one
+		// of the same file or directory: it may read it anyway (the rule
+		// must grant that), and everything an O_PATH descriptor serves
+		// (fstat, *at calls, fchdir) works on it. Other file types could
+		// block or act when opened: refused.
+		if st.Mode&unix.S_IFMT != unix.S_IFREG && !step.isDir {
+			return openStep{}, unix.EACCES
+		}
+		flags = flags&(unix.O_DIRECTORY|unix.O_CLOEXEC) | unix.O_RDONLY
 	}
 	// The kernel's own checks on the flags, and ours on top: O_NOCTTY so
 	// that a terminal never becomes sysfence's, O_CLOEXEC for sysfence's

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/execdeps"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
@@ -311,14 +312,14 @@ func lookPath(cmd *Command) (string, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	pathVar := "/usr/local/bin:/usr/bin:/bin"
+	pathVar := execdeps.DefaultPath
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
 			pathVar = v
 		}
 	}
 	var firstErr error
-	for _, dir := range filepath.SplitList(pathVar) {
+	for _, dir := range strings.Split(pathVar, ":") { // an empty entry is the current directory, as for execvp
 		if dir == "" {
 			dir = "."
 		}

@@ -155,6 +155,7 @@ func TestRunPathEscapes(t *testing.T) {
 		// Landlock lets O_PATH open anything and checks the re-open; the
 		// supervisor refuses the O_PATH open already.
 		{"o-path-reopen", []string{"procfd", "/etc/passwd"}, map[string]string{"*": "err EACCES"}},
+		{"o-path-allowed", []string{"opath", d + "/ok"}, map[string]string{"*": "ok opath"}},
 		// The sandbox cannot link /etc/passwd into a directory it may
 		// write (Landlock: REFER, and the file must not gain rights) or
 		// read (the supervisor refuses link).
@@ -350,5 +351,36 @@ func TestRunLandlockKeepsInheritedFds(t *testing.T) {
 	hostname, _ := os.ReadFile("/etc/hostname")
 	if !strings.HasPrefix(ruled, string(hostname)+"0\n1\n") || !strings.Contains(ruled, "\n3\n4\n") || ruled != plain {
 		t.Errorf("with rules %q, without %q", ruled, plain)
+	}
+}
+
+// The rules are never dropped: not when CMD's needs cannot be worked out
+// (the plan still holds the user's rules), and not when the environment
+// has no PATH (the command found and the command whose needs are allowed
+// are the same file).
+func TestRunRulesNeverDropped(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	for _, cmd := range []string{"/no/such/command", "no-such-command-x", "/etc/passwd"} {
+		pp, err := planPaths(&ruleFlags{read: []string{"/etc/hostname"}, bind: []string{"4000"}}, nil, cmd, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		if pp.landlock == nil || len(pp.landlock.Paths) != 1 || len(pp.landlock.Ports) != 1 {
+			t.Errorf("%s: the plan lost the rules: %+v", cmd, pp.landlock)
+		}
+	}
+	c := sysfence("run", "--allow-read", "/etc/hostname", "--", "cat", "/etc/passwd")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PATH=") {
+			c.Env = append(c.Env, kv)
+		}
+	}
+	c.Env = append(c.Env, "SYSFENCE_HELPER=1")
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	err := c.Run()
+	if exitCode(err) != 1 || stdout.Len() != 0 || !strings.Contains(stderr.String(), "Permission denied") {
+		t.Errorf("without PATH: exit %d, stdout %q, stderr %q; want cat refused", exitCode(err), stdout.String(), stderr.String())
 	}
 }

@@ -104,11 +104,15 @@ func planPaths(rf *ruleFlags, ext *profile.Extension, cmd string, env []string) 
 		for i, s := range starts {
 			res, err := execdeps.Resolve(s, execdeps.Options{Env: env})
 			if err != nil {
-				if i == 0 {
-					var ee *execdeps.Error
-					if errors.As(err, &ee) && (errors.Is(err, execdeps.ErrNotFound) || errors.Is(err, execdeps.ErrNotExecutable)) {
-						return pp, nil // sandbox reports it as the shell does (127, 126)
-					}
+				var ee *execdeps.Error
+				if i == 0 && errors.As(err, &ee) && (errors.Is(err, execdeps.ErrNotFound) || errors.Is(err, execdeps.ErrNotExecutable)) {
+					// Nothing is added for CMD, but the rules stay: if the
+					// kernel can run it after all (binfmt_misc, say), it
+					// runs confined, and may fail for want of its files;
+					// if not, sandbox reports it as the shell does (127,
+					// 126). Never drop the rules.
+					pp.lines = append(pp.lines, fmt.Sprintf("nothing added for %s to start: %v", s, err))
+					continue
 				}
 				return nil, cli.Usagef("cannot tell what %s needs to start: %v", s, err)
 			}

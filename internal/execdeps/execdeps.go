@@ -139,6 +139,12 @@ func Resolve(cmd string, opt Options) (*Result, error) {
 	return r.res, nil
 }
 
+// DefaultPath is searched when the environment has no PATH, as glibc's
+// execvp does (confstr(_CS_PATH)). The launcher (package sandbox) uses it
+// too: the command found and the command whose needs are allowed must be
+// the same file.
+const DefaultPath = "/bin:/usr/bin"
+
 // LookPath finds cmd as execvp(3) does with the given PATH value: a name
 // with a slash is taken as is; otherwise each PATH entry is tried in order
 // (an empty entry is the current directory) and the first executable
@@ -194,7 +200,7 @@ func (r *resolver) lookPath(cmd string) (string, error) {
 	}
 	path, ok := r.env["PATH"]
 	if !ok {
-		path = "/bin:/usr/bin" // glibc's execvp default without PATH
+		path = DefaultPath
 	}
 	var denied error
 	for _, d := range strings.Split(path, ":") {

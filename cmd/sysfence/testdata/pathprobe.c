@@ -6,6 +6,7 @@
  *                                    (DIR "-": AT_FDCWD)
  *   pathprobe link SRC DST           link(SRC, DST), then read DST
  *   pathprobe procfd PATH            open(PATH, O_PATH), then read /proc/self/fd/N
+ *   pathprobe opath PATH             open(PATH, O_PATH|O_CLOEXEC|O_NOFOLLOW); prints "ok opath"
  *   pathprobe race GOOD BAD SECONDS  a second thread rewrites the path buffer between
  *                                    GOOD and BAD while the main thread opens and reads it;
  *                                    prints "reads N bad M" (M: reads that returned a line
@@ -90,6 +91,11 @@ int main(int argc, char **argv) {
 		char p[64];
 		snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
 		report(open(p, O_RDONLY));
+	} else if (!strcmp(op, "opath")) {
+		if (open(argv[2], O_PATH | O_CLOEXEC | O_NOFOLLOW) < 0)
+			err();
+		else
+			printf("ok opath\n");
 	} else if (!strcmp(op, "race") && argc == 5) {
 		good = argv[2];
 		bad = argv[3];
