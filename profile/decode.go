@@ -907,8 +907,14 @@ func (d *decoder) extension(n *node, p *path) (*Extension, bool) {
 			ports := make([]uint16, int(v.n))
 			for j := range d.t.kids(v) {
 				jp := fp.index(j)
-				x, ok := d.unsigned(&d.t.kids(v)[j], &jp, 65535, "port %d is out of range 0..65535")
+				x, ok := d.unsigned(&d.t.kids(v)[j], &jp, 65535, "port %d is out of range 1..65535")
 				if !ok {
+					return nil, false
+				}
+				if x == 0 {
+					// As for --allow-bind 0: Landlock would take 0 to mean
+					// "an ephemeral port", which is not a TCP port to name.
+					d.fail(&d.t.kids(v)[j], &jp, "port 0 is not a TCP port (1..65535)")
 					return nil, false
 				}
 				ports[j] = uint16(x)

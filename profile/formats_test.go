@@ -267,8 +267,8 @@ func TestOCIConfig(t *testing.T) {
 
 func TestExtension(t *testing.T) {
 	p := mustParse(t, "p.json", `{"defaultAction": "SCMP_ACT_ALLOW",
-	"x-sysfence": {"allowRead": ["/etc/hostname", "/usr"], "allowWrite": ["/tmp"], "allowExec": ["/bin/cat"], "allowBind": [4000], "allowConnect": [0, 65535]}}`)
-	want := &Extension{AllowRead: []string{"/etc/hostname", "/usr"}, AllowWrite: []string{"/tmp"}, AllowExec: []string{"/bin/cat"}, AllowBind: []uint16{4000}, AllowConnect: []uint16{0, 65535}}
+	"x-sysfence": {"allowRead": ["/etc/hostname", "/usr"], "allowWrite": ["/tmp"], "allowExec": ["/bin/cat"], "allowBind": [4000], "allowConnect": [1, 65535]}}`)
+	want := &Extension{AllowRead: []string{"/etc/hostname", "/usr"}, AllowWrite: []string{"/tmp"}, AllowExec: []string{"/bin/cat"}, AllowBind: []uint16{4000}, AllowConnect: []uint16{1, 65535}}
 	if !reflect.DeepEqual(p.Ext, want) {
 		t.Errorf("extension %+v", p.Ext)
 	}

@@ -59,6 +59,7 @@ const (
 	reasonIOURing      = "path rules: io_uring operations never pass through the seccomp filter"
 	reasonSupervised   = "path rules without Landlock: the supervisor opens the file itself"
 	reasonNoChange     = "path rules without Landlock: only reading is supervised, calls that change files are refused"
+	reasonNoHandle     = "path rules without Landlock: a file handle (or uselib, acct, swapon) names a file the supervisor does not open, so it cannot check it"
 	reasonNoExec       = "path rules without Landlock: the supervisor cannot check what execve runs (give --allow-exec with --best-effort to leave it to the profile)"
 	reasonNoMount      = "path rules without Landlock: the supervisor resolves paths in its own mount namespace and root"
 	reasonNoOthers     = "path rules without Landlock: another process's memory and descriptors would bypass them (Landlock forbids this outside the sandbox)"
@@ -112,8 +113,9 @@ func (r *addedRules) rules() []addedRule {
 			addedRule{[]string{"open", "openat", "openat2"}, policy.ActUserNotif, nil, reasonSupervised},
 			addedRule{[]string{"creat", "truncate", "truncate64", "mkdir", "mkdirat", "mknod", "mknodat",
 				"unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2", "link", "linkat",
-				"symlink", "symlinkat", "open_by_handle_at", "uselib", "acct", "swapon", "swapoff", "quotactl"},
+				"symlink", "symlinkat", "quotactl"},
 				policy.Errno(errEACCES), nil, reasonNoChange},
+			addedRule{[]string{"open_by_handle_at", "uselib", "acct", "swapon", "swapoff"}, policy.Errno(errEACCES), nil, reasonNoHandle},
 			addedRule{[]string{"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"}, policy.Errno(errEPERM), nil, reasonNoOthers},
 			addedRule{[]string{"mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
 				"fsopen", "fsmount", "fspick", "fsconfig", "mount_setattr"}, policy.Errno(errEPERM), nil, reasonNoMount},

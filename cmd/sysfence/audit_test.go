@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,7 +77,7 @@ func TestRunAudit(t *testing.T) {
 			}
 
 			code, _, stderr = runOut(t, "run", "--audit", "--update", prof, "--", probe, "shadow")
-			if code != 0 || !strings.Contains(stderr, "sysfence: audit: "+prof+" updated with 1 syscall") {
+			if code != 0 || !strings.Contains(stderr, "sysfence: audit: "+prof+" updated: 2 syscalls allowed (openat, restart_syscall)\n") {
 				t.Fatalf("--update: exit %d, stderr %q", code, stderr)
 			}
 			p, err := profile.Load(prof)
@@ -95,10 +96,50 @@ func TestRunAudit(t *testing.T) {
 				t.Errorf("under the updated profile: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 			}
 			code, _, stderr = runOut(t, "run", "--audit", "--update", prof, "--", probe, "shadow")
-			if code != 0 || !strings.Contains(stderr, "sysfence: audit: the profile denied nothing\n") || !strings.Contains(stderr, "not rewritten") {
+			if code != 0 || !strings.Contains(stderr, "sysfence: audit: the profile denied nothing\n") || !strings.Contains(stderr, "the profile already allows every syscall CMD made; "+prof+" not written\n") {
 				t.Errorf("second --update: exit %d, stderr %q", code, stderr)
 			}
 		})
+	}
+}
+
+// A call denied by an explicit entry (not by the default) is taken out of
+// that entry by --update: an allowing entry beside it would not win.
+func TestRunAuditUpdateExplicitDenial(t *testing.T) {
+	requireRun(t)
+	dir := t.TempDir()
+	probe := buildC(t, dir, "auditprobe", true)
+	innocent, err := os.ReadFile(writeInnocent(t, t.TempDir(), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof := filepath.Join(dir, "denies.json")
+	text := strings.Replace(string(innocent), `"syscalls": [`, `"syscalls": [{"names": ["openat", "mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}, `, 1)
+	if err := os.WriteFile(prof, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runOut(t, "run", "-p", prof, "--", probe, "shadow")
+	if code != 0 || stdout != "hello\nshadow opened no\n" || !strings.Contains(stderr, "was denied: EACCES") {
+		t.Fatalf("enforced: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = runOut(t, "run", "--audit", "--update", prof, "--", probe, "shadow")
+	if code != 0 || !strings.Contains(stderr, "updated: 2 syscalls allowed (openat, restart_syscall)\n") ||
+		!strings.Contains(stderr, "sysfence: audit: taken out of entries that denied them: openat (SCMP_ACT_ERRNO entry)\n") {
+		t.Fatalf("--update: exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, stderr = runOut(t, "run", "-p", prof, "--", probe, "shadow")
+	if code != 0 || stdout != "hello\nshadow opened yes\n" || stderr != "" {
+		t.Errorf("under the updated profile: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	// The entry keeps what it denied apart from the call that was seen.
+	p, err := profile.Load(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range p.Seccomp.Syscalls {
+		if sc.Action == "SCMP_ACT_ERRNO" && !slices.Equal(profile.EntryNames(sc), []string{"mkdir"}) {
+			t.Errorf("the denying entry now names %v, want [mkdir]", profile.EntryNames(sc))
+		}
 	}
 }
 

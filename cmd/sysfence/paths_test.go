@@ -384,3 +384,16 @@ func TestRunRulesNeverDropped(t *testing.T) {
 		t.Errorf("without PATH: exit %d, stdout %q, stderr %q; want cat refused", exitCode(err), stdout.String(), stderr.String())
 	}
 }
+
+// A rule of the profile's x-sysfence section naming a missing file is the
+// profile's error, with its position.
+func TestRunProfileRuleMissingPath(t *testing.T) {
+	requireRun(t)
+	prof := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(prof, []byte("{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"x-sysfence\": {\"allowRead\": [\"/etc/hostname\", \"/no/such/file\"]}}\n"), 0o644)
+	code, _, stderr := runOut(t, "run", "-p", prof, "--", "/bin/true")
+	want := "sysfence: " + prof + ":2:48: x-sysfence.allowRead[1]: /no/such/file: no such file or directory (a rule needs an existing file or directory)\n"
+	if code != 2 || stderr != want {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+}

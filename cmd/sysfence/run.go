@@ -126,11 +126,11 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	var ext *profile.Extension
+	var prof *profile.Profile
 	if res != nil {
-		ext = res.Profile.Ext
+		prof = res.Profile
 	}
-	pp, err := planPaths(&f.rules, ext, args[0], nil)
+	pp, err := planPaths(&f.rules, prof, args[0], nil)
 	if err != nil {
 		return err
 	}
@@ -158,16 +158,19 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 		return launchError(err)
 	}
 	if f.audit {
-		printAudit(stderr, out.Audit)
+		printAudit(stderr, out.Audit, !opts.Landlock.Empty() || opts.SupervisedPaths != nil)
 		if f.update != "" {
-			changed, err := updateProfile(f.update, res.Profile, out.Observed)
+			u, err := updateProfile(f.update, res.Profile, out.Observed)
 			if err != nil {
 				return err
 			}
-			if changed {
-				fmt.Fprintf(stderr, "sysfence: audit: %s updated with %s\n", f.update, plural(len(out.Audit), "syscall"))
+			if u == nil {
+				fmt.Fprintf(stderr, "sysfence: audit: the profile already allows every syscall CMD made; %s not written\n", f.update)
 			} else {
-				fmt.Fprintf(stderr, "sysfence: audit: %s already allows everything CMD did; not rewritten\n", f.update)
+				fmt.Fprintf(stderr, "sysfence: audit: %s updated: %s allowed (%s)\n", f.update, plural(len(u.added), "syscall"), strings.Join(u.added, ", "))
+				if len(u.removed) > 0 {
+					fmt.Fprintf(stderr, "sysfence: audit: taken out of entries that denied them: %s\n", strings.Join(u.removed, ", "))
+				}
 			}
 		}
 	}

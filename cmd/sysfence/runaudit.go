@@ -4,14 +4,21 @@ import (
 	"fmt"
 	"io"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/sandbox"
 )
 
-// printAudit writes the summary of an audit run.
-func printAudit(w io.Writer, recs []sandbox.AuditRecord) {
+// printAudit writes the summary of an audit run. Path and port rules stay
+// enforced under --audit (they are not the profile's syscall rules, and
+// Landlock has no audit-only mode): rules says there were some.
+func printAudit(w io.Writer, recs []sandbox.AuditRecord, rules bool) {
+	if rules {
+		defer fmt.Fprintln(w, "sysfence: audit: path and port rules were enforced, not audited: what they refused is not in this report")
+	}
 	if len(recs) == 0 {
 		fmt.Fprintln(w, "sysfence: audit: the profile denied nothing")
 		return
@@ -36,17 +43,26 @@ func printAudit(w io.Writer, recs []sandbox.AuditRecord) {
 	}
 }
 
+// update is what --update changed.
+type update struct {
+	added   []string // syscall names now allowed
+	removed []string // "name (ACTION entry)": names taken out of denying entries
+}
+
 // updateProfile merges what the audit saw into the profile it ran under
 // and writes the result to path, atomically, in the profile's own format
-// and encoding. It returns false when nothing was missing.
-func updateProfile(path string, base *profile.Profile, obs *record.Observations) (bool, error) {
+// and encoding. A call the profile denied by an explicit entry (rather
+// than by its default) would still be denied with an allowing entry next
+// to it, so the call's name is first taken out of every entry whose
+// action denies. It returns nil when nothing was missing.
+func updateProfile(path string, base *profile.Profile, obs *record.Observations) (*update, error) {
 	if obs == nil || len(obs.Entries()) == 0 {
-		return false, nil
+		return nil, nil
 	}
 	s := base.Seccomp
 	rec, err := obs.Profile(record.ProfileOptions{Args: obs.ArgsRecorded, DefaultAction: s.DefaultAction, DefaultErrnoRet: s.DefaultErrnoRet})
 	if err != nil {
-		return false, cli.Usagef("--update: %v", err)
+		return nil, cli.Usagef("--update: %v", err)
 	}
 	missing := rec.Profile
 	// Keep the base profile's way of naming architectures (Docker accepts
@@ -56,21 +72,54 @@ func updateProfile(path string, base *profile.Profile, obs *record.Observations)
 	if len(s.ArchMap) > 0 || len(s.Architectures) == 0 {
 		missing.Architectures = nil
 	}
+	u := &update{}
+	allowed := map[string]bool{}
 	for _, sc := range missing.Syscalls {
 		sc.Comment = "added by sysfence run --audit: " + sc.Comment
+		for _, n := range profile.EntryNames(sc) {
+			if !allowed[n] {
+				allowed[n] = true
+				u.added = append(u.added, n)
+			}
+		}
 	}
-	merged, err := profile.Merge(base, profile.New(missing, nil))
+	frame, err := profile.Merge(base) // a copy to edit
 	if err != nil {
-		return false, cli.Usagef("--update %s: %v", path, err)
+		return nil, cli.Usagef("--update %s: %v", path, err)
+	}
+	kept := frame.Seccomp.Syscalls[:0]
+	for _, sc := range frame.Seccomp.Syscalls {
+		if sc.Action == specs.ActAllow || sc.Action == specs.ActLog {
+			kept = append(kept, sc)
+			continue
+		}
+		var names []string
+		for _, n := range profile.EntryNames(sc) {
+			if allowed[n] {
+				u.removed = append(u.removed, fmt.Sprintf("%s (%s entry)", n, sc.Action))
+				continue
+			}
+			names = append(names, n)
+		}
+		if len(names) == 0 {
+			continue
+		}
+		sc.Name, sc.Names = "", names
+		kept = append(kept, sc)
+	}
+	frame.Seccomp.Syscalls = kept
+	merged, err := profile.Merge(frame, profile.New(missing, nil))
+	if err != nil {
+		return nil, cli.Usagef("--update %s: %v", path, err)
 	}
 	opts := profile.WriteOptions{Format: base.Format, Encoding: base.Encoding}
 	if base.SPO != nil {
 		opts.Name, opts.Namespace = base.SPO.Name, base.SPO.Namespace
 	}
 	if err := profile.WriteFile(path, merged, opts); err != nil {
-		return false, cli.Usagef("--update %s: %v", path, err)
+		return nil, cli.Usagef("--update %s: %v", path, err)
 	}
-	return true, nil
+	return u, nil
 }
 
 func plural(n int, what string) string {

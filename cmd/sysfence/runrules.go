@@ -30,7 +30,7 @@ type ruleFlags struct {
 func (r *ruleFlags) register(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&r.read, "allow-read", nil, "let CMD read `PATH` (a file, or a directory and everything beneath); repeatable")
 	fl.StringArrayVar(&r.write, "allow-write", nil, "let CMD write `PATH` (in a directory also create, remove and rename); repeatable")
-	fl.StringArrayVar(&r.exec, "allow-exec", nil, "let CMD execute `PATH` (its interpreter and libraries are added); repeatable")
+	fl.StringArrayVar(&r.exec, "allow-exec", nil, "let CMD execute `PATH` (for a program, its interpreter and libraries are added; for a directory, nothing more); repeatable")
 	fl.StringArrayVar(&r.bind, "allow-bind", nil, "let CMD bind TCP `PORT` (others are refused); repeatable, or a comma-separated list")
 	fl.StringArrayVar(&r.connect, "allow-connect", nil, "let CMD connect to TCP `PORT` (others are refused); repeatable, or a comma-separated list")
 	fl.BoolVar(&r.bestEffort, "best-effort", false, "run even if the kernel cannot enforce every rule, and list what is UNENFORCED")
@@ -62,10 +62,26 @@ type pathPlan struct {
 	unenforced []string       // always printed
 }
 
-// planPaths merges the flags with the profile's x-sysfence section, adds
-// what CMD needs to start, and decides how the rules are enforced. Rules
-// that cannot be enforced are an error (exit 2) unless --best-effort.
-func planPaths(rf *ruleFlags, ext *profile.Extension, cmd string, env []string) (*pathPlan, error) {
+// planPaths merges the flags with the x-sysfence section of prof (nil:
+// none), adds what CMD needs to start, and decides how the rules are
+// enforced. Rules that cannot be enforced are an error (exit 2) unless
+// --best-effort.
+func planPaths(rf *ruleFlags, prof *profile.Profile, cmd string, env []string) (*pathPlan, error) {
+	var ext *profile.Extension
+	if prof != nil && prof.Ext != nil {
+		ext = prof.Ext
+		// A missing file is the profile's error: say where it is.
+		for _, l := range []struct {
+			field string
+			paths []string
+		}{{"allowRead", ext.AllowRead}, {"allowWrite", ext.AllowWrite}, {"allowExec", ext.AllowExec}} {
+			for i, p := range l.paths {
+				if _, err := os.Lstat(p); err != nil {
+					return nil, cli.Usage(prof.Errorf(fmt.Sprintf("x-sysfence.%s[%d]", l.field, i), "%s: %v (a rule needs an existing file or directory)", p, errors.Unwrap(err)))
+				}
+			}
+		}
+	}
 	var r landlock.Rules
 	r.Read, r.Write, r.Exec = append(r.Read, rf.read...), append(r.Write, rf.write...), append(r.Exec, rf.exec...)
 	var err error
@@ -96,6 +112,8 @@ func planPaths(rf *ruleFlags, ext *profile.Extension, cmd string, env []string) 
 		for _, e := range r.Exec {
 			if fi, err := os.Stat(e); err == nil && fi.Mode().IsRegular() {
 				starts = append(starts, e)
+			} else if err == nil && fi.IsDir() {
+				pp.lines = append(pp.lines, "nothing added for the programs in "+e+" (a directory): allow what they load with --allow-read or --allow-exec")
 			}
 		}
 		if len(starts) > 1 {
@@ -175,6 +193,15 @@ func planPaths(rf *ruleFlags, ext *profile.Extension, cmd string, env []string) 
 		pp.unenforced = append(pp.unenforced, "landlock: UNENFORCED "+g.String())
 	}
 	pp.summary = fmt.Sprintf("Landlock ABI %d enforces %s%s and %s", abi, count(nUser, "path rule"), startNote(added, starter), count(len(plan.Ports), "port rule"))
+	if len(plan.Limits) > 0 {
+		// What Landlock leaves alone is no failure, but nobody should
+		// have to ask for it.
+		var what []string
+		for _, g := range plan.Limits {
+			what = append(what, g.What)
+		}
+		pp.summary += "; not restricted: " + strings.Join(what, ", ") + " (-v says more)"
+	}
 	return pp, nil
 }
 

@@ -65,3 +65,40 @@ func TestCheckWritable(t *testing.T) {
 		t.Errorf("left behind: %v", ents)
 	}
 }
+
+// A symbolic link is written through: its target is replaced, the link
+// stays; a dangling link creates its target; a loop is an error.
+func TestWriteFileFollowsLinks(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.json")
+	os.WriteFile(real, []byte("old"), 0o600)
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckWritable(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(link, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced (%v, %v)", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "new" {
+		t.Errorf("target holds %q, want new", b)
+	}
+	dangling := filepath.Join(dir, "dangling.json")
+	os.Symlink(filepath.Join(dir, "created.json"), dangling)
+	if err := WriteFile(dangling, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "created.json")); string(b) != "x" {
+		t.Errorf("dangling link's target holds %q", b)
+	}
+	loop := filepath.Join(dir, "loop")
+	os.Symlink("loop", loop)
+	if err := WriteFile(loop, []byte("x"), 0o644); err == nil {
+		t.Error("writing through a link loop succeeded")
+	}
+}

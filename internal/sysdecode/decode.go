@@ -32,6 +32,7 @@ const (
 	ArgAddrFamily             // AF_INET
 	ArgSockType               // SOCK_STREAM|SOCK_CLOEXEC
 	ArgCloneFlags             // CLONE_* | exit signal
+	ArgRaw                    // a register of a call whose signature is unknown: hex, 0 for 0
 )
 
 // Signatures gives the argument kinds of the syscalls sysfence knows how to
@@ -94,6 +95,15 @@ var Signatures = map[string][]Kind{
 	"swapon": {ArgPath, ArgHex}, "swapoff": {ArgPath}, "acct": {ArgPath}, "pivot_root": {ArgPath, ArgPath},
 	"reboot": {ArgHex, ArgHex, ArgHex, ArgHex}, "init_module": {ArgHex, ArgUlong, ArgPath}, "finit_module": {ArgFd, ArgPath, ArgHex},
 	"delete_module": {ArgPath, ArgHex}, "kexec_load": {ArgHex, ArgUlong, ArgHex, ArgHex},
+	"rt_sigaction": {ArgSignal, ArgHex, ArgHex, ArgUlong}, "rt_sigprocmask": {ArgInt, ArgHex, ArgHex, ArgUlong},
+	"futex": {ArgHex, ArgInt, ArgInt, ArgHex, ArgHex, ArgInt}, "fadvise64": {ArgFd, ArgLong, ArgLong, ArgInt},
+	"open_tree": {ArgDirFd, ArgPath, ArgHex}, "open_by_handle_at": {ArgFd, ArgHex, ArgOpenFlags},
+	"name_to_handle_at": {ArgDirFd, ArgPath, ArgHex, ArgHex, ArgAtFlags},
+	"getxattr":          {ArgPath, ArgPath, ArgHex, ArgUlong}, "lgetxattr": {ArgPath, ArgPath, ArgHex, ArgUlong},
+	"fgetxattr": {ArgFd, ArgPath, ArgHex, ArgUlong}, "setxattr": {ArgPath, ArgPath, ArgHex, ArgUlong, ArgHex},
+	"lsetxattr": {ArgPath, ArgPath, ArgHex, ArgUlong, ArgHex}, "fsetxattr": {ArgFd, ArgPath, ArgHex, ArgUlong, ArgHex},
+	"listxattr": {ArgPath, ArgHex, ArgUlong}, "llistxattr": {ArgPath, ArgHex, ArgUlong}, "flistxattr": {ArgFd, ArgHex, ArgUlong},
+	"removexattr": {ArgPath, ArgPath}, "lremovexattr": {ArgPath, ArgPath}, "fremovexattr": {ArgFd, ArgPath},
 }
 
 // Decoder prints syscalls of one ABI, reading strings from Mem (nil: no
@@ -128,7 +138,10 @@ func (d Decoder) Call(nr uint32, args [6]uint64) string {
 				n = i + 1
 			}
 		}
-		kinds = make([]Kind, n) // all ArgHex
+		kinds = make([]Kind, n)
+		for i := range kinds {
+			kinds[i] = ArgRaw // a zero need not be a NULL pointer
+		}
 	}
 	// strace prints open's mode only when the flags make it count.
 	for i := 0; i+1 < len(kinds); i++ {
@@ -230,6 +243,10 @@ func (d Decoder) Arg(k Kind, v, next uint64) string {
 		return sockType(a, v)
 	case ArgCloneFlags:
 		return cloneFlagsString(a, v)
+	case ArgRaw:
+		if v == 0 {
+			return "0"
+		}
 	}
 	if v == 0 {
 		return "NULL"

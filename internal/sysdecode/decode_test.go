@@ -125,6 +125,13 @@ func TestCallUnknownSignatureAndNumber(t *testing.T) {
 	if got, want := d.Call(nr(t, a, "io_uring_setup"), [6]uint64{8, 0x7ffc}), "io_uring_setup(0x8, 0x7ffc)"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
+	// A zero among an unknown signature's registers is not a NULL.
+	if got, want := d.Call(nr(t, a, "io_uring_setup"), [6]uint64{0, 0x7ffc}), "io_uring_setup(0, 0x7ffc)"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if got, want := d.Call(nr(t, a, "rt_sigaction"), [6]uint64{17, 0x7ffc, 0, 8}), "rt_sigaction(SIGCHLD, 0x7ffc, NULL, 8)"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
 	if got, want := d.Call(0x3fff, [6]uint64{}), "syscall_0x3fff()"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
