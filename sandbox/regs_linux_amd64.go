@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"unsafe"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -47,6 +49,21 @@ func sp(r *regs) uint64 { return r.Rsp }
 
 // isCompat reports whether the tracee runs 32-bit code (an i386 program).
 func isCompat(r *regs) bool { return r.Cs == user32CS }
+
+// compatTracee reports whether the stopped tracee pid is a 32-bit task:
+// PTRACE_GETREGSET (NT_PRSTATUS) answers with the tracee's own register
+// layout, 17 32-bit words for an i386 program. (PTRACE_GETREGS at the
+// exec stop of such a program gives all zeros here, which matches
+// nothing.)
+func compatTracee(pid int) bool {
+	var buf [27 * 8]byte
+	iov := unix.Iovec{Base: &buf[0]}
+	iov.SetLen(len(buf))
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETREGSET, uintptr(pid), ntPRStatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	return e == 0 && iov.Len == 17*4
+}
+
+const ntPRStatus = 1 // NT_PRSTATUS
 
 // prepareSyscall sets r up to make syscall nr with args at address at.
 func prepareSyscall(r *regs, at uint64, nr uint64, args [6]uint64) {

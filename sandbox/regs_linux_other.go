@@ -29,6 +29,7 @@ func setRegs(pid int, r *regs) error                     { return unix.ENOSYS }
 func pc(r *regs) uint64                                  { return 0 }
 func sp(r *regs) uint64                                  { return 0 }
 func isCompat(r *regs) bool                              { return false }
+func compatTracee(pid int) bool                          { return false }
 func prepareSyscall(r *regs, at, nr uint64, a [6]uint64) {}
 func syscallResult(r *regs) int64                        { return -int64(unix.ENOSYS) }
 func atExecStop(r *regs) bool                            { return false }

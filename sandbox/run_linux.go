@@ -469,6 +469,12 @@ func (s *session) setUp(pid int) (*unix.WaitStatus, error) {
 			if r, err := getRegs(pid); err == nil && atExecStop(&r) {
 				break
 			}
+			if compatTracee(pid) {
+				// The exec stop of an i386 program: the injection is
+				// written for x86_64 code. Refuse rather than let the
+				// SIGTRAP kill it.
+				return nil, fmt.Errorf("sandbox: %s is a 32-bit (i386) program, which sysfence cannot start at its exec stop yet (quiet runs of filters that allow execve can): %w", s.path, ErrNotSupported)
+			}
 		}
 		// A signal that reached the child before its exec: let it act.
 		if err := unix.PtraceCont(pid, int(ws.StopSignal())); err != nil {

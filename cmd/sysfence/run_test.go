@@ -392,3 +392,25 @@ func TestRunQuietExecsInPlace(t *testing.T) {
 		t.Errorf("shell around sysfence said %q (%v), want status 143", out, err)
 	}
 }
+
+// An i386 program: refused with a clear error where the filter goes in at
+// the exec stop (reports), run under the filter where sysfence execs in
+// place (--quiet).
+func TestRunI386Program(t *testing.T) {
+	requireRun(t)
+	hi := testenv.I386Hello(t)
+	var stdout, stderr bytes.Buffer
+	c := sysfence("run", "--", hi)
+	c.Stdout, c.Stderr = &stdout, &stderr
+	err := c.Run()
+	if exitCode(err) != 2 || stdout.Len() != 0 || !strings.Contains(stderr.String(), "is a 32-bit (i386) program, which sysfence cannot start at its exec stop yet") {
+		t.Errorf("reporting: exit %d, stdout %q, stderr %q", exitCode(err), stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	c = sysfence("run", "--quiet", "--", hi)
+	c.Stdout, c.Stderr = &stdout, &stderr
+	if err := c.Run(); err != nil || stdout.String() != "hi\n" || stderr.Len() != 0 {
+		t.Errorf("quiet: %v, stdout %q, stderr %q", err, stdout.String(), stderr.String())
+	}
+}
