@@ -67,7 +67,7 @@ Flags go before "--": everything after it is SYSCALL and its arguments
 				}
 				vals[i] = v
 			}
-			in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), args[0], &pf)
+			in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), args[0], &pf, nil)
 			if err != nil {
 				return err
 			}
