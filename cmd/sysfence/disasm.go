@@ -14,7 +14,7 @@ func newDisasmCmd() *cobra.Command {
 	var format string
 	var asJSON, force bool
 	c := &cobra.Command{
-		Use:   "disasm FILE.bpf|PROFILE|NAME|- [--arch A] [--format text|dot] [--json]",
+		Use:   "disasm FILE.bpf|PROFILE|NAME|- [--arch A] [--format text|dot] [--json] [--force]",
 		Short: "Disassemble a seccomp BPF filter into a readable listing",
 		Long: `Disassemble a raw seccomp filter (a struct sock_filter array, 8 bytes per
 instruction, as written by 'sysfence compile --format raw', libseccomp's
