@@ -164,20 +164,23 @@ var yamlKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*:(\s|$)`)
 // a *.bpf name makes sysfence read a file as a raw filter.
 func profileHint(data []byte) string {
 	text := strings.TrimPrefix(string(data), "\ufeff")
-	kind := ""
-	for line := range strings.Lines(text) {
-		line = strings.TrimSpace(line)
-		switch {
-		case line == "" || strings.HasPrefix(line, "#"):
-			continue
-		case strings.HasPrefix(line, "{"):
-			kind = "JSON"
-		case line == "---" || yamlKey.MatchString(line):
-			kind = "YAML"
-		}
-		break
+	if !utf8.ValidString(text) {
+		return ""
 	}
-	if kind == "" || !utf8.ValidString(text) {
+	first := "" // the first line that is neither blank nor a YAML comment
+	for line := range strings.Lines(text) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			first = line
+			break
+		}
+	}
+	var kind string
+	switch {
+	case strings.HasPrefix(first, "{"):
+		kind = "JSON"
+	case first == "---" || yamlKey.MatchString(first):
+		kind = "YAML"
+	default:
 		return ""
 	}
 	return fmt.Sprintf("; it looks like a %s profile, but a *.bpf file is read as a raw filter: rename it (e.g. to *.%s) or pass it as - on standard input", kind, strings.ToLower(kind))
