@@ -75,7 +75,7 @@ func TestHelpExamples(t *testing.T) {
 				runnable := !redirect
 				var pipeline [][]string
 				for _, seg := range splitPipeline(words) {
-					if len(seg) == 0 || seg[0] != "sysfence" {
+					if len(seg) < 2 || seg[0] != "sysfence" {
 						runnable = false // another program: not ours to run
 						continue
 					}
@@ -134,7 +134,7 @@ func checkExampleArgs(args []string, dir string) (bool, error) {
 			if !strings.HasPrefix(a, "-") || name == "" {
 				continue
 			}
-			if f := c.Flags().Lookup(name); f != nil && strings.HasPrefix(a, "--") ||
+			if strings.HasPrefix(a, "--") && c.Flags().Lookup(name) != nil ||
 				len(name) == 1 && c.Flags().ShorthandLookup(name) != nil {
 				return false, errors.New("flag " + a + " comes after \"--\", where it is read as an argument: put flags before \"--\"")
 			}
