@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -35,21 +37,27 @@ calls through socketcall(2)/ipc(2) (e.g. x86), a name that exists only there
 is checked as the multiplexer with its call number.
 
 The exit status is 0 whatever the action; with --expect ACTION it is 1 when
-the action differs, so scripts can assert a profile's decisions.`,
+the action differs, so scripts can assert a profile's decisions. A bare
+ERRNO or TRACE matches any errno or trace value; ERRNO(n) takes a number or
+a name such as EPERM.
+
+Flags go before "--": everything after it is SYSCALL and its arguments
+(needed for negative arguments).`,
 		Example: `  sysfence check docker-default personality 0xffffffff
   sysfence check docker-default socket 40           # AF_VSOCK: ERRNO(1)
-  sysfence check profile.json write 2 --expect 'ERRNO(1)'
+  sysfence check profile.json mount --expect ERRNO  # exit 1 unless denied
+  sysfence check docker-default mount --expect 'ERRNO(EPERM)'
   sysfence check --arch x86 docker-default accept   # socketcall(5) on i386
-  sysfence check filter.bpf openat -- -100 0 0 --json`,
+  sysfence check --json filter.bpf openat -- -100 0 0  # flags before --`,
 		Args: argsBetween(2, 8),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var want policy.Action
+			var want expectation
 			if expect != "" {
-				a, err := policy.ParseAction(expect)
+				w, err := parseExpect(expect)
 				if err != nil {
-					return cli.Usagef("--expect: %v", err)
+					return cli.Usage(err)
 				}
-				want = a
+				want = w
 			}
 			var vals [6]uint64
 			for i, s := range args[2:] {
@@ -59,7 +67,7 @@ the action differs, so scripts can assert a profile's decisions.`,
 				}
 				vals[i] = v
 			}
-			in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), args[0], &pf)
+			in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), args[0], &pf, nil)
 			if err != nil {
 				return err
 			}
@@ -125,7 +133,7 @@ the action differs, so scripts can assert a profile's decisions.`,
 					}
 				}
 			}
-			if expect != "" && got != want {
+			if expect != "" && !want.matches(got) {
 				return cli.Failed(fmt.Errorf("%s(%s) is %s, expected %s", call.name, argList(vals), got, want))
 			}
 			return nil
@@ -134,7 +142,7 @@ the action differs, so scripts can assert a profile's decisions.`,
 	pf.register(c.Flags())
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().BoolVar(&trace, "trace", false, "list the instructions executed")
-	c.Flags().StringVar(&expect, "expect", "", "exit 1 unless the action is this one (e.g. ALLOW, ERRNO(1), KILL_PROCESS)")
+	c.Flags().StringVar(&expect, "expect", "", "exit 1 unless the action is this one (e.g. ALLOW, ERRNO(1), ERRNO(EPERM), KILL_PROCESS); a bare ERRNO or TRACE matches any errno or trace value")
 	return c
 }
 
@@ -186,18 +194,104 @@ func checkSyscall(a *syscalls.Arch, s string, args *[6]uint64) (checkedCall, err
 
 // parseArg reads a syscall argument: unsigned or negative, any base.
 func parseArg(s string) (uint64, error) {
+	var v uint64
+	var err error
 	if strings.HasPrefix(s, "-") {
-		v, err := strconv.ParseInt(s, 0, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a number", s)
-		}
-		return uint64(v), nil
+		var n int64
+		n, err = strconv.ParseInt(s, 0, 64)
+		v = uint64(n)
+	} else {
+		v, err = strconv.ParseUint(s, 0, 64)
 	}
-	v, err := strconv.ParseUint(s, 0, 64)
-	if err != nil {
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("%s is out of range: arguments are 64-bit, from -0x8000000000000000 to 0xffffffffffffffff (unsigned)", s)
+	case err != nil:
 		return 0, fmt.Errorf("%q is not a number", s)
 	}
 	return v, nil
+}
+
+// expectation is check's --expect: an action, or with anyData a kind of
+// action (ERRNO, TRACE) whatever its errno or trace value.
+type expectation struct {
+	action  policy.Action
+	anyData bool
+}
+
+func (e expectation) matches(a policy.Action) bool {
+	if e.anyData {
+		return a.Kind() == e.action.Kind()
+	}
+	return a == e.action
+}
+
+func (e expectation) String() string {
+	if !e.anyData {
+		return e.action.String()
+	}
+	if e.action.Kind() == policy.ActErrno {
+		return "ERRNO (any errno)"
+	}
+	return "TRACE (any value)"
+}
+
+// expectWords are the actions --expect takes, for suggestions.
+var expectWords = []string{"ALLOW", "ERRNO", "KILL", "KILL_PROCESS", "KILL_THREAD", "TRAP", "TRACE", "LOG", "USER_NOTIF"}
+
+// parseExpect reads --expect. policy.ParseAction reads a bare ERRNO as
+// ERRNO(0) (what a profile means by it); here it means any errno. The
+// ERRNO(n)/TRACE(n) data is parsed here so a bad value gets a sentence
+// that names it, and ERRNO takes errno names too.
+func parseExpect(s string) (expectation, error) {
+	t := strings.TrimSpace(s)
+	if p := "SCMP_ACT_"; len(t) > len(p) && strings.EqualFold(t[:len(p)], p) {
+		t = t[len(p):]
+	}
+	for _, kind := range []policy.Action{policy.ActErrno, policy.ActTrace} {
+		word := "TRACE"
+		if kind == policy.ActErrno {
+			word = "ERRNO"
+		}
+		if strings.EqualFold(t, word) {
+			return expectation{action: kind, anyData: true}, nil
+		}
+		if len(t) <= len(word) || !strings.EqualFold(t[:len(word)+1], word+"(") {
+			continue
+		}
+		inner, ok := strings.CutSuffix(t[len(word)+1:], ")")
+		inner = strings.TrimSpace(inner)
+		if !ok || inner == "" {
+			return expectation{}, fmt.Errorf("--expect: %w %q: write %s(N) with a number N, or a bare %s for any value", policy.ErrUnknownAction, s, word, word)
+		}
+		if kind == policy.ActErrno {
+			if n, ok := profile.ErrnoNumber(strings.ToUpper(inner)); ok {
+				return expectation{action: policy.Errno(uint16(n))}, nil
+			}
+		}
+		n, err := strconv.ParseUint(inner, 0, 16)
+		switch {
+		case err == nil:
+			return expectation{action: kind | policy.Action(n)}, nil
+		case errors.Is(err, strconv.ErrRange):
+			return expectation{}, fmt.Errorf("--expect: %s: %s is out of range: the value is 16-bit (at most 65535)", s, inner)
+		case kind == policy.ActErrno:
+			if sug := syscalls.Closest(strings.ToUpper(inner), profile.ErrnoNames()); sug != "" {
+				return expectation{}, fmt.Errorf("--expect: %s: %q is neither a number nor an errno name (did you mean %s?)", s, inner, sug)
+			}
+			return expectation{}, fmt.Errorf("--expect: %s: %q is neither a number nor an errno name such as EPERM", s, inner)
+		default:
+			return expectation{}, fmt.Errorf("--expect: %s: %q is not a number", s, inner)
+		}
+	}
+	a, err := policy.ParseAction(s)
+	if err != nil {
+		if sug := syscalls.Closest(t, expectWords); sug != "" {
+			return expectation{}, fmt.Errorf("--expect: %w %q (did you mean %s?)", policy.ErrUnknownAction, s, sug)
+		}
+		return expectation{}, fmt.Errorf("--expect: %w %q (one of ALLOW, ERRNO, ERRNO(N), KILL, KILL_PROCESS, TRAP, TRACE, TRACE(N), LOG, USER_NOTIF)", policy.ErrUnknownAction, s)
+	}
+	return expectation{action: a}, nil
 }
 
 func argList(v [6]uint64) string {

@@ -132,3 +132,66 @@ func TestCheckReportsKernelCache(t *testing.T) {
 		t.Errorf("socket (argument-checked) reported as cached:\n%s", stdout)
 	}
 }
+
+// A bare ERRNO or TRACE in --expect matches any errno or trace value (it
+// used to mean ERRNO(0) and fail against ERRNO(1)); ERRNO takes names.
+func TestCheckExpectKinds(t *testing.T) {
+	for _, tc := range []struct {
+		expect string
+		code   int
+	}{
+		{"ERRNO", 0},
+		{"errno", 0},
+		{"SCMP_ACT_ERRNO", 0},
+		{"ERRNO(1)", 0},
+		{"ERRNO(0x1)", 0},
+		{"ERRNO(EPERM)", 0},
+		{"errno(eperm)", 0},
+		{"ERRNO(2)", 1},
+		{"ERRNO(ENOSYS)", 1},
+		{"TRACE", 1},
+		{"ALLOW", 1},
+	} {
+		t.Run("expect="+tc.expect, func(t *testing.T) {
+			_, stderr, code := runCLI(t, nil, "check", "docker-default", "--arch", "x86_64", "mount", "--expect", tc.expect)
+			if code != tc.code {
+				t.Fatalf("mount (ERRNO(1)) --expect %s: exit %d, want %d (stderr %q)", tc.expect, code, tc.code, stderr)
+			}
+		})
+	}
+	_, stderr, _ := runCLI(t, nil, "check", "docker-default", "--arch", "x86_64", "write", "--expect", "ERRNO")
+	if want := "sysfence: write() is ALLOW, expected ERRNO (any errno)\n"; stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+}
+
+// Bad --expect values and arguments get one sentence naming the value,
+// without Go's strconv wording.
+func TestCheckValueErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		args       []string
+	}{
+		{"expect-data", `--expect: ERRNO(x): "x" is neither a number nor an errno name such as EPERM`, []string{"--expect", "ERRNO(x)"}},
+		{"expect-errno-typo", `(did you mean EPERM?)`, []string{"--expect", "ERRNO(EPREM)"}},
+		{"expect-trace-data", `--expect: TRACE(x): "x" is not a number`, []string{"--expect", "TRACE(x)"}},
+		{"expect-range", `--expect: ERRNO(70000): 70000 is out of range`, []string{"--expect", "ERRNO(70000)"}},
+		{"expect-empty", `write ERRNO(N) with a number N, or a bare ERRNO for any value`, []string{"--expect", "ERRNO()"}},
+		{"expect-typo", `--expect: unknown action "ALOW" (did you mean ALLOW?)`, []string{"--expect", "ALOW"}},
+		{"arg-range", `argument 0: 18446744073709551616 is out of range: arguments are 64-bit`, []string{"18446744073709551616"}},
+		{"arg-negative-range", `argument 1: -9223372036854775809 is out of range`, []string{"--", "0", "-9223372036854775809"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := runCLI(t, nil, append([]string{"check", "docker-default", "read"}, tc.args...)...)
+			if code != 2 || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 || strings.Contains(stderr, "strconv") {
+				t.Fatalf("exit %d, stderr %q; want 2 and one line containing %q", code, stderr, tc.want)
+			}
+		})
+	}
+	// The extremes themselves are numbers.
+	for _, arg := range []string{"18446744073709551615", "-9223372036854775808"} {
+		if _, stderr, code := runCLI(t, nil, "check", "docker-default", "read", "--", arg); code != 0 {
+			t.Errorf("%s: exit %d, %s", arg, code, stderr)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -28,7 +27,8 @@ Formats: raw is the struct sock_filter array in the target's byte order, 8
 bytes per instruction, what 'bwrap --seccomp FD' and libseccomp's export
 write; disasm a readable listing; c a C array; go a Go literal; json an array
 of {code,jt,jf,k}. The default is raw, which is not written to a terminal:
-give -o FILE or another --format.`,
+give -o FILE or another --format. -o - is standard output; -o FILE replaces
+FILE atomically, and writes a device or FIFO (e.g. /dev/null) directly.`,
 		Example: `  sysfence compile docker-default -o docker.bpf
   sysfence compile profile.json --format disasm
   sysfence compile docker-default --arch aarch64 --cap default,sys_admin -o arm64.bpf
@@ -41,6 +41,9 @@ give -o FILE or another --format.`,
 			}
 			if !knownFormat(format) {
 				return cli.Usagef("--format: unknown format %q (one of raw, disasm, c, go, json, dot)", format)
+			}
+			if output == "-" {
+				output = "" // standard output, as "-" is standard input
 			}
 			if format == "raw" && output == "" && cli.IsTerminal(os.Stdout) && cmd.OutOrStdout() == os.Stdout {
 				return cli.Usagef("refusing to write a binary filter to a terminal: give -o FILE or --format disasm")
@@ -62,15 +65,12 @@ give -o FILE or another --format.`,
 				_, err = cmd.OutOrStdout().Write(buf.Bytes())
 				return err
 			}
-			if err := atomicfile.WriteFile(output, buf.Bytes(), 0o644); err != nil {
-				return fmt.Errorf("writing %s: %w", output, err)
-			}
-			return nil
+			return atomicfile.WriteFile(output, buf.Bytes(), 0o644)
 		},
 	}
 	pf.register(c.Flags())
 	c.Flags().StringVar(&format, "format", "raw", "output format: raw, disasm, c, go, json or dot")
-	c.Flags().StringVarP(&output, "output", "o", "", "write to FILE (atomically) instead of stdout")
+	c.Flags().StringVarP(&output, "output", "o", "", "write to FILE (atomically; a device or FIFO such as /dev/null directly; - for stdout) instead of stdout")
 	return c
 }
 

@@ -4,12 +4,14 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/build"
+	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -105,10 +107,53 @@ func TestCompileBadProfileWritesNothing(t *testing.T) {
 	}
 }
 
+// -o errors name the user's path and what is wrong with it, not the name
+// of the probe file tried in its directory.
 func TestCompileUnwritableOutput(t *testing.T) {
-	_, stderr, code := runCLI(t, nil, "compile", "docker-default", "-o", "/nonexistent/dir/f.bpf")
-	if code != 2 || !strings.Contains(stderr, "-o:") {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nonexistent", "f.bpf")
+	for _, tc := range []struct{ path, want string }{
+		{missing, "sysfence: -o: cannot write " + missing + ": directory " + filepath.Dir(missing) + " does not exist\n"},
+		{dir, "sysfence: -o: cannot write " + dir + ": it is a directory\n"},
+	} {
+		_, stderr, code := runCLI(t, nil, "compile", "docker-default", "-o", tc.path)
+		if code != 2 || stderr != tc.want {
+			t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tc.want)
+		}
+	}
+}
+
+// -o - is standard output (no file named "-"), and the refusal to write
+// raw binary to a terminal still holds for it; a device or FIFO such as
+// /dev/null is written directly.
+func TestCompileOutputStdoutAndDevices(t *testing.T) {
+	want, _, code := runCLI(t, nil, "compile", "docker-default", "--arch", "x86_64")
+	if code != 0 || len(want) == 0 {
+		t.Fatalf("compile to stdout: exit %d", code)
+	}
+	dir := t.TempDir()
+	cmd := sysfence("compile", "docker-default", "--arch", "x86_64", "-o", "-")
+	cmd.Dir = dir
+	got, err := cmd.Output()
+	if err != nil || string(got) != want {
+		t.Errorf("-o -: %v, %d bytes, want the %d of stdout", err, len(got), len(want))
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("-o - created %v", ents)
+	}
+	if _, stderr, code := runCLI(t, nil, "compile", "docker-default", "-o", os.DevNull); code != 0 {
+		t.Errorf("-o %s: exit %d, %s", os.DevNull, code, stderr)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("%s is no longer a device", os.DevNull)
+	}
+	script := testenv.LookPath(t, "script", "bsdutils")
+	line := "exec " + shellQuote(append(sysfence().Args, "compile", "docker-default", "-o", "-")...)
+	tty := exec.Command(script, "-qfec", line, os.DevNull)
+	tty.Env = append(os.Environ(), "SYSFENCE_HELPER=1")
+	out, _ := tty.CombinedOutput()
+	if !strings.Contains(string(out), "refusing to write a binary filter to a terminal") {
+		t.Errorf("-o - on a terminal: %q", out)
 	}
 }
 

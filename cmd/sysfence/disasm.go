@@ -1,22 +1,20 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/cli"
-	"github.com/sysfence/sysfence/syscalls"
 )
 
 func newDisasmCmd() *cobra.Command {
 	var pf profileFlags
 	var format string
-	var asJSON bool
+	var asJSON, force bool
 	c := &cobra.Command{
-		Use:   "disasm FILE.bpf|PROFILE|NAME|- [--arch A] [--format text|dot] [--json]",
+		Use:   "disasm FILE.bpf|PROFILE|NAME|- [--arch A] [--format text|dot] [--json] [--force]",
 		Short: "Disassemble a seccomp BPF filter into a readable listing",
 		Long: `Disassemble a raw seccomp filter (a struct sock_filter array, 8 bytes per
 instruction, as written by 'sysfence compile --format raw', libseccomp's
@@ -35,7 +33,9 @@ architecture's byte order, and return values as actions (ALLOW, ERRNO(1),
 KILL_PROCESS, ...). --arch gives the byte order of the file and the
 architecture assumed before the filter compares one (default: this
 machine's). --format dot writes the control-flow graph for Graphviz. A
-filter the kernel would refuse is still listed, with a warning saying why.
+filter the kernel would refuse (which also catches a profile saved as
+*.bpf) is an error naming the first bad instruction; --force lists it
+anyway, with that as a warning.
 
 A profile (file, "-", or a built-in name) is compiled first, as 'sysfence
 compile' would with the same --arch/--cap/--kernel/--no-enosys flags, and its
@@ -53,14 +53,11 @@ filter listed.`,
 			if asJSON && format == "dot" {
 				return cli.Usagef("--json and --format dot cannot be combined")
 			}
-			in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), args[0], &pf)
+			in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), args[0], &pf, &force)
 			if err != nil {
 				return err
 			}
 			prog, arch := in.prog, in.arch
-			if err := bpf.Validate(prog); err != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "sysfence: warning: the kernel would refuse this filter: %v\n", err)
-			}
 			out := cmd.OutOrStdout()
 			opts := bpf.Options{Arch: arch}
 			switch {
@@ -76,32 +73,6 @@ filter listed.`,
 	pf.register(c.Flags())
 	c.Flags().StringVar(&format, "format", "text", "output format: text or dot")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the listing as JSON")
+	c.Flags().BoolVar(&force, "force", false, "list a raw filter the kernel would refuse (with a warning) instead of failing")
 	return c
-}
-
-// loadProgram is the one step that turns the argument of disasm (and later
-// of other commands) into a program: "-" or a file holding a raw filter in
-// arch's byte order. Profiles are to be added here once the compiler
-// exists.
-func loadProgram(stdin io.Reader, arg string, arch *syscalls.Arch) (bpf.Program, error) {
-	name, raw, err := readInput(stdin, arg)
-	if err != nil {
-		return nil, err
-	}
-	return decodeProgram(name, raw, arch)
-}
-
-// decodeProgram decodes a raw filter read from name.
-func decodeProgram(name string, raw []byte, arch *syscalls.Arch) (bpf.Program, error) {
-	if len(raw) == 0 {
-		return nil, cli.Usagef("%s: empty file: a raw filter has 8 bytes per instruction", name)
-	}
-	if len(raw)%8 != 0 {
-		return nil, cli.Usagef("%s: %d bytes is not a raw filter: it must be a multiple of 8 bytes (one struct sock_filter each)", name, len(raw))
-	}
-	prog, err := bpf.Decode(raw, bpf.ByteOrder(arch.BigEndian))
-	if err != nil {
-		return nil, cli.Usagef("%s: %v", name, err)
-	}
-	return prog, nil
 }

@@ -80,12 +80,67 @@ func TestDisasmCommand(t *testing.T) {
 	}
 }
 
-func TestDisasmCommandWarnsOnInvalidFilter(t *testing.T) {
+// A raw filter the kernel would refuse is an error naming the first bad
+// instruction (exit 2); --force lists it with that as a warning.
+func TestDisasmCommandRefusesInvalidFilter(t *testing.T) {
 	bad := writeFile(t, "bad.bpf", bpf.Program{bpf.LoadAbs(2)}.Encode(binary.LittleEndian))
 	out, errOut, code := runCLI(t, nil, "disasm", "--arch", "x86_64", bad)
-	if code != 0 || !strings.Contains(out, "A = data[0x2]") ||
-		!strings.Contains(errOut, "warning: the kernel would refuse this filter: bpf: pc 0:") {
+	want := "sysfence: " + bad + ": not a seccomp filter the kernel would load (bpf: pc 0: "
+	if code != 2 || out != "" || !strings.HasPrefix(errOut, want) || !strings.HasSuffix(errOut, "; --force lists it anyway\n") || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q, output\n%s", code, errOut, out)
+	}
+	out, errOut, code = runCLI(t, nil, "disasm", "--arch", "x86_64", "--force", bad)
+	if code != 0 || !strings.Contains(out, "A = data[0x2]") ||
+		!strings.Contains(errOut, "warning: "+bad+": the kernel would refuse this filter: bpf: pc 0:") {
+		t.Errorf("--force: exit %d, stderr %q, output\n%s", code, errOut, out)
+	}
+}
+
+// A profile saved as *.bpf is read as a raw filter: disasm and check fail
+// (it used to be listed as garbage, exit 0) and say what it looks like.
+func TestRawFilterThatIsAProfile(t *testing.T) {
+	pad := func(s string, n int) []byte { return []byte(s + strings.Repeat(" ", n-len(s)-1) + "\n") }
+	for _, tc := range []struct {
+		name, kind string
+		data       []byte
+	}{
+		{"json-multiple-of-8", "JSON", pad(`{"defaultAction":"SCMP_ACT_ALLOW"}`, 48)},
+		{"json-odd-size", "JSON", []byte(`{"defaultAction":"SCMP_ACT_ALLOW"}` + "\n")},
+		{"yaml", "YAML", pad("# recorded\napiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile", 96)},
+		{"yaml-document", "YAML", pad("---\ndefaultAction: SCMP_ACT_ALLOW", 40)},
+	} {
+		f := writeFile(t, "text.bpf", tc.data)
+		for _, args := range [][]string{{"disasm", f}, {"check", f, "read"}} {
+			t.Run(tc.name+"/"+args[0], func(t *testing.T) {
+				out, errOut, code := runCLI(t, nil, args...)
+				want := "it looks like a " + tc.kind + " profile, but a *.bpf file is read as a raw filter"
+				if code != 2 || out != "" || !strings.Contains(errOut, want) || strings.Count(errOut, "\n") != 1 {
+					t.Errorf("exit %d, stderr %q, stdout %q; want exit 2 and one line containing %q", code, errOut, out, want)
+				}
+			})
+		}
+	}
+	// Binary garbage gets no such hint; a valid filter is unaffected.
+	garbage := writeFile(t, "garbage.bpf", []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
+	_, errOut, code := runCLI(t, nil, "check", garbage, "read")
+	if code != 2 || !strings.Contains(errOut, "not a seccomp filter the kernel would load") || strings.Contains(errOut, "profile") || strings.Contains(errOut, "--force") {
+		t.Errorf("garbage: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// check and disasm name a mistyped built-in as compile does.
+func TestUnknownProfileName(t *testing.T) {
+	want := `sysfence: unknown profile "docker-defualt": no such file, and not a built-in profile (did you mean docker-default?)`
+	for _, args := range [][]string{{"check", "docker-defualt", "read"}, {"disasm", "docker-defualt"}, {"compile", "docker-defualt"}} {
+		_, errOut, code := runCLI(t, nil, args...)
+		if code != 2 || !strings.HasPrefix(errOut, want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", args, code, errOut, want)
+		}
+	}
+	// A path is a path: no built-in suggestion.
+	_, errOut, _ := runCLI(t, nil, "disasm", "./docker-defualt")
+	if errOut != "sysfence: ./docker-defualt: cannot read it: no such file or directory\n" {
+		t.Errorf("path: stderr %q", errOut)
 	}
 }
 

@@ -2,8 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -25,8 +28,11 @@ type filterInput struct {
 
 // loadFilterInput reads arg: a built-in profile name, "-" (stdin) or a
 // file, holding either a raw filter (binary, or a *.bpf file) or a profile
-// (text). Profiles are built with the resolution flags.
-func loadFilterInput(stdin io.Reader, stderr io.Writer, arg string, pf *profileFlags) (*filterInput, error) {
+// (text). Profiles are built with the resolution flags. A raw filter the
+// kernel would refuse is an error; force is disasm's --force (nil for
+// commands without one): when set, such a filter comes back with a
+// warning on stderr.
+func loadFilterInput(stdin io.Reader, stderr io.Writer, arg string, pf *profileFlags, force *bool) (*filterInput, error) {
 	req, err := pf.request(arg, stdin)
 	if err != nil {
 		return nil, err
@@ -36,6 +42,14 @@ func loadFilterInput(stdin io.Reader, stderr io.Writer, arg string, pf *profileF
 	}
 	name, data, err := readInput(stdin, arg)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(arg, `/\.`) {
+			// Not a file, and a bare name: a mistyped built-in, most
+			// likely. profile.Load words it as compile and run do, with
+			// the closest built-in name.
+			if _, perr := profile.Load(arg); errors.Is(perr, profile.ErrUnknownProfile) {
+				return nil, cli.Usage(perr)
+			}
+		}
 		return nil, err
 	}
 	if strings.HasSuffix(arg, ".bpf") || !looksLikeText(data) {
@@ -46,8 +60,21 @@ func loadFilterInput(stdin io.Reader, stderr io.Writer, arg string, pf *profileF
 			}
 		}
 		prog, err := decodeProgram(name, data, arch)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			err = bpf.Validate(prog)
+		}
+		var bad *bpf.Error
+		switch {
+		case errors.As(err, &bad) && force != nil && *force:
+			fmt.Fprintf(stderr, "sysfence: warning: %s: the kernel would refuse this filter: %v\n", name, err)
+		case errors.As(err, &bad):
+			hint := profileHint(data)
+			if hint == "" && force != nil {
+				hint = "; --force lists it anyway"
+			}
+			return nil, cli.Usagef("%s: not a seccomp filter the kernel would load (%v)%s", name, err, hint)
+		case err != nil:
+			return nil, cli.Usagef("%s%s", err, profileHint(data))
 		}
 		return &filterInput{prog: prog, arch: arch}, nil
 	}
@@ -90,7 +117,7 @@ func readInput(stdin io.Reader, arg string) (string, []byte, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return name, nil, cli.Usagef("%s: cannot read it: %v", name, err)
+		return name, nil, cli.Usagef("%s: cannot read it: %w", name, err)
 	}
 	return name, data, nil
 }
@@ -112,4 +139,49 @@ func looksLikeText(data []byte) bool {
 		return true
 	}
 	return true
+}
+
+// decodeProgram decodes a raw filter read from name.
+func decodeProgram(name string, raw []byte, arch *syscalls.Arch) (bpf.Program, error) {
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("%s: empty file: a raw filter has 8 bytes per instruction", name)
+	}
+	if len(raw)%8 != 0 {
+		return nil, fmt.Errorf("%s: %d bytes is not a raw filter: it must be a multiple of 8 bytes (one struct sock_filter each)", name, len(raw))
+	}
+	prog, err := bpf.Decode(raw, bpf.ByteOrder(arch.BigEndian))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return prog, nil
+}
+
+// yamlKey is a YAML mapping key at the start of a line ("kind: ...").
+var yamlKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*:(\s|$)`)
+
+// profileHint explains, for data read as a raw filter, that it looks like
+// a profile instead (a JSON object, or YAML: a document marker or a key):
+// a *.bpf name makes sysfence read a file as a raw filter.
+func profileHint(data []byte) string {
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	if !utf8.ValidString(text) {
+		return ""
+	}
+	first := "" // the first line that is neither blank nor a YAML comment
+	for line := range strings.Lines(text) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			first = line
+			break
+		}
+	}
+	var kind string
+	switch {
+	case strings.HasPrefix(first, "{"):
+		kind = "JSON"
+	case first == "---" || yamlKey.MatchString(first):
+		kind = "YAML"
+	default:
+		return ""
+	}
+	return fmt.Sprintf("; it looks like a %s profile, but a *.bpf file is read as a raw filter: rename it (e.g. to *.%s) or pass it as - on standard input", kind, strings.ToLower(kind))
 }

@@ -5,10 +5,6 @@
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0
 
-// Command sysfence records, enforces and explains seccomp profiles.
-//
-// This package only wires flags and output; the work is done by the
-// packages under the module root (see README.md).
 package main
 
 import (

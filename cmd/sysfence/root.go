@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/sysfence/sysfence/internal/cli"
@@ -19,8 +21,23 @@ architecture.`,
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.HiddenDefaultCmd = true
+	// Runnable with any arguments so that an unknown command reaches
+	// unknownCommand instead of cobra's multi-line "Did you mean this?".
+	root.Args = cobra.ArbitraryArgs
+	root.SuggestionsMinimumDistance = 2
+	root.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return c.Help()
+		}
+		return unknownCommand(c, args[0])
+	}
 	// Flag errors (unknown flag, bad value) are usage errors: exit 2.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if !c.HasParent() && c.Flags().NArg() > 0 {
+			// `sysfence compil x -o y`: the flag is the mistyped
+			// command's; the command is what to fix.
+			return unknownCommand(c, c.Flags().Arg(0))
+		}
 		return cli.Usagef("%v (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(
@@ -34,7 +51,15 @@ architecture.`,
 	return root
 }
 
-// exactArgs / rangeArgs make argument-count errors usage errors (exit 2).
+// unknownCommand is the one-line error for `sysfence compil`, exit 2.
+func unknownCommand(root *cobra.Command, name string) error {
+	if s := root.SuggestionsFor(name); len(s) > 0 {
+		return cli.Usagef("unknown command %q (did you mean %s?); see '%s --help'", name, strings.Join(s, " or "), root.CommandPath())
+	}
+	return cli.Usagef("unknown command %q; see '%s --help'", name, root.CommandPath())
+}
+
+// argsBetween makes argument-count errors usage errors (exit 2).
 func argsBetween(min, max int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) < min || (max >= 0 && len(args) > max) {

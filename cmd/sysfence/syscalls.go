@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,15 +68,15 @@ Tables: Linux ` + syscalls.TableVersion + `.`,
 			}
 			var failed []error
 			for _, arg := range args {
+				found := false
+				var errs []error
 				for _, a := range arches {
 					r, err := resolveOne(a, arg)
 					if err != nil {
-						if len(arches) > 1 && errors.Is(err, syscalls.ErrUnknownSyscall) && syscalls.Known(arg) {
-							continue // absent on this ABI; --arch all lists where it exists
-						}
-						failed = append(failed, err)
+						errs = append(errs, err)
 						continue
 					}
+					found = true
 					rows = append(rows, row{a.Name, r.Name, r.Nr})
 					if asJSON {
 						continue
@@ -89,6 +90,18 @@ Tables: Linux ` + syscalls.TableVersion + `.`,
 						fmt.Fprintln(out, r.Nr)
 					}
 				}
+				switch {
+				case len(arches) == 1:
+					failed = append(failed, errs...)
+				case !found && isNumber(arg):
+					failed = append(failed, fmt.Errorf("%w: no syscall %s on any architecture", syscalls.ErrUnknownSyscall, arg))
+				case !found:
+					// --arch all: said once, not once per ABI (the
+					// reason, e.g. an unknown name, is the same on all).
+					failed = append(failed, errs[0])
+				}
+				// else absent on some ABIs only: --arch all lists where
+				// it exists.
 			}
 			if asJSON {
 				if rows == nil {
@@ -99,7 +112,7 @@ Tables: Linux ` + syscalls.TableVersion + `.`,
 				}
 			}
 			if len(failed) > 0 {
-				return cli.Failed(errors.Join(failed...))
+				return cli.Failed(joinUnknown(failed))
 			}
 			return nil
 		},
@@ -133,9 +146,51 @@ func isNumber(s string) bool {
 	return err == nil
 }
 
-// resolveOne resolves a syscall name or number on one ABI.
+// joinUnknown makes one sentence of the errors of several arguments
+// (errors.Join would print one line each): "unknown syscalls: "1e3" is
+// not a number ...; "opnat" (did you mean openat?)". Duplicates are said
+// once. The errors still match ErrUnknownSyscall.
+func joinUnknown(errs []error) error {
+	var details []string
+	for _, err := range errs {
+		d := err.Error()
+		if errors.Is(err, syscalls.ErrUnknownSyscall) {
+			d = strings.TrimPrefix(d, syscalls.ErrUnknownSyscall.Error())
+			d = strings.TrimSpace(strings.TrimPrefix(d, ":"))
+		}
+		if !slices.Contains(details, d) {
+			details = append(details, d)
+		}
+	}
+	if len(details) == 1 {
+		return errs[0]
+	}
+	return fmt.Errorf("%w: %s", errUnknownSyscalls{errs}, strings.Join(details, "; "))
+}
+
+// errUnknownSyscalls wraps several ErrUnknownSyscall errors under a plural
+// wording.
+type errUnknownSyscalls struct{ errs []error }
+
+func (errUnknownSyscalls) Error() string     { return "unknown syscalls" }
+func (e errUnknownSyscalls) Unwrap() []error { return e.errs }
+
+// resolveOne resolves a syscall name or number on one ABI. Syscall names
+// start with a letter or _: an argument starting with a digit is a number
+// or an error saying why not (not a syscall name close to it).
 func resolveOne(a *syscalls.Arch, arg string) (syscalls.Syscall, error) {
-	if n, err := strconv.ParseUint(arg, 0, 32); err == nil {
+	n, err := strconv.ParseUint(arg, 0, 32)
+	if err != nil && arg != "" && '0' <= arg[0] && arg[0] <= '9' {
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			return syscalls.Syscall{}, fmt.Errorf("%w: %s is out of range (syscall numbers are 32-bit)", syscalls.ErrUnknownSyscall, arg)
+		case len(arg) > 1 && arg[0] == '0' && strings.Trim(arg, "0123456789") == "":
+			return syscalls.Syscall{}, fmt.Errorf("%w: %q is not a number (a leading 0 means octal)", syscalls.ErrUnknownSyscall, arg)
+		default:
+			return syscalls.Syscall{}, fmt.Errorf("%w: %q is not a number (decimal, 0x hex or 0 octal) nor a name", syscalls.ErrUnknownSyscall, arg)
+		}
+	}
+	if err == nil {
 		nr := uint32(n)
 		if a.IsX32() {
 			nr |= syscalls.X32SyscallBit

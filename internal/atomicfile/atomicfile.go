@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // WriteFile atomically replaces path with data. perm applies to a new
@@ -13,24 +14,27 @@ import (
 // followed: the file it points to is replaced and the link stays (a
 // profile kept in one place and linked from another stays shared). On
 // any error the target is untouched and no temporary file is left behind.
+//
+// An existing character device or FIFO (/dev/null, /dev/stdout, a named
+// pipe) is written directly: there is no file to replace, and a rename
+// would put a regular file in its place.
 func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 	name := path // for messages
+	if direct, err := writesDirectly(path); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	} else if direct {
+		return writeDirect(path, data)
+	}
 	if path, err = followLinks(path); err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
+	dir := filepath.Dir(path)
 	if fi, err := os.Stat(path); err == nil {
-		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("writing %s: not a regular file", name)
-		}
 		perm = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
+		return fmt.Errorf("writing %s: %w", name, dirError(dir, err))
 	}
 	tmp := f.Name()
 	defer func() {
@@ -59,6 +63,42 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 	return nil
 }
 
+// writesDirectly looks at what path names now, through any links (the
+// kernel's resolution, so /dev/stdout's /proc/self/fd/1 works): a
+// character device or FIFO is written directly, a regular file or nothing
+// atomically; a directory or other kind of file is an error.
+func writesDirectly(path string) (bool, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false, nil // nothing there yet (or a dangling link): created
+	}
+	switch m := fi.Mode(); {
+	case m.IsRegular():
+		return false, nil
+	case m&fs.ModeCharDevice != 0, m&fs.ModeNamedPipe != 0:
+		return true, nil
+	case m.IsDir():
+		return false, errors.New("it is a directory")
+	default:
+		return false, errors.New("not a regular file, character device or FIFO")
+	}
+}
+
+func writeDirect(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
+	}
+	return nil
+}
+
 // followLinks resolves path through symbolic links, also a dangling last
 // one (the file it names is created), up to the kernel's limit of 40.
 func followLinks(path string) (string, error) {
@@ -77,29 +117,70 @@ func followLinks(path string) (string, error) {
 
 // CheckWritable reports whether WriteFile could create or replace path,
 // without touching it: a command can fail before doing long work (e.g.
-// recording a profile) rather than after.
+// recording a profile) rather than after. A device or FIFO is only
+// checked for write permission: opening a FIFO would wait for a reader.
 func CheckWritable(path string) error {
 	name := path
+	if direct, err := writesDirectly(path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", name, err)
+	} else if direct {
+		if err := canWrite(path); err != nil {
+			return fmt.Errorf("cannot write %s: %w", name, err)
+		}
+		return nil
+	}
 	path, err := followLinks(path)
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", name, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
+	if _, err := os.Stat(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot write %s: %w", name, dirError(filepath.Dir(path), err))
 	}
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("cannot write %s: not a regular file", name)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("cannot write %s: %w", name, err)
-	}
-	f, err := os.CreateTemp(dir, "."+base+".probe-*")
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".probe-*")
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", name, err)
+		return fmt.Errorf("cannot write %s: %w", name, dirError(dir, err))
 	}
 	probe := f.Name()
 	f.Close()
 	return os.Remove(probe)
+}
+
+// pathError is an error about the directory a file goes into, worded for
+// the user's path (not the temporary file's name, which means nothing to
+// them); it still matches the underlying errno with errors.Is.
+type pathError struct {
+	msg string
+	err error
+}
+
+func (e *pathError) Error() string { return e.msg }
+func (e *pathError) Unwrap() error { return e.err }
+
+// dirError explains why a file could not be created in dir.
+func dirError(dir string, err error) error {
+	err = unwrapPath(err)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &pathError{fmt.Sprintf("directory %s does not exist", dir), err}
+	case errors.Is(err, syscall.ENOTDIR):
+		return &pathError{fmt.Sprintf("%s is not a directory", dir), err}
+	case errors.Is(err, fs.ErrPermission):
+		return &pathError{fmt.Sprintf("directory %s is not writable (%v)", dir, err), err}
+	case errors.Is(err, syscall.EROFS):
+		return &pathError{fmt.Sprintf("directory %s is on a read-only file system", dir), err}
+	}
+	return &pathError{fmt.Sprintf("cannot create a file in directory %s: %v", dir, err), err}
+}
+
+// unwrapPath drops an *fs.PathError's operation and path, which name a
+// file the caller did not mention.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // syncDir flushes a directory entry change. Errors are ignored: some file

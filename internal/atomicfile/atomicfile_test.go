@@ -1,8 +1,11 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -100,5 +103,56 @@ func TestWriteFileFollowsLinks(t *testing.T) {
 	os.Symlink("loop", loop)
 	if err := WriteFile(loop, []byte("x"), 0o644); err == nil {
 		t.Error("writing through a link loop succeeded")
+	}
+}
+
+// Errors name the caller's path and what is wrong with its directory,
+// never the temporary or probe file's name.
+func TestMissingDirectoryError(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	for _, tc := range []struct {
+		name, path, want string
+		is               error
+	}{
+		{"missing-dir", filepath.Join(dir, "nope", "x.bpf"), "directory " + filepath.Join(dir, "nope") + " does not exist", fs.ErrNotExist},
+		{"parent-is-file", filepath.Join(file, "x.bpf"), file + " is not a directory", syscall.ENOTDIR},
+		{"target-is-dir", dir, "it is a directory", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for op, err := range map[string]error{
+				"cannot write": CheckWritable(tc.path),
+				"writing":      WriteFile(tc.path, []byte("x"), 0o644),
+			} {
+				want := op + " " + tc.path + ": " + tc.want
+				if err == nil || err.Error() != want {
+					t.Errorf("got %v, want %q", err, want)
+					continue
+				}
+				if tc.is != nil && !errors.Is(err, tc.is) {
+					t.Errorf("%v: not errors.Is %v", err, tc.is)
+				}
+			}
+		})
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("left behind: %v", ents)
+	}
+}
+
+// A character device is written directly, not replaced by a regular file.
+func TestWriteFileDevice(t *testing.T) {
+	if _, err := os.Stat(os.DevNull); err != nil {
+		t.Skip(err)
+	}
+	if err := CheckWritable(os.DevNull); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(os.DevNull, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode()&fs.ModeCharDevice == 0 {
+		t.Fatalf("%s is no longer a device: %v %v", os.DevNull, fi.Mode(), err)
 	}
 }

@@ -1,6 +1,3 @@
-// Package perfcalls lists the syscalls whose filter path lengths sysfence's
-// figures quote, so the compiler's target test and the comparison with
-// other compilers (bench/) measure exactly the same calls.
 package perfcalls
 
 // Call is one realistic allowed call of an argument-checked syscall.

@@ -1,4 +1,3 @@
-// Command gensyscalls writes syscalls/zsyscalls.go from data/syscalls.csv.
 package main
 
 import (

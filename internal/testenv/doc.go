@@ -1,0 +1,5 @@
+// Package testenv decides whether a test that needs root, a kernel feature
+// or a system package may skip. Outside CI it skips with the reason; in CI
+// (CI=true) the same condition fails the test, so a missing prerequisite can
+// never turn into a silent pass there.
+package testenv

@@ -1,0 +1,16 @@
+// Package recorder runs a command under the syscall recorder that suits
+// the system: the eBPF backend (record/ebpf) where it can load (root, a
+// kernel with BTF and raw tracepoints), the ptrace backend (record/ptrace)
+// otherwise, and returns what was recorded with how the command ended.
+//
+// Both backends start the command the same way, through sandbox.Trace:
+// stdio, terminal, process group, no_new_privs, exit status and signal
+// forwarding are those of `sysfence run`, and the recording starts at the
+// command's exec stop, so nothing of sysfence's own start-up is recorded.
+// The eBPF backend starts tracking the process there (Track) and lets it
+// run untraced; the ptrace backend traces it with a RET_TRACE filter.
+//
+// A recording ends when the command and every descendant have exited,
+// or early with Stop (Ctrl-C): then whatever is left of the tree is
+// killed and what was recorded until then is returned.
+package recorder

@@ -1,0 +1,2 @@
+// Command gensyscalls writes syscalls/zsyscalls.go from data/syscalls.csv.
+package main
