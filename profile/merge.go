@@ -40,7 +40,7 @@ func Merge(ps ...*Profile) (*Profile, error) {
 	ext := mergeExt(nil, first.Ext)
 	for _, p := range ps[1:] {
 		s := p.Seccomp
-		if s.DefaultAction != out.DefaultAction || !sameUint(s.DefaultErrnoRet, out.DefaultErrnoRet) {
+		if s.DefaultAction != out.DefaultAction || !sameRet(s.DefaultAction, s.DefaultErrnoRet, out.DefaultErrnoRet) {
 			return nil, fmt.Errorf("%w: %s: defaultAction %s differs from %s's %s", ErrMergeConflict,
 				p.Where("defaultAction"), describeDefault(s), first.File, describeDefault(out))
 		}
@@ -90,7 +90,7 @@ func mergeEntry(out *seccomp.Seccomp, sc *seccomp.Syscall, first, p *Profile, id
 		for _, n := range names {
 			for _, o := range out.Syscalls {
 				if len(o.Args) == 0 && o.Includes == nil && o.Excludes == nil && slices.Contains(EntryNames(o), n) &&
-					(o.Action != sc.Action || !sameUint(o.ErrnoRet, sc.ErrnoRet)) {
+					(o.Action != sc.Action || !sameRet(sc.Action, o.ErrnoRet, sc.ErrnoRet)) {
 					return fmt.Errorf("%w: %s: %s is %s here but %s in %s", ErrMergeConflict,
 						p.Where(fmt.Sprintf("syscalls[%d]", idx)), n, describeAction(sc.Action, sc.ErrnoRet), describeAction(o.Action, o.ErrnoRet), first.File)
 				}
@@ -143,7 +143,23 @@ func EntryKey(sc *seccomp.Syscall) string {
 	return string(b)
 }
 
-func sameUint(a, b *uint) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+// sameRet compares the return values of two uses of action as runc sets
+// them: ERRNO and TRACE without a value mean EPERM and 1, other actions
+// have none.
+func sameRet(action specs.LinuxSeccompAction, a, b *uint) bool {
+	switch action {
+	case specs.ActErrno, specs.ActTrace:
+		one := uint(1)
+		if a == nil {
+			a = &one
+		}
+		if b == nil {
+			b = &one
+		}
+		return *a == *b
+	}
+	return true
+}
 
 func describeDefault(s *seccomp.Seccomp) string {
 	return describeAction(s.DefaultAction, s.DefaultErrnoRet)

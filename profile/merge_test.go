@@ -55,3 +55,25 @@ func TestMergeConflicts(t *testing.T) {
 		})
 	}
 }
+
+// ERRNO without errnoRet is EPERM for runc: the same as ERRNO(1).
+func TestMergeErrnoWithoutValueIsEPERM(t *testing.T) {
+	a, err := Parse("a.json", []byte(`{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Parse("b.json", []byte(`{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1, "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(a, b); err != nil {
+		t.Errorf("Merge: %v", err)
+	}
+	c, err := Parse("c.json", []byte(`{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(a, c); !errors.Is(err, ErrMergeConflict) {
+		t.Errorf("Merge with ERRNO(38): %v, want a conflict", err)
+	}
+}

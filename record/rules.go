@@ -38,7 +38,8 @@ type Unknown struct {
 }
 
 func (u Unknown) String() string {
-	return fmt.Sprintf("syscall %d on %s (%s) has no name; it is not in the profile", u.Nr, u.Arch.Name, plural(u.Calls, "call"))
+	return fmt.Sprintf("syscall %d on %s (%s) has no name, and a profile can only name syscalls: "+
+		"it is left out, so under the profile the call gets the default action rather than the kernel's own answer", u.Nr, u.Arch.Name, plural(u.Calls, "call"))
 }
 
 // Result is a recorded profile, ready for the profile writer.

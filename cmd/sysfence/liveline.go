@@ -13,7 +13,8 @@ import (
 // every row but the last, so the command's own output scrolls above the
 // line instead of mixing with it. Each update is one write(2), which the
 // terminal driver does not interleave with the command's writes. Without
-// the terminal's size the line is drawn in place with a carriage return.
+// the terminal's size (or on a terminal of fewer than 3 rows) there is no
+// line: drawn in place, it would be glued to the command's output.
 type liveLine struct {
 	f      *os.File
 	color  bool
@@ -79,7 +80,6 @@ func (l *liveLine) draw() {
 		s = "\033[2m" + s + "\033[0m" // faint
 	}
 	if l.rows == 0 {
-		l.f.WriteString("\r\033[K" + s)
 		return
 	}
 	l.f.WriteString(fmt.Sprintf("\0337\033[%d;1H\033[2K%s\0338", l.rows, s))
@@ -88,7 +88,6 @@ func (l *liveLine) draw() {
 // clear removes the line and gives the terminal its whole screen back.
 func (l *liveLine) clear() {
 	if l.rows == 0 {
-		l.f.WriteString("\r\033[K")
 		return
 	}
 	l.f.WriteString(fmt.Sprintf("\0337\033[r\033[%d;1H\033[2K\0338", l.rows))

@@ -105,10 +105,11 @@ turns both off.`,
 
 // recordPlan is what the flags ask for, checked before CMD runs.
 type recordPlan struct {
-	opts   record.ProfileOptions
-	write  profile.WriteOptions
-	merge  []*profile.Profile
-	native *syscalls.Arch
+	opts     record.ProfileOptions
+	write    profile.WriteOptions
+	merge    []*profile.Profile
+	native   *syscalls.Arch
+	warnings []string // about the --merge inputs
 }
 
 func planRecord(f *recordFlags) (*recordPlan, error) {
@@ -151,6 +152,9 @@ func planRecord(f *recordFlags) (*recordPlan, error) {
 		prev, err := profile.Load(ref)
 		if err != nil {
 			return nil, cli.Usagef("--merge: %v", err)
+		}
+		for _, w := range prev.Warnings {
+			p.warnings = append(p.warnings, "--merge: "+w.Error())
 		}
 		p.merge = append(p.merge, prev)
 	}
@@ -198,6 +202,9 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 	plan, err := planRecord(f)
 	if err != nil {
 		return err
+	}
+	for _, w := range plan.warnings {
+		fmt.Fprintf(c.ErrOrStderr(), "sysfence: warning: %s\n", w)
 	}
 	sess, err := recorder.Prepare(recorder.Options{Backend: recorder.Backend(f.backend), Args: f.args, Errors: f.errors, ForwardSignals: true})
 	if err != nil {
