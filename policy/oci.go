@@ -53,6 +53,10 @@ var (
 	ErrNotify          = errors.New("SCMP_ACT_NOTIFY not allowed here")
 	ErrUnknownSyscall  = errors.New("unknown syscall")
 	ErrEmpty           = errors.New("missing value")
+	// ErrByteOrder: an architecture whose byte order differs from the
+	// native one. libseccomp's seccomp_arch_add returns -EDOM for it, so
+	// runc cannot build the filter.
+	ErrByteOrder = errors.New("libseccomp (and so runc) refuses to mix byte orders in one filter")
 )
 
 // OCIError is a problem at one place of an OCI seccomp config; Path is a
@@ -132,6 +136,13 @@ func ociArch(name specs.Arch) (*syscalls.Arch, bool) {
 	return nil, false
 }
 
+func endianness(a *syscalls.Arch) string {
+	if a.BigEndian {
+		return "big-endian"
+	}
+	return "little-endian"
+}
+
 // isMuxName reports whether libseccomp treats name as a socketcall(2) or
 // ipc(2) call on ABIs that multiplex them, whether or not a direct syscall
 // exists as well.
@@ -170,9 +181,11 @@ func isMuxName(name string) bool {
 //
 // FromOCI refuses what runc or libseccomp would refuse, and a little more
 // (it checks every entry, where runc checks only the entries it adds):
-// unknown actions, operators and architectures, an argument index above
-// 5, SCMP_ACT_NOTIFY as the default action or on write, errno values above
-// 4095, empty syscall names.
+// unknown actions, operators and architectures, an architecture of the
+// other byte order than native's (libseccomp's seccomp_arch_add returns
+// EDOM: s390x or ppc64 with x86_64, mips with mipsel), an argument index
+// above 5, SCMP_ACT_NOTIFY as the default action or on write, errno
+// values above 4095, empty syscall names.
 func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Policy, []Warning, error) {
 	if oci == nil {
 		return nil, nil, ociErr("$", fmt.Errorf("%w: no seccomp config", ErrEmpty))
@@ -200,6 +213,10 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 		a, ok := ociArch(name)
 		if !ok {
 			return nil, nil, ociErr(fmt.Sprintf("architectures[%d]", i), fmt.Errorf("%w %q", syscalls.ErrUnknownArch, string(name)))
+		}
+		if a.BigEndian != native.BigEndian {
+			return nil, nil, ociErr(fmt.Sprintf("architectures[%d]", i), fmt.Errorf("%s is %s but the filter's native architecture %s is %s; %w",
+				name, endianness(a), native.Name, endianness(native), ErrByteOrder))
 		}
 		if !seen[a] {
 			seen[a] = true

@@ -336,3 +336,42 @@ func TestDecideX86_64OnlyHighNumbers(t *testing.T) {
 		t.Errorf("nr=0x80000000 with ENOSYS: why %d, want ENOSYS", d.Why)
 	}
 }
+
+// libseccomp refuses an architecture whose byte order differs from the
+// native one (seccomp_arch_add: -EDOM); internal/difftest checks every
+// pair against libseccomp itself.
+func TestFromOCIByteOrder(t *testing.T) {
+	for _, c := range []struct {
+		native string
+		arches []specs.Arch
+		path   string // "" = accepted
+		msg    string
+	}{
+		{"x86_64", []specs.Arch{"SCMP_ARCH_S390X", "SCMP_ARCH_PPC64"}, "architectures[0]",
+			"architectures[0]: SCMP_ARCH_S390X is big-endian but the filter's native architecture x86_64 is little-endian; libseccomp (and so runc) refuses to mix byte orders in one filter"},
+		{"x86_64", []specs.Arch{"SCMP_ARCH_X86", "SCMP_ARCH_PPC64"}, "architectures[1]", "SCMP_ARCH_PPC64 is big-endian"},
+		{"mips", []specs.Arch{"SCMP_ARCH_MIPSEL"}, "architectures[0]",
+			"SCMP_ARCH_MIPSEL is little-endian but the filter's native architecture mips is big-endian"},
+		{"mipsel64", []specs.Arch{"SCMP_ARCH_MIPS64N32"}, "architectures[0]", "SCMP_ARCH_MIPS64N32 is big-endian"},
+		{"ppc64le", []specs.Arch{"SCMP_ARCH_PPC64"}, "architectures[0]", "SCMP_ARCH_PPC64 is big-endian"},
+		{"s390x", []specs.Arch{"SCMP_ARCH_S390", "SCMP_ARCH_PPC64", "SCMP_ARCH_MIPS"}, "", ""},
+		{"mipsel64", []specs.Arch{"SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64N32"}, "", ""},
+		{"x86_64", []specs.Arch{"SCMP_ARCH_AARCH64", "SCMP_ARCH_RISCV64"}, "", ""},
+	} {
+		t.Run("arch="+c.native+"/extra="+string(c.arches[0]), func(t *testing.T) {
+			oci := &specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Architectures: c.arches,
+				Syscalls: []specs.LinuxSyscall{{Names: []string{"read"}, Action: specs.ActAllow}}}
+			_, _, err := FromOCI(oci, arch(t, c.native), Options{})
+			if c.path == "" {
+				if err != nil {
+					t.Fatalf("refused one byte order: %v", err)
+				}
+				return
+			}
+			var oe *OCIError
+			if !errors.As(err, &oe) || oe.Path != c.path || !errors.Is(err, ErrByteOrder) || !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("err = %v, want ErrByteOrder at %s saying %q", err, c.path, c.msg)
+			}
+		})
+	}
+}

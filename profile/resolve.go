@@ -134,8 +134,12 @@ type Resolved struct {
 	OCI *specs.LinuxSeccomp
 	// Entry[i] is the index in Profile.Seccomp.Syscalls of the entry that
 	// OCI.Syscalls[i] came from (use Profile.Pos("syscalls[N]")).
-	Entry  []int
-	Target Target
+	Entry []int
+	// ArchPath[i] is the profile path OCI.Architectures[i] came from:
+	// "architectures[N]", "archMap[N].architecture" or
+	// "archMap[N].subArchitectures[M]".
+	ArchPath []string
+	Target   Target
 	// Profile is the profile that was resolved.
 	Profile *Profile
 }
@@ -174,7 +178,8 @@ func Resolve(p *Profile, t Target) (*Resolved, error) {
 		ListenerPath:     s.ListenerPath,
 		ListenerMetadata: s.ListenerMetadata,
 	}
-	for _, a := range s.Architectures {
+	var archPath []string
+	for i, a := range s.Architectures {
 		if a == archNative { // Podman/SPO: the machine's own architecture
 			a = specs.Arch(t.Arch.OCI)
 			if slices.Contains(out.Architectures, a) {
@@ -182,18 +187,23 @@ func Resolve(p *Profile, t Target) (*Resolved, error) {
 			}
 		}
 		out.Architectures = append(out.Architectures, a)
+		archPath = append(archPath, fmt.Sprintf("architectures[%d]", i))
 	}
 	native := mobyNative[t.Arch.Name]
 	if want, ok := mobyNativeToOCI[native]; ok {
-		for _, a := range s.ArchMap {
+		for i, a := range s.ArchMap {
 			if string(a.Arch) == want {
 				out.Architectures = append(out.Architectures, a.Arch)
 				out.Architectures = append(out.Architectures, a.SubArches...)
+				archPath = append(archPath, fmt.Sprintf("archMap[%d].architecture", i))
+				for j := range a.SubArches {
+					archPath = append(archPath, fmt.Sprintf("archMap[%d].subArchitectures[%d]", i, j))
+				}
 				break
 			}
 		}
 	}
-	r := &Resolved{OCI: out, Target: t, Profile: p}
+	r := &Resolved{OCI: out, Target: t, Profile: p, ArchPath: archPath}
 	hasCap := func(c string) bool { return slices.Contains(t.Caps, c) }
 	kernelAtLeast := func(i int, field string, major, minor uint64) (bool, error) {
 		if t.Kernel.IsZero() {

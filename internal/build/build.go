@@ -152,26 +152,44 @@ func (r *Result) EntryWhere(ociIndex int) string {
 	return r.Profile.DocPath(path) + " (" + r.Profile.Where(path) + ")"
 }
 
-// locate rewrites a FromOCI error, whose path counts entries of the
-// resolved OCI profile, into the profile's own entry and position.
+// locate rewrites a FromOCI error, whose path counts entries and
+// architectures of the resolved OCI profile, into the profile's own field
+// and position.
 func (r *Result) locate(err error) error {
 	var oe *policy.OCIError
-	if !errors.As(err, &oe) || !strings.HasPrefix(oe.Path, "syscalls[") {
+	if !errors.As(err, &oe) {
 		return err
 	}
 	var idx int
-	var rest string
-	if n, _ := fmt.Sscanf(oe.Path, "syscalls[%d]", &idx); n != 1 {
-		return err
+	switch {
+	case strings.HasPrefix(oe.Path, "architectures["):
+		if n, _ := fmt.Sscanf(oe.Path, "architectures[%d]", &idx); n != 1 || idx < 0 || idx >= len(r.Resolved.ArchPath) {
+			return err
+		}
+		return r.positioned(r.Resolved.ArchPath[idx], oe)
+	case strings.HasPrefix(oe.Path, "syscalls["):
+		if n, _ := fmt.Sscanf(oe.Path, "syscalls[%d]", &idx); n != 1 || idx < 0 || idx >= len(r.Resolved.Entry) {
+			return err
+		}
+		i := r.Resolved.Entry[idx]
+		rest := oe.Path[strings.Index(oe.Path, "]")+1:]
+		// A Docker entry's "name" is names[0] of the resolved entry.
+		if strings.HasPrefix(rest, ".names[0]") && r.Profile.Seccomp.Syscalls[i].Name != "" {
+			rest = ".name" + strings.TrimPrefix(rest, ".names[0]")
+		}
+		return r.positioned(fmt.Sprintf("syscalls[%d]%s", i, rest), oe)
+	case oe.Path == "defaultAction" || oe.Path == "defaultErrnoRet":
+		return r.positioned(oe.Path, oe)
 	}
-	if i := strings.Index(oe.Path, "]"); i >= 0 {
-		rest = oe.Path[i+1:]
-	}
-	if idx < 0 || idx >= len(r.Resolved.Entry) {
-		return err
-	}
-	path := fmt.Sprintf("syscalls[%d]%s", r.Resolved.Entry[idx], rest)
-	return r.Profile.Errorf(path, "%v", oe.Err)
+	return err
+}
+
+// positioned makes oe a profile error at path that still matches FromOCI's
+// sentinels (policy.ErrByteOrder, ...) with errors.Is.
+func (r *Result) positioned(path string, oe *policy.OCIError) error {
+	pe := r.Profile.Errorf(path, "%v", oe.Err)
+	pe.Kind = oe.Err
+	return pe
 }
 
 // summarize turns FromOCI's per-ABI skips into a few readable lines. A

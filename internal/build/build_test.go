@@ -3,6 +3,7 @@ package build
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -84,5 +85,31 @@ func TestStrict(t *testing.T) {
 	}
 	if _, err := Build(Request{Profile: p, Arch: amd64(t), Strict: true}); err == nil {
 		t.Fatal("--strict accepted a name unknown on the target")
+	}
+}
+
+// libseccomp refuses architectures of the other byte order than the
+// native one; the error names the profile's own field and position.
+func TestMixedByteOrders(t *testing.T) {
+	for _, c := range []struct {
+		name, in, want string
+	}{
+		{"architectures", `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_S390X","SCMP_ARCH_PPC64"],"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`,
+			`p.json:1:52: architectures[0]: SCMP_ARCH_S390X is big-endian but the filter's native architecture x86_64 is little-endian; libseccomp (and so runc) refuses to mix byte orders in one filter`},
+		{"native-dropped", `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_NATIVE","SCMP_ARCH_X86_64","SCMP_ARCH_PPC"]}`,
+			`p.json:1:90: architectures[2]: SCMP_ARCH_PPC is big-endian`},
+		{"archMap", "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[\n {\"architecture\":\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_X86\",\"SCMP_ARCH_S390\"]}]}",
+			`p.json:2:73: archMap[0].subArchitectures[1]: SCMP_ARCH_S390 is big-endian`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := profile.Parse("p.json", []byte(c.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Build(Request{Profile: p, Arch: amd64(t)})
+			if !errors.Is(err, policy.ErrByteOrder) || !errors.Is(err, profile.ErrInvalidProfile) || !strings.HasPrefix(fmt.Sprint(err), c.want) {
+				t.Fatalf("err = %v\nwant %s...", err, c.want)
+			}
+		})
 	}
 }
