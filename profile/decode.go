@@ -306,7 +306,7 @@ func (d *decoder) action(n *node, p *path) (specs.LinuxSeccompAction, bool) {
 		return "", false
 	}
 	if !slices.Contains(actionNames, s) {
-		d.fail(n, p, "unknown action %q%s", s, didYouMean(suggest(s, actionNames)))
+		d.fail(n, p, "unknown action %q%s", s, didYouMean(suggestNamed(s, actionNames, actionSynonyms)))
 		return "", false
 	}
 	return specs.LinuxSeccompAction(s), true
@@ -746,7 +746,7 @@ func (d *decoder) args(n *node, p *path) []specs.LinuxSeccompArg {
 				s, ok := d.stringVal(v, &fp)
 				if ok {
 					if !slices.Contains(operatorNames, s) {
-						d.fail(v, &fp, "unknown operator %q%s", s, didYouMean(suggest(s, operatorNames)))
+						d.fail(v, &fp, "unknown operator %q%s", s, didYouMean(suggestNamed(s, operatorNames, operatorSynonyms)))
 					}
 					a.Op = specs.LinuxSeccompOperator(s)
 				}

@@ -134,3 +134,61 @@ func checkErrorPos(t testing.TB, in string, pe *ParseError) {
 		t.Fatalf("column %d outside line %d (%d characters): %v", pe.Col, pe.Line, width, pe)
 	}
 }
+
+// Suggestions for actions and operators: synonyms and other tools'
+// spellings name what was meant, not the nearest string.
+func TestActionAndOperatorSuggestions(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"SCMP_CMP_LTE", "SCMP_CMP_LE"},
+		{"SCMP_CMP_GTE", "SCMP_CMP_GE"},
+		{"SCMP_CMP_EQUAL", "SCMP_CMP_EQ"},
+		{"SCMP_CMP_NOT_EQUAL", "SCMP_CMP_NE"},
+		{"SCMP_CMP_LESS_OR_EQUAL", "SCMP_CMP_LE"},
+		{"CompareLessOrEqual", "SCMP_CMP_LE"},
+		{"SCMP_CMP_MASKED_EQUAL", "SCMP_CMP_MASKED_EQ"},
+		{"EQ", "SCMP_CMP_EQ"},
+		{"masked_eq", "SCMP_CMP_MASKED_EQ"},
+		{"SCMP_CMP_EQQ", "SCMP_CMP_EQ"},
+		{"SCMP_CMP_BETWEEN", ""},
+	} {
+		t.Run("op="+c.in, func(t *testing.T) {
+			in := `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "op": "` + c.in + `"}]}]}`
+			checkSuggestion(t, in, c.want)
+		})
+	}
+	for _, c := range []struct{ in, want string }{
+		{"SCMP_ACT_EROR", "SCMP_ACT_ERRNO"},
+		{"SCMP_ACT_USER_NOTIF", "SCMP_ACT_NOTIFY"},
+		{"SECCOMP_RET_USER_NOTIF", "SCMP_ACT_NOTIFY"},
+		{"SCMP_ACT_KILLPROCESS", "SCMP_ACT_KILL_PROCESS"},
+		{"SCMP_ACT_KILL_PROC", "SCMP_ACT_KILL_PROCESS"},
+		{"SECCOMP_RET_KILL_PROCESS", "SCMP_ACT_KILL_PROCESS"},
+		{"ActKillProcess", "SCMP_ACT_KILL_PROCESS"},
+		{"kill-thread", "SCMP_ACT_KILL_THREAD"},
+		{"ERRNO", "SCMP_ACT_ERRNO"},
+		{"SCMP_ACT_ERROR", "SCMP_ACT_ERRNO"},
+		{"allow", "SCMP_ACT_ALLOW"},
+		{"SCMP_ACT_SOMETHING", ""},
+	} {
+		t.Run("action="+c.in, func(t *testing.T) {
+			in := `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "` + c.in + `"}]}`
+			checkSuggestion(t, in, c.want)
+		})
+	}
+}
+
+func checkSuggestion(t *testing.T, in, want string) {
+	t.Helper()
+	_, err := Parse("p.json", []byte(in))
+	if err == nil {
+		t.Fatal("parsed")
+	}
+	msg := err.Error()
+	got := ""
+	if i := strings.Index(msg, "(did you mean "); i >= 0 {
+		got = strings.TrimSuffix(msg[i+len("(did you mean "):], "?)")
+	}
+	if got != want {
+		t.Errorf("%s\nsuggests %q, want %q", msg, got, want)
+	}
+}
