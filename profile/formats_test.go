@@ -297,6 +297,37 @@ func TestWarnings(t *testing.T) {
 	}
 }
 
+// Fields Docker and runc accept and ignore: each gets a positioned warning.
+func TestIgnoredFieldWarnings(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"default-errno-on-kill", `{"defaultAction": "SCMP_ACT_KILL_PROCESS", "defaultErrnoRet": 38}`,
+			[]string{`p.json:1:63: defaultErrnoRet: ignored: SCMP_ACT_KILL_PROCESS takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)`}},
+		{"default-errno-name-on-allow", "defaultAction: SCMP_ACT_ALLOW\ndefaultErrno: ENOSYS\n",
+			[]string{`p.json:2:15: defaultErrno: ignored: SCMP_ACT_ALLOW takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)`}},
+		{"default-errno-on-errno", `{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38}`, nil},
+		{"default-errno-on-trace", `{"defaultAction": "SCMP_ACT_TRACE", "defaultErrnoRet": 38}`, nil},
+		{"value-two-on-eq", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "valueTwo": 7, "op": "SCMP_CMP_EQ"}]}]}`,
+			[]string{`p.json:1:144: syscalls[0].args[0].valueTwo: ignored: only SCMP_CMP_MASKED_EQ uses valueTwo (libseccomp ignores it for SCMP_CMP_EQ)`}},
+		{"value-two-zero-on-eq", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "valueTwo": 0, "op": "SCMP_CMP_EQ"}]}]}`, nil},
+		{"value-two-on-masked-eq", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "valueTwo": 7, "op": "SCMP_CMP_MASKED_EQ"}]}]}`, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := mustParse(t, "p.json", c.in)
+			var got []string
+			for _, w := range p.Warnings {
+				got = append(got, w.Error())
+				checkErrorPos(t, c.in, w)
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("warnings\n got  %q\n want %q", got, c.want)
+			}
+		})
+	}
+}
+
 func TestPositions(t *testing.T) {
 	in := "{\n\t\"defaultAction\": \"SCMP_ACT_ERRNO\",\n\t\"syscalls\": [\n\t\t{\n\t\t\t\"names\": [\"read\", \"wrïte\", \"close\"],\n\t\t\t\"action\": \"SCMP_ACT_ALLOW\"\n\t\t}\n\t]\n}"
 	p := mustParse(t, "p.json", in)
