@@ -2,6 +2,7 @@ package profile
 
 import (
 	"errors"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -28,6 +29,8 @@ var errorCases = []struct {
 	{"syntax/column-counts-characters", "{\"comment\": \"héllo\" x}", `p.json:1:21: unexpected 'x', expected ',' or '}'`, ErrSyntax},
 	{"syntax/yaml", "defaultAction: [\n", `p.json:1:1: malformed YAML: did not find expected node content`, ErrSyntax},
 	{"syntax/yaml-two-documents", "defaultAction: SCMP_ACT_ERRNO\n---\ndefaultAction: SCMP_ACT_ALLOW\n", `p.json:2:1: more than one YAML document; a profile is a single document`, ErrSyntax},
+	{"syntax/yaml-two-documents-after-empty", "---\ndefaultAction: SCMP_ACT_ERRNO\n---\n---\ndefaultAction: SCMP_ACT_ALLOW\n", `p.json:4:1: more than one YAML document; a profile is a single document`, ErrSyntax},
+	{"syntax/yaml-only-empty-documents", "---\n---\n", `p.json:1:1: empty profile`, ErrSyntax},
 	{"syntax/yaml-merge-key", "base: &b {action: SCMP_ACT_ALLOW}\n<<: *b\n", `p.json:2:1: YAML merge keys (<<) are not supported in profiles; write the fields out`, ErrSyntax},
 	{"type/top-level-array", `[1]`, `p.json:1:1: a profile must be an object, got an array`, nil},
 	{"field/unknown-top", "{\n  \"defaultAktion\": \"SCMP_ACT_ERRNO\"\n}", `p.json:2:3: unknown field "defaultAktion" (did you mean defaultAction?)`, nil},
@@ -117,12 +120,25 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// readAsYAML reports whether Parse reads text starting with "{" as YAML:
+// it is no JSON but well-formed YAML, and the file is not named *.json.
+func readAsYAML(file, in string) bool {
+	if strings.EqualFold(filepath.Ext(file), ".json") {
+		return false
+	}
+	if _, perr := scanJSON("p", in); perr == nil {
+		return false
+	}
+	_, perr := scanYAML("p", []byte(in))
+	return perr == nil
+}
+
 // checkErrorPos asserts that an error's line:column lies inside the input
 // (or just past its end, for "unexpected end of input").
 func checkErrorPos(t testing.TB, in string, pe *ParseError) {
 	t.Helper()
 	lines := strings.Split(in, "\n")
-	if t := strings.TrimLeft(in, " \t\r\n\ufeff"); !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
+	if t := strings.TrimLeft(in, " \t\r\n\ufeff"); !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") || readAsYAML(pe.File, in) {
 		// YAML also breaks lines at CR, NEL, LS and PS.
 		lines = yamlBreaks.Split(in, -1)
 	}
