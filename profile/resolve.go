@@ -28,8 +28,10 @@ func (k KernelVersion) AtLeast(major, minor uint64) bool {
 	return k.Major > major || (k.Major == major && k.Minor >= minor)
 }
 
-// ParseKernel reads a kernel version for --kernel: "X.Y", or a full
-// release such as "6.8.0-45-generic" (only X.Y counts).
+// ParseKernel reads a kernel version for --kernel: "X.Y", or a release as
+// uname -r prints it ("6.8.0-45-generic", "6.18.44-fc", "3.12-1-amd64").
+// As moby reads the running kernel's release (fmt.Sscanf "%d.%d"), only a
+// leading X.Y counts; whatever follows the minor number is ignored.
 func ParseKernel(s string) (KernelVersion, error) {
 	t := strings.TrimSpace(s)
 	maj, rest, ok := strings.Cut(t, ".")
@@ -39,9 +41,6 @@ func ParseKernel(s string) (KernelVersion, error) {
 	end := 0
 	for end < len(rest) && '0' <= rest[end] && rest[end] <= '9' {
 		end++
-	}
-	if end < len(rest) && !strings.ContainsRune(".-+_~", rune(rest[end])) {
-		end = 0 // "5.10x": reject
 	}
 	a, err1 := strconv.ParseUint(maj, 10, 32)
 	b, err2 := strconv.ParseUint(rest[:end], 10, 32)
