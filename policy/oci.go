@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -12,8 +13,12 @@ import (
 
 // Options tune FromOCI.
 type Options struct {
-	// Strict turns a syscall name that does not exist on one of the
-	// filter's ABIs into an error instead of a Warning (runc skips it).
+	// Strict turns a syscall name that none of the filter's ABIs has into
+	// an error instead of Warnings (runc skips it): a typo, or a call of
+	// another architecture. A name that exists on some of the ABIs only
+	// (chown32 in an x86_64+x86+x32 filter, as in Docker's default) is
+	// normal in multi-ABI profiles and stays a Warning per missing ABI.
+	// For a single-ABI filter this means: unknown on that architecture.
 	Strict bool
 	// ENOSYS enables runc's ENOSYS rule in the resulting Policy.
 	ENOSYS bool
@@ -53,6 +58,10 @@ var (
 	ErrNotify          = errors.New("SCMP_ACT_NOTIFY not allowed here")
 	ErrUnknownSyscall  = errors.New("unknown syscall")
 	ErrEmpty           = errors.New("missing value")
+	// ErrByteOrder: an architecture whose byte order differs from the
+	// native one. libseccomp's seccomp_arch_add returns -EDOM for it, so
+	// runc cannot build the filter.
+	ErrByteOrder = errors.New("libseccomp (and so runc) refuses to mix byte orders in one filter")
 )
 
 // OCIError is a problem at one place of an OCI seccomp config; Path is a
@@ -132,6 +141,13 @@ func ociArch(name specs.Arch) (*syscalls.Arch, bool) {
 	return nil, false
 }
 
+func endianness(a *syscalls.Arch) string {
+	if a.BigEndian {
+		return "big-endian"
+	}
+	return "little-endian"
+}
+
 // isMuxName reports whether libseccomp treats name as a socketcall(2) or
 // ipc(2) call on ABIs that multiplex them, whether or not a direct syscall
 // exists as well.
@@ -160,8 +176,8 @@ func isMuxName(name string) bool {
 //     replaced by "arg0 == call number" (libseccomp drops any argument-0
 //     condition of the profile there), then a rule on the direct syscall
 //     if the ABI has one.
-//   - A name that does not exist on an ABI is skipped there with a Warning
-//     (an error with opts.Strict).
+//   - A name that does not exist on an ABI is skipped there with a Warning;
+//     with opts.Strict, a name that no ABI of the filter has is an error.
 //   - MaxNr per ABI is runc's findLastSyscalls: the highest number any name
 //     of the config resolves to on that ABI through libseccomp, counting
 //     entries skipped for equalling the default action, but not socket and
@@ -170,9 +186,11 @@ func isMuxName(name string) bool {
 //
 // FromOCI refuses what runc or libseccomp would refuse, and a little more
 // (it checks every entry, where runc checks only the entries it adds):
-// unknown actions, operators and architectures, an argument index above
-// 5, SCMP_ACT_NOTIFY as the default action or on write, errno values above
-// 4095, empty syscall names.
+// unknown actions, operators and architectures, an architecture of the
+// other byte order than native's (libseccomp's seccomp_arch_add returns
+// EDOM: s390x or ppc64 with x86_64, mips with mipsel), an argument index
+// above 5, SCMP_ACT_NOTIFY as the default action or on write, errno
+// values above 4095, empty syscall names.
 func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Policy, []Warning, error) {
 	if oci == nil {
 		return nil, nil, ociErr("$", fmt.Errorf("%w: no seccomp config", ErrEmpty))
@@ -200,6 +218,10 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 		a, ok := ociArch(name)
 		if !ok {
 			return nil, nil, ociErr(fmt.Sprintf("architectures[%d]", i), fmt.Errorf("%w %q", syscalls.ErrUnknownArch, string(name)))
+		}
+		if a.BigEndian != native.BigEndian {
+			return nil, nil, ociErr(fmt.Sprintf("architectures[%d]", i), fmt.Errorf("%s is %s but the filter's native architecture %s is %s; %w",
+				name, endianness(a), native.Name, endianness(native), ErrByteOrder))
 		}
 		if !seen[a] {
 			seen[a] = true
@@ -266,9 +288,10 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 	// Rules of one entry share its Conds slices (rules are read-only).
 	for i, sc := range oci.Syscalls {
 		e := entries[i]
-		for _, name := range sc.Names {
+		for j, name := range sc.Names {
 			id, known := syscalls.LookupID(name)
 			muxName := isMuxName(name)
+			nwarns, found := len(warns), false
 			for _, ap := range p.Arches {
 				a := ap.Arch
 				var nr uint32
@@ -289,12 +312,10 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 					mux, muxed = a.Mux(name)
 				}
 				if !direct && !muxed {
-					if opts.Strict {
-						return nil, nil, ociErr(fmt.Sprintf("syscalls[%d]", i), fmt.Errorf("%w %q on %s", ErrUnknownSyscall, name, a.Name))
-					}
 					warns = append(warns, Warning{Entry: i, Name: name, Arch: a.Name, Unknown: !known})
 					continue
 				}
+				found = true
 				origin := Origin{Entry: i, Name: name}
 				for _, conds := range e.sets {
 					if muxed {
@@ -307,9 +328,25 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 					}
 				}
 			}
+			if opts.Strict && !found && len(warns) > nwarns {
+				return nil, nil, ociErr(fmt.Sprintf("syscalls[%d].names[%d]", i, j), fmt.Errorf("%w %q on %s (runc would skip it)", ErrUnknownSyscall, name, archList(p.Arches)))
+			}
 		}
 	}
 	return p, warns, nil
+}
+
+// archList names the filter's ABIs for a message: "x86_64", or "any of
+// x86_64, x86, x32".
+func archList(aps []*ArchPolicy) string {
+	if len(aps) == 1 {
+		return aps[0].Arch.Name
+	}
+	names := make([]string, len(aps))
+	for i, ap := range aps {
+		names[i] = ap.Arch.Name
+	}
+	return "any of " + strings.Join(names, ", ")
 }
 
 // condSets applies runc's rule: all conditions in one rule, or, when an

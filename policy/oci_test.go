@@ -244,10 +244,54 @@ func TestFromOCIWarningsAndStrict(t *testing.T) {
 			t.Errorf("missing warning %+v in %v", ww, w)
 		}
 	}
+	// Strict: tuxcall exists on one of the two ABIs (skipped on the other
+	// as without Strict); no_such_call on none.
 	_, _, err := FromOCI(oci, arch(t, "x86_64"), Options{Strict: true})
 	var oe *OCIError
-	if !errors.Is(err, ErrUnknownSyscall) || !errors.As(err, &oe) || oe.Path != "syscalls[0]" {
-		t.Errorf("strict: err = %v, want ErrUnknownSyscall at syscalls[0]", err)
+	if !errors.Is(err, ErrUnknownSyscall) || !errors.As(err, &oe) || oe.Path != "syscalls[1].names[0]" ||
+		!strings.Contains(err.Error(), `"no_such_call" on any of x86_64, x86`) {
+		t.Errorf("strict: err = %v, want ErrUnknownSyscall at syscalls[1].names[0]", err)
+	}
+}
+
+// Strict refuses only names that none of the filter's ABIs has.
+func TestFromOCIStrictNeedsNoABI(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		arches []specs.Arch
+		names  []string
+		path   string // "" = accepted
+		msg    string
+	}{
+		{"arch=x86_64/32-bit-only-call", []specs.Arch{"SCMP_ARCH_X86", "SCMP_ARCH_X32"}, []string{"read", "chown32"}, "", ""},
+		{"arch=x86_64/x32-and-x86_64", []specs.Arch{"SCMP_ARCH_X86"}, []string{"tuxcall"}, "", ""},
+		{"arch=x86_64/mux-only-on-x86", []specs.Arch{"SCMP_ARCH_X86"}, []string{"socket"}, "", ""},
+		{"arch=x86_64/alone", nil, []string{"read", "chown32"}, "syscalls[0].names[1]", `unknown syscall "chown32" on x86_64 (runc would skip it)`},
+		{"arch=x86_64/arm-only-call", []specs.Arch{"SCMP_ARCH_X86", "SCMP_ARCH_X32"}, []string{"arm_fadvise64_64"}, "syscalls[0].names[0]",
+			`unknown syscall "arm_fadvise64_64" on any of x86_64, x86, x32`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			oci := &specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Architectures: c.arches,
+				Syscalls: []specs.LinuxSyscall{{Names: c.names, Action: specs.ActAllow}}}
+			_, _, err := FromOCI(oci, arch(t, "x86_64"), Options{Strict: true})
+			if c.path == "" {
+				if err != nil {
+					t.Fatalf("strict refused a name one of the ABIs has: %v", err)
+				}
+				return
+			}
+			var oe *OCIError
+			if !errors.Is(err, ErrUnknownSyscall) || !errors.As(err, &oe) || oe.Path != c.path || !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("err = %v, want %q at %s", err, c.msg, c.path)
+			}
+		})
+	}
+	// Docker's default lists calls of other ABIs; an entry equal to the
+	// default action is skipped before its names are looked at, as runc does.
+	oci := &specs.LinuxSeccomp{DefaultAction: specs.ActErrno,
+		Syscalls: []specs.LinuxSyscall{{Names: []string{"arm_fadvise64_64"}, Action: specs.ActErrno}}}
+	if _, _, err := FromOCI(oci, arch(t, "x86_64"), Options{Strict: true}); err != nil {
+		t.Errorf("strict checked an entry runc skips: %v", err)
 	}
 }
 
@@ -334,5 +378,44 @@ func TestDecideX86_64OnlyHighNumbers(t *testing.T) {
 	p.Arches[0].MaxNr = 300
 	if d := p.Decide(0xc000003e, 0x80000000, &args); d.Why != WhyENOSYS {
 		t.Errorf("nr=0x80000000 with ENOSYS: why %d, want ENOSYS", d.Why)
+	}
+}
+
+// libseccomp refuses an architecture whose byte order differs from the
+// native one (seccomp_arch_add: -EDOM); internal/difftest checks every
+// pair against libseccomp itself.
+func TestFromOCIByteOrder(t *testing.T) {
+	for _, c := range []struct {
+		native string
+		arches []specs.Arch
+		path   string // "" = accepted
+		msg    string
+	}{
+		{"x86_64", []specs.Arch{"SCMP_ARCH_S390X", "SCMP_ARCH_PPC64"}, "architectures[0]",
+			"architectures[0]: SCMP_ARCH_S390X is big-endian but the filter's native architecture x86_64 is little-endian; libseccomp (and so runc) refuses to mix byte orders in one filter"},
+		{"x86_64", []specs.Arch{"SCMP_ARCH_X86", "SCMP_ARCH_PPC64"}, "architectures[1]", "SCMP_ARCH_PPC64 is big-endian"},
+		{"mips", []specs.Arch{"SCMP_ARCH_MIPSEL"}, "architectures[0]",
+			"SCMP_ARCH_MIPSEL is little-endian but the filter's native architecture mips is big-endian"},
+		{"mipsel64", []specs.Arch{"SCMP_ARCH_MIPS64N32"}, "architectures[0]", "SCMP_ARCH_MIPS64N32 is big-endian"},
+		{"ppc64le", []specs.Arch{"SCMP_ARCH_PPC64"}, "architectures[0]", "SCMP_ARCH_PPC64 is big-endian"},
+		{"s390x", []specs.Arch{"SCMP_ARCH_S390", "SCMP_ARCH_PPC64", "SCMP_ARCH_MIPS"}, "", ""},
+		{"mipsel64", []specs.Arch{"SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64N32"}, "", ""},
+		{"x86_64", []specs.Arch{"SCMP_ARCH_AARCH64", "SCMP_ARCH_RISCV64"}, "", ""},
+	} {
+		t.Run("arch="+c.native+"/extra="+string(c.arches[0]), func(t *testing.T) {
+			oci := &specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Architectures: c.arches,
+				Syscalls: []specs.LinuxSyscall{{Names: []string{"read"}, Action: specs.ActAllow}}}
+			_, _, err := FromOCI(oci, arch(t, c.native), Options{})
+			if c.path == "" {
+				if err != nil {
+					t.Fatalf("refused one byte order: %v", err)
+				}
+				return
+			}
+			var oe *OCIError
+			if !errors.As(err, &oe) || oe.Path != c.path || !errors.Is(err, ErrByteOrder) || !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("err = %v, want ErrByteOrder at %s saying %q", err, c.path, c.msg)
+			}
+		})
 	}
 }

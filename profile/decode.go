@@ -306,7 +306,7 @@ func (d *decoder) action(n *node, p *path) (specs.LinuxSeccompAction, bool) {
 		return "", false
 	}
 	if !slices.Contains(actionNames, s) {
-		d.fail(n, p, "unknown action %q%s", s, didYouMean(suggest(s, actionNames)))
+		d.fail(n, p, "unknown action %q%s", s, didYouMean(suggestNamed(s, actionNames, actionSynonyms)))
 		return "", false
 	}
 	return specs.LinuxSeccompAction(s), true
@@ -450,6 +450,17 @@ func (d *decoder) seccompObject(n *node, p *path) (*seccomp.Seccomp, *Extension)
 			return nil, nil
 		}
 	}
+	if defErrnoNode != nil {
+		fp := p.field("defaultErrno")
+		defErrno = d.mergeErrno(defErrno, defErrnoName, defErrnoNode, &fp, "defaultErrnoRet")
+		if d.err != nil {
+			return nil, nil
+		}
+	}
+	s.DefaultErrnoRet = defErrno
+	if sawDefault {
+		d.checkErrnoUse(n, p, s.DefaultAction, defErrno, "defaultErrnoRet", "defaultErrno")
+	}
 	if syscallsNode != nil {
 		fp := p.field("syscalls")
 		s.Syscalls = d.syscallList(syscallsNode, &fp)
@@ -457,11 +468,6 @@ func (d *decoder) seccompObject(n *node, p *path) (*seccomp.Seccomp, *Extension)
 			return nil, nil
 		}
 	}
-	if defErrnoNode != nil {
-		fp := p.field("defaultErrno")
-		defErrno = d.mergeErrno(defErrno, defErrnoName, defErrnoNode, &fp, "defaultErrnoRet")
-	}
-	s.DefaultErrnoRet = defErrno
 	if !sawDefault {
 		d.fail(n, p, "missing defaultAction (a profile without one disables seccomp in Docker and is refused by runc)")
 		return nil, nil
@@ -665,15 +671,26 @@ func (d *decoder) syscallEntry(n *node, p *path, sc *seccomp.Syscall) {
 		d.fail(n, p, "SCMP_ACT_NOTIFY cannot be used for write (runc refuses it: it needs write to talk to the agent)")
 		return
 	}
-	if sc.ErrnoRet != nil && sc.Action != specs.ActErrno && sc.Action != specs.ActTrace {
-		m := d.t.get(n, "errnoRet")
-		if m == nil {
-			m = d.t.get(n, "errno")
-		}
-		wp := p.field(d.t.key(m))
-		d.warn(m, &wp, "ignored: %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", sc.Action)
-	}
+	d.checkErrnoUse(n, p, sc.Action, sc.ErrnoRet, "errnoRet", "errno")
 	d.checkNames(n, p, sc)
+}
+
+// checkErrnoUse warns about an errno given to an action that takes none:
+// Docker and runc accept it and ignore it. numField and nameField are the
+// object's Docker and Podman fields for it.
+func (d *decoder) checkErrnoUse(n *node, p *path, act specs.LinuxSeccompAction, errno *uint, numField, nameField string) {
+	if errno == nil || act == "" || act == specs.ActErrno || act == specs.ActTrace {
+		return
+	}
+	m := d.t.get(n, numField)
+	if m == nil || m.kind == kNull {
+		m = d.t.get(n, nameField)
+	}
+	if m == nil {
+		return
+	}
+	wp := p.field(d.t.key(m))
+	d.warn(m, &wp, "ignored: %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", act)
 }
 
 // checkNames warns about syscall names no architecture knows: runc skips
@@ -718,6 +735,12 @@ func (d *decoder) args(n *node, p *path) []specs.LinuxSeccompArg {
 			fp := ip.field(d.t.key(m))
 			v := m
 			if v.kind == kNull {
+				if k := d.t.key(m); k == "value" || k == "valueTwo" {
+					// encoding/json leaves the field 0, so Docker compares
+					// with 0: rarely what a null was meant to say.
+					d.fail(v, &fp, "%s is null; write the number to compare with (Docker would read null as 0)", k)
+					return nil
+				}
 				continue
 			}
 			switch d.t.key(m) {
@@ -746,7 +769,7 @@ func (d *decoder) args(n *node, p *path) []specs.LinuxSeccompArg {
 				s, ok := d.stringVal(v, &fp)
 				if ok {
 					if !slices.Contains(operatorNames, s) {
-						d.fail(v, &fp, "unknown operator %q%s", s, didYouMean(suggest(s, operatorNames)))
+						d.fail(v, &fp, "unknown operator %q%s", s, didYouMean(suggestNamed(s, operatorNames, operatorSynonyms)))
 					}
 					a.Op = specs.LinuxSeccompOperator(s)
 				}
@@ -762,6 +785,13 @@ func (d *decoder) args(n *node, p *path) []specs.LinuxSeccompArg {
 		if !sawOp {
 			d.fail(e, &ip, "missing op (SCMP_CMP_EQ, SCMP_CMP_MASKED_EQ, ...)")
 			return nil
+		}
+		if a.ValueTwo != 0 && a.Op != specs.OpMaskedEqual {
+			// moby's own profile writes "valueTwo": 0 on every condition;
+			// only a value that would mean something is worth a word.
+			m := d.t.get(e, "valueTwo")
+			vp := ip.field("valueTwo")
+			d.warn(m, &vp, "ignored: only SCMP_CMP_MASKED_EQ uses valueTwo (libseccomp ignores it for %s)", a.Op)
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package profile
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,6 +96,12 @@ func TestFormatDetection(t *testing.T) {
 		{"podman/arch-native", `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_NATIVE"]}`, FormatPodman, JSON},
 		{"spo/yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  name: demo\nspec:\n  defaultAction: SCMP_ACT_LOG\n", FormatSPO, YAML},
 		{"spo/json", `{"apiVersion":"security-profiles-operator.x-k8s.io/v1alpha1","kind":"SeccompProfile","spec":{"defaultAction":"SCMP_ACT_LOG"}}`, FormatSPO, JSON},
+		// "{" starts a YAML flow mapping too; its keys need no quotes.
+		{"oci/yaml-flow-unquoted-keys", `{"defaultAction": "SCMP_ACT_ERRNO", syscalls: []}`, FormatOCI, YAML},
+		{"docker/yaml-flow-multiline", "{defaultAction: SCMP_ACT_ERRNO,\n syscalls: [{name: read, action: SCMP_ACT_ALLOW}]}\n", FormatDocker, YAML},
+		// Empty documents are no second profile.
+		{"oci/yaml-trailing-document", "defaultAction: SCMP_ACT_ERRNO\n---\n", FormatOCI, YAML},
+		{"oci/yaml-leading-documents", "---\n---\n# the profile\ndefaultAction: SCMP_ACT_ERRNO\n---\n...\n", FormatOCI, YAML},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,6 +110,29 @@ func TestFormatDetection(t *testing.T) {
 				t.Errorf("format %v/%v, want %v/%v", p.Format, p.Encoding, tc.format, tc.enc)
 			}
 		})
+	}
+}
+
+// A file that says it is JSON, or text that is neither JSON nor YAML,
+// gets the JSON error.
+func TestJSONErrorKept(t *testing.T) {
+	for _, c := range []struct{ file, in, want string }{
+		{"p.json", `{"defaultAction": "SCMP_ACT_ERRNO", syscalls: []}`, `p.json:1:37: unexpected 's', expected a "quoted key"`},
+		{"P.JSON", `{defaultAction: SCMP_ACT_ERRNO}`, `P.JSON:1:2: unexpected 'd', expected a "quoted key"`},
+		{"<stdin>", "{\"defaultAction\": \"SCMP_ACT_ERRNO\"\n", `<stdin>:2:1: unexpected end of input, expected ',' or '}'`},
+		{"p.yaml", `{"defaultAction": "SCMP_ACT_ERRNO", syscalls: [}`, `p.yaml:1:37: unexpected 's', expected a "quoted key"`},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			_, err := Parse(c.file, []byte(c.in))
+			if err == nil || err.Error() != c.want || !errors.Is(err, ErrSyntax) {
+				t.Fatalf("err = %v, want %s", err, c.want)
+			}
+		})
+	}
+	// Well-formed YAML that is no valid profile: the profile's error, as YAML.
+	_, err := Parse("p.yaml", []byte(`{defaultAction: SCMP_ACT_EROR}`))
+	if err == nil || err.Error() != `p.yaml:1:17: defaultAction: unknown action "SCMP_ACT_EROR" (did you mean SCMP_ACT_ERRNO?)` {
+		t.Fatalf("err = %v", err)
 	}
 }
 
@@ -294,6 +324,37 @@ func TestWarnings(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("warnings\n got  %q\n want %q", got, want)
+	}
+}
+
+// Fields Docker and runc accept and ignore: each gets a positioned warning.
+func TestIgnoredFieldWarnings(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"default-errno-on-kill", `{"defaultAction": "SCMP_ACT_KILL_PROCESS", "defaultErrnoRet": 38}`,
+			[]string{`p.json:1:63: defaultErrnoRet: ignored: SCMP_ACT_KILL_PROCESS takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)`}},
+		{"default-errno-name-on-allow", "defaultAction: SCMP_ACT_ALLOW\ndefaultErrno: ENOSYS\n",
+			[]string{`p.json:2:15: defaultErrno: ignored: SCMP_ACT_ALLOW takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)`}},
+		{"default-errno-on-errno", `{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38}`, nil},
+		{"default-errno-on-trace", `{"defaultAction": "SCMP_ACT_TRACE", "defaultErrnoRet": 38}`, nil},
+		{"value-two-on-eq", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "valueTwo": 7, "op": "SCMP_CMP_EQ"}]}]}`,
+			[]string{`p.json:1:144: syscalls[0].args[0].valueTwo: ignored: only SCMP_CMP_MASKED_EQ uses valueTwo (libseccomp ignores it for SCMP_CMP_EQ)`}},
+		{"value-two-zero-on-eq", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "valueTwo": 0, "op": "SCMP_CMP_EQ"}]}]}`, nil},
+		{"value-two-on-masked-eq", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "valueTwo": 7, "op": "SCMP_CMP_MASKED_EQ"}]}]}`, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := mustParse(t, "p.json", c.in)
+			var got []string
+			for _, w := range p.Warnings {
+				got = append(got, w.Error())
+				checkErrorPos(t, c.in, w)
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("warnings\n got  %q\n want %q", got, c.want)
+			}
+		})
 	}
 }
 

@@ -171,6 +171,79 @@ func suggest(s string, candidates []string) string {
 	return syscalls.Closest(s, candidates)
 }
 
+// Other spellings of actions and operators: libseccomp's C and Go names,
+// the runtime-spec's Go names, the kernel's SECCOMP_RET_*, and words people
+// write. Keys are squashed (see squash); a synonym is what the user meant
+// even when a typo of another name is closer ("LTE" is one edit from LT,
+// but means LE).
+var (
+	actionSynonyms = map[string]string{
+		"USERNOTIF": "SCMP_ACT_NOTIFY", "USERNOTIFY": "SCMP_ACT_NOTIFY", "NOTIF": "SCMP_ACT_NOTIFY",
+		"NOTIFICATION": "SCMP_ACT_NOTIFY", "USERNOTIFICATION": "SCMP_ACT_NOTIFY",
+		"KILLPROC": "SCMP_ACT_KILL_PROCESS", "PROCESSKILL": "SCMP_ACT_KILL_PROCESS", "KILLALL": "SCMP_ACT_KILL_PROCESS",
+		"KILLTHR": "SCMP_ACT_KILL_THREAD", "THREADKILL": "SCMP_ACT_KILL_THREAD",
+		"ERROR": "SCMP_ACT_ERRNO", "ERR": "SCMP_ACT_ERRNO", "EPERM": "SCMP_ACT_ERRNO", "DENY": "SCMP_ACT_ERRNO",
+		"ALLOWED": "SCMP_ACT_ALLOW", "ACCEPT": "SCMP_ACT_ALLOW", "PERMIT": "SCMP_ACT_ALLOW",
+	}
+	operatorSynonyms = map[string]string{
+		"LTE": "SCMP_CMP_LE", "LEQ": "SCMP_CMP_LE", "LESSEQUAL": "SCMP_CMP_LE", "LESSOREQUAL": "SCMP_CMP_LE",
+		"LESSTHANOREQUAL": "SCMP_CMP_LE", "LESSEQUALTO": "SCMP_CMP_LE", "<=": "SCMP_CMP_LE",
+		"GTE": "SCMP_CMP_GE", "GEQ": "SCMP_CMP_GE", "GREATEREQUAL": "SCMP_CMP_GE", "GREATEROREQUAL": "SCMP_CMP_GE",
+		"GREATERTHANOREQUAL": "SCMP_CMP_GE", "GREATEREQUALTO": "SCMP_CMP_GE", ">=": "SCMP_CMP_GE",
+		"EQUAL": "SCMP_CMP_EQ", "EQUALS": "SCMP_CMP_EQ", "EQUALTO": "SCMP_CMP_EQ", "==": "SCMP_CMP_EQ", "=": "SCMP_CMP_EQ",
+		"NOTEQUAL": "SCMP_CMP_NE", "NOTEQUALTO": "SCMP_CMP_NE", "NOTEQ": "SCMP_CMP_NE", "NEQ": "SCMP_CMP_NE",
+		"UNEQUAL": "SCMP_CMP_NE", "!=": "SCMP_CMP_NE", "<>": "SCMP_CMP_NE",
+		"LESS": "SCMP_CMP_LT", "LESSTHAN": "SCMP_CMP_LT", "<": "SCMP_CMP_LT",
+		"GREATER": "SCMP_CMP_GT", "GREATERTHAN": "SCMP_CMP_GT", ">": "SCMP_CMP_GT",
+		"MASKEDEQUAL": "SCMP_CMP_MASKED_EQ", "MASKEDEQUALTO": "SCMP_CMP_MASKED_EQ", "MASKEQ": "SCMP_CMP_MASKED_EQ",
+		"MASKEQUAL": "SCMP_CMP_MASKED_EQ", "MASKED": "SCMP_CMP_MASKED_EQ", "MASK": "SCMP_CMP_MASKED_EQ", "&": "SCMP_CMP_MASKED_EQ",
+	}
+)
+
+// squashPrefixes are the namespace prefixes squash drops, longest first:
+// SCMP_ACT_, the kernel's SECCOMP_RET_, libseccomp-golang's ActX and
+// CompareX, the runtime-spec's OpX.
+var squashPrefixes = []string{"SECCOMPRET", "SCMPACT", "SCMPCMP", "COMPARE", "ACT", "CMP", "RET", "OP"}
+
+// squash reduces an action or operator spelling to its core word in upper
+// case without separators: "SCMP_ACT_KILL_PROCESS", "ActKillProcess" and
+// "kill-process" are all "KILLPROCESS".
+func squash(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, c := range []byte(strings.TrimSpace(s)) {
+		switch {
+		case c == '_' || c == '-' || c == ' ' || c == '.':
+		case 'a' <= c && c <= 'z':
+			b = append(b, c-'a'+'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	out := string(b)
+	for _, p := range squashPrefixes {
+		if rest, ok := strings.CutPrefix(out, p); ok && rest != "" {
+			return rest
+		}
+	}
+	return out
+}
+
+// suggestNamed proposes the name meant by s: a name written another way
+// (case, separators, another tool's prefix), a known synonym, else the
+// closest name (syscalls.Closest).
+func suggestNamed(s string, names []string, synonyms map[string]string) string {
+	key := squash(s)
+	for _, n := range names {
+		if squash(n) == key {
+			return n
+		}
+	}
+	if n, ok := synonyms[key]; ok {
+		return n
+	}
+	return suggest(s, names)
+}
+
 // normalizeCap turns "sys_admin", "SYS_ADMIN" or "cap_sys_admin" into
 // "CAP_SYS_ADMIN".
 func normalizeCap(s string) string {

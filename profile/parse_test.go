@@ -2,6 +2,7 @@ package profile
 
 import (
 	"errors"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -28,6 +29,8 @@ var errorCases = []struct {
 	{"syntax/column-counts-characters", "{\"comment\": \"héllo\" x}", `p.json:1:21: unexpected 'x', expected ',' or '}'`, ErrSyntax},
 	{"syntax/yaml", "defaultAction: [\n", `p.json:1:1: malformed YAML: did not find expected node content`, ErrSyntax},
 	{"syntax/yaml-two-documents", "defaultAction: SCMP_ACT_ERRNO\n---\ndefaultAction: SCMP_ACT_ALLOW\n", `p.json:2:1: more than one YAML document; a profile is a single document`, ErrSyntax},
+	{"syntax/yaml-two-documents-after-empty", "---\ndefaultAction: SCMP_ACT_ERRNO\n---\n---\ndefaultAction: SCMP_ACT_ALLOW\n", `p.json:4:1: more than one YAML document; a profile is a single document`, ErrSyntax},
+	{"syntax/yaml-only-empty-documents", "---\n---\n", `p.json:1:1: empty profile`, ErrSyntax},
 	{"syntax/yaml-merge-key", "base: &b {action: SCMP_ACT_ALLOW}\n<<: *b\n", `p.json:2:1: YAML merge keys (<<) are not supported in profiles; write the fields out`, ErrSyntax},
 	{"type/top-level-array", `[1]`, `p.json:1:1: a profile must be an object, got an array`, nil},
 	{"field/unknown-top", "{\n  \"defaultAktion\": \"SCMP_ACT_ERRNO\"\n}", `p.json:2:3: unknown field "defaultAktion" (did you mean defaultAction?)`, nil},
@@ -57,6 +60,9 @@ var errorCases = []struct {
 	{"rule/arg-missing-index", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"op": "SCMP_CMP_EQ"}]}]}`, `p.json:1:107: syscalls[0].args[0]: missing index (0..5)`, nil},
 	{"rule/negative-value", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": -1, "op": "SCMP_CMP_EQ"}]}]}`, `p.json:1:129: syscalls[0].args[0].value: negative value -1: seccomp compares unsigned 64-bit values; write 18446744073709551615`, nil},
 	{"rule/value-too-large", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 18446744073709551616, "op": "SCMP_CMP_EQ"}]}]}`, `p.json:1:129: syscalls[0].args[0].value: 18446744073709551616 is out of range (unsigned 64-bit)`, nil},
+	{"rule/null-value", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": null, "op": "SCMP_CMP_EQ"}]}]}`, `p.json:1:129: syscalls[0].args[0].value: value is null; write the number to compare with (Docker would read null as 0)`, nil},
+	{"rule/null-value-two", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "valueTwo": null, "op": "SCMP_CMP_MASKED_EQ"}]}]}`, `p.json:1:144: syscalls[0].args[0].valueTwo: valueTwo is null; write the number to compare with (Docker would read null as 0)`, nil},
+	{"yaml/null-value", "defaultAction: SCMP_ACT_ERRNO\nsyscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    args:\n      - {index: 0, value: ~, op: SCMP_CMP_EQ}\n", `p.json:6:27: syscalls[0].args[0].value: value is null; write the number to compare with (Docker would read null as 0)`, nil},
 	{"rule/listener-metadata", "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"listenerMetadata\": \"x\"}", `p.json:2:2: listenerMetadata without listenerPath (the metadata is sent to the listener)`, nil},
 	{"rule/errno-range", `{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 4096}`, `p.json:1:56: defaultErrnoRet: errnoRet 4096 is out of range 0..4095 (the kernel's MAX_ERRNO: seccomp clamps larger values, and libseccomp truncates them to 16 bits)`, nil},
 	{"rule/min-kernel-three-parts", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "4.8.1"}}]}`, `p.json:1:124: syscalls[0].includes.minKernel: invalid minKernel "4.8.1": want "<major>.<minor>" such as "4.8"`, nil},
@@ -114,12 +120,25 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// readAsYAML reports whether Parse reads text starting with "{" as YAML:
+// it is no JSON but well-formed YAML, and the file is not named *.json.
+func readAsYAML(file, in string) bool {
+	if strings.EqualFold(filepath.Ext(file), ".json") {
+		return false
+	}
+	if _, perr := scanJSON("p", in); perr == nil {
+		return false
+	}
+	_, perr := scanYAML("p", []byte(in))
+	return perr == nil
+}
+
 // checkErrorPos asserts that an error's line:column lies inside the input
 // (or just past its end, for "unexpected end of input").
 func checkErrorPos(t testing.TB, in string, pe *ParseError) {
 	t.Helper()
 	lines := strings.Split(in, "\n")
-	if t := strings.TrimLeft(in, " \t\r\n\ufeff"); !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
+	if t := strings.TrimLeft(in, " \t\r\n\ufeff"); !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") || readAsYAML(pe.File, in) {
 		// YAML also breaks lines at CR, NEL, LS and PS.
 		lines = yamlBreaks.Split(in, -1)
 	}
@@ -132,5 +151,63 @@ func checkErrorPos(t testing.TB, in string, pe *ParseError) {
 	}
 	if pe.Col < 1 || pe.Col > width+1 {
 		t.Fatalf("column %d outside line %d (%d characters): %v", pe.Col, pe.Line, width, pe)
+	}
+}
+
+// Suggestions for actions and operators: synonyms and other tools'
+// spellings name what was meant, not the nearest string.
+func TestActionAndOperatorSuggestions(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"SCMP_CMP_LTE", "SCMP_CMP_LE"},
+		{"SCMP_CMP_GTE", "SCMP_CMP_GE"},
+		{"SCMP_CMP_EQUAL", "SCMP_CMP_EQ"},
+		{"SCMP_CMP_NOT_EQUAL", "SCMP_CMP_NE"},
+		{"SCMP_CMP_LESS_OR_EQUAL", "SCMP_CMP_LE"},
+		{"CompareLessOrEqual", "SCMP_CMP_LE"},
+		{"SCMP_CMP_MASKED_EQUAL", "SCMP_CMP_MASKED_EQ"},
+		{"EQ", "SCMP_CMP_EQ"},
+		{"masked_eq", "SCMP_CMP_MASKED_EQ"},
+		{"SCMP_CMP_EQQ", "SCMP_CMP_EQ"},
+		{"SCMP_CMP_BETWEEN", ""},
+	} {
+		t.Run("op="+c.in, func(t *testing.T) {
+			in := `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "op": "` + c.in + `"}]}]}`
+			checkSuggestion(t, in, c.want)
+		})
+	}
+	for _, c := range []struct{ in, want string }{
+		{"SCMP_ACT_EROR", "SCMP_ACT_ERRNO"},
+		{"SCMP_ACT_USER_NOTIF", "SCMP_ACT_NOTIFY"},
+		{"SECCOMP_RET_USER_NOTIF", "SCMP_ACT_NOTIFY"},
+		{"SCMP_ACT_KILLPROCESS", "SCMP_ACT_KILL_PROCESS"},
+		{"SCMP_ACT_KILL_PROC", "SCMP_ACT_KILL_PROCESS"},
+		{"SECCOMP_RET_KILL_PROCESS", "SCMP_ACT_KILL_PROCESS"},
+		{"ActKillProcess", "SCMP_ACT_KILL_PROCESS"},
+		{"kill-thread", "SCMP_ACT_KILL_THREAD"},
+		{"ERRNO", "SCMP_ACT_ERRNO"},
+		{"SCMP_ACT_ERROR", "SCMP_ACT_ERRNO"},
+		{"allow", "SCMP_ACT_ALLOW"},
+		{"SCMP_ACT_SOMETHING", ""},
+	} {
+		t.Run("action="+c.in, func(t *testing.T) {
+			in := `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "` + c.in + `"}]}`
+			checkSuggestion(t, in, c.want)
+		})
+	}
+}
+
+func checkSuggestion(t *testing.T, in, want string) {
+	t.Helper()
+	_, err := Parse("p.json", []byte(in))
+	if err == nil {
+		t.Fatal("parsed")
+	}
+	msg := err.Error()
+	got := ""
+	if i := strings.Index(msg, "(did you mean "); i >= 0 {
+		got = strings.TrimSuffix(msg[i+len("(did you mean "):], "?)")
+	}
+	if got != want {
+		t.Errorf("%s\nsuggests %q, want %q", msg, got, want)
 	}
 }

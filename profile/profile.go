@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -251,16 +252,7 @@ func parse(filename, src string, data []byte) (*Profile, error) {
 		return nil, &ParseError{File: filename, Line: 1, Col: 1, Msg: "empty profile", Kind: ErrSyntax}
 	}
 	if src[i] != '{' && src[i] != '[' {
-		t, perr := scanYAML(filename, data)
-		if perr != nil {
-			return nil, perr
-		}
-		p, perr := decodeDocument(filename, t)
-		if perr != nil {
-			return nil, perr
-		}
-		p.Encoding = YAML
-		return p, nil
+		return parseYAML(filename, data)
 	}
 	// JSON: the tree is needed only while decoding; positions asked for
 	// later come from scanning the text again (it is kept anyway, as the
@@ -269,6 +261,15 @@ func parse(filename, src string, data []byte) (*Profile, error) {
 	defer arenaPool.Put(pooled)
 	t, perr := scanJSONInto(filename, src, *pooled)
 	if perr != nil {
+		// "{" also starts a YAML flow mapping, whose keys need no quotes
+		// ({defaultAction: SCMP_ACT_ERRNO}). A file that does not say it
+		// is JSON is read as YAML if it is well-formed YAML; otherwise
+		// the JSON error is the helpful one.
+		if !strings.EqualFold(filepath.Ext(filename), ".json") {
+			if yt, yerr := scanYAML(filename, data); yerr == nil {
+				return decodeYAML(filename, yt)
+			}
+		}
 		return nil, perr
 	}
 	p, perr := decodeDocument(filename, t)
@@ -290,6 +291,25 @@ func parse(filename, src string, data []byte) (*Profile, error) {
 		}
 		return t, root, rootPath
 	}
+	return p, nil
+}
+
+// parseYAML reads a YAML profile.
+func parseYAML(filename string, data []byte) (*Profile, error) {
+	t, perr := scanYAML(filename, data)
+	if perr != nil {
+		return nil, perr
+	}
+	return decodeYAML(filename, t)
+}
+
+// decodeYAML decodes the tree of a YAML profile.
+func decodeYAML(filename string, t *tree) (*Profile, error) {
+	p, perr := decodeDocument(filename, t)
+	if perr != nil {
+		return nil, perr
+	}
+	p.Encoding = YAML
 	return p, nil
 }
 

@@ -28,8 +28,10 @@ func (k KernelVersion) AtLeast(major, minor uint64) bool {
 	return k.Major > major || (k.Major == major && k.Minor >= minor)
 }
 
-// ParseKernel reads a kernel version for --kernel: "X.Y", or a full
-// release such as "6.8.0-45-generic" (only X.Y counts).
+// ParseKernel reads a kernel version for --kernel: "X.Y", or a release as
+// uname -r prints it ("6.8.0-45-generic", "6.18.44-fc", "3.12-1-amd64").
+// As moby reads the running kernel's release (fmt.Sscanf "%d.%d"), only a
+// leading X.Y counts; whatever follows the minor number is ignored.
 func ParseKernel(s string) (KernelVersion, error) {
 	t := strings.TrimSpace(s)
 	maj, rest, ok := strings.Cut(t, ".")
@@ -39,9 +41,6 @@ func ParseKernel(s string) (KernelVersion, error) {
 	end := 0
 	for end < len(rest) && '0' <= rest[end] && rest[end] <= '9' {
 		end++
-	}
-	if end < len(rest) && !strings.ContainsRune(".-+_~", rune(rest[end])) {
-		end = 0 // "5.10x": reject
 	}
 	a, err1 := strconv.ParseUint(maj, 10, 32)
 	b, err2 := strconv.ParseUint(rest[:end], 10, 32)
@@ -134,8 +133,12 @@ type Resolved struct {
 	OCI *specs.LinuxSeccomp
 	// Entry[i] is the index in Profile.Seccomp.Syscalls of the entry that
 	// OCI.Syscalls[i] came from (use Profile.Pos("syscalls[N]")).
-	Entry  []int
-	Target Target
+	Entry []int
+	// ArchPath[i] is the profile path OCI.Architectures[i] came from:
+	// "architectures[N]", "archMap[N].architecture" or
+	// "archMap[N].subArchitectures[M]".
+	ArchPath []string
+	Target   Target
 	// Profile is the profile that was resolved.
 	Profile *Profile
 }
@@ -174,7 +177,8 @@ func Resolve(p *Profile, t Target) (*Resolved, error) {
 		ListenerPath:     s.ListenerPath,
 		ListenerMetadata: s.ListenerMetadata,
 	}
-	for _, a := range s.Architectures {
+	var archPath []string
+	for i, a := range s.Architectures {
 		if a == archNative { // Podman/SPO: the machine's own architecture
 			a = specs.Arch(t.Arch.OCI)
 			if slices.Contains(out.Architectures, a) {
@@ -182,18 +186,23 @@ func Resolve(p *Profile, t Target) (*Resolved, error) {
 			}
 		}
 		out.Architectures = append(out.Architectures, a)
+		archPath = append(archPath, fmt.Sprintf("architectures[%d]", i))
 	}
 	native := mobyNative[t.Arch.Name]
 	if want, ok := mobyNativeToOCI[native]; ok {
-		for _, a := range s.ArchMap {
+		for i, a := range s.ArchMap {
 			if string(a.Arch) == want {
 				out.Architectures = append(out.Architectures, a.Arch)
 				out.Architectures = append(out.Architectures, a.SubArches...)
+				archPath = append(archPath, fmt.Sprintf("archMap[%d].architecture", i))
+				for j := range a.SubArches {
+					archPath = append(archPath, fmt.Sprintf("archMap[%d].subArchitectures[%d]", i, j))
+				}
 				break
 			}
 		}
 	}
-	r := &Resolved{OCI: out, Target: t, Profile: p}
+	r := &Resolved{OCI: out, Target: t, Profile: p, ArchPath: archPath}
 	hasCap := func(c string) bool { return slices.Contains(t.Caps, c) }
 	kernelAtLeast := func(i int, field string, major, minor uint64) (bool, error) {
 		if t.Kernel.IsZero() {

@@ -198,12 +198,22 @@ func TestParseKernel(t *testing.T) {
 		{"6.8.0-45-generic", KernelVersion{6, 8}, true},
 		{"3.12-1-amd64", KernelVersion{3, 12}, true},
 		{"4.19+", KernelVersion{4, 19}, true},
+		// uname -r of other distributions: only the leading X.Y counts,
+		// as in moby's parseRelease.
+		{"6.18.44-fc", KernelVersion{6, 18}, true},
+		{"6.18.44-fc-v669\n", KernelVersion{6, 18}, true},
+		{"6.18fc", KernelVersion{6, 18}, true},
+		{"5.10x", KernelVersion{5, 10}, true},
+		{"6.1-rc7", KernelVersion{6, 1}, true},
+		{"2.6.32-754.el6.x86_64", KernelVersion{2, 6}, true},
 		{"5", KernelVersion{}, false},
+		{"5.", KernelVersion{}, false},
 		{"5.x", KernelVersion{}, false},
-		{"5.10x", KernelVersion{}, false},
+		{".10", KernelVersion{}, false},
 		{"0.0", KernelVersion{}, false},
 		{"", KernelVersion{}, false},
 		{"v5.10", KernelVersion{}, false},
+		{"-5.10", KernelVersion{}, false},
 	}
 	for _, tc := range cases {
 		got, err := ParseKernel(tc.in)

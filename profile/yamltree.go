@@ -31,34 +31,52 @@ func scanYAML(file string, data []byte) (t *tree, perr *ParseError) {
 			t, perr = nil, &ParseError{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("malformed YAML (%v)", r), Kind: ErrSyntax}
 		}
 	}()
+	// The profile is the one document with content: empty documents, such
+	// as the one a trailing "---" starts, are no second profile.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &ParseError{File: file, Line: 1, Col: 1, Msg: "empty profile", Kind: ErrSyntax}
+	var root *yaml.Node
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, yamlSyntaxError(file, err)
 		}
-		return nil, yamlSyntaxError(file, err)
+		if emptyDocument(&doc) {
+			continue
+		}
+		if root != nil {
+			return nil, &ParseError{File: file, Line: max(doc.Line, 1), Col: max(doc.Column, 1), Msg: "more than one YAML document; a profile is a single document", Kind: ErrSyntax}
+		}
+		root = &doc
+		if root.Kind == yaml.DocumentNode {
+			root = root.Content[0]
+		}
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, &ParseError{File: file, Line: max(extra.Line, 1), Col: max(extra.Column, 1), Msg: "more than one YAML document; a profile is a single document", Kind: ErrSyntax}
-	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlSyntaxError(file, err)
+	if root == nil {
+		return nil, &ParseError{File: file, Line: 1, Col: 1, Msg: "empty profile", Kind: ErrSyntax}
 	}
 	c := yamlConverter{file: file}
-	root := &doc
-	if root.Kind == yaml.DocumentNode {
-		if len(root.Content) == 0 {
-			return nil, &ParseError{File: file, Line: 1, Col: 1, Msg: "empty profile", Kind: ErrSyntax}
-		}
-		root = root.Content[0]
-	}
 	n := c.convert(root, 0)
 	if c.err != nil {
 		return nil, c.err
 	}
 	c.nodes = append(c.nodes, n)
 	return &tree{nodes: c.nodes, text: string(c.text), yaml: true}, nil
+}
+
+// emptyDocument reports whether a YAML document has no content: nothing
+// (or only comments) after its "---".
+func emptyDocument(doc *yaml.Node) bool {
+	if doc.Kind != yaml.DocumentNode {
+		return false
+	}
+	if len(doc.Content) == 0 {
+		return true
+	}
+	n := doc.Content[0]
+	return len(doc.Content) == 1 && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && n.Value == ""
 }
 
 func yamlSyntaxError(file string, err error) *ParseError {

@@ -141,3 +141,55 @@ func TestLookupSuggests(t *testing.T) {
 		t.Errorf("Suggest(zzzzzzzzzz) = %q, want none", got)
 	}
 }
+
+func TestClosest(t *testing.T) {
+	acts := []string{"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+		"SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY"}
+	ops := []string{"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"}
+	for _, c := range []struct {
+		in         string
+		candidates []string
+		want       string
+	}{
+		{"scmp_act_errno", acts, "SCMP_ACT_ERRNO"},
+		// Equal distance to TRAP and ERRNO: the longer shared prefix wins,
+		// not the list order.
+		{"SCMP_ACT_EROR", acts, "SCMP_ACT_ERRNO"},
+		{"SCMP_ACT_ALOW", acts, "SCMP_ACT_ALLOW"},
+		// The candidates' common prefix completes a bare name.
+		{"ERRNO", acts, "SCMP_ACT_ERRNO"},
+		{"allow", acts, "SCMP_ACT_ALLOW"},
+		{"EQ", ops, "SCMP_CMP_EQ"},
+		{"MASKED_EQ", ops, "SCMP_CMP_MASKED_EQ"},
+		{"ALOW", acts, "SCMP_ACT_ALLOW"},
+		{"XYZ", acts, ""},
+		{"SCMP_ACT_WHATEVER", acts, ""},
+		// A tie that the shared prefix does not break gives no suggestion.
+		{"readd", names[:], ""}, // read or readv
+		{"opnat", names[:], "openat"},
+		{"execvee", names[:], "execve"},
+		{"x86-65", ArchNames(), "x86_64"},
+	} {
+		if got := Closest(c.in, c.candidates); got != c.want {
+			t.Errorf("Closest(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"", "abc", 3}, {"abc", "", 3}, {"a", "b", 1}, {"abc", "abc", 0},
+		{"abc", "acb", 1}, {"ca", "abc", 2}, {"eror", "errno", 2}, {"kitten", "sitting", 3},
+		{"opnat", "openat", 1}, {"lte", "lt", 1}, {"lte", "le", 1},
+	} {
+		if got := distance(c.a, c.b); got != c.want {
+			t.Errorf("distance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+		if got := distance(c.b, c.a); got != c.want {
+			t.Errorf("distance(%q, %q) = %d, want %d", c.b, c.a, got, c.want)
+		}
+	}
+}

@@ -25,16 +25,26 @@ type Request struct {
 	Arch   *syscalls.Arch
 	Caps   []string
 	Kernel *profile.KernelVersion
-	// Strict turns every warning (unknown syscall on an ABI, profile
-	// remarks) into an error.
+	// Strict turns every warning into an error: the profile's remarks
+	// (e.g. a name no architecture knows) and a syscall name that none of
+	// the filter's ABIs has (for a single-ABI filter: unknown on that
+	// architecture). A name that exists on some of the filter's ABIs only
+	// (chown32 on x86_64 in an x86_64+x86+x32 filter) is normal in a
+	// multi-ABI profile: it is skipped where it does not exist, as runc
+	// does, and only Verbose lists it. Built-in profiles name the calls of
+	// every architecture by design (Docker's default does), so their names
+	// are neither warnings nor strict errors.
 	Strict bool
 	// NoENOSYS turns off runc's ENOSYS answer for syscalls newer than the
 	// profile.
 	NoENOSYS bool
 	// Annotate asks the compiler for per-instruction notes.
 	Annotate bool
-	// Verbose also reports names that exist on only some of the filter's
+	// Verbose reports every skipped name on a line of its own, with its
+	// position, including names that exist on only some of the filter's
 	// ABIs (normal in multi-arch profiles such as Docker's default).
+	// Without it, the names none of the filter's ABIs has are summed up in
+	// one line.
 	Verbose bool
 }
 
@@ -53,18 +63,33 @@ type Result struct {
 // caller that ignores warnings should not pay.
 type Warning struct {
 	perr   *profile.Warning // a remark of the profile parser, or
-	res    *Result          // a syscall skipped on some ABIs:
-	entry  int              // its resolved OCI entry,
+	res    *Result          // syscalls skipped as runc skips them:
+	entry  int              // one name: its resolved OCI entry,
 	name   string
-	arches []string
+	arches []string // the ABIs it is skipped on;
+	names  []string // or several names, none on any of arches
 }
+
+// summaryShown is how many names a summary line spells out.
+const summaryShown = 10
 
 // String renders the warning as one positioned line.
 func (w Warning) String() string {
 	if w.perr != nil {
 		return w.perr.Error()
 	}
-	return fmt.Sprintf("%s: syscall %q does not exist on %s; skipped as runc does", w.res.EntryWhere(w.entry), w.name, strings.Join(w.arches, ", "))
+	if w.names == nil {
+		return fmt.Sprintf("%s: syscall %q does not exist on %s; skipped as runc does", w.res.EntryWhere(w.entry), w.name, strings.Join(w.arches, ", "))
+	}
+	list := strings.Join(w.names[:min(len(w.names), summaryShown)], ", ")
+	if len(w.names) > summaryShown {
+		list += fmt.Sprintf(", and %d more", len(w.names)-summaryShown)
+	}
+	on := w.arches[0]
+	if len(w.arches) > 1 {
+		on = "any of " + strings.Join(w.arches, ", ")
+	}
+	return fmt.Sprintf("%s: %d syscall names do not exist on %s (%s); skipped as runc does (-v lists each)", w.res.Profile.File, len(w.names), on, list)
 }
 
 // ErrStrict wraps warnings turned into errors by Request.Strict.
@@ -93,9 +118,14 @@ func Build(req Request) (*Result, error) {
 	if res.Resolved, err = profile.Resolve(p, t); err != nil {
 		return nil, err
 	}
-	pol, warns, err := policy.FromOCI(res.Resolved.OCI, t.Arch, policy.Options{Strict: req.Strict, ENOSYS: !req.NoENOSYS})
+	strict := req.Strict && !res.builtin()
+	pol, warns, err := policy.FromOCI(res.Resolved.OCI, t.Arch, policy.Options{Strict: strict, ENOSYS: !req.NoENOSYS})
 	if err != nil {
-		return nil, res.locate(err)
+		err = res.locate(err)
+		if strict && errors.Is(err, policy.ErrUnknownSyscall) {
+			return nil, fmt.Errorf("%w: %w", ErrStrict, err)
+		}
+		return nil, err
 	}
 	res.Policy = pol
 	res.Warnings = append(res.Warnings, res.summarize(warns, req.Verbose)...)
@@ -152,36 +182,57 @@ func (r *Result) EntryWhere(ociIndex int) string {
 	return r.Profile.DocPath(path) + " (" + r.Profile.Where(path) + ")"
 }
 
-// locate rewrites a FromOCI error, whose path counts entries of the
-// resolved OCI profile, into the profile's own entry and position.
+// locate rewrites a FromOCI error, whose path counts entries and
+// architectures of the resolved OCI profile, into the profile's own field
+// and position.
 func (r *Result) locate(err error) error {
 	var oe *policy.OCIError
-	if !errors.As(err, &oe) || !strings.HasPrefix(oe.Path, "syscalls[") {
+	if !errors.As(err, &oe) {
 		return err
 	}
 	var idx int
-	var rest string
-	if n, _ := fmt.Sscanf(oe.Path, "syscalls[%d]", &idx); n != 1 {
-		return err
+	switch {
+	case strings.HasPrefix(oe.Path, "architectures["):
+		if n, _ := fmt.Sscanf(oe.Path, "architectures[%d]", &idx); n != 1 || idx < 0 || idx >= len(r.Resolved.ArchPath) {
+			return err
+		}
+		return r.positioned(r.Resolved.ArchPath[idx], oe)
+	case strings.HasPrefix(oe.Path, "syscalls["):
+		if n, _ := fmt.Sscanf(oe.Path, "syscalls[%d]", &idx); n != 1 || idx < 0 || idx >= len(r.Resolved.Entry) {
+			return err
+		}
+		i := r.Resolved.Entry[idx]
+		rest := oe.Path[strings.Index(oe.Path, "]")+1:]
+		// A Docker entry's "name" is names[0] of the resolved entry.
+		if strings.HasPrefix(rest, ".names[0]") && r.Profile.Seccomp.Syscalls[i].Name != "" {
+			rest = ".name" + strings.TrimPrefix(rest, ".names[0]")
+		}
+		return r.positioned(fmt.Sprintf("syscalls[%d]%s", i, rest), oe)
+	case oe.Path == "defaultAction" || oe.Path == "defaultErrnoRet":
+		return r.positioned(oe.Path, oe)
 	}
-	if i := strings.Index(oe.Path, "]"); i >= 0 {
-		rest = oe.Path[i+1:]
-	}
-	if idx < 0 || idx >= len(r.Resolved.Entry) {
-		return err
-	}
-	path := fmt.Sprintf("syscalls[%d]%s", r.Resolved.Entry[idx], rest)
-	return r.Profile.Errorf(path, "%v", oe.Err)
+	return err
 }
 
-// summarize turns FromOCI's per-ABI skips into a few readable lines. A
-// name that no ABI of the filter has is worth a line (a typo, or a call of
-// another architecture) unless the profile is a built-in one, which is
-// multi-architecture by design; names missing on only some ABIs (Docker's
-// default lists 32-bit-only calls) are normal and reported only when
-// verbose, one line each.
+// positioned makes oe a profile error at path that still matches FromOCI's
+// sentinels (policy.ErrByteOrder, ...) with errors.Is.
+func (r *Result) positioned(path string, oe *policy.OCIError) error {
+	pe := r.Profile.Errorf(path, "%v", oe.Err)
+	pe.Kind = oe.Err
+	return pe
+}
+
+// builtin reports whether the profile is a built-in one.
+func (r *Result) builtin() bool { return slices.Contains(profile.Builtins(), r.Profile.File) }
+
+// summarize turns FromOCI's per-ABI skips into a few readable lines.
+// Names that no ABI of the filter has are worth reporting (a typo, or a
+// call of another architecture) unless the profile is a built-in one,
+// which is multi-architecture by design: one line sums them up (one
+// positioned line if there is only one). Names missing on only some ABIs
+// (Docker's default lists 32-bit-only calls) are normal. Verbose lists
+// every skipped name on a line of its own, with its position.
 func (r *Result) summarize(ws []policy.Warning, verbose bool) []Warning {
-	builtin := slices.Contains(profile.Builtins(), r.Profile.File)
 	type key struct {
 		entry int
 		name  string
@@ -197,15 +248,42 @@ func (r *Result) summarize(ws []policy.Warning, verbose bool) []Warning {
 	}
 	nabi := len(r.Policy.Arches)
 	var out []Warning
+	var absent []Warning // names no ABI of the filter has
 	for _, k := range order {
 		// Names no architecture has are already reported by the profile
 		// parser, at the name's own position.
-		if !syscalls.Known(k.name) || len(missing[k]) < nabi && !verbose || builtin && !verbose {
+		if !syscalls.Known(k.name) {
 			continue
 		}
-		out = append(out, Warning{res: r, entry: k.entry, name: k.name, arches: missing[k]})
+		w := Warning{res: r, entry: k.entry, name: k.name, arches: missing[k]}
+		switch {
+		case verbose:
+			out = append(out, w)
+		case len(missing[k]) == nabi:
+			absent = append(absent, w)
+		}
 	}
-	return out
+	if verbose || r.builtin() || len(absent) == 0 {
+		return out
+	}
+	if len(absent) == 1 {
+		return absent
+	}
+	sum := Warning{res: r, names: make([]string, 0, len(absent))}
+	seen := map[string]bool{}
+	for _, w := range absent {
+		if !seen[w.name] { // a name may appear in several entries
+			seen[w.name] = true
+			sum.names = append(sum.names, w.name)
+		}
+	}
+	for _, ap := range r.Policy.Arches {
+		sum.arches = append(sum.arches, ap.Arch.Name)
+	}
+	if len(sum.names) == 1 {
+		return absent[:1]
+	}
+	return []Warning{sum}
 }
 
 // Explanation says which part of a profile decided a syscall.

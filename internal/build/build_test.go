@@ -3,6 +3,9 @@ package build
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -74,15 +77,141 @@ func TestPolicyErrorsPointAtProfileEntry(t *testing.T) {
 }
 
 func TestStrict(t *testing.T) {
-	p, err := profile.Parse("p.json", []byte(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["arm_fadvise64_64"],"action":"SCMP_ACT_ALLOW"}]}`))
+	for _, c := range []struct {
+		name, in string
+		warn     string // the one warning without Strict, "" for none
+		err      string // the error under Strict, "" to accept
+	}{
+		{"arch=x86_64/alone/other-arch-call", `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","arm_fadvise64_64"],"action":"SCMP_ACT_ALLOW"}]}`,
+			`syscalls[0] (p.json:1:47): syscall "arm_fadvise64_64" does not exist on x86_64; skipped as runc does`,
+			`refused under --strict: p.json:1:64: syscalls[0].names[1]: unknown syscall "arm_fadvise64_64" on x86_64 (runc would skip it)`},
+		{"arch=x86_64+x86+x32/32-bit-only-call", `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[{"names":["read","chown32"],"action":"SCMP_ACT_ALLOW"}]}`,
+			"", ""},
+		{"arch=x86_64+x86+x32/docker-name", `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[{"name":"riscv_hwprobe","action":"SCMP_ACT_ALLOW"}]}`,
+			`syscalls[0] (p.json:1:97): syscall "riscv_hwprobe" does not exist on x86_64, x86, x32; skipped as runc does`,
+			`refused under --strict: p.json:1:105: syscalls[0].name: unknown syscall "riscv_hwprobe" on any of x86_64, x86, x32 (runc would skip it)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := profile.Parse("p.json", []byte(c.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Build(Request{Profile: p, Arch: amd64(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range res.Warnings {
+				got = append(got, w.String())
+			}
+			if (c.warn == "" && len(got) != 0) || (c.warn != "" && (len(got) != 1 || got[0] != c.warn)) {
+				t.Errorf("warnings %q, want %q", got, c.warn)
+			}
+			_, err = Build(Request{Profile: p, Arch: amd64(t), Strict: true})
+			if c.err == "" {
+				if err != nil {
+					t.Fatalf("strict: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), c.err) || !errors.Is(err, ErrStrict) || !errors.Is(err, policy.ErrUnknownSyscall) {
+				t.Fatalf("strict: err = %v\nwant %s...", err, c.err)
+			}
+		})
+	}
+}
+
+// Docker's default names the calls of every architecture; --strict must
+// not refuse it on any target.
+func TestStrictDockerDefault(t *testing.T) {
+	for _, a := range syscalls.Arches() {
+		t.Run("arch="+a.Name, func(t *testing.T) {
+			res, err := Build(Request{Ref: "docker-default", Arch: a, Strict: true, Kernel: &profile.KernelVersion{Major: 6, Minor: 8}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Warnings) != 0 {
+				t.Errorf("warnings %v", res.Warnings)
+			}
+		})
+	}
+}
+
+// A profile without archMap compiled for x86_64 names many calls of other
+// architectures: one line sums them up; -v lists each with its position.
+func TestSkippedNamesSummary(t *testing.T) {
+	def, err := profile.Builtin("docker-default")
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Build(Request{Profile: p, Arch: amd64(t)})
-	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), `"arm_fadvise64_64" does not exist on x86_64`) {
-		t.Fatalf("warnings %q, err %v", res.Warnings, err)
+	s := *def.Seccomp
+	s.ArchMap = nil
+	data, err := profile.Marshal(profile.New(&s, nil), profile.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := Build(Request{Profile: p, Arch: amd64(t), Strict: true}); err == nil {
-		t.Fatal("--strict accepted a name unknown on the target")
+	p, err := profile.Parse("profile.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &profile.KernelVersion{Major: 6, Minor: 8}
+	res, err := Build(Request{Profile: p, Arch: amd64(t), Kernel: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 {
+		t.Fatalf("%d warnings, want 1: %v", len(res.Warnings), res.Warnings)
+	}
+	line := res.Warnings[0].String()
+	t.Log(line)
+	re := regexp.MustCompile(`^profile\.json: (\d+) syscall names do not exist on x86_64 \(((?:\w+, ){10})and (\d+) more\); skipped as runc does \(-v lists each\)$`)
+	m := re.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("summary %q", line)
+	}
+	total, _ := strconv.Atoi(m[1])
+	more, _ := strconv.Atoi(m[3])
+	if total != more+10 || !strings.HasPrefix(m[2], "chown32, ") {
+		t.Errorf("summary %q", line)
+	}
+
+	res, err = Build(Request{Profile: p, Arch: amd64(t), Kernel: k, Verbose: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	each := regexp.MustCompile(`^syscalls\[\d+\] \(profile\.json:\d+:\d+\): syscall "\w+" does not exist on x86_64; skipped as runc does$`)
+	if len(res.Warnings) != total {
+		t.Errorf("verbose: %d warnings, want %d", len(res.Warnings), total)
+	}
+	for _, w := range res.Warnings {
+		if !each.MatchString(w.String()) {
+			t.Errorf("verbose line %q", w.String())
+		}
+	}
+}
+
+// libseccomp refuses architectures of the other byte order than the
+// native one; the error names the profile's own field and position.
+func TestMixedByteOrders(t *testing.T) {
+	for _, c := range []struct {
+		name, in, want string
+	}{
+		{"architectures", `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_S390X","SCMP_ARCH_PPC64"],"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`,
+			`p.json:1:52: architectures[0]: SCMP_ARCH_S390X is big-endian but the filter's native architecture x86_64 is little-endian; libseccomp (and so runc) refuses to mix byte orders in one filter`},
+		{"native-dropped", `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_NATIVE","SCMP_ARCH_X86_64","SCMP_ARCH_PPC"]}`,
+			`p.json:1:90: architectures[2]: SCMP_ARCH_PPC is big-endian`},
+		{"archMap", "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[\n {\"architecture\":\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_X86\",\"SCMP_ARCH_S390\"]}]}",
+			`p.json:2:73: archMap[0].subArchitectures[1]: SCMP_ARCH_S390 is big-endian`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := profile.Parse("p.json", []byte(c.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Build(Request{Profile: p, Arch: amd64(t)})
+			if !errors.Is(err, policy.ErrByteOrder) || !errors.Is(err, profile.ErrInvalidProfile) || !strings.HasPrefix(fmt.Sprint(err), c.want) {
+				t.Fatalf("err = %v\nwant %s...", err, c.want)
+			}
+		})
 	}
 }
