@@ -46,21 +46,15 @@ func Exec(cmd *Command, opts *Options) error {
 		cmd.Dir != "" || !ownStdio(cmd) {
 		return ErrNeedsChild
 	}
-	if extra := opts.Flags &^ (seccomp.FlagLog | seccomp.FlagSpecAllow); extra != 0 {
-		return fmt.Errorf("sandbox: filter flags %v are sandbox's own to choose (only LOG and SPEC_ALLOW may be asked for)", extra)
+	if err := checkFlags(opts); err != nil {
+		return err
 	}
 	native, err := syscalls.Native()
 	if err != nil {
 		return fmt.Errorf("sandbox: %w: %w", err, ErrNotSupported)
 	}
-	if err := seccomp.CheckFilter(); err != nil {
+	if err := checkFilter(opts); err != nil {
 		return err
-	}
-	if err := seccomp.CheckFlags(opts.Flags); err != nil {
-		return err
-	}
-	if n := len(opts.Filter); n > bpf.MaxInstructions {
-		return fmt.Errorf("sandbox: filter of %d instructions: %w", n, bpf.ErrTooLong)
 	}
 	if !allowsInPlace(opts.Filter, native) {
 		return ErrNeedsChild

@@ -126,8 +126,8 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	if (opts.Filter == nil) == !opts.Strict {
 		return nil, errors.New("sandbox: give exactly one of a filter and strict mode")
 	}
-	if extra := opts.Flags &^ (seccomp.FlagLog | seccomp.FlagSpecAllow); extra != 0 {
-		return nil, fmt.Errorf("sandbox: filter flags %v are sandbox's own to choose (only LOG and SPEC_ALLOW may be asked for)", extra)
+	if err := checkFlags(opts); err != nil {
+		return nil, err
 	}
 	if !injectSupported {
 		return nil, fmt.Errorf("sandbox: starting the command at its exec stop (for reports, strict mode, path rules, or a filter without execve) is implemented for x86_64 only, not %s; quiet runs of filters that allow execve (Exec) work on every architecture: %w", runtime.GOARCH, ErrNotSupported)
@@ -219,14 +219,8 @@ func (s *session) planRules() error {
 // then the command needs a listener, and the listener's copy in the
 // command must be closed (see withCloseGuard).
 func (s *session) planFilter() error {
-	if err := seccomp.CheckFilter(); err != nil {
+	if err := checkFilter(s.opts); err != nil {
 		return err
-	}
-	if err := seccomp.CheckFlags(s.opts.Flags); err != nil {
-		return err
-	}
-	if n := len(s.opts.Filter); n > bpf.MaxInstructions {
-		return fmt.Errorf("sandbox: filter of %d instructions: %w", n, bpf.ErrTooLong)
 	}
 	s.profile, s.orig, s.prog, s.flags = s.opts.Filter, s.opts.Filter, s.opts.Filter, s.opts.Flags
 	if s.added != nil {
@@ -277,6 +271,28 @@ func (s *session) planFilter() error {
 		// A notified call of a Go program must not be restarted by its
 		// runtime's preemption signals once the supervisor has it.
 		s.flags |= seccomp.FlagWaitKillableRecv
+	}
+	return nil
+}
+
+// checkFlags refuses filter flags that are sandbox's own to set.
+func checkFlags(opts *Options) error {
+	if extra := opts.Flags &^ (seccomp.FlagLog | seccomp.FlagSpecAllow); extra != 0 {
+		return fmt.Errorf("sandbox: filter flags %v are sandbox's own to choose (only LOG and SPEC_ALLOW may be asked for)", extra)
+	}
+	return nil
+}
+
+// checkFilter makes sure this kernel can load opts.Filter with its flags.
+func checkFilter(opts *Options) error {
+	if err := seccomp.CheckFilter(); err != nil {
+		return err
+	}
+	if err := seccomp.CheckFlags(opts.Flags); err != nil {
+		return err
+	}
+	if n := len(opts.Filter); n > bpf.MaxInstructions {
+		return fmt.Errorf("sandbox: filter of %d instructions: %w", n, bpf.ErrTooLong)
 	}
 	return nil
 }
