@@ -38,8 +38,11 @@ func Exec(cmd *Command, opts *Options) error {
 	if opts == nil {
 		return errors.New("sandbox: no options")
 	}
-	if cmd == nil || cmd.Path == "" {
+	if cmd == nil {
 		return errors.New("sandbox: no command to run")
+	}
+	if cmd.Path == "" {
+		return &ExecError{Path: cmd.Path, Kind: ErrNotFound} // as a shell says of ''
 	}
 	if opts.Strict || opts.Filter == nil || opts.Report != nil || opts.Audit ||
 		!opts.Landlock.Empty() || opts.SupervisedPaths != nil || opts.SupervisedExec ||

@@ -120,8 +120,11 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	if opts == nil {
 		return nil, errors.New("sandbox: no options")
 	}
-	if cmd == nil || cmd.Path == "" {
+	if cmd == nil {
 		return nil, errors.New("sandbox: no command to run")
+	}
+	if cmd.Path == "" {
+		return nil, &ExecError{Path: cmd.Path, Kind: ErrNotFound} // as a shell says of ''
 	}
 	if (opts.Filter == nil) == !opts.Strict {
 		return nil, errors.New("sandbox: give exactly one of a filter and strict mode")

@@ -38,10 +38,14 @@ type ExecError struct {
 }
 
 func (e *ExecError) Error() string {
-	if e.Err == nil || e.Kind == ErrNotFound && errors.Is(e.Err, syscall.ENOENT) {
-		return fmt.Sprintf("%s: %v", e.Path, e.Kind)
+	path := e.Path
+	if path == "" {
+		path = `""`
 	}
-	return fmt.Sprintf("%s: %v: %v", e.Path, e.Kind, e.Err)
+	if e.Err == nil || e.Kind == ErrNotFound && errors.Is(e.Err, syscall.ENOENT) {
+		return fmt.Sprintf("%s: %v", path, e.Kind)
+	}
+	return fmt.Sprintf("%s: %v: %v", path, e.Kind, e.Err)
 }
 
 // Is makes errors.Is(err, ErrNotFound) (or ErrNotExecutable) work.

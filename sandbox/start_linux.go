@@ -36,8 +36,11 @@ func newTraceSession(cmd *Command, t *TraceOptions) (*session, error) {
 	if t == nil {
 		return nil, errors.New("sandbox: no options")
 	}
-	if cmd == nil || cmd.Path == "" {
+	if cmd == nil {
 		return nil, errors.New("sandbox: no command to run")
+	}
+	if cmd.Path == "" {
+		return nil, &ExecError{Path: cmd.Path, Kind: ErrNotFound} // as a shell says of ''
 	}
 	if t.Loop == nil && t.PtraceOptions != 0 {
 		return nil, errors.New("sandbox: ptrace options without a tracer loop")

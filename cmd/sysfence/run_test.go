@@ -119,6 +119,7 @@ func TestRunCommand(t *testing.T) {
 		{"p-takes-bpf", []string{"run", "-p", asProfile, "--", "/bin/uname"}, "", 159, "", "sysfence: /bin/uname was killed: uname("},
 		{"not-found", []string{"run", "--filter", allowAll, "--", "no-such-command-x"}, "", 127, "",
 			"sysfence: no-such-command-x: command not found\n"},
+		{"empty-command", []string{"run", "--filter", allowAll, "--", ""}, "", 127, "", "sysfence: \"\": command not found\n"},
 		{"not-executable", []string{"run", "--filter", allowAll, "--", "/etc/passwd"}, "", 126, "",
 			"sysfence: /etc/passwd: cannot execute: permission denied\n"},
 		{"unreadable-filter", []string{"run", "--filter", filepath.Join(dir, "nope.bpf"), "--", "/bin/true"}, "", 2, "",
