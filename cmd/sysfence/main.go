@@ -14,5 +14,5 @@ import (
 )
 
 func main() {
-	os.Exit(cli.Report(os.Stderr, newRootCmd().Execute()))
+	cli.Exit(os.Stderr, newRootCmd().Execute())
 }

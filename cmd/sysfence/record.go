@@ -295,7 +295,7 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 		fmt.Fprintf(stderr, "sysfence: wrote %s: %s allowed\n", f.output, pluralN(countAllowed(out), "syscall", "syscalls"))
 	}
 	if rec.Result.ExitCode != 0 {
-		return cli.Silent(rec.Result.ExitCode)
+		return cli.Died(rec.Result.ExitCode, rec.Result.Signal)
 	}
 	return nil
 }

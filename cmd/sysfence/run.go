@@ -175,7 +175,7 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 		}
 	}
 	if out.ExitCode != 0 {
-		return cli.Silent(out.ExitCode)
+		return cli.Died(out.ExitCode, out.Signal)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -38,7 +39,7 @@ func TestHelperSysfence(t *testing.T) {
 	}
 	root := newRootCmd()
 	root.SetArgs(args)
-	os.Exit(cli.Report(os.Stderr, root.Execute()))
+	cli.Exit(os.Stderr, root.Execute())
 }
 
 // sysfence returns a command running sysfence with args.
@@ -75,11 +76,16 @@ func writeFilter(t *testing.T, deny policy.Action, nrs ...uint32) string {
 	return path
 }
 
+// exitCode is the status as a shell reports it: 128+N when the process
+// died from signal N (sysfence dies by the signal that ended CMD).
 func exitCode(err error) int {
 	if err == nil {
 		return 0
 	}
 	if ee, ok := err.(*exec.ExitError); ok {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
 		return ee.ExitCode()
 	}
 	return -1
@@ -413,5 +419,47 @@ func TestRunI386Program(t *testing.T) {
 	c.Stdout, c.Stderr = &stdout, &stderr
 	if err := c.Run(); err != nil || stdout.String() != "hi\n" || stderr.Len() != 0 {
 		t.Errorf("quiet: %v, stdout %q, stderr %q", err, stdout.String(), stderr.String())
+	}
+}
+
+// When CMD dies from a signal, sysfence dies from the same signal (a
+// shell reports 128+N either way, and a script's loop stops at ^C as it
+// would for CMD itself), also for signals Go's runtime would handle itself
+// (SIGUSR1 is ignored by Go, SIGSYS dumps its stacks), and without a core
+// file of its own.
+func TestRunDiesBySignal(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	const sysUname = 63
+	killUname := writeFilter(t, policy.ActKillProcess, sysUname)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		sig  syscall.Signal
+	}{
+		{"hup", []string{"--filter", allowAll, "--", "/bin/sh", "-c", "kill -HUP $$"}, syscall.SIGHUP},
+		{"usr1", []string{"--filter", allowAll, "--", "/bin/sh", "-c", "kill -USR1 $$"}, syscall.SIGUSR1},
+		{"segv", []string{"--filter", allowAll, "--", "/bin/sh", "-c", "ulimit -c 0; kill -SEGV $$"}, syscall.SIGSEGV},
+		{"filter-kill", []string{"--filter", killUname, "--", "/bin/uname"}, syscall.SIGSYS},
+	} {
+		t.Run("sig="+tc.name, func(t *testing.T) {
+			cmd := sysfence(append([]string{"run"}, tc.args...)...)
+			cmd.Dir = dir
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				t.Fatalf("sysfence: %v", err)
+			}
+			ws := ee.Sys().(syscall.WaitStatus)
+			if !ws.Signaled() || ws.Signal() != tc.sig || ws.CoreDump() {
+				t.Errorf("sysfence ended %v (signaled %v, core %v), want by %v without a core", ws, ws.Signaled(), ws.CoreDump(), tc.sig)
+			}
+			if strings.Contains(stderr.String(), "goroutine") {
+				t.Errorf("Go's runtime handled the signal: %s", stderr.String())
+			}
+		})
 	}
 }

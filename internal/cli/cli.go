@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 )
 
 // Exit codes shared by all commands. run and record exit with the status of
@@ -23,6 +24,11 @@ const (
 type ExitError struct {
 	Code int
 	Err  error // nil: exit silently (the command already reported)
+	// Signal, when set, is the signal that ended the command run or
+	// record ran: Exit ends sysfence by the same signal (Code, 128+N, is
+	// the fallback), so that a shell sees what it would see of the
+	// command itself (a script's loop stops at ^C).
+	Signal syscall.Signal
 }
 
 func (e *ExitError) Error() string {
@@ -45,6 +51,21 @@ func Failed(err error) error { return &ExitError{Code: ExitCheck, Err: err} }
 
 // Silent exits with code without printing anything more.
 func Silent(code int) error { return &ExitError{Code: code} }
+
+// Died ends sysfence as a command ended: by signal sig if it is not 0,
+// else with code.
+func Died(code int, sig syscall.Signal) error { return &ExitError{Code: code, Signal: sig} }
+
+// Exit reports err (see Report) and ends the process: by the signal err
+// carries (see Died), or with the exit status Report gives.
+func Exit(stderr io.Writer, err error) {
+	code := Report(stderr, err)
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Signal != 0 {
+		dieBy(ee.Signal)
+	}
+	os.Exit(code)
+}
 
 // Report prints err the way every sysfence command reports errors: one
 // line on stderr prefixed with "sysfence: ", and returns the exit status.
