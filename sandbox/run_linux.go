@@ -679,7 +679,21 @@ func (s *session) forwardSignals() (ready <-chan struct{}, stop func()) {
 	notified := make(chan struct{})
 	go func() {
 		ch := make(chan os.Signal, 8)
-		signal.Notify(ch, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+		// A signal sysfence was started with ignored (nohup's SIGHUP, a
+		// background job's SIGINT) stays ignored, and so CMD inherits it:
+		// catching it would reset it to the default at CMD's exec. (Go
+		// keeps only SIGHUP and SIGINT ignored; others it catches from its
+		// start, see the README.)
+		var sigs []os.Signal
+		for _, sig := range []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT} {
+			if !signal.Ignored(sig) {
+				sigs = append(sigs, sig)
+			}
+		}
+		// SIGPIPE is caught, not forwarded: a report written to a closed
+		// stderr must not kill sysfence (and CMD with it). Caught, it is
+		// reset to the default at CMD's exec.
+		signal.Notify(ch, append(sigs, unix.SIGPIPE)...)
 		close(notified)
 		defer func() {
 			signal.Stop(ch)
@@ -691,7 +705,7 @@ func (s *session) forwardSignals() (ready <-chan struct{}, stop func()) {
 				return
 			case sig := <-ch:
 				ss := sig.(syscall.Signal)
-				if (ss == unix.SIGINT || ss == unix.SIGQUIT) && inTerminalForeground() {
+				if ss == unix.SIGPIPE || (ss == unix.SIGINT || ss == unix.SIGQUIT) && inTerminalForeground() {
 					continue
 				}
 				s.pidfdMu.Lock()

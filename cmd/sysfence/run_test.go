@@ -463,3 +463,46 @@ func TestRunDiesBySignal(t *testing.T) {
 		})
 	}
 }
+
+// SIGHUP and SIGINT that sysfence was started with ignored (nohup, a
+// background job) stay ignored in CMD; a report written to a closed
+// stderr does not kill sysfence, nor CMD with it.
+func TestRunSignalDispositions(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	for _, quiet := range []bool{false, true} {
+		args := []string{"run", "--filter", allowAll}
+		if quiet {
+			args = append(args, "--quiet")
+		}
+		// The shell's trap '' makes sysfence start with both ignored;
+		// CMD prints its own SigIgn mask.
+		line := `trap '' HUP INT; exec "$@"`
+		sh := exec.Command("/bin/sh", append([]string{"-c", line, "sh", os.Args[0], "-test.run=^TestHelperSysfence$", "--"},
+			append(args, "--", "/bin/sh", "-c", "grep '^SigIgn:' /proc/self/status")...)...)
+		sh.Env = append(os.Environ(), "SYSFENCE_HELPER=1")
+		out, err := sh.Output()
+		const hupInt = 1<<(1-1) | 1<<(2-1)
+		var mask uint64
+		if _, serr := fmt.Sscanf(strings.TrimPrefix(string(out), "SigIgn:"), "%x", &mask); err != nil || serr != nil || mask&hupInt != hupInt {
+			t.Errorf("quiet=%v: CMD's %q (%v): SIGHUP and SIGINT are not ignored", quiet, out, err)
+		}
+	}
+	// stderr is a pipe whose reader is gone when the report comes.
+	dir := t.TempDir()
+	c := sysfence("run", "--", "/bin/sh", "-c", "sleep 0.2; unshare -U true 2>/dev/null; echo finished > "+dir+"/done")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Stderr = w
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	r.Close()
+	err = c.Wait()
+	if b, _ := os.ReadFile(dir + "/done"); string(b) != "finished\n" {
+		t.Errorf("CMD did not finish (sysfence: %v)", err)
+	}
+}
