@@ -105,6 +105,14 @@ func stoppedSyscall(r *regs, insnBefore []byte) (auditArch uint32, nr uint32, ar
 // from a thread that died otherwise while in a syscall.
 func killedByFilter(r *regs) bool { return int64(r.Orig_rax) >= 0 && r.Rax == r.Orig_rax }
 
+// killedInCall tells a thread that died inside a call that never ran: a
+// KILL_THREAD answer while other threads live makes the kernel end the
+// thread at once, without rolling its registers back (rax still holds
+// the entry code's -ENOSYS).
+func killedInCall(r *regs) bool {
+	return int64(r.Orig_rax) >= 0 && int64(r.Rax) == -int64(unix.ENOSYS)
+}
+
 // killedByStrict tells a strict-mode kill: the call never ran, so rax
 // still holds the -ENOSYS the entry code puts there.
 func killedByStrict(r *regs) bool {

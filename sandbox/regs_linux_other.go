@@ -35,6 +35,7 @@ func syscallResult(r *regs) int64                        { return -int64(unix.EN
 func atExecStop(r *regs) bool                            { return false }
 func killedByFilter(r *regs) bool                        { return false }
 func killedByStrict(r *regs) bool                        { return false }
+func killedInCall(r *regs) bool                          { return false }
 func stoppedSyscall(r *regs, b []byte) (uint32, uint32, [6]uint64, uint64, bool) {
 	return 0, 0, [6]uint64{}, 0, false
 }

@@ -385,3 +385,16 @@ func runChild(name string) {
 	fmt.Fprintln(os.Stderr, "unknown child", name)
 	os.Exit(3)
 }
+
+// A KILL_THREAD answer to a thread while others live: the kernel ends the
+// thread without rolling its registers back, and the report still names
+// the call.
+func TestRunReportsThreadKill(t *testing.T) {
+	requireSandbox(t)
+	prog, pol := filter(t, policy.ActAllow, rule{name: "getppid", action: policy.ActKillThread})
+	o := runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, cprog(t, "thread_kill", false))
+	o.wantExit(t, 0, 0)
+	if o.stdout != "main done\n" || len(o.events) != 1 || !strings.Contains(o.events[0], "getppid() is not allowed (") {
+		t.Errorf("stdout %q, events %q", o.stdout, o.events)
+	}
+}

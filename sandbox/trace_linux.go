@@ -202,12 +202,14 @@ func (t *tracer) exiting(tid int) {
 		// TRAPs, so the call is checked first and the last TRAP is the
 		// fallback.
 		killed := false
-		if r, err := getRegs(tid); err == nil && killedByFilter(&r) {
+		if r, err := getRegs(tid); err == nil && (killedByFilter(&r) || killedInCall(&r)) {
 			if c, ok := t.callAt(tid, &r); ok {
 				d := c.Data()
 				res, err := bpf.Run(t.s.orig, &d, t.s.native.BigEndian, false)
-				if err == nil && policy.Action(res.Ret).IsKill() {
-					call, action, killed = c, policy.Action(res.Ret), true
+				act := policy.Action(res.Ret)
+				// Registers that were not rolled back fit a thread kill only.
+				if err == nil && act.IsKill() && (killedByFilter(&r) || act.Kind() == policy.ActKillThread) {
+					call, action, killed = c, act, true
 				}
 			}
 		}
