@@ -84,11 +84,14 @@ func Exec(cmd *Command, opts *Options) error {
 		return err
 	}
 	err = syscall.Exec(path, argv, env)
-	kind := ErrNotExecutable
-	if err == syscall.ENOENT || err == syscall.ENOTDIR {
-		kind = ErrNotFound
+	switch {
+	case err == syscall.ENOENT:
+		// lookPath found the file: what is missing is what it needs.
+		return &ExecError{Path: cmd.Path, Kind: ErrNotFound, Err: ErrMissingInterpreter}
+	case err == syscall.ENOTDIR:
+		return &ExecError{Path: cmd.Path, Kind: ErrNotFound, Err: err}
 	}
-	return &ExecError{Path: cmd.Path, Kind: kind, Err: err}
+	return &ExecError{Path: cmd.Path, Kind: ErrNotExecutable, Err: err}
 }
 
 // inPlaceCalls are the calls the calling thread may make between loading

@@ -50,6 +50,12 @@ func newInjector(pid int) (*injector, error) {
 	in := &injector{pid: pid, saved: r, codeAt: pc(&r), scratch: (sp(&r) - redZone) &^ 15}
 	word := make([]byte, 8)
 	if _, err := unix.PtracePeekText(pid, uintptr(in.codeAt), word); err != nil {
+		if errors.Is(err, unix.EIO) || errors.Is(err, unix.EPERM) {
+			// ptrace_may_access refuses a non-dumpable process: an
+			// execute-only program run by a user who may not read it.
+			return nil, fmt.Errorf("ptrace may not reach into the command (a program you may execute but not read is not dumpable): "+
+				"make it readable, or run it without reports (sysfence run --quiet, sandbox.Exec) under a filter that allows execve: %w", err)
+		}
 		return nil, fmt.Errorf("reading the command's code: %w", err)
 	}
 	in.origCode = word
@@ -175,6 +181,10 @@ func (in *injector) enterStrict() error {
 		return err
 	}
 	if ret < 0 {
+		if m, err := seccomp.CurrentMode(); err == nil && m == seccomp.ModeFilter && unix.Errno(-ret) == unix.EINVAL {
+			// The command inherited sysfence's own filter.
+			return fmt.Errorf("strict mode cannot be entered here: sysfence itself runs under a seccomp filter, and the kernel does not switch a filtered process to strict mode: %w", ErrNotSupported)
+		}
 		return fmt.Errorf("prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) in the command: %w", unix.Errno(-ret))
 	}
 	return nil

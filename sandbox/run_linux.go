@@ -76,15 +76,16 @@ type session struct {
 	native *syscalls.Arch
 	report bool
 
-	prog      bpf.Program // what is installed
-	orig      bpf.Program // what is enforced: the caller's program and sysfence's added rules (the reference for answers)
-	profile   bpf.Program // the caller's program alone (the reference for audit mode)
-	added     *addedRules // nil: none
-	flags     seccomp.FilterFlag
-	notify    bool // ERRNO answers go through the supervisor
-	magic     [2]uint64
-	listener  *seccomp.Listener
-	supervise sync.WaitGroup
+	prog       bpf.Program // what is installed
+	unnotified bpf.Program // prog before its ERRNO answers became notifications
+	orig       bpf.Program // what is enforced: the caller's program and sysfence's added rules (the reference for answers)
+	profile    bpf.Program // the caller's program alone (the reference for audit mode)
+	added      *addedRules // nil: none
+	flags      seccomp.FilterFlag
+	notify     bool // ERRNO answers go through the supervisor
+	magic      [2]uint64
+	listener   *seccomp.Listener
+	supervise  sync.WaitGroup
 
 	// signalsReady is closed once signals are forwarded (nil: they are not).
 	signalsReady <-chan struct{}
@@ -255,6 +256,7 @@ func (s *session) planFilter() error {
 		}
 		return nil
 	}
+	s.unnotified = s.prog
 	if rewritten, ok := errnoToNotify(s.prog); ok {
 		s.prog = rewritten
 	}
@@ -405,7 +407,7 @@ func (s *session) run() error {
 	pid, err := syscall.ForkExec(s.path, s.argv, attr)
 	s.closeRuleset() // the command has its copy
 	if err != nil {
-		return execError(s.cmd.Path, err)
+		return execError(s.cmd.Path, s.path, err)
 	}
 	s.pid.Store(int64(pid))
 	s.result.Pid = pid
@@ -454,11 +456,14 @@ func fdOf(f, def *os.File) uintptr {
 }
 
 // execError classifies a failure of the child's PTRACE_TRACEME or execve.
-func execError(path string, err error) error {
+func execError(path, resolved string, err error) error {
 	var e syscall.Errno
 	errors.As(err, &e)
 	switch e {
 	case unix.ENOENT, unix.ENOTDIR:
+		if _, serr := os.Stat(resolved); serr == nil && e == unix.ENOENT {
+			return &ExecError{Path: path, Kind: ErrNotFound, Err: ErrMissingInterpreter}
+		}
 		return &ExecError{Path: path, Kind: ErrNotFound, Err: err}
 	case unix.EPERM:
 		// The file was found executable beforehand: this is most likely
@@ -507,7 +512,7 @@ func (s *session) setUp(pid int) (*unix.WaitStatus, error) {
 	unix.PtraceSetOptions(pid, unix.PTRACE_O_EXITKILL)
 	in, err := newInjector(pid)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sandbox: %s: %w", s.path, err)
 	}
 	if err := s.inject(pid, in); err != nil {
 		if died := (*errTraceeDied)(nil); errors.As(err, &died) {
@@ -545,6 +550,16 @@ func (s *session) inject(pid int, in *injector) error {
 	}
 	if s.opts.Strict {
 		return in.enterStrict()
+	}
+	if s.notify && !mayTakeFd(s.pidfd) {
+		// Under Docker's default profile, say, pidfd_getfd needs
+		// CAP_SYS_PTRACE: report kills only, and say so.
+		if s.audit != nil || s.paths != nil {
+			return fmt.Errorf("sandbox: audit mode and path rules without Landlock need sysfence to take the notification listener from the command, and pidfd_getfd is not permitted here (under Docker's default profile it needs CAP_SYS_PTRACE): %w", ErrNotSupported)
+		}
+		s.notify, s.prog = false, s.unnotified
+		s.flags &^= seccomp.FlagNewListener | seccomp.FlagWaitKillableRecv
+		s.emit(Event{Kind: Notice, Why: "calls the filter denies with an errno are not reported here: pidfd_getfd, which sysfence needs to take the notification listener from CMD, is not permitted (under Docker's default profile it needs CAP_SYS_PTRACE)"})
 	}
 	prog := s.prog
 	if s.notify {
@@ -591,6 +606,23 @@ func (s *session) inject(pid int, in *injector) error {
 		s.serve()
 	}()
 	return nil
+}
+
+// mayTakeFd reports whether pidfd_getfd works on the command (pidfd): it
+// takes one of its standard descriptors and closes the copy. When none is
+// open the answer is unknown, and yes.
+func mayTakeFd(pidfd int) bool {
+	for fd := range 3 {
+		got, err := unix.PidfdGetfd(pidfd, fd, 0)
+		if err == nil {
+			unix.Close(got)
+			return true
+		}
+		if errors.Is(err, unix.EPERM) {
+			return false
+		}
+	}
+	return true
 }
 
 // allowsClose runs prog on the close(fd, magic...) sysfence makes.

@@ -25,6 +25,11 @@ var ErrNeedsChild = errors.New("sandbox: this confinement needs the command star
 
 // ErrNotFound and ErrNotExecutable classify an *ExecError: the command
 // does not exist (a shell's exit status 127) or cannot be executed (126).
+// ErrMissingInterpreter is the cause of an ErrNotFound *ExecError when
+// the file exists but its #! interpreter or ELF loader does not (execve's
+// ENOENT; a shell also exits 127).
+var ErrMissingInterpreter = errors.New("required file not found (its #! interpreter or ELF loader is missing)")
+
 var (
 	ErrNotFound      = errors.New("command not found")
 	ErrNotExecutable = errors.New("cannot execute")
@@ -41,6 +46,9 @@ func (e *ExecError) Error() string {
 	path := e.Path
 	if path == "" {
 		path = `""`
+	}
+	if errors.Is(e.Err, ErrMissingInterpreter) {
+		return fmt.Sprintf("%s: cannot execute: %v", path, e.Err)
 	}
 	if e.Err == nil || e.Kind == ErrNotFound && errors.Is(e.Err, syscall.ENOENT) {
 		return fmt.Sprintf("%s: %v", path, e.Kind)
@@ -183,6 +191,8 @@ const (
 	// Audited: in audit mode, the filter would have denied (or killed)
 	// the call; it was allowed to run.
 	Audited
+	// Notice: not a call; something reporting cannot do here (Why).
+	Notice
 )
 
 // Event is one thing the filter did to the command.
@@ -216,6 +226,9 @@ func (e Event) String() string {
 	}
 	if e.Kind == Audited {
 		return fmt.Sprintf("audit: %s[%d]: %s would be %s%s", e.Command, e.Pid, e.Call, wouldBe(e.Action), why)
+	}
+	if e.Kind == Notice {
+		return "note: " + e.Why
 	}
 	return fmt.Sprintf("%s was killed: %s is not allowed%s", e.Command, e.Call, why)
 }

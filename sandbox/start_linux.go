@@ -91,7 +91,7 @@ func (s *session) takeOver(pid int, t *TraceOptions) (*unix.WaitStatus, error) {
 	}
 	in, err := newInjector(pid)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sandbox: %s: %w", s.path, err)
 	}
 	in.deferred = pending
 	if err := s.injectForTracer(in); err != nil {

@@ -101,6 +101,8 @@ func TestRunCommand(t *testing.T) {
 	os.WriteFile(short, []byte{1, 2, 3}, 0o644)
 	refused := filepath.Join(dir, "refused.bpf")
 	os.WriteFile(refused, bpf.Program{bpf.LoadAbs(bpf.OffNr)}.Encode(binary.NativeEndian), 0o644) // falls off its end
+	badInterp := filepath.Join(dir, "bad-interp")
+	os.WriteFile(badInterp, []byte("#!/no/such/interpreter\n"), 0o755)
 	asProfile := filepath.Join(dir, "as-profile.bpf")
 	b, _ := os.ReadFile(killUname)
 	os.WriteFile(asProfile, b, 0o644)
@@ -126,6 +128,10 @@ func TestRunCommand(t *testing.T) {
 		{"not-found", []string{"run", "--filter", allowAll, "--", "no-such-command-x"}, "", 127, "",
 			"sysfence: no-such-command-x: command not found\n"},
 		{"empty-command", []string{"run", "--filter", allowAll, "--", ""}, "", 127, "", "sysfence: \"\": command not found\n"},
+		{"missing-interpreter", []string{"run", "--filter", allowAll, "--", badInterp}, "", 127, "",
+			"sysfence: " + badInterp + ": cannot execute: required file not found (its #! interpreter or ELF loader is missing)\n"},
+		{"missing-interpreter-quiet", []string{"run", "--quiet", "--filter", allowAll, "--", badInterp}, "", 127, "",
+			"sysfence: " + badInterp + ": cannot execute: required file not found (its #! interpreter or ELF loader is missing)\n"},
 		{"not-executable", []string{"run", "--filter", allowAll, "--", "/etc/passwd"}, "", 126, "",
 			"sysfence: /etc/passwd: cannot execute: permission denied\n"},
 		{"unreadable-filter", []string{"run", "--filter", filepath.Join(dir, "nope.bpf"), "--", "/bin/true"}, "", 2, "",
@@ -504,5 +510,23 @@ func TestRunSignalDispositions(t *testing.T) {
 	err = c.Wait()
 	if b, _ := os.ReadFile(dir + "/done"); string(b) != "finished\n" {
 		t.Errorf("CMD did not finish (sysfence: %v)", err)
+	}
+}
+
+// Where pidfd_getfd is refused (Docker's default profile without
+// CAP_SYS_PTRACE), reporting mode still runs: kills are reported, calls
+// denied with an errno are not, and a note says so.
+func TestRunWithoutPidfdGetfd(t *testing.T) {
+	requireRun(t)
+	const sysPidfdGetfd = 438
+	outer := writeFilter(t, policy.Errno(1), sysPidfdGetfd)
+	c := sysfence("run", "--quiet", "--filter", outer, "--", os.Args[0], "-test.run=^TestHelperSysfence$", "--",
+		"run", "--", "/bin/sh", "-c", "unshare -U true 2>/dev/null; echo ran")
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	err := c.Run()
+	if exitCode(err) != 0 || stdout.String() != "ran\n" ||
+		!strings.HasPrefix(stderr.String(), "sysfence: note: calls the filter denies with an errno are not reported here: pidfd_getfd") {
+		t.Errorf("exit %d, stdout %q, stderr %q", exitCode(err), stdout.String(), stderr.String())
 	}
 }
