@@ -63,6 +63,7 @@ func (s *session) runLocked(forwardSignals bool) (*Result, error) {
 	if err := <-done; err != nil {
 		return nil, err
 	}
+	s.reportRepeats()
 	return &s.result, nil
 }
 
@@ -98,7 +99,8 @@ type session struct {
 
 	mu       sync.Mutex
 	result   Result
-	reported map[deniedKey]bool
+	reported map[deniedKey]uint64 // calls denied with an errno, by kind; the first is reported
+	repeats  []deniedKey            // kinds denied more than once, in order
 
 	// handOver, set by Trace, takes the command over at its exec stop
 	// and returns its final status (start_linux.go).
@@ -140,7 +142,7 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w: %w", err, ErrNotSupported)
 	}
-	s := &session{cmd: cmd, opts: opts, native: native, reported: map[deniedKey]bool{}, pidfd: -1, llFd: -1, llChildFd: -1}
+	s := &session{cmd: cmd, opts: opts, native: native, reported: map[deniedKey]uint64{}, pidfd: -1, llFd: -1, llChildFd: -1}
 	// Audit mode and supervised paths need the supervisor, and the
 	// observer: PTRACE_O_EXITKILL kills every process of the command when
 	// sysfence dies, rather than leaving them with notified calls failing

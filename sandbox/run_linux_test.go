@@ -351,7 +351,8 @@ func TestRunGoCommand(t *testing.T) {
 	if res.ExitCode != 0 || out != "getppid: 8000 x operation not permitted\n" {
 		t.Errorf("exit %d, output %q", res.ExitCode, out)
 	}
-	if len(events) != 1 || !strings.Contains(events[0], "getppid() was denied: EPERM") {
+	if len(events) != 2 || !strings.Contains(events[0], "getppid() was denied: EPERM") ||
+		events[1] != "note: also denied, not reported again: getppid 7999 more (EPERM)" {
 		t.Errorf("events %q", events)
 	}
 }

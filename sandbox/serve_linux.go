@@ -3,7 +3,9 @@ package sandbox
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -100,13 +102,17 @@ func (s *session) answer(n *seccomp.Notif) {
 	}
 }
 
-// reportDenied reports the first call of each syscall and errno. why, when
-// set, explains an answer of sysfence's added rules.
+// reportDenied reports the first call of each syscall and errno (the
+// others are counted, see reportRepeats). why, when set, explains an
+// answer of sysfence's added rules.
 func (s *session) reportDenied(n *seccomp.Notif, action policy.Action, why string) {
 	key := deniedKey{n.Data.Arch, n.Data.Nr, action}
 	s.mu.Lock()
-	seen := s.reported[key]
-	s.reported[key] = true
+	s.reported[key]++
+	seen := s.reported[key] > 1
+	if s.reported[key] == 2 {
+		s.repeats = append(s.repeats, key)
+	}
 	s.mu.Unlock()
 	if seen {
 		return
@@ -212,4 +218,23 @@ func (m notifMemory) ReadAt(p []byte, off int64) (int, error) {
 		return got, errors.New("short read")
 	}
 	return got, nil
+}
+
+// reportRepeats says, once the command has ended, how many more calls of
+// each reported kind were denied: each kind is reported once, so that a
+// loop of denied calls does not flood the terminal, but none is hidden.
+func (s *session) reportRepeats() {
+	s.mu.Lock()
+	var parts []string
+	for _, k := range s.repeats {
+		name := fmt.Sprintf("syscall %d", k.nr)
+		if a := archOf(k.arch, k.nr); a != nil {
+			name = sysdecode.Name(a, k.nr)
+		}
+		parts = append(parts, fmt.Sprintf("%s %d more (%s)", name, s.reported[k]-1, errnoName(k.action.Data())))
+	}
+	s.mu.Unlock()
+	if len(parts) > 0 {
+		s.emit(Event{Kind: Notice, Why: "also denied, not reported again: " + strings.Join(parts, ", ")})
+	}
 }

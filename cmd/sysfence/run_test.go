@@ -142,6 +142,9 @@ func TestRunCommand(t *testing.T) {
 		{"docker-default", []string{"run", "--", "/bin/echo", "hi"}, "", 0, "hi\n", ""},
 		{"default-denies", []string{"run", "--", "/bin/sh", "-c", "exec unshare -U true"}, "", 1, "",
 			"sysfence: unshare: unshare(CLONE_NEWUSER) was denied: EPERM (default action ERRNO(1))\n"},
+		{"repeated-denials", []string{"run", "--", "/bin/sh", "-c", "unshare -U true 2>/dev/null; unshare -m true 2>/dev/null; exit 0"}, "", 0, "",
+			"sysfence: unshare: unshare(CLONE_NEWUSER) was denied: EPERM (default action ERRNO(1))\n" +
+				"sysfence: note: also denied, not reported again: unshare 1 more (EPERM)\n"},
 		{"unknown-profile", []string{"run", "-p", "no-such-profile", "--", "/bin/true"}, "", 2, "", "sysfence: unknown profile \"no-such-profile\": "},
 		{"foreign-arch", []string{"run", "--arch", "aarch64", "--", "/bin/true"}, "", 2, "", "sysfence: --arch aarch64: the command runs on this machine"},
 		{"two-sources", []string{"run", "--strict", "--filter", allowAll, "--", "/bin/true"}, "", 2, "",
