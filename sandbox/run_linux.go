@@ -256,6 +256,9 @@ func (s *session) planFilter() error {
 		if needed {
 			return fmt.Errorf("sandbox: audit mode and path rules without Landlock need seccomp user notification: %w", err)
 		}
+		if _, ok := errnoToNotify(s.prog); ok {
+			s.emit(Event{Kind: Notice, Why: "calls the filter denies with an errno are not reported: " + err.Error()})
+		}
 		return nil
 	}
 	s.unnotified = s.prog
@@ -290,7 +293,11 @@ func checkFlags(opts *Options) error {
 	return nil
 }
 
-// checkFilter makes sure this kernel can load opts.Filter with its flags.
+// checkFilter makes sure this kernel can load opts.Filter with its flags
+// and knows every action it returns: a kernel loads a filter with an
+// action it does not know and treats the action as KILL_THREAD, which for
+// KILL_PROCESS on a kernel before 4.14 would leave the other threads of a
+// killed command running.
 func checkFilter(opts *Options) error {
 	if err := seccomp.CheckFilter(); err != nil {
 		return err
@@ -300,6 +307,13 @@ func checkFilter(opts *Options) error {
 	}
 	if n := len(opts.Filter); n > bpf.MaxInstructions {
 		return fmt.Errorf("sandbox: filter of %d instructions: %w", n, bpf.ErrTooLong)
+	}
+	for _, in := range opts.Filter {
+		if in.Op == bpf.ClassRET|bpf.RetK {
+			if err := seccomp.CheckAction(policy.Action(in.K)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

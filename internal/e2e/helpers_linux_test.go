@@ -52,21 +52,29 @@ func TestMain(m *testing.M) {
 
 // fakeKernelEnv makes the test binary play a kernel without seccomp
 // ("einval": CONFIG_SECCOMP_FILTER missing, strict mode missing too;
-// "enosys": no seccomp(2) at all, before Linux 3.17) for a command it then
+// "enosys": no seccomp(2) at all, before Linux 3.17; "nonotify": filters
+// but no user notification, before Linux 5.0) for a command it then
 // execs: under a filter of its own (loaded with the Go API), seccomp(2)
 // and prctl(PR_GET_SECCOMP/PR_SET_SECCOMP) fail as they would there.
 const fakeKernelEnv = "SYSFENCE_E2E_FAKE_KERNEL"
 
 func fakeKernel(mode string, argv []string) {
 	f := sf.NewFilter(sf.Allow)
-	errno := syscall.EINVAL
-	if mode == "enosys" {
-		errno = syscall.ENOSYS
-	}
-	err := f.Add(sf.Errno(errno), "seccomp")
-	for _, opt := range []uint64{syscall.PR_GET_SECCOMP, syscall.PR_SET_SECCOMP} {
-		if err == nil {
-			err = f.Add(sf.Errno(syscall.EINVAL), "prctl", sf.Arg(0).Eq(opt))
+	var err error
+	if mode == "nonotify" {
+		// A kernel before 5.0: seccomp filters, no user notification.
+		const getNotifSizes = 3 // SECCOMP_GET_NOTIF_SIZES
+		err = f.Add(sf.Errno(syscall.EINVAL), "seccomp", sf.Arg(0).Eq(getNotifSizes))
+	} else {
+		errno := syscall.EINVAL
+		if mode == "enosys" {
+			errno = syscall.ENOSYS
+		}
+		err = f.Add(sf.Errno(errno), "seccomp")
+		for _, opt := range []uint64{syscall.PR_GET_SECCOMP, syscall.PR_SET_SECCOMP} {
+			if err == nil {
+				err = f.Add(sf.Errno(syscall.EINVAL), "prctl", sf.Arg(0).Eq(opt))
+			}
 		}
 	}
 	if err == nil {

@@ -316,3 +316,19 @@ func TestNoSeccompKernel(t *testing.T) {
 		})
 	}
 }
+
+// On a kernel without user notification (before 5.0), reporting mode runs
+// and reports kills, and says that calls denied with an errno go
+// unreported.
+func TestNoNotifyKernel(t *testing.T) {
+	bin := sysfenceBin(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "--", bin, "run", "--", "/bin/sh", "-c", "unshare -U true 2>/dev/null; echo ran")
+	cmd.Env = append(os.Environ(), fakeKernelEnv+"=nonotify")
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	want := "sysfence: note: calls the filter denies with an errno are not reported: seccomp: the kernel has no user notification (Linux 5.0 or later is needed): not supported\n"
+	if err != nil || o.String() != "ran\n" || e.String() != want {
+		t.Errorf("%v, stdout %q, stderr %q; want stderr %q", err, o.String(), e.String(), want)
+	}
+}
