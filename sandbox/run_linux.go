@@ -100,7 +100,7 @@ type session struct {
 	mu       sync.Mutex
 	result   Result
 	reported map[deniedKey]uint64 // calls denied with an errno, by kind; the first is reported
-	repeats  []deniedKey            // kinds denied more than once, in order
+	repeats  []deniedKey          // kinds denied more than once, in order
 
 	// handOver, set by Trace, takes the command over at its exec stop
 	// and returns its final status (start_linux.go).
