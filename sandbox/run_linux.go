@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
@@ -90,6 +91,8 @@ type session struct {
 
 	// signalsReady is closed once signals are forwarded (nil: they are not).
 	signalsReady <-chan struct{}
+	// signals are the signals the observer saw CMD get (reporting mode).
+	signals signalLog
 
 	pid        atomic.Int64
 	pidfdMu    sync.Mutex
@@ -753,8 +756,18 @@ func (s *session) forwardSignals() (ready <-chan struct{}, stop func()) {
 				return
 			case sig := <-ch:
 				ss := sig.(syscall.Signal)
-				if ss == unix.SIGPIPE || (ss == unix.SIGINT || ss == unix.SIGQUIT) && inTerminalForeground() {
+				if ss == unix.SIGPIPE {
 					continue
+				}
+				if s.signals.observed.Load() {
+					// The observer sees every signal CMD gets: one sent to
+					// the whole process group (the terminal's ^C, a
+					// service manager's SIGTERM) reached CMD itself.
+					if s.signals.seenSince(ss, time.Now().Add(-signalWindow), signalWindow) {
+						continue
+					}
+				} else if (ss == unix.SIGINT || ss == unix.SIGQUIT) && inTerminalForeground() {
+					continue // the terminal sent it to CMD too
 				}
 				s.pidfdMu.Lock()
 				if s.pidfd >= 0 {
@@ -778,6 +791,59 @@ func (s *session) closePidfd() {
 
 // inTerminalForeground reports whether this process's group is the
 // foreground group of its controlling terminal.
+// signalWindow is how far apart sysfence's copy of a signal and CMD's may
+// be to count as one signal sent to both (a process-group kill reaches
+// every member within microseconds; the window allows for scheduling).
+const signalWindow = 30 * time.Millisecond
+
+// signalLog records when the observer last saw CMD receive each signal,
+// so that the relay does not deliver a second copy of a signal that was
+// sent to the whole process group.
+type signalLog struct {
+	observed atomic.Bool // an observer reports CMD's signals
+	mu       sync.Mutex
+	last     map[syscall.Signal]time.Time
+	changed  chan struct{} // closed and replaced on every saw
+}
+
+// saw notes that CMD received sig.
+func (l *signalLog) saw(sig syscall.Signal) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		l.last = map[syscall.Signal]time.Time{}
+	}
+	l.last[sig] = time.Now()
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
+}
+
+// seenSince reports whether CMD received sig after since, waiting up to
+// wait for the observer to see it.
+func (l *signalLog) seenSince(sig syscall.Signal, since time.Time, wait time.Duration) bool {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		l.mu.Lock()
+		if t, ok := l.last[sig]; ok && t.After(since) {
+			l.mu.Unlock()
+			return true
+		}
+		if l.changed == nil {
+			l.changed = make(chan struct{})
+		}
+		ch := l.changed
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
 func inTerminalForeground() bool {
 	fd, err := unix.Open("/dev/tty", unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
 	if err != nil {

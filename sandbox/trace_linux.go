@@ -68,6 +68,7 @@ type tracer struct {
 // are killed (they would lose their notification supervisor).
 func (s *session) trace(root int) (*unix.WaitStatus, error) {
 	t := &tracer{s: s, root: root, tracees: map[int]bool{root: true}, traps: map[int]Syscall{}, killed: map[int]bool{}}
+	s.signals.observed.Store(true)
 	defer func() {
 		for tid := range t.tracees {
 			if tid != root {
@@ -102,6 +103,9 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 	case 0: // signal-delivery-stop: pass the signal on
 		if sig == unix.SIGSYS {
 			t.noteTrap(tid)
+		}
+		if t.s.procs.tgid(tid) == t.root {
+			t.s.signals.saw(sig)
 		}
 		unix.PtraceCont(tid, int(sig))
 	case unix.PTRACE_EVENT_EXIT:

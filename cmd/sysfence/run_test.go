@@ -533,3 +533,39 @@ func TestRunWithoutPidfdGetfd(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", exitCode(err), stdout.String(), stderr.String())
 	}
 }
+
+// A signal sent to sysfence's whole process group (a service manager's
+// SIGTERM, kill -- -PGID) reaches CMD once in reporting mode, where the
+// observer sees it arrive; one sent to sysfence alone is passed on.
+func TestRunGroupSignalOnce(t *testing.T) {
+	requireRun(t)
+	allowAll := writeFilter(t, policy.ActAllow)
+	prog := buildC(t, t.TempDir(), "sigcount", false)
+	for _, group := range []bool{true, false} {
+		t.Run(fmt.Sprintf("group=%v", group), func(t *testing.T) {
+			cmd := sysfence("run", "--filter", allowAll, "--", prog)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			r := bufio.NewReader(out)
+			if line, _ := r.ReadString('\n'); line != "ready\n" {
+				t.Fatalf("CMD said %q", line)
+			}
+			target := cmd.Process.Pid
+			if group {
+				target = -target
+			}
+			syscall.Kill(target, syscall.SIGTERM)
+			line, _ := r.ReadString('\n')
+			cmd.Wait()
+			if line != "signals received: 1\n" {
+				t.Errorf("CMD said %q, want one signal", line)
+			}
+		})
+	}
+}
