@@ -125,7 +125,16 @@ func TestAuditCountsRestartedCallOnce(t *testing.T) {
 					rec = &o.res.Audit[i]
 				}
 			}
-			if rec == nil || rec.Calls != 20 {
+			// Without WAIT_KILLABLE_RECV the kernel has one race left: a
+			// signal that lands as the answer arrives makes it restart an
+			// answered call (the answer is dropped), which nothing on the
+			// supervisor's side can tell from a new call. So a rare extra
+			// count is the kernel's; a restart counted each time is not.
+			maxCalls := uint64(20)
+			if !killable {
+				maxCalls = 22
+			}
+			if rec == nil || rec.Calls < 20 || rec.Calls > maxCalls {
 				t.Fatalf("audit records %+v, want 20 getppid calls (%d notifications; %s)", o.res.Audit, notified.Load(), strings.TrimSpace(o.stdout))
 			}
 			if st := o.res.Observed; st == nil || len(st.Entries()) == 0 {
