@@ -54,6 +54,7 @@ type Session struct {
 	mu          sync.Mutex // eBPF map access against Stop and Close
 	pidfd       int        // eBPF: the command, until it is reaped
 	commandDone atomic.Bool
+	cutShort    atomic.Bool // Stop found part of the tree still running (eBPF)
 	stopOnce    sync.Once
 	stopped     chan struct{}
 	closed      bool
@@ -184,7 +185,7 @@ func (s *Session) Run(cmd *sandbox.Command) (*Recording, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Recording{Observations: o, Result: res, Stopped: s.isStopped()}, nil
+	return &Recording{Observations: o, Result: res, Stopped: s.cutShort.Load()}, nil
 }
 
 // Progress returns what has been recorded so far; it may be called from
@@ -222,6 +223,15 @@ func (s *Session) Stop() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Stopped only if something was still running: a Ctrl-C handled after
+	// the whole tree had exited stopped nothing.
+	if !s.commandDone.Load() {
+		s.cutShort.Store(true)
+	} else if !s.closed {
+		if n, err := s.eb.Live(); err != nil || n > 0 {
+			s.cutShort.Store(true)
+		}
+	}
 	if s.pidfd >= 0 {
 		killPidfd(s.pidfd)
 	}
