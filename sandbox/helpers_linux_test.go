@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -56,7 +55,6 @@ func requireSandbox(t testing.TB) {
 // when static is set.
 func cprog(t testing.TB, name string, static bool) string {
 	t.Helper()
-	cc := testenv.LookPath(t, "cc", "gcc")
 	key := fmt.Sprintf("%s-%v", name, static)
 	binMu.Lock()
 	defer binMu.Unlock()
@@ -64,16 +62,7 @@ func cprog(t testing.TB, name string, static bool) string {
 		return p
 	}
 	out := filepath.Join(binDir, key)
-	args := []string{"-O2", "-o", out, filepath.Join("testdata", name+".c")}
-	if static {
-		if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/libc.a"); err != nil {
-			testenv.Skip(t, "static glibc (libc.a, Debian package libc6-dev) is not installed")
-		}
-		args = append([]string{"-static"}, args...)
-	}
-	if b, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
-		t.Fatalf("cc %s: %v\n%s", name, err, b)
-	}
+	testenv.BuildC(t, filepath.Join("testdata", name+".c"), out, static)
 	binDone[key] = out
 	return out
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sysfence/sysfence/internal/testenv"
 )
 
 // BenchmarkOpenClose times an openat+close loop on an allowed file under
@@ -45,7 +47,9 @@ func BenchmarkOpenClose(b *testing.B) {
 	bin, _, _ := benchSetup(b)
 	requireLandlock(b, 4)
 	dir := b.TempDir()
-	loop := buildC(b, dir, "openloop", true)
+	// The same loop as package sandbox's benchmark.
+	loop := filepath.Join(dir, "openloop")
+	testenv.BuildC(b, filepath.Join("..", "..", "sandbox", "testdata", "openloop.c"), loop, true)
 	deep := filepath.Join(dir, "a", "b", "c")
 	if err := os.MkdirAll(deep, 0o755); err != nil {
 		b.Fatal(err)

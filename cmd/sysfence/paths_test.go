@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,18 +21,8 @@ import (
 // buildC compiles testdata/NAME.c into dir.
 func buildC(t testing.TB, dir, name string, static bool) string {
 	t.Helper()
-	cc := testenv.LookPath(t, "cc", "gcc")
 	out := filepath.Join(dir, name)
-	args := []string{"-O2", "-pthread", "-o", out, filepath.Join("testdata", name+".c")}
-	if static {
-		if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/libc.a"); err != nil {
-			testenv.Skip(t, "static glibc (libc.a, Debian package libc6-dev) is not installed")
-		}
-		args = append([]string{"-static"}, args...)
-	}
-	if b, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
-		t.Fatalf("cc %s: %v\n%s", name, err, b)
-	}
+	testenv.BuildC(t, filepath.Join("testdata", name+".c"), out, static)
 	return out
 }
 

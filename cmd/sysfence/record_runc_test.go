@@ -13,27 +13,7 @@ import (
 
 	"github.com/sysfence/sysfence/internal/runctest"
 	"github.com/sysfence/sysfence/internal/testenv"
-	"github.com/sysfence/sysfence/profile"
 )
-
-// resolvedOCI reads a profile file and resolves it for this machine with
-// Docker's default capabilities: the linux.seccomp Docker would hand runc.
-func resolvedOCI(t *testing.T, path string) *specs.LinuxSeccomp {
-	t.Helper()
-	p, err := profile.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, err := profile.DefaultTarget()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := profile.Resolve(p, target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.OCI
-}
 
 // TestRecordAcceptanceRunc is the acceptance loop with runc as the
 // enforcer: a workload recorded on the host with --for runc runs in a
@@ -94,7 +74,7 @@ func TestRecordAcceptanceRunc(t *testing.T) {
 				if got := runIt(t, rec); got.stdout != want.stdout || got.code != 0 {
 					t.Fatalf("while recorded: %+v, want %+v", got, want)
 				}
-				oci := resolvedOCI(t, path)
+				oci := runctest.ResolvedOCI(t, path)
 				res, err := b.Run(ctx, runctest.Run{Args: w.argv, Seccomp: oci, Edit: mounts})
 				if err != nil {
 					t.Fatal(err)
@@ -126,7 +106,7 @@ func TestRecordAcceptanceRunc(t *testing.T) {
 		if r := runIt(t, sysfence("record", "-q", "-o", path, "--", hello)); r.code != 0 {
 			t.Fatal(r)
 		}
-		res, err := b.Run(ctx, runctest.Run{Args: []string{hello}, Seccomp: resolvedOCI(t, path), Edit: mounts})
+		res, err := b.Run(ctx, runctest.Run{Args: []string{hello}, Seccomp: runctest.ResolvedOCI(t, path), Edit: mounts})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -250,23 +250,3 @@ func writeProfile(t testing.TB, p *profile.Profile, name string) string {
 	}
 	return path
 }
-
-// ociOf reads a profile file and resolves it for this machine with
-// Docker's default capabilities: the linux.seccomp that Docker would put
-// into the container's config.json for runc.
-func ociOf(t testing.TB, path string) *specs.LinuxSeccomp {
-	t.Helper()
-	p, err := profile.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, err := profile.DefaultTarget()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := profile.Resolve(p, target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.OCI
-}

@@ -232,7 +232,7 @@ func TestScenarioRunc(t *testing.T) {
 	ctx := context.Background()
 	runc := func(t *testing.T, prof string, args ...string) *runctest.Result {
 		t.Helper()
-		res, err := b.Run(ctx, runctest.Run{Args: args, Seccomp: ociOf(t, prof)})
+		res, err := b.Run(ctx, runctest.Run{Args: args, Seccomp: runctest.ResolvedOCI(t, prof)})
 		if err != nil {
 			t.Fatal(err)
 		}

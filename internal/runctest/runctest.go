@@ -357,3 +357,23 @@ func (b *Bundle) Close() error {
 	b.ids = nil
 	return errors.Join(errs...)
 }
+
+// ResolvedOCI reads a profile file and resolves it for this machine with
+// Docker's default capabilities: the linux.seccomp that Docker would put
+// into a container's config.json for runc.
+func ResolvedOCI(t testing.TB, path string) *specs.LinuxSeccomp {
+	t.Helper()
+	p, err := profile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := profile.DefaultTarget()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := profile.Resolve(p, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.OCI
+}
