@@ -1,8 +1,9 @@
 /* Makes one x86_64 syscall, numbered by argv[1], with no arguments and
  * prints its raw result; nothing else but write and exit_group. Built
  * with -nostdlib -static, so that it runs under any recorded profile
- * (they all allow execve, write and exit_group) and shows what the
- * profile answers for a syscall the recording never saw. */
+ * (they all allow execve and write, and exit_group unless the recorded
+ * command died of a signal: the probe then stops at the hlt) and shows
+ * what the profile answers for a syscall the recording never saw. */
 __asm__(".globl _start\n_start:\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tcall cmain\n\thlt\n");
 
 static long sys3(long nr, long a, long b, long c) {
