@@ -187,7 +187,11 @@ func TestMatchesStrace(t *testing.T) {
 	}
 	t.Run("workload=c", func(t *testing.T) {
 		bin := buildC(t, "workload", "-pthread")
-		o := compareWithStrace(t, true, bin)
+		if !testenv.Int80Works(t) {
+			compareWithStrace(t, true, bin) // no i386 call: strace sees none either
+			return
+		}
+		o := compareWithStrace(t, true, bin, "int80")
 		if names(o, "x86")["getuid32"] != 1 {
 			t.Error("int 0x80 getuid32 missing")
 		}
