@@ -18,8 +18,8 @@ import (
 
 // Machine facts: what this kernel and CPU do with code the tests run,
 // which differs between machines of the same kind (a VM's kernel may be
-// built or booted without i386 support, its hypervisor may not trap
-// rdtsc). Each fact is probed once per test binary by running the real
+// built or booted without i386 support; on some VMs strict mode does not
+// make rdtsc fault). Each fact is probed once per test binary by running the real
 // thing in a child process and classifying how it ended; tests assert the
 // outcome that fits the answer, and the answer is logged in each test
 // that depends on it ("machine fact: ..."), with what is not exercised
@@ -42,8 +42,8 @@ var (
 
 // CanExecI386 reports whether this kernel runs i386 programs (a static
 // i386 ELF that writes with int 0x80 prints and exits 0) or refuses them
-// with ENOEXEC, as a kernel without IA32 emulation does (CONFIG_IA32_
-// EMULATION off, or ia32_emulation=0).
+// with ENOEXEC, as a kernel without IA32 emulation does (not built in, or
+// booted with ia32_emulation=0).
 func CanExecI386(t testing.TB) bool {
 	t.Helper()
 	return fact(t, i386Fact(), "this kernel runs i386 programs", "this kernel refuses i386 programs", "running i386 code")
@@ -51,7 +51,8 @@ func CanExecI386(t testing.TB) bool {
 
 // Int80Works reports whether int $0x80 in a 64-bit process makes an i386
 // system call here (getpid returns the pid) or faults with SIGSEGV, as it
-// does where the kernel has no i386 system call entry (the call then
+// does where the kernel has no i386 system call entry (IA32 emulation
+// off: vector 0x80 is then a gate user code may not use, and the call
 // never reaches seccomp). Skipped elsewhere than on x86_64.
 func Int80Works(t testing.TB) bool {
 	t.Helper()
@@ -64,9 +65,9 @@ func Int80Works(t testing.TB) bool {
 
 // StrictTrapsTSC reports whether a process in seccomp strict mode dies
 // of SIGSEGV at rdtsc (strict mode disables the time stamp counter,
-// PR_SET_TSC) or reads it as usual, as it does where the hypervisor does
-// not let the kernel trap rdtsc. Skipped elsewhere than on x86_64;
-// Skip when strict mode cannot be entered here at all.
+// PR_SET_TSC) or reads it as usual, as it does on some VMs. Skipped
+// elsewhere than on x86_64; Skip when strict mode cannot be entered here
+// at all.
 func StrictTrapsTSC(t testing.TB) bool {
 	t.Helper()
 	if runtime.GOARCH != "amd64" {
