@@ -91,5 +91,6 @@ func Apply(p *Plan) (*Report, error) {
 	rep.ABI = p.ABI
 	rep.HandledFS, rep.HandledNet = p.HandledFS, p.HandledNet
 	rep.Paths, rep.Ports = len(p.Paths), len(p.Ports)
+	rep.Isolated, rep.Scoped = p.Isolated, p.Scoped
 	return rep, nil
 }

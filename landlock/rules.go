@@ -134,6 +134,11 @@ type Plan struct {
 	// Limits lists what Landlock at this ABI does not restrict at all for
 	// rules like these (not a failure: the model's documented edges).
 	Limits []Gap `json:"limits,omitempty"`
+	// Isolated puts the command into a Landlock domain even without
+	// rules, which confines its ptrace-mode access to the sandbox (see
+	// Isolate); Scoped are the IPC scopes of that domain (ABI 6).
+	Isolated bool   `json:"isolated,omitempty"`
+	Scoped   Scopes `json:"scoped,omitempty"`
 }
 
 // PathRule is one path-beneath rule.
@@ -171,9 +176,15 @@ func (g Gap) String() string {
 	return s
 }
 
-// Empty reports whether the plan restricts nothing.
+// Empty reports whether the plan restricts nothing: no rules and no
+// isolation.
 func (p *Plan) Empty() bool {
-	return p == nil || (p.HandledFS == 0 && p.HandledNet == 0)
+	return p == nil || (!p.HasRules() && p.Scoped == 0 && !p.Isolated)
+}
+
+// HasRules reports whether the plan restricts files or ports.
+func (p *Plan) HasRules() bool {
+	return p != nil && (p.HandledFS != 0 || p.HandledNet != 0)
 }
 
 // NewPlan decides what rules r become at the given Landlock ABI (from
@@ -383,7 +394,13 @@ func (p *Plan) Lines() []string {
 	if p.Empty() && len(p.Unenforced) == 0 {
 		return []string{"landlock: no path or port rules"}
 	}
-	lines := []string{fmt.Sprintf("landlock: ABI %d, handled fs %v, handled net %v", p.ABI, p.HandledFS, p.HandledNet)}
+	var lines []string
+	if p.HasRules() {
+		lines = append(lines, fmt.Sprintf("landlock: ABI %d, handled fs %v, handled net %v", p.ABI, p.HandledFS, p.HandledNet))
+	}
+	if p.Isolated {
+		lines = append(lines, p.isolationLine())
+	}
 	for _, pr := range p.Paths {
 		lines = append(lines, fmt.Sprintf("landlock: allow %v on %s (%s)", pr.Access, pr.Path, strings.Join(pr.From, "; ")))
 	}

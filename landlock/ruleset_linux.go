@@ -30,8 +30,13 @@ func (p *Plan) RulesetFD() (fd int, flags uint32, err error) {
 	if p.ABI > kabi {
 		return -1, 0, fmt.Errorf("plan made for Landlock ABI %d, the kernel has %d: %w", p.ABI, kabi, ErrUnenforceable)
 	}
-	cfg := golandlock.Config{HandledAccessFS: p.HandledFS, HandledAccessNet: p.HandledNet}
-	rules := make([]golandlock.Rule, 0, len(p.Paths)+len(p.Ports))
+	cfg := golandlock.Config{HandledAccessFS: p.HandledFS, HandledAccessNet: p.HandledNet, Scoped: p.Scoped}
+	rules := make([]golandlock.Rule, 0, len(p.Paths)+len(p.Ports)+1)
+	if p.isolationOnly() {
+		// The kernel takes no ruleset that handles nothing: see isolationFS.
+		cfg.HandledAccessFS = isolationFS(p.ABI)
+		rules = append(rules, golandlock.PathAccess(cfg.HandledAccessFS, "/"))
+	}
 	for _, pr := range p.Paths {
 		if pr.Access != 0 {
 			rules = append(rules, golandlock.PathAccess(pr.Access, pr.Path))

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
@@ -39,6 +40,12 @@ import (
 // filters were stacked, but with one program and one listener.
 type addedRules struct {
 	mptcp, truncation, supervise bool
+	// untraced: the command is attached for its lifetime (Run), and no
+	// descendant may escape that (see lifetimeRules).
+	untraced bool
+	// noOthers: without Landlock, the filter refuses the calls that
+	// reach into other processes (see isolate.go).
+	noOthers bool
 	// superviseExec leaves execve to the caller's filter under supervise
 	// (best effort: the supervisor cannot check what is executed).
 	superviseExec bool
@@ -63,6 +70,9 @@ const (
 	reasonNoExec       = "path rules without Landlock: the supervisor cannot check what execve runs (give --allow-exec with --best-effort to leave it to the profile)"
 	reasonNoMount      = "path rules without Landlock: the supervisor resolves paths in its own mount namespace and root"
 	reasonNoOthers     = "path rules without Landlock: another process's memory and descriptors would bypass them (Landlock forbids this outside the sandbox)"
+	reasonIsolation    = "no Landlock: nothing else keeps the command from the memory and descriptors of processes outside its sandbox"
+	reasonUntraced     = "sysfence follows every descendant of the command so that none outlives the run: CLONE_UNTRACED would hide one"
+	reasonClone3       = "sysfence follows every descendant of the command: clone3 passes its flags in memory, where the filter cannot see CLONE_UNTRACED (libc falls back to clone)"
 )
 
 // addedRule is one rule of the added policy.
@@ -83,7 +93,40 @@ const (
 	sysSocketCall   = 1 // SYS_SOCKET, socketcall's call number for socket(2)
 )
 
-func (r *addedRules) empty() bool { return !r.mptcp && !r.truncation && !r.supervise }
+func (r *addedRules) empty() bool {
+	return !r.mptcp && !r.truncation && !r.supervise && !r.untraced && !r.noOthers
+}
+
+// hasNotify reports whether the added rules send calls to the
+// supervisor (they then cannot stand as a filter of their own).
+func (r *addedRules) hasNotify() bool { return r.supervise }
+
+// lifetimeRules keep every descendant of an attached command traced, so
+// that PTRACE_O_EXITKILL and the end of the run reach it: clone with
+// CLONE_UNTRACED fails with EPERM (nothing but debuggers of the kernel's
+// own threads has a use for it), and clone3, whose flags the filter
+// cannot read, with ENOSYS, which makes libc fall back to clone (as under
+// Docker's default profile; where the caller's program allows clone3 but
+// not clone, withCloneForClone3 lets clone take its place). fork, vfork
+// and plain clones are followed.
+// flagsArg is where clone's flags are: argument 0 on x86, whose ABIs are
+// the ones sandbox injects into (s390 would have them second).
+func lifetimeRules(flagsArg uint8) []addedRule {
+	const cloneUntraced = 0x00800000
+	return []addedRule{
+		{[]string{"clone"}, policy.Errno(errEPERM), []policy.Cond{{Arg: flagsArg, Op: policy.OpMaskedEq, Mask: cloneUntraced, Value: cloneUntraced}}, reasonUntraced},
+		// RET_TRACE, not ERRNO(ENOSYS): to a tracee whose tracer (sysfence)
+		// did not ask for seccomp stops the kernel answers ENOSYS without
+		// stopping it, and unlike an errno answer it is not turned into a
+		// notification in reporting mode: libc's silent fallback stays
+		// silent and costs nothing.
+		{[]string{"clone3"}, policy.ActTrace, nil, reasonClone3},
+	}
+}
+
+// cloneFlagsArg is the argument of clone that holds its flags on the
+// ABIs of an x86_64 kernel.
+const cloneFlagsArg = 0
 
 // rules lists the added rules for one ABI (argument positions differ
 // between open and openat, not between ABIs).
@@ -99,6 +142,12 @@ func (r *addedRules) rules() []addedRule {
 		out = append(out,
 			addedRule{[]string{"socket"}, policy.Errno(errEPROTONOSUPP), []policy.Cond{low32(2, ipprotoMPTCP)}, reasonMPTCP},
 			addedRule{[]string{"socketcall"}, policy.Errno(errENOSYS), []policy.Cond{low32(0, sysSocketCall)}, reasonSocketcall})
+	}
+	if r.untraced {
+		out = append(out, lifetimeRules(cloneFlagsArg)...)
+	}
+	if r.noOthers && !r.supervise {
+		out = append(out, addedRule{[]string{"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"}, policy.Errno(errEPERM), nil, reasonIsolation})
 	}
 	if r.truncation && !r.supervise {
 		out = append(out,
@@ -170,6 +219,9 @@ func (r *addedRules) decide(d *bpf.Data) (policy.Action, string) {
 	return dec.Action, r.reasons[dec.Rule.Origin.Entry]
 }
 
+// errComputedReturn: a program with `ret a` cannot be chained.
+var errComputedReturn = errors.New("sandbox: the filter returns a computed action, sysfence cannot add its own rules to it")
+
 // chain returns prog with every ALLOW and LOG return replaced by a jump
 // to tail, which is appended (twice when prog returns LOG: once as it is
 // and once with its ALLOW returns made LOG, so that a logged call stays
@@ -181,7 +233,7 @@ func chain(prog, tail bpf.Program) (bpf.Program, error) {
 			continue
 		}
 		if ins.Op != bpf.ClassRET|bpf.RetK {
-			return nil, fmt.Errorf("sandbox: the filter returns a computed action, sysfence cannot add its own rules to it")
+			return nil, errComputedReturn
 		}
 		if policy.Action(ins.K).Kind() == policy.ActLog {
 			hasLog = true

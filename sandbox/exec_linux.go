@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
@@ -32,8 +33,11 @@ import (
 //
 // The filter goes onto the calling thread only (no TSYNC): the goroutine
 // is locked to it, and the other threads of the process never run under
-// it; execve ends them. A failed execve leaves the calling thread (only)
-// under the filter; the caller should report and exit.
+// it; execve ends them. The command is isolated from the processes
+// outside it (see Isolation) by a Landlock domain that, likewise, only
+// the calling thread enters. A failed execve leaves the calling thread
+// (only) under the domain and the filter; the caller should report and
+// exit.
 func Exec(cmd *Command, opts *Options) error {
 	if opts == nil {
 		return errors.New("sandbox: no options")
@@ -45,7 +49,7 @@ func Exec(cmd *Command, opts *Options) error {
 		return &ExecError{Path: cmd.Path, Kind: ErrNotFound} // as a shell says of ''
 	}
 	if opts.Strict || opts.Filter == nil || opts.Report != nil || opts.Audit ||
-		!opts.Landlock.Empty() || opts.SupervisedPaths != nil || opts.SupervisedExec ||
+		opts.Landlock.HasRules() || opts.SupervisedPaths != nil || opts.SupervisedExec ||
 		cmd.Dir != "" || !ownStdio(cmd) {
 		return ErrNeedsChild
 	}
@@ -60,6 +64,16 @@ func Exec(cmd *Command, opts *Options) error {
 		return err
 	}
 	if !allowsInPlace(opts.Filter, native) {
+		return ErrNeedsChild
+	}
+	kabi, _ := landlock.KernelABI()
+	iso, err := planIsolation(opts, kabi)
+	if err != nil {
+		return err
+	}
+	if iso.fallback {
+		// Without Landlock the filter itself must refuse the calls that
+		// reach other processes: sysfence's added rules, which Run adds.
 		return ErrNeedsChild
 	}
 	path, err := lookPath(cmd)
@@ -79,6 +93,13 @@ func Exec(cmd *Command, opts *Options) error {
 	runtime.LockOSThread()
 	if err := seccomp.SetNoNewPrivs(); err != nil {
 		return err
+	}
+	// The command's domain, on this thread only (landlock.Apply): the
+	// parent it keeps (the user's shell) is outside it, and so out of
+	// its reach. Before the filter, which need not allow the Landlock
+	// calls.
+	if _, err := landlock.Apply(iso.plan); err != nil {
+		return fmt.Errorf("sandbox: isolating the command: %w", err)
 	}
 	if _, err := seccomp.LoadFilter(opts.Filter, opts.Flags); err != nil {
 		return err

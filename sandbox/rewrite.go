@@ -5,6 +5,7 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/syscalls"
 )
 
 // errnoToNotify returns a copy of prog in which every `ret ERRNO(n)`
@@ -70,4 +71,57 @@ func withCloseGuard(prog bpf.Program, auditArch, closeNr uint32, bigEndian bool,
 	}
 	out = append(out, bpf.Ret(uint32(policy.ActAllow)))
 	return append(out, prog...), nil
+}
+
+// cloneUntraced is CLONE_UNTRACED.
+const cloneUntraced = 0x00800000
+
+// withCloneForClone3 returns prog with, in front, a check that allows
+// clone without CLONE_UNTRACED on each ABI where prog allows clone3
+// unconditionally but not clone for a thread or a fork. sandbox answers
+// clone3 with ENOSYS (its flags are out of the filter's sight; see
+// lifetimeRules) and libc falls back to clone: a profile that allows
+// clone3 alone, as one recorded on a recent glibc does, would otherwise
+// lose threads and forks. Nothing is granted that clone3 did not grant
+// already: clone3 can do everything clone can. ok is false when prog is
+// returned unchanged.
+func withCloneForClone3(prog bpf.Program, native *syscalls.Arch) (out bpf.Program, ok bool) {
+	type pair struct{ token, nr uint32 }
+	var pairs []pair
+	for _, a := range bpf.CacheABIs(native) {
+		clone, ok1 := a.Arch.Number("clone")
+		clone3, ok2 := a.Arch.Number("clone3")
+		if !ok1 || !ok2 || a.Arch.BigEndian != native.BigEndian {
+			continue
+		}
+		allows := func(nr uint32, args [6]uint64) bool {
+			d := bpf.Data{Arch: a.Arch.AuditArch, Nr: nr, Args: args}
+			res, err := bpf.Run(prog, &d, native.BigEndian, false)
+			return err == nil && policy.Action(res.Ret).Kind() == policy.ActAllow
+		}
+		const threadFlags = 0x3d0f00 // what glibc's pthread_create passes to clone
+		const forkFlags = 0x01200011 // fork(): CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD
+		if !allows(clone3, [6]uint64{0x7ffc00001000, 88}) || !allows(clone3, [6]uint64{0xc000010000, 64}) ||
+			allows(clone, [6]uint64{threadFlags}) && allows(clone, [6]uint64{forkFlags}) {
+			continue
+		}
+		pairs = append(pairs, pair{a.Arch.AuditArch, clone})
+	}
+	if len(pairs) == 0 || len(prog)+7*len(pairs) > bpf.MaxInstructions {
+		return prog, false
+	}
+	out = make(bpf.Program, 0, len(prog)+7*len(pairs))
+	for _, p := range pairs {
+		// Each block falls into the next one (or prog) unless it is the
+		// clone it looks for, without CLONE_UNTRACED.
+		out = append(out,
+			bpf.LoadAbs(bpf.OffArch),
+			bpf.Jump(bpf.JmpJEQ, p.token, 0, 5),
+			bpf.LoadAbs(bpf.OffNr),
+			bpf.Jump(bpf.JmpJEQ, p.nr, 0, 3),
+			bpf.LoadAbs(bpf.ArgLow(0, native.BigEndian)),
+			bpf.Jump(bpf.JmpJSET, cloneUntraced, 1, 0),
+			bpf.Ret(uint32(policy.ActAllow)))
+	}
+	return append(out, prog...), true
 }

@@ -83,6 +83,7 @@ type session struct {
 	orig       bpf.Program // what is enforced: the caller's program and sysfence's added rules (the reference for answers)
 	profile    bpf.Program // the caller's program alone (the reference for audit mode)
 	added      *addedRules // nil: none
+	stacked    bpf.Program // the added rules as a filter of their own (nil: chained into prog)
 	flags      seccomp.FilterFlag
 	notify     bool // ERRNO answers go through the supervisor
 	magic      [2]uint64
@@ -116,10 +117,13 @@ type session struct {
 
 	// Landlock: the plan enforced (nil: none), the ruleset handed to the
 	// command as descriptor llChildFd, and landlock_restrict_self's flags.
-	llPlan    *landlock.Plan
-	llFd      int
-	llChildFd int
-	llFlags   uint32
+	llPlan *landlock.Plan
+	llFd   int
+	// nonDumpable: without Landlock sysfence makes itself non-dumpable,
+	// so that only a command with CAP_SYS_PTRACE could reach its memory.
+	nonDumpable bool
+	llChildFd   int
+	llFlags     uint32
 }
 
 func newSession(cmd *Command, opts *Options) (*session, error) {
@@ -200,10 +204,20 @@ func (s *session) planRules() error {
 	if opts.Audit {
 		s.audit = newAuditLog()
 	}
-	added := &addedRules{supervise: supervised, superviseExec: opts.SupervisedExec}
-	if !opts.Landlock.Empty() {
-		plan := *opts.Landlock
-		if TruncationBySeccomp(&plan) && !opts.Strict {
+	// Every command started as a child is attached for its lifetime, so
+	// the filter refuses what would make a descendant untraced (added.go).
+	added := &addedRules{supervise: supervised, superviseExec: opts.SupervisedExec, untraced: true}
+	kabi, _ := landlock.KernelABI()
+	iso, err := planIsolation(opts, kabi)
+	if err != nil {
+		return err
+	}
+	if iso.fallback {
+		added.noOthers = true
+		s.nonDumpable = true
+	}
+	if plan := iso.plan; plan != nil {
+		if TruncationBySeccomp(plan) && !opts.Strict {
 			// The filter refuses every truncation (see added.go), so the
 			// ruleset need not handle TRUNCATE, and opens stop paying for
 			// the walk up to / that asking for it costs.
@@ -211,7 +225,7 @@ func (s *session) planRules() error {
 			added.truncation = true
 		}
 		added.mptcp = plan.HandledNet != 0
-		s.llPlan = &plan
+		s.llPlan = plan
 	}
 	if !opts.Strict && !added.empty() {
 		if err := added.build(s.native); err != nil {
@@ -232,12 +246,25 @@ func (s *session) planFilter() error {
 		return err
 	}
 	s.profile, s.orig, s.prog, s.flags = s.opts.Filter, s.opts.Filter, s.opts.Filter, s.opts.Flags
+	if s.added != nil && s.added.untraced {
+		if p, ok := withCloneForClone3(s.profile, s.native); ok {
+			s.profile, s.orig, s.prog = p, p, p
+		}
+	}
 	if s.added != nil {
 		ref, err := chain(s.profile, s.added.prog)
-		if err != nil {
+		switch {
+		case errors.Is(err, errComputedReturn) && !s.added.hasNotify() && s.audit == nil:
+			// A program that returns `ret a` cannot have the added rules
+			// behind its ALLOWs: they go in as a filter of their own,
+			// stacked under it (the kernel takes the stricter answer,
+			// as chaining would; reports name the caller's answers).
+			s.stacked = s.added.prog
+		case err != nil:
 			return err
+		default:
+			s.orig, s.prog = ref, ref
 		}
-		s.orig, s.prog = ref, ref
 	}
 	if s.audit != nil {
 		audited, err := auditRewrite(s.profile)
@@ -310,6 +337,12 @@ func checkFilter(opts *Options) error {
 	}
 	if n := len(opts.Filter); n > bpf.MaxInstructions {
 		return fmt.Errorf("sandbox: filter of %d instructions: %w", n, bpf.ErrTooLong)
+	}
+	// The kernel's own checks, before sysfence adds anything: a program
+	// that falls off its end would be made valid by the rules chained
+	// behind it.
+	if err := bpf.Validate(opts.Filter); err != nil {
+		return fmt.Errorf("sandbox: not a seccomp filter the kernel would load: %w", err)
 	}
 	for _, in := range opts.Filter {
 		if in.Op == bpf.ClassRET|bpf.RetK {
@@ -388,6 +421,13 @@ func (s *session) run() error {
 	if err := seccomp.SetNoNewPrivs(); err != nil {
 		return err
 	}
+	if s.nonDumpable {
+		// Without Landlock: a command without CAP_SYS_PTRACE cannot then
+		// open sysfence's /proc/PID/mem (see isolate.go).
+		if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+			return fmt.Errorf("sandbox: prctl(PR_SET_DUMPABLE): %w", err)
+		}
+	}
 	pidfd := -1
 	files := []uintptr{fdOf(s.cmd.Stdin, os.Stdin), fdOf(s.cmd.Stdout, os.Stdout), fdOf(s.cmd.Stderr, os.Stderr)}
 	if s.llPlan != nil {
@@ -451,11 +491,7 @@ func (s *session) run() error {
 		defer func() { s.result.Audit, s.result.Observed = s.audit.result() }()
 	}
 	if err == nil && ws == nil {
-		if s.report {
-			ws, err = s.trace(pid)
-		} else {
-			ws, err = s.waitQuiet(pid)
-		}
+		ws, err = s.trace(pid)
 	}
 	if err != nil {
 		unix.Kill(pid, unix.SIGKILL)
@@ -545,13 +581,11 @@ func (s *session) setUp(pid int) (*unix.WaitStatus, error) {
 	if s.signalsReady != nil {
 		<-s.signalsReady // before the command runs its first instruction
 	}
-	if s.report {
-		return nil, s.seize(pid)
-	}
-	if err := unix.PtraceDetach(pid); err != nil {
-		return nil, fmt.Errorf("ptrace: detaching from the command: %w", err)
-	}
-	return nil, nil
+	// Attached for the command's lifetime, reports or not: every
+	// descendant is followed (the filter refuses untraced clones), killed
+	// when the command ends and, by PTRACE_O_EXITKILL, when sysfence dies,
+	// even of SIGKILL.
+	return nil, s.seize(pid)
 }
 
 // inject makes the stopped command rejoin sysfence's process group and
@@ -593,6 +627,11 @@ func (s *session) inject(pid int, in *injector) error {
 			}
 		}
 		s.prog = prog
+	}
+	if s.stacked != nil {
+		if _, err := in.installFilter(s.stacked, 0); err != nil {
+			return err
+		}
 	}
 	fd, err := in.installFilter(prog, s.flags)
 	if err != nil {

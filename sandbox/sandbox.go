@@ -128,6 +128,11 @@ type Options struct {
 	// (whose supervisor cannot check what is executed, and by default
 	// refuses every exec after the command's own).
 	SupervisedExec bool
+	// Isolation says what the command may reach of processes outside its
+	// own tree; the zero value isolates it as far as the kernel can. See
+	// "Isolation" in the package documentation.
+	Isolation Isolation
+
 	// Audit runs the command under the filter but lets every call the
 	// filter would deny (errno, kill, trap, trace or notify answers) run:
 	// each is reported (an Audited event, once per distinct call) and
@@ -136,6 +141,28 @@ type Options struct {
 	Audit bool
 
 	hooks *testHooks // test code only
+}
+
+// Isolation is how the command is kept from the processes outside its
+// sandbox (sysfence itself, the user's shell, anything of the same user).
+// ptrace-mode access to them (ptrace, process_vm_readv/writev,
+// pidfd_getfd, /proc/PID/mem) is always refused; these fields loosen the
+// rest or accept a kernel without Landlock.
+type Isolation struct {
+	// AllowOutside lists IPC scopes left open: landlock.ScopeSignal lets
+	// the command signal processes outside its sandbox,
+	// landlock.ScopeAbstractUnix lets it connect to their abstract UNIX
+	// sockets. Both are closed by default where the kernel can (Landlock
+	// ABI 6, Linux 6.12).
+	AllowOutside landlock.Scopes
+	// BestEffort runs the command on a kernel without Landlock, where
+	// nothing confines ptrace-mode access to a process tree: the filter
+	// then refuses ptrace, process_vm_readv/writev and pidfd_getfd to the
+	// whole tree (EPERM), and sysfence makes itself non-dumpable, but
+	// /proc/PID/mem of other processes of the command's user stays open
+	// (of any process, for root). Without it Run and Exec refuse such a
+	// kernel (ErrNotSupported). IsolationGaps says what is missing.
+	BestEffort bool
 }
 
 // Result is how the command ended.

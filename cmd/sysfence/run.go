@@ -134,8 +134,14 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
+	iso, isoGaps, err := f.rules.isolation(opts.Strict)
+	if err != nil {
+		return err
+	}
+	pp.unenforced = append(pp.unenforced, isoGaps...)
 	pp.print(stderr, f.pf.verbose, f.quiet)
 	opts.Landlock, opts.SupervisedPaths, opts.SupervisedExec = pp.landlock, pp.supervised, pp.superExec
+	opts.Isolation = iso
 	opts.Audit = f.audit
 	if !f.quiet || f.audit {
 		opts.Report = func(e sandbox.Event) {
@@ -158,7 +164,7 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 		return launchError(err)
 	}
 	if f.audit {
-		printAudit(stderr, out.Audit, !opts.Landlock.Empty() || opts.SupervisedPaths != nil)
+		printAudit(stderr, out.Audit, opts.Landlock.HasRules() || opts.SupervisedPaths != nil)
 		if f.update != "" {
 			u, err := updateProfile(f.update, res.Profile, out.Observed)
 			if err != nil {
@@ -307,6 +313,9 @@ func readFilterFile(path string) (bpf.Program, error) {
 	}
 	if len(prog) > bpf.MaxInstructions {
 		return nil, cli.Usagef("filter %s has %d instructions, more than the kernel's %d", path, len(prog), bpf.MaxInstructions)
+	}
+	if err := bpf.Validate(prog); err != nil {
+		return nil, cli.Usagef("filter %s: not a seccomp filter the kernel would load (%v)", path, err)
 	}
 	return prog, nil
 }

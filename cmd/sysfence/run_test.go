@@ -140,7 +140,7 @@ func TestRunCommand(t *testing.T) {
 			"sysfence: cannot read the filter: open "},
 		{"short-filter", []string{"run", "--filter", short, "--", "/bin/true"}, "", 2, "", "sysfence: filter " + short + ": invalid BPF program"},
 		{"kernel-refuses-filter", []string{"run", "--filter", refused, "--", "/bin/true"}, "", 2, "",
-			"sysfence: seccomp: installing the filter (flags 0): the kernel refused the program"},
+			"sysfence: filter " + refused + ": not a seccomp filter the kernel would load (bpf: pc 0: the last instruction must be a return)"},
 		{"docker-default", []string{"run", "--", "/bin/echo", "hi"}, "", 0, "hi\n", ""},
 		{"default-denies", []string{"run", "--", "/bin/sh", "-c", "exec unshare -U true"}, "", 1, "",
 			"sysfence: unshare: unshare(CLONE_NEWUSER) was denied: EPERM (default action ERRNO(1))\n"},

@@ -25,6 +25,7 @@ type ruleFlags struct {
 	bind, connect     []string
 	bestEffort        bool
 	noLandlock        bool
+	allowOutside      []string
 }
 
 func (r *ruleFlags) register(fl *pflag.FlagSet) {
@@ -34,7 +35,36 @@ func (r *ruleFlags) register(fl *pflag.FlagSet) {
 	fl.StringArrayVar(&r.bind, "allow-bind", nil, "let CMD bind TCP `PORT` (others are refused); repeatable, or a comma-separated list")
 	fl.StringArrayVar(&r.connect, "allow-connect", nil, "let CMD connect to TCP `PORT` (others are refused); repeatable, or a comma-separated list")
 	fl.BoolVar(&r.bestEffort, "best-effort", false, "run even if the kernel cannot enforce every rule, and list what is UNENFORCED")
-	fl.BoolVar(&r.noLandlock, "no-landlock", false, "enforce read rules with the supervisor instead of Landlock (as on a kernel without Landlock)")
+	fl.BoolVar(&r.noLandlock, "no-landlock", false, "enforce read rules with the supervisor instead of Landlock (as on a kernel without Landlock); Landlock still isolates CMD from other processes")
+	fl.StringSliceVar(&r.allowOutside, "allow-outside", nil, "let CMD `signal` processes outside its sandbox, or connect to their `abstract-unix` sockets (comma-separated; both are refused by default where Landlock ABI 6 can)")
+}
+
+// isolation turns --allow-outside and --best-effort into sandbox's
+// isolation, and says what this kernel leaves open: an error without
+// --best-effort, UNENFORCED lines with it.
+func (r *ruleFlags) isolation(strict bool) (sandbox.Isolation, []string, error) {
+	iso := sandbox.Isolation{BestEffort: r.bestEffort}
+	for _, v := range r.allowOutside {
+		switch strings.TrimSpace(v) {
+		case "signal", "signals":
+			iso.AllowOutside |= landlock.ScopeSignal
+		case "abstract-unix":
+			iso.AllowOutside |= landlock.ScopeAbstractUnix
+		default:
+			return iso, nil, cli.Usagef("--allow-outside %s: not signal or abstract-unix", v)
+		}
+	}
+	if strict {
+		return iso, nil, nil // strict mode cannot reach another process at all
+	}
+	var lines []string
+	for _, g := range sandbox.IsolationGaps() {
+		if !r.bestEffort {
+			return iso, nil, cli.Usagef("cannot isolate CMD from the other processes of this machine: %s (use --best-effort to run anyway)", g)
+		}
+		lines = append(lines, "UNENFORCED isolation: "+g)
+	}
+	return iso, lines, nil
 }
 
 // parsePorts reads --allow-bind/--allow-connect values.

@@ -53,7 +53,8 @@ func TestMain(m *testing.M) {
 // fakeKernelEnv makes the test binary play a kernel without seccomp
 // ("einval": CONFIG_SECCOMP_FILTER missing, strict mode missing too;
 // "enosys": no seccomp(2) at all, before Linux 3.17; "nonotify": filters
-// but no user notification, before Linux 5.0) for a command it then
+// but no user notification, before Linux 5.0; "nolandlock": no Landlock,
+// before Linux 5.13) for a command it then
 // execs: under a filter of its own (loaded with the Go API), seccomp(2)
 // and prctl(PR_GET_SECCOMP/PR_SET_SECCOMP) fail as they would there.
 const fakeKernelEnv = "SYSFENCE_E2E_FAKE_KERNEL"
@@ -61,7 +62,14 @@ const fakeKernelEnv = "SYSFENCE_E2E_FAKE_KERNEL"
 func fakeKernel(mode string, argv []string) {
 	f := sf.NewFilter(sf.Allow)
 	var err error
-	if mode == "nonotify" {
+	if mode == "nolandlock" {
+		// A kernel without Landlock (before 5.13, or not in lsm=).
+		for _, name := range []string{"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"} {
+			if err == nil {
+				err = f.Add(sf.Errno(syscall.ENOSYS), name)
+			}
+		}
+	} else if mode == "nonotify" {
 		// A kernel before 5.0: seccomp filters, no user notification.
 		const getNotifSizes = 3 // SECCOMP_GET_NOTIF_SIZES
 		err = f.Add(sf.Errno(syscall.EINVAL), "seccomp", sf.Arg(0).Eq(getNotifSizes))
