@@ -1,10 +1,13 @@
 package sysdecode
 
 import (
+	"bufio"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -138,6 +141,66 @@ func TestCallUnknownSignatureAndNumber(t *testing.T) {
 	// Without memory, strings are addresses.
 	if got, want := d.Call(nr(t, a, "openat"), [6]uint64{0xffffffffffffff9c, 0x1000, 0}), "openat(AT_FDCWD, 0x1000, O_RDONLY)"; got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// Every syscall of the x86 ABIs is printed with as many arguments as it
+// takes, whatever the other registers hold (getcpu took three and was
+// shown with six): checked against the reference list, strace's tables
+// (data/syscall_args.csv, see data/README.md).
+func TestCallArgumentCounts(t *testing.T) {
+	f, err := os.Open("../../data/syscall_args.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	regs := [6]uint64{0x41, 0x42, 0x43, 0x44, 0x45, 0x46} // O_CREAT (0x40) set: open shows its mode
+	sc := bufio.NewScanner(f)
+	checked := map[string]int{}
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		var abi, name string
+		var num uint32
+		var want int
+		fields := strings.Split(line, ",")
+		if len(fields) != 4 {
+			t.Fatalf("bad line %q", line)
+		}
+		abi, name = fields[0], fields[2]
+		if _, err := fmt.Sscan(fields[1]+" "+fields[3], &num, &want); err != nil {
+			t.Fatalf("bad line %q: %v", line, err)
+		}
+		a := arch(t, abi)
+		if a.IsX32() {
+			num |= syscalls.X32SyscallBit
+		}
+		got := Decoder{Arch: a}.Call(num, regs)
+		if !strings.HasPrefix(got, name+"(") || !strings.HasSuffix(got, ")") {
+			t.Errorf("abi=%s: %d printed as %s, want %s(...)", abi, num, got, name)
+			continue
+		}
+		// Without memory nothing printed contains a comma but the
+		// separators.
+		inner := got[len(name)+1 : len(got)-1]
+		n := 0
+		if inner != "" {
+			n = strings.Count(inner, ", ") + 1
+		}
+		if n != want {
+			t.Errorf("abi=%s: %s has %d arguments, printed with %d: %s", abi, name, want, n, got)
+		}
+		checked[abi]++
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, abi := range []string{"x86_64", "x32", "x86"} {
+		if all := len(arch(t, abi).Syscalls()); checked[abi] != all {
+			t.Errorf("abi=%s: %d of its %d syscalls in the reference list", abi, checked[abi], all)
+		}
 	}
 }
 
