@@ -250,8 +250,8 @@ func TestRunTrap(t *testing.T) {
 
 // An i386 syscall from a 64-bit program (int $0x80) carries the i386
 // AUDIT_ARCH: a filter for x86_64 alone answers it with its bad-arch
-// action, and the report names the i386 call, not the x86_64 call with
-// the same number.
+// action, and the report names the i386 call, marked as one ("x86
+// getpid"), not the x86_64 call with the same number.
 func TestRunReportsInt80(t *testing.T) {
 	requireSandbox(t)
 	bin := cprog(t, "int80", true)
@@ -261,7 +261,7 @@ func TestRunReportsInt80(t *testing.T) {
 	if o.stdout != "before\n" {
 		t.Errorf("stdout %q", o.stdout)
 	}
-	o.wantEvents(t, bin+" was killed: getpid() is not allowed (architecture not in the profile: KILL_PROCESS)")
+	o.wantEvents(t, bin+" was killed: x86 getpid() is not allowed (architecture not in the profile: KILL_PROCESS)")
 }
 
 // Exit statuses pass through as a shell reports them.

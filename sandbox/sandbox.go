@@ -201,7 +201,9 @@ type Event struct {
 	Pid     int    // the thread that made the call
 	Command string // the process, as reports name it
 	Syscall Syscall
-	// Call is the decoded call, e.g. openat(AT_FDCWD, "/etc/shadow", O_RDONLY).
+	// Call is the decoded call, e.g. openat(AT_FDCWD, "/etc/shadow",
+	// O_RDONLY); a call through another ABI than the machine's is marked
+	// with it: x32 openat(...), x86 getpid() (int 0x80).
 	Call string
 	// Action is what the filter returned; for strict mode KILL_THREAD.
 	Action policy.Action

@@ -69,7 +69,7 @@ func TestArgCount(t *testing.T) {
 // registers are shown as they are.
 func TestCallOtherRegisterLayout(t *testing.T) {
 	a := arch(t, "x86")
-	d := Decoder{Arch: a}
+	d := Decoder{Arch: a, Native: a}
 	if got, want := d.Call(nr(t, a, "mmap"), [6]uint64{0xffd0, 1, 2, 3, 4, 5}), "mmap(0xffd0)"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}

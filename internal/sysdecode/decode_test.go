@@ -114,7 +114,7 @@ func TestCall(t *testing.T) {
 	} {
 		t.Run("arch="+tc.arch+"/call="+tc.name, func(t *testing.T) {
 			a := arch(t, tc.arch)
-			d := Decoder{Arch: a, Mem: mem}
+			d := Decoder{Arch: a, Mem: mem, Native: a} // as the ABI's own programs make them
 			if got := d.Call(nr(t, a, tc.call), tc.args); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
@@ -177,7 +177,7 @@ func TestCallArgumentCounts(t *testing.T) {
 		if a.IsX32() {
 			num |= syscalls.X32SyscallBit
 		}
-		got := Decoder{Arch: a}.Call(num, regs)
+		got := Decoder{Arch: a, Native: a}.Call(num, regs)
 		if !strings.HasPrefix(got, name+"(") || !strings.HasSuffix(got, ")") {
 			t.Errorf("abi=%s: %d printed as %s, want %s(...)", abi, num, got, name)
 			continue
@@ -228,5 +228,40 @@ func TestProcMem(t *testing.T) {
 	}
 	if _, _, err := ReadString(f, 8, 16); err == nil {
 		t.Error("reading address 8 succeeded")
+	}
+}
+
+// A call of another ABI than the program's own is named with its ABI: the
+// same number is another call there ("x32 openat", "x86 getpid").
+func TestCallNamesTheABI(t *testing.T) {
+	x86_64, x32, x86 := arch(t, "x86_64"), arch(t, "x32"), arch(t, "x86")
+	for _, tc := range []struct {
+		name        string
+		abi, native *syscalls.Arch
+		call        string
+		args        [6]uint64
+		want        string
+	}{
+		{"x32-from-x86_64", x32, x86_64, "openat", [6]uint64{0xffffffffffffff9c, 0x1000, 0}, `x32 openat(AT_FDCWD, 0x1000, O_RDONLY)`},
+		{"int80-from-x86_64", x86, x86_64, "getpid", [6]uint64{}, `x86 getpid()`},
+		{"native", x86_64, x86_64, "getpid", [6]uint64{}, `getpid()`},
+		{"i386-program", x86, x86, "getpid", [6]uint64{}, `getpid()`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decoder{Arch: tc.abi, Native: tc.native}
+			n := nr(t, tc.abi, tc.call)
+			if got := d.Call(n, tc.args); got != tc.want {
+				t.Errorf("Call: got %s, want %s", got, tc.want)
+			}
+			if got, want := d.Name(n), tc.want[:strings.IndexByte(tc.want, '(')]; got != want {
+				t.Errorf("Name: got %s, want %s", got, want)
+			}
+		})
+	}
+	// Without Native, the running program's ABI is the native one.
+	if runtime.GOARCH == "amd64" {
+		if got, want := (Decoder{Arch: x32}).Name(nr(t, x32, "openat")), "x32 openat"; got != want {
+			t.Errorf("Name without Native: got %s, want %s", got, want)
+		}
 	}
 }
