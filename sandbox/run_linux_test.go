@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -398,4 +400,34 @@ func TestRunReportsThreadKill(t *testing.T) {
 	if o.stdout != "main done\n" || len(o.events) != 1 || !strings.Contains(o.events[0], "getppid() is not allowed (") {
 		t.Errorf("stdout %q, events %q", o.stdout, o.events)
 	}
+}
+
+// A KILL_THREAD that ends one thread of several is said to end that
+// thread, not the process, which goes on; the thread's death does not
+// hide a later kill of the process; KILL_THREAD of the last thread ends
+// the process and is reported so.
+func TestRunReportsThreadKillWording(t *testing.T) {
+	requireSandbox(t)
+	bin := cprog(t, "thread_kill", false)
+	prog, pol := filter(t, policy.ActAllow, rule{name: "getppid", action: policy.ActKillThread}, rule{name: "uname", action: policy.ActKillProcess})
+	threadDied := regexp.MustCompile(`^` + regexp.QuoteMeta(bin) + `: thread ([0-9]+) was killed \(the process goes on\): getppid\(\) is not allowed \(syscalls\[0\] getppid: KILL\)$`)
+
+	o := runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin)
+	o.wantExit(t, 0, 0)
+	if o.stdout != "main done\n" || len(o.events) != 1 || !threadDied.MatchString(o.events[0]) {
+		t.Errorf("one thread killed: stdout %q, events %q", o.stdout, o.events)
+	} else if tid := threadDied.FindStringSubmatch(o.events[0])[1]; tid == strconv.Itoa(o.res.Pid) {
+		t.Errorf("the killed thread %s is the main thread", tid)
+	}
+
+	o = runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin, "uname")
+	o.wantExit(t, 128+31, syscall.SIGSYS)
+	if len(o.events) != 2 || !threadDied.MatchString(o.events[0]) ||
+		o.events[1] != bin+" was killed: uname(NULL) is not allowed (syscalls[1] uname: KILL_PROCESS)" {
+		t.Errorf("a thread, then the process killed: stdout %q, events %q", o.stdout, o.events)
+	}
+
+	o = runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin, "alone")
+	o.wantExit(t, 128+31, syscall.SIGSYS)
+	o.wantEvents(t, bin+" was killed: getppid() is not allowed (syscalls[0] getppid: KILL)")
 }

@@ -175,6 +175,7 @@ func (t *tracer) exiting(tid int) {
 	}
 	var call Syscall
 	var action policy.Action
+	threadOnly := false
 	switch {
 	case t.s.opts.Strict && st.Signal() == unix.SIGSEGV:
 		r, err := getRegs(tid)
@@ -214,6 +215,11 @@ func (t *tracer) exiting(tid int) {
 				// Registers that were not rolled back fit a thread kill only.
 				if err == nil && act.IsKill() && (killedByFilter(&r) || act.Kind() == policy.ActKillThread) {
 					call, action, killed = c, act, true
+					// The kernel rolls the registers back only to end the
+					// process (KILL_PROCESS, or KILL_THREAD of its last
+					// thread); a KILL_THREAD while other threads live ends
+					// this thread alone, and the process goes on.
+					threadOnly = !killedByFilter(&r)
 				}
 			}
 		}
@@ -227,7 +233,9 @@ func (t *tracer) exiting(tid int) {
 	default:
 		return
 	}
-	t.killed[tgid] = true
+	if !threadOnly {
+		t.killed[tgid] = true // its other threads die with it: one report
+	}
 	mem, err := sysdecode.OpenProcMem(tid)
 	if err == nil {
 		defer mem.Close()
@@ -236,7 +244,9 @@ func (t *tracer) exiting(tid int) {
 	if mem != nil {
 		m = mem
 	}
-	t.s.emit(t.s.event(Killed, tid, call, action, m))
+	e := t.s.event(Killed, tid, call, action, m)
+	e.Thread = threadOnly
+	t.s.emit(e)
 }
 
 // callAt reads the syscall a stopped thread is in.
