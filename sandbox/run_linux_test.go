@@ -248,6 +248,13 @@ func TestRunTrap(t *testing.T) {
 	o := runCmd(t, Options{Filter: prog}, true, "/bin/sh", "-c", "echo $PPID")
 	o.wantExit(t, 128+31, syscall.SIGSYS)
 	o.wantEvents(t, "/bin/sh was killed: getppid() is not allowed (the filter returns TRAP)")
+
+	// A TRAP is confirmed against the filter's answer, data included
+	// (the siginfo's si_errno).
+	prog, _ = filter(t, policy.ActAllow, rule{name: "getppid", action: policy.ActTrap | 42})
+	o = runCmd(t, Options{Filter: prog}, true, "/bin/sh", "-c", "echo $PPID")
+	o.wantExit(t, 128+31, syscall.SIGSYS)
+	o.wantEvents(t, "/bin/sh was killed: getppid() is not allowed (the filter returns TRAP)")
 }
 
 // An i386 syscall from a 64-bit program (int $0x80) carries the i386
