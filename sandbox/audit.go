@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/syscalls"
@@ -44,6 +45,9 @@ const MaxAuditExamples = 8
 // String is the summary line of the record, e.g.
 //
 //	openat: 3 calls would be denied: EPERM (default action ERRNO(1)), by cat[12]
+//
+// A call of another ABI than the machine's is named with its ABI, as
+// reports print it: "x32 openat: ...".
 func (r *AuditRecord) String() string {
 	calls := "1 call"
 	if r.Calls != 1 {
@@ -53,7 +57,12 @@ func (r *AuditRecord) String() string {
 	if r.Why != "" {
 		why = " (" + r.Why + ")"
 	}
-	return fmt.Sprintf("%s: %s would be %s%s, by %s", r.Name, calls, wouldBe(r.Action), why, joinMax(r.Processes, 4))
+	name := r.Name
+	if r.Arch != nil {
+		// As the calls are printed: "x32 openat" for another ABI's.
+		name = sysdecode.Decoder{Arch: r.Arch}.Name(r.Nr)
+	}
+	return fmt.Sprintf("%s: %s would be %s%s, by %s", name, calls, wouldBe(r.Action), why, joinMax(r.Processes, 4))
 }
 
 func joinMax(s []string, n int) string {

@@ -72,7 +72,16 @@
 // stops: the command's syscalls cost nothing extra. A thread killed by the
 // filter stops once more at PTRACE_EVENT_EXIT with its registers rolled
 // back to the fatal call; running the installed program on that call
-// confirms it. A TRAP is seen in the SIGSYS siginfo; strict mode's kill
+// confirms it. (A KILL_THREAD while other threads live ends the thread
+// without that roll-back, and the process goes on: the report says the
+// thread was killed.) A TRAP is seen at the delivery of its SIGSYS and
+// reported only when the thread's state confirms it: the siginfo can be
+// forged (a thread may send itself a SIGSYS with si_code SYS_SECCOMP and
+// any call in it), so the thread must be right after a syscall
+// instruction, with its registers rolled back to the very call the
+// siginfo names, and the installed program must answer that call TRAP
+// with the siginfo's data. In audit mode the filter never kills or traps,
+// and no death is reported as its doing. Strict mode's kill is seen
 // in the registers (or, for a dynamically linked program, in the rdtsc
 // that strict mode makes fault). Calls the filter denies with an errno do
 // not stop a tracee, so in reporting mode each `ret ERRNO(n)` of the

@@ -101,6 +101,13 @@ func stoppedSyscall(r *regs, insnBefore []byte) (auditArch uint32, nr uint32, ar
 	return nativeAuditArch, nr, [6]uint64{r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9}, ip, true
 }
 
+// afterSyscallInsn reports whether the instruction before a PC is one
+// that enters the kernel for a syscall: `syscall`, `int $0x80` or
+// `sysenter`.
+func afterSyscallInsn(b []byte) bool {
+	return len(b) == 2 && (b[0] == 0x0f && b[1] == 0x05 || b[0] == 0xcd && b[1] == 0x80 || b[0] == 0x0f && b[1] == 0x34)
+}
+
 // killedByFilter tells a filter kill (registers rolled back to the call)
 // from a thread that died otherwise while in a syscall.
 func killedByFilter(r *regs) bool { return int64(r.Orig_rax) >= 0 && r.Rax == r.Orig_rax }

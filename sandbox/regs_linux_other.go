@@ -34,6 +34,7 @@ func prepareSyscall(r *regs, at, nr uint64, a [6]uint64) {}
 func syscallResult(r *regs) int64                        { return -int64(unix.ENOSYS) }
 func atExecStop(r *regs) bool                            { return false }
 func killedByFilter(r *regs) bool                        { return false }
+func afterSyscallInsn(b []byte) bool                     { return false }
 func killedByStrict(r *regs) bool                        { return false }
 func killedInCall(r *regs) bool                          { return false }
 func stoppedSyscall(r *regs, b []byte) (uint32, uint32, [6]uint64, uint64, bool) {

@@ -912,7 +912,7 @@ func (s *session) event(kind EventKind, tid int, call Syscall, action policy.Act
 // eventOf is event for a thread whose process is known.
 func (s *session) eventOf(kind EventKind, tid, tgid int, call Syscall, action policy.Action, mem sysdecode.Memory) Event {
 	e := Event{Kind: kind, Pid: tid, Command: s.nameOf(tgid), Syscall: call, Action: action, Strict: s.opts.Strict}
-	e.Call = sysdecode.Decoder{Arch: call.Arch, Mem: mem}.Call(call.Nr, call.Args)
+	e.Call = sysdecode.Decoder{Arch: call.Arch, Mem: mem, Native: s.native}.Call(call.Nr, call.Args)
 	switch {
 	case s.opts.Strict:
 		e.Why = "strict mode allows only read, write, _exit and rt_sigreturn"

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -259,14 +261,21 @@ func TestRunTrap(t *testing.T) {
 	o := runCmd(t, Options{Filter: prog}, true, "/bin/sh", "-c", "echo $PPID")
 	o.wantExit(t, 128+31, syscall.SIGSYS)
 	o.wantEvents(t, "/bin/sh was killed: getppid() is not allowed (the filter returns TRAP)")
+
+	// A TRAP is confirmed against the filter's answer, data included
+	// (the siginfo's si_errno).
+	prog, _ = filter(t, policy.ActAllow, rule{name: "getppid", action: policy.ActTrap | 42})
+	o = runCmd(t, Options{Filter: prog}, true, "/bin/sh", "-c", "echo $PPID")
+	o.wantExit(t, 128+31, syscall.SIGSYS)
+	o.wantEvents(t, "/bin/sh was killed: getppid() is not allowed (the filter returns TRAP)")
 }
 
 // An i386 syscall from a 64-bit program (int $0x80) carries the i386
 // AUDIT_ARCH: a filter for x86_64 alone answers it with its bad-arch
-// action, and the report names the i386 call, not the x86_64 call with
-// the same number. Where int $0x80 faults, the call never reaches the
-// filter: the program dies of SIGSEGV and nothing is reported as the
-// filter's doing.
+// action, and the report names the i386 call, marked as one ("x86
+// getpid"), not the x86_64 call with the same number. Where int $0x80
+// faults, the call never reaches the filter: the program dies of SIGSEGV
+// and nothing is reported as the filter's doing.
 func TestRunReportsInt80(t *testing.T) {
 	requireSandbox(t)
 	bin := cprog(t, "int80", true)
@@ -277,7 +286,7 @@ func TestRunReportsInt80(t *testing.T) {
 	}
 	if testenv.Int80Works(t) {
 		o.wantExit(t, 128+31, syscall.SIGSYS)
-		o.wantEvents(t, bin+" was killed: getpid() is not allowed (architecture not in the profile: KILL_PROCESS)")
+		o.wantEvents(t, bin+" was killed: x86 getpid() is not allowed (architecture not in the profile: KILL_PROCESS)")
 	} else {
 		o.wantExit(t, 128+11, syscall.SIGSEGV)
 		o.wantEvents(t)
@@ -418,4 +427,34 @@ func TestRunReportsThreadKill(t *testing.T) {
 	if o.stdout != "main done\n" || len(o.events) != 1 || !strings.Contains(o.events[0], "getppid() is not allowed (") {
 		t.Errorf("stdout %q, events %q", o.stdout, o.events)
 	}
+}
+
+// A KILL_THREAD that ends one thread of several is said to end that
+// thread, not the process, which goes on; the thread's death does not
+// hide a later kill of the process; KILL_THREAD of the last thread ends
+// the process and is reported so.
+func TestRunReportsThreadKillWording(t *testing.T) {
+	requireSandbox(t)
+	bin := cprog(t, "thread_kill", false)
+	prog, pol := filter(t, policy.ActAllow, rule{name: "getppid", action: policy.ActKillThread}, rule{name: "uname", action: policy.ActKillProcess})
+	threadDied := regexp.MustCompile(`^` + regexp.QuoteMeta(bin) + `: thread ([0-9]+) was killed \(the process goes on\): getppid\(\) is not allowed \(syscalls\[0\] getppid: KILL\)$`)
+
+	o := runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin)
+	o.wantExit(t, 0, 0)
+	if o.stdout != "main done\n" || len(o.events) != 1 || !threadDied.MatchString(o.events[0]) {
+		t.Errorf("one thread killed: stdout %q, events %q", o.stdout, o.events)
+	} else if tid := threadDied.FindStringSubmatch(o.events[0])[1]; tid == strconv.Itoa(o.res.Pid) {
+		t.Errorf("the killed thread %s is the main thread", tid)
+	}
+
+	o = runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin, "uname")
+	o.wantExit(t, 128+31, syscall.SIGSYS)
+	if len(o.events) != 2 || !threadDied.MatchString(o.events[0]) ||
+		o.events[1] != bin+" was killed: uname(NULL) is not allowed (syscalls[1] uname: KILL_PROCESS)" {
+		t.Errorf("a thread, then the process killed: stdout %q, events %q", o.stdout, o.events)
+	}
+
+	o = runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin, "alone")
+	o.wantExit(t, 128+31, syscall.SIGSYS)
+	o.wantEvents(t, bin+" was killed: getppid() is not allowed (syscalls[0] getppid: KILL)")
 }

@@ -211,7 +211,8 @@ type EventKind uint8
 
 const (
 	// Killed: the call killed its process (KILL_PROCESS, KILL_THREAD, a
-	// TRAP the process did not handle, or strict mode).
+	// TRAP the process did not handle, or strict mode), or only its
+	// thread (Event.Thread).
 	Killed EventKind = iota
 	// Denied: the call failed with the errno the filter chose.
 	Denied
@@ -228,18 +229,24 @@ type Event struct {
 	Pid     int    // the thread that made the call
 	Command string // the process, as reports name it
 	Syscall Syscall
-	// Call is the decoded call, e.g. openat(AT_FDCWD, "/etc/shadow", O_RDONLY).
+	// Call is the decoded call, e.g. openat(AT_FDCWD, "/etc/shadow",
+	// O_RDONLY); a call through another ABI than the machine's is marked
+	// with it: x32 openat(...), x86 getpid() (int 0x80).
 	Call string
 	// Action is what the filter returned; for strict mode KILL_THREAD.
 	Action policy.Action
 	Strict bool
 	// Why says which profile entry or default decided (Explainer).
 	Why string
+	// Thread is set on a Killed event that ended one thread of several
+	// (KILL_THREAD): the process goes on.
+	Thread bool
 }
 
 // String is the report line, without the "sysfence: " prefix:
 //
 //	./hello was killed: openat(AT_FDCWD, "/etc/shadow", O_RDONLY) is not allowed (default action KILL_PROCESS)
+//	./hello: thread 1235 was killed (the process goes on): getppid() is not allowed (rule getppid: KILL)
 //	./hello: write(2, "oops\n", 5) was denied: EPERM (rule write ...)
 //	audit: cat[1234]: openat(AT_FDCWD, "/etc/shadow", O_RDONLY) would be denied: EPERM (default action ERRNO(1))
 func (e Event) String() string {
@@ -256,6 +263,9 @@ func (e Event) String() string {
 	}
 	if e.Kind == Notice {
 		return "note: " + e.Why
+	}
+	if e.Thread {
+		return fmt.Sprintf("%s: thread %d was killed (the process goes on): %s is not allowed%s", e.Command, e.Pid, e.Call, why)
 	}
 	return fmt.Sprintf("%s was killed: %s is not allowed%s", e.Command, e.Call, why)
 }

@@ -21,6 +21,10 @@ func TestEventString(t *testing.T) {
 	if got, want := denied.String(), `./wr: write(2, "err\n", 4) was denied: EPERM (rule)`; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
+	thread := Event{Kind: Killed, Thread: true, Pid: 1235, Command: "./prog", Call: "getppid()", Action: policy.ActKillThread, Why: "rule"}
+	if got, want := thread.String(), `./prog: thread 1235 was killed (the process goes on): getppid() is not allowed (rule)`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 	if got := killed.Syscall.Name(); got != "openat" {
 		t.Errorf("Name() = %s", got)
 	}

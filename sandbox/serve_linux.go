@@ -229,7 +229,7 @@ func (s *session) reportRepeats() {
 	for _, k := range s.repeats {
 		name := fmt.Sprintf("syscall %d", k.nr)
 		if a := archOf(k.arch, k.nr); a != nil {
-			name = sysdecode.Name(a, k.nr)
+			name = sysdecode.Decoder{Arch: a, Native: s.native}.Name(k.nr)
 		}
 		parts = append(parts, fmt.Sprintf("%s %d more (%s)", name, s.reported[k]-1, errnoName(k.action.Data())))
 	}

@@ -60,14 +60,14 @@ type tracer struct {
 	s       *session
 	root    int
 	tracees map[int]bool
-	traps   map[int]Syscall // thread -> the call a TRAP answered (SIGSYS pending)
-	killed  map[int]bool    // processes whose kill was reported
+	traps   map[int]trapNote // thread -> the confirmed TRAP whose SIGSYS it was last given
+	killed  map[int]bool     // processes whose kill was reported
 }
 
 // trace follows the command until it ends; then the descendants it left
 // are killed (they would lose their notification supervisor).
 func (s *session) trace(root int) (*unix.WaitStatus, error) {
-	t := &tracer{s: s, root: root, tracees: map[int]bool{root: true}, traps: map[int]Syscall{}, killed: map[int]bool{}}
+	t := &tracer{s: s, root: root, tracees: map[int]bool{root: true}, traps: map[int]trapNote{}, killed: map[int]bool{}}
 	s.signals.observed.Store(true)
 	defer func() {
 		for tid := range t.tracees {
@@ -131,9 +131,27 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 	}
 }
 
-// noteTrap remembers the call behind a SIGSYS from a TRAP answer, in case
-// the signal kills the process.
+// noteTrap looks at a SIGSYS about to be delivered to thread tid and
+// remembers the call when it is a TRAP answer of the installed filter, in
+// case the signal kills the process.
+//
+// The siginfo alone proves nothing: a thread may send itself a SIGSYS
+// with any siginfo (rt_tgsigqueueinfo to its own thread and
+// rt_sigqueueinfo to its own process accept a positive si_code such as
+// SYS_SECCOMP), naming any call. So the thread's state must show the
+// trap: the kernel rolls a trapped call's registers back (the number is
+// in rax again) and delivers the SIGSYS on the return from that call, so
+// the thread is right after a syscall instruction (si_call_addr is that
+// PC) in the call the siginfo names (number and ABI), and the installed
+// program, run on that call, answers TRAP with the siginfo's data. A call
+// that ran cannot be one the program traps, so neither a forgery nor a
+// TRAP of a filter the command installed itself passes. Any other SIGSYS
+// forgets what an earlier one noted.
 func (t *tracer) noteTrap(tid int) {
+	delete(t.traps, tid)
+	if !t.s.filterKills() {
+		return
+	}
 	var si [128]byte
 	if ptrace(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&si[0]))) != nil {
 		return
@@ -144,17 +162,45 @@ func (t *tracer) noteTrap(tid int) {
 	}
 	// struct siginfo: signo, errno, code (ints), then on 64-bit ABIs the
 	// union at offset 16: _sigsys { void *call_addr; int syscall; u32 arch }.
+	data := binary.NativeEndian.Uint32(si[4:])
+	callAddr := binary.NativeEndian.Uint64(si[16:])
 	nr := binary.NativeEndian.Uint32(si[24:])
 	arch := binary.NativeEndian.Uint32(si[28:])
 	r, err := getRegs(tid)
-	if err != nil {
+	if err != nil || !killedByFilter(&r) {
 		return
 	}
-	_, _, args, ip, ok := stoppedSyscall(&r, nil)
-	if !ok {
+	before := t.insnBefore(tid, &r)
+	if !afterSyscallInsn(before) {
 		return
 	}
-	t.traps[tid] = Syscall{Arch: archOf(arch, nr), Nr: nr, Args: args, IP: ip}
+	call, ok := t.callAt(tid, &r)
+	if !ok || call.Arch == nil || call.Arch.AuditArch != arch || call.Nr != nr || call.IP != callAddr {
+		return
+	}
+	d := call.Data()
+	res, err := bpf.Run(t.s.orig, &d, t.s.native.BigEndian, false)
+	action := policy.Action(res.Ret)
+	if err != nil || action.Kind() != policy.ActTrap || uint32(action.Data()) != data {
+		return
+	}
+	t.traps[tid] = trapNote{call: call, action: action}
+}
+
+// filterKills reports whether the installed filter gives the kill and
+// trap answers of s.orig. In audit mode it does not (they are notified
+// and the calls run), so no SIGSYS and no death is ever its doing: a
+// command that dies of a SIGSYS it sent itself, right after a call the
+// profile kills returned its own number (read(fd, buf, 0)), has
+// registers just like those of a call the filter killed.
+func (s *session) filterKills() bool {
+	return !s.opts.Strict && s.audit == nil && s.orig != nil
+}
+
+// trapNote is a confirmed TRAP answer whose SIGSYS is being delivered.
+type trapNote struct {
+	call   Syscall
+	action policy.Action
 }
 
 // exiting looks at a thread about to exit: did the filter (or strict
@@ -175,6 +221,7 @@ func (t *tracer) exiting(tid int) {
 	}
 	var call Syscall
 	var action policy.Action
+	threadOnly := false
 	switch {
 	case t.s.opts.Strict && st.Signal() == unix.SIGSEGV:
 		r, err := getRegs(tid)
@@ -200,7 +247,7 @@ func (t *tracer) exiting(tid int) {
 		}
 		call, _ = t.callAt(tid, &r)
 		action = policy.ActKillThread
-	case !t.s.opts.Strict && st.Signal() == unix.SIGSYS:
+	case t.s.filterKills() && st.Signal() == unix.SIGSYS:
 		// A KILL answer leaves the registers rolled back to the call; a
 		// TRAP answer did too, but the program may have handled earlier
 		// TRAPs, so the call is checked first and the last TRAP is the
@@ -214,20 +261,37 @@ func (t *tracer) exiting(tid int) {
 				// Registers that were not rolled back fit a thread kill only.
 				if err == nil && act.IsKill() && (killedByFilter(&r) || act.Kind() == policy.ActKillThread) {
 					call, action, killed = c, act, true
+					// The kernel rolls the registers back only to end the
+					// process (KILL_PROCESS, or KILL_THREAD of its last
+					// thread); a KILL_THREAD while other threads live ends
+					// this thread alone, and the process goes on.
+					threadOnly = !killedByFilter(&r)
 				}
 			}
 		}
 		if !killed {
+			// A TRAP's SIGSYS kills on delivery, with the registers as
+			// they were at the trap; a thread that handled its trap and
+			// died of another SIGSYS later is elsewhere.
 			trap, ok := t.traps[tid]
 			if !ok {
 				return
 			}
-			call, action = trap, policy.ActTrap
+			r, err := getRegs(tid)
+			if err != nil || !killedByFilter(&r) {
+				return
+			}
+			if c, ok := t.callAt(tid, &r); !ok || c != trap.call {
+				return
+			}
+			call, action = trap.call, trap.action
 		}
 	default:
 		return
 	}
-	t.killed[tgid] = true
+	if !threadOnly {
+		t.killed[tgid] = true // its other threads die with it: one report
+	}
 	mem, err := sysdecode.OpenProcMem(tid)
 	if err == nil {
 		defer mem.Close()
@@ -236,21 +300,30 @@ func (t *tracer) exiting(tid int) {
 	if mem != nil {
 		m = mem
 	}
-	t.s.emit(t.s.event(Killed, tid, call, action, m))
+	e := t.s.event(Killed, tid, call, action, m)
+	e.Thread = threadOnly
+	t.s.emit(e)
 }
 
 // callAt reads the syscall a stopped thread is in.
 func (t *tracer) callAt(tid int, r *regs) (Syscall, bool) {
-	var before []byte
-	if ip := pc(r); ip >= 2 {
-		word := make([]byte, 8)
-		if _, err := unix.PtracePeekText(tid, uintptr(ip-2), word); err == nil {
-			before = word[:2]
-		}
-	}
-	token, nr, args, ip, ok := stoppedSyscall(r, before)
+	token, nr, args, ip, ok := stoppedSyscall(r, t.insnBefore(tid, r))
 	if !ok {
 		return Syscall{}, false
 	}
 	return Syscall{Arch: archOf(token, nr), Nr: nr, Args: args, IP: ip}, true
+}
+
+// insnBefore reads the two bytes before a stopped thread's PC (nil if
+// they cannot be read).
+func (t *tracer) insnBefore(tid int, r *regs) []byte {
+	ip := pc(r)
+	if ip < 2 {
+		return nil
+	}
+	word := make([]byte, 8)
+	if _, err := unix.PtracePeekText(tid, uintptr(ip-2), word); err != nil {
+		return nil
+	}
+	return word[:2]
 }

@@ -238,3 +238,79 @@ func TestRunSupervisorKilled(t *testing.T) {
 		})
 	}
 }
+
+// The --update summary says what was written for each syscall: glibc's
+// pthread_create calls clone3, which the recorder's rules answer with
+// ENOSYS (libc falls back to clone), and the summary said "clone3
+// allowed". Each name of the summary is checked against the entries of
+// the written file.
+func TestRunAuditUpdateSaysWhatWasWritten(t *testing.T) {
+	requireRun(t)
+	dir := t.TempDir()
+	prog := buildC(t, dir, "thread", true)
+	prof := filepath.Join(dir, "min.json")
+	if err := os.WriteFile(prof, []byte(`{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1, "architectures": ["SCMP_ARCH_X86_64"],
+  "syscalls": [{"names": ["write", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runOut(t, "run", "--audit", "--update", prof, "--", prog)
+	if code != 0 || stdout != "thread ran\n" {
+		t.Fatalf("--update: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	prefix := "sysfence: audit: " + prof + " updated: "
+	var line string
+	for _, l := range strings.Split(stderr, "\n") {
+		if s, ok := strings.CutPrefix(l, prefix); ok {
+			line = s
+		}
+	}
+	if line == "" {
+		t.Fatalf("no summary line in %q", stderr)
+	}
+	// "N syscalls allowed (a, b), 1 syscall answered ENOSYS (clone3)"
+	said := map[string]string{}
+	for _, group := range strings.SplitAfter(line, "), ") {
+		group = strings.TrimSuffix(group, ", ")
+		open := strings.LastIndex(group, " (")
+		if open < 0 || !strings.HasSuffix(group, ")") {
+			t.Fatalf("summary group %q in %q", group, line)
+		}
+		_, as, _ := strings.Cut(group[:open], " syscall")
+		as = strings.TrimPrefix(strings.TrimPrefix(as, "s"), " ")
+		for _, n := range strings.Split(group[open+2:len(group)-1], ", ") {
+			said[n] = as
+		}
+	}
+	if said["clone3"] != "answered ENOSYS" {
+		t.Errorf("the summary says clone3 %q, want answered ENOSYS: %s", said["clone3"], line)
+	}
+	p, err := profile.Load(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, as := range said {
+		var written []string
+		for _, sc := range p.Seccomp.Syscalls {
+			if !slices.Contains(profile.EntryNames(sc), name) {
+				continue
+			}
+			switch {
+			case sc.Action == "SCMP_ACT_ALLOW" && len(sc.Args) == 0:
+				written = append(written, "allowed")
+			case sc.Action == "SCMP_ACT_ALLOW":
+				written = append(written, "allowed with argument rules")
+			case sc.Action == "SCMP_ACT_ERRNO" && sc.ErrnoRet != nil && *sc.ErrnoRet == 38:
+				written = append(written, "answered ENOSYS")
+			default:
+				written = append(written, string(sc.Action))
+			}
+		}
+		if len(written) != 1 || written[0] != as {
+			t.Errorf("the summary says %s %s, the file has %v", name, as, written)
+		}
+	}
+	code, stdout, _ = runOut(t, "run", "-q", "-p", prof, "--", prog)
+	if code != 0 || stdout != "thread ran\n" {
+		t.Errorf("under the updated profile: exit %d, stdout %q", code, stdout)
+	}
+}

@@ -173,7 +173,7 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 			if u == nil {
 				fmt.Fprintf(stderr, "sysfence: audit: the profile already allows every syscall CMD made; %s not written\n", f.update)
 			} else {
-				fmt.Fprintf(stderr, "sysfence: audit: %s updated: %s allowed (%s)\n", f.update, plural(len(u.added), "syscall"), strings.Join(u.added, ", "))
+				fmt.Fprintf(stderr, "sysfence: audit: %s updated: %s\n", f.update, u.summary())
 				if len(u.removed) > 0 {
 					fmt.Fprintf(stderr, "sysfence: audit: taken out of entries that denied them: %s\n", strings.Join(u.removed, ", "))
 				}

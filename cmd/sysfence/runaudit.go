@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
+	"github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/sysfence/sysfence/internal/cli"
@@ -45,8 +48,89 @@ func printAudit(w io.Writer, recs []sandbox.AuditRecord, rules bool) {
 
 // update is what --update changed.
 type update struct {
-	added   []string // syscall names now allowed
+	// written says, for each syscall name the audit added, what the
+	// written profile does with it, in the order of the names.
+	written []written
 	removed []string // "name (ACTION entry)": names taken out of denying entries
+}
+
+type written struct{ name, as string }
+
+// summary sums up the written names by what the profile does with them:
+// "2 syscalls allowed (openat, restart_syscall), 1 syscall answered ENOSYS
+// (clone3)".
+func (u *update) summary() string {
+	var order []string
+	groups := map[string][]string{}
+	for _, w := range u.written {
+		if groups[w.as] == nil {
+			order = append(order, w.as)
+		}
+		groups[w.as] = append(groups[w.as], w.name)
+	}
+	parts := make([]string, len(order))
+	for i, as := range order {
+		parts[i] = fmt.Sprintf("%s %s (%s)", plural(len(groups[as]), "syscall"), as, strings.Join(groups[as], ", "))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// writtenAs says what the entries of p that name a syscall do with it:
+// "allowed", "allowed with argument rules", "answered ENOSYS", or each
+// entry's action when they differ.
+func writtenAs(p *profile.Profile, name string) string {
+	var seen []string
+	for _, sc := range p.Seccomp.Syscalls {
+		if !slices.Contains(profile.EntryNames(sc), name) {
+			continue
+		}
+		as := entryAction(sc)
+		if as == "allowed" {
+			return as // an unconditional ALLOW decides every call
+		}
+		if !slices.Contains(seen, as) {
+			seen = append(seen, as)
+		}
+	}
+	if len(seen) == 0 {
+		return "not written" // cannot happen: the merge keeps every entry
+	}
+	return strings.Join(seen, " or ")
+}
+
+// entryAction says what one entry does to the calls it matches.
+func entryAction(sc *seccomp.Syscall) string {
+	cond := ""
+	if len(sc.Args) > 0 || sc.Includes != nil || sc.Excludes != nil {
+		cond = " with argument rules"
+		if len(sc.Args) == 0 {
+			cond = " on some kernels or capabilities"
+		}
+	}
+	switch sc.Action {
+	case specs.ActAllow:
+		return "allowed" + cond
+	case specs.ActLog:
+		return "allowed and logged" + cond
+	case specs.ActErrno:
+		errno := "EPERM"
+		if sc.ErrnoRet != nil {
+			errno = errnoName(*sc.ErrnoRet)
+		}
+		return "answered " + errno + cond
+	}
+	return "answered " + string(sc.Action) + cond
+}
+
+// errnoName names an errno as profiles may spell it ("ENOSYS"), or gives
+// its number.
+func errnoName(n uint) string {
+	for _, name := range profile.ErrnoNames() {
+		if v, _ := profile.ErrnoNumber(name); v == n {
+			return name
+		}
+	}
+	return fmt.Sprintf("errno %d", n)
 }
 
 // updateProfile merges what the audit saw into the profile it ran under
@@ -74,12 +158,13 @@ func updateProfile(path string, base *profile.Profile, obs *record.Observations)
 	}
 	u := &update{}
 	allowed := map[string]bool{}
+	var added []string
 	for _, sc := range missing.Syscalls {
 		sc.Comment = "added by sysfence run --audit: " + sc.Comment
 		for _, n := range profile.EntryNames(sc) {
 			if !allowed[n] {
 				allowed[n] = true
-				u.added = append(u.added, n)
+				added = append(added, n)
 			}
 		}
 	}
@@ -118,6 +203,12 @@ func updateProfile(path string, base *profile.Profile, obs *record.Observations)
 	}
 	if err := profile.WriteFile(path, merged, opts); err != nil {
 		return nil, cli.Usagef("--update %s: %v", path, err)
+	}
+	// Said from what was written, not from what was meant: the recorder's
+	// rules answer some calls otherwise than allowing them (clone3 gets
+	// ENOSYS so that libc falls back to clone).
+	for _, n := range added {
+		u.written = append(u.written, written{n, writtenAs(merged, n)})
 	}
 	return u, nil
 }

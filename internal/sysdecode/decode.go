@@ -111,6 +111,13 @@ var Signatures = map[string][]Kind{
 type Decoder struct {
 	Arch *syscalls.Arch
 	Mem  Memory
+	// Native is the ABI whose calls are named plainly; a call of any
+	// other ABI is named with its ABI first, "x32 openat(...)", "x86
+	// getpid()": the same number is another call there, and a profile
+	// rules on each ABI apart (an x32 or int 0x80 call from an x86_64
+	// program is the classic way around a filter). Nil means the ABI of
+	// the running program.
+	Native *syscalls.Arch
 	// StringMax and BufMax bound what is printed of paths and buffers
 	// (0: 256 and 32, strace's default for buffers).
 	StringMax, BufMax int
@@ -127,18 +134,70 @@ func Name(a *syscalls.Arch, nr uint32) string {
 	return fmt.Sprintf("syscall_%#x", nr)
 }
 
+// Name is the call's name as Call prints it: with the ABI first when it
+// is not the native one ("x32 openat").
+func (d Decoder) Name(nr uint32) string {
+	name := Name(d.Arch, nr)
+	native := d.Native
+	if native == nil {
+		native = runningABI
+	}
+	if d.Arch != nil && native != nil && d.Arch.Name != native.Name {
+		return d.Arch.Name + " " + name
+	}
+	return name
+}
+
+// runningABI is the ABI of this program (nil on a GOARCH seccomp does
+// not know).
+var runningABI, _ = syscalls.Native()
+
+// ArgCount returns how many arguments syscall nr takes on ABI a, counted
+// in registers (on a 32-bit ABI a 64-bit value takes two), as strace
+// prints them (data/syscall_args.csv). ok is false where the tables say
+// nothing: they cover the x86 ABIs (x86_64, x32 and x86).
+func ArgCount(a *syscalls.Arch, nr uint32) (n int, ok bool) {
+	if a == nil {
+		return 0, false
+	}
+	var t []int8
+	switch a.Name {
+	case "x86_64":
+		t = argsX86_64[:]
+	case "x32":
+		t = argsX32[:]
+		nr &^= syscalls.X32SyscallBit
+	case "x86":
+		t = argsX86[:]
+	}
+	if uint64(nr) >= uint64(len(t)) || t[nr] < 0 {
+		return 0, false
+	}
+	return int(t[nr]), true
+}
+
 // Call formats the syscall as name(arg, ...).
 func (d Decoder) Call(nr uint32, args [6]uint64) string {
 	name := Name(d.Arch, nr)
+	count, counted := ArgCount(d.Arch, nr)
 	kinds, ok := Signatures[name]
+	if ok && counted && len(kinds) != count {
+		// This ABI passes the call's arguments otherwise (a 64-bit
+		// offset in two registers on x86, x86's old mmap taking one
+		// pointer to them all): show its registers as they are.
+		ok = false
+	}
 	if !ok {
-		n := 0
-		for i, a := range args {
-			if d.word(a) != 0 {
-				n = i + 1
+		if !counted {
+			// No table for the ABI: up to the last register that is
+			// not zero.
+			for i, a := range args {
+				if d.word(a) != 0 {
+					count = i + 1
+				}
 			}
 		}
-		kinds = make([]Kind, n)
+		kinds = make([]Kind, count)
 		for i := range kinds {
 			kinds[i] = ArgRaw // a zero need not be a NULL pointer
 		}
@@ -152,7 +211,7 @@ func (d Decoder) Call(nr uint32, args [6]uint64) string {
 		}
 	}
 	var b strings.Builder
-	b.WriteString(name)
+	b.WriteString(d.Name(nr))
 	b.WriteByte('(')
 	for i, k := range kinds {
 		if i > 0 {

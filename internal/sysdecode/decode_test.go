@@ -1,10 +1,13 @@
 package sysdecode
 
 import (
+	"bufio"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -111,7 +114,7 @@ func TestCall(t *testing.T) {
 	} {
 		t.Run("arch="+tc.arch+"/call="+tc.name, func(t *testing.T) {
 			a := arch(t, tc.arch)
-			d := Decoder{Arch: a, Mem: mem}
+			d := Decoder{Arch: a, Mem: mem, Native: a} // as the ABI's own programs make them
 			if got := d.Call(nr(t, a, tc.call), tc.args); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
@@ -141,6 +144,66 @@ func TestCallUnknownSignatureAndNumber(t *testing.T) {
 	}
 }
 
+// Every syscall of the x86 ABIs is printed with as many arguments as it
+// takes, whatever the other registers hold (getcpu took three and was
+// shown with six): checked against the reference list, strace's tables
+// (data/syscall_args.csv, see data/README.md).
+func TestCallArgumentCounts(t *testing.T) {
+	f, err := os.Open("../../data/syscall_args.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	regs := [6]uint64{0x41, 0x42, 0x43, 0x44, 0x45, 0x46} // O_CREAT (0x40) set: open shows its mode
+	sc := bufio.NewScanner(f)
+	checked := map[string]int{}
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		var abi, name string
+		var num uint32
+		var want int
+		fields := strings.Split(line, ",")
+		if len(fields) != 4 {
+			t.Fatalf("bad line %q", line)
+		}
+		abi, name = fields[0], fields[2]
+		if _, err := fmt.Sscan(fields[1]+" "+fields[3], &num, &want); err != nil {
+			t.Fatalf("bad line %q: %v", line, err)
+		}
+		a := arch(t, abi)
+		if a.IsX32() {
+			num |= syscalls.X32SyscallBit
+		}
+		got := Decoder{Arch: a, Native: a}.Call(num, regs)
+		if !strings.HasPrefix(got, name+"(") || !strings.HasSuffix(got, ")") {
+			t.Errorf("abi=%s: %d printed as %s, want %s(...)", abi, num, got, name)
+			continue
+		}
+		// Without memory nothing printed contains a comma but the
+		// separators.
+		inner := got[len(name)+1 : len(got)-1]
+		n := 0
+		if inner != "" {
+			n = strings.Count(inner, ", ") + 1
+		}
+		if n != want {
+			t.Errorf("abi=%s: %s has %d arguments, printed with %d: %s", abi, name, want, n, got)
+		}
+		checked[abi]++
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, abi := range []string{"x86_64", "x32", "x86"} {
+		if all := len(arch(t, abi).Syscalls()); checked[abi] != all {
+			t.Errorf("abi=%s: %d of its %d syscalls in the reference list", abi, checked[abi], all)
+		}
+	}
+}
+
 func TestQuote(t *testing.T) {
 	if got, want := Quote([]byte("a\"b\\\t\x01é")), `"a\"b\\\t\x01\xc3\xa9"`; got != want {
 		t.Errorf("got %s, want %s", got, want)
@@ -165,5 +228,40 @@ func TestProcMem(t *testing.T) {
 	}
 	if _, _, err := ReadString(f, 8, 16); err == nil {
 		t.Error("reading address 8 succeeded")
+	}
+}
+
+// A call of another ABI than the program's own is named with its ABI: the
+// same number is another call there ("x32 openat", "x86 getpid").
+func TestCallNamesTheABI(t *testing.T) {
+	x86_64, x32, x86 := arch(t, "x86_64"), arch(t, "x32"), arch(t, "x86")
+	for _, tc := range []struct {
+		name        string
+		abi, native *syscalls.Arch
+		call        string
+		args        [6]uint64
+		want        string
+	}{
+		{"x32-from-x86_64", x32, x86_64, "openat", [6]uint64{0xffffffffffffff9c, 0x1000, 0}, `x32 openat(AT_FDCWD, 0x1000, O_RDONLY)`},
+		{"int80-from-x86_64", x86, x86_64, "getpid", [6]uint64{}, `x86 getpid()`},
+		{"native", x86_64, x86_64, "getpid", [6]uint64{}, `getpid()`},
+		{"i386-program", x86, x86, "getpid", [6]uint64{}, `getpid()`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decoder{Arch: tc.abi, Native: tc.native}
+			n := nr(t, tc.abi, tc.call)
+			if got := d.Call(n, tc.args); got != tc.want {
+				t.Errorf("Call: got %s, want %s", got, tc.want)
+			}
+			if got, want := d.Name(n), tc.want[:strings.IndexByte(tc.want, '(')]; got != want {
+				t.Errorf("Name: got %s, want %s", got, want)
+			}
+		})
+	}
+	// Without Native, the running program's ABI is the native one.
+	if runtime.GOARCH == "amd64" {
+		if got, want := (Decoder{Arch: x32}).Name(nr(t, x32, "openat")), "x32 openat"; got != want {
+			t.Errorf("Name without Native: got %s, want %s", got, want)
+		}
 	}
 }

@@ -8,10 +8,14 @@
 // from the traced process's memory through a Memory (for instance
 // /proc/PID/mem, see OpenProcMem); flags are named where their values are
 // the same on every ABI sysfence decodes them for and printed in hex
-// elsewhere. A syscall it does not know is printed with its arguments in
-// hex, up to the last non-zero one.
+// elsewhere. A syscall whose argument types it does not know is printed
+// with its registers in hex, as many as the call takes on its ABI (for the
+// x86 ABIs from data/syscall_args.csv, strace's count; elsewhere up to the
+// last register that is not zero).
 //
 // Used by `sysfence run` to say what the filter refused, and meant for the
 // recorder and the audit mode. It is pure Go and does not care where the
 // registers came from (ptrace, seccomp notification, eBPF).
 package sysdecode
+
+//go:generate go run ./internal/gen/genargs -in ../../data/syscall_args.csv -out zargs.go
