@@ -151,6 +151,14 @@
 // truncating, executing; mount and chroot; io_uring) is refused. Write
 // and port rules need Landlock. See paths_linux.go.
 //
+// The supervisor never waits in the command's place: an open that may
+// block (a FIFO waiting for its other end, a device) runs on a thread of
+// its own, the filter leaves the command's wait for the answer
+// interruptible (no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV), so that a
+// signal ends it as it ends a FIFO open in the kernel (restart, EINTR or
+// death, as the command's handler says), and the supervisor then gives
+// up its own open (interrupt_linux.go).
+//
 // # Audit mode
 //
 // With Options.Audit every return of the caller's program that is not
@@ -161,7 +169,8 @@
 // CONTINUE. CONTINUE is right here because audit mode makes no security
 // decision: the call runs as under a filter that allows everything, and
 // only the report may show arguments another thread changes a moment
-// later. The filter carries SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, so
+// later. The filter carries SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+// (except with supervised paths, see above), so
 // that once received a call is not interrupted by the command's
 // non-fatal signals (Go's preemption signals would otherwise restart it
 // over and over); on kernels without it a call interrupted while the

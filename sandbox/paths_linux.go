@@ -69,6 +69,12 @@ import (
 // memory and descriptors) with EPERM, io_uring with ENOSYS, and execve
 // with EACCES unless SupervisedExec.
 
+// supervisorMayWait reports whether the supervisor may have to wait in
+// the command's place (supervised opens of FIFOs and devices): the filter
+// must then leave the command's wait for it interruptible, as the
+// kernel's own wait for a FIFO's other end is (see interrupt_linux.go).
+func supervisorMayWait(r *addedRules) bool { return r != nil && r.supervise }
+
 // pathSupervisor holds the rules and the directories they open from.
 type pathSupervisor struct {
 	rules []*superRule // longest path first
@@ -77,6 +83,8 @@ type pathSupervisor struct {
 	// the end of the run). The last to leave closes them, so that a
 	// descriptor number is never reused under an open.
 	refs atomic.Int64
+	// blocked are the opens that run on threads of their own.
+	blocked blockedCalls
 }
 
 // superRule is one path rule of the plan, ready to open from.
@@ -116,6 +124,10 @@ func newPathSupervisor(plan *landlock.Plan) (*pathSupervisor, error) {
 		}
 		r.fd = fd
 		ps.rules = append(ps.rules, r)
+	}
+	if err := setUpInterrupt(); err != nil {
+		ps.close()
+		return nil, fmt.Errorf("%w (the supervisor needs it to give up opens of FIFOs that the command stopped waiting for)", err)
 	}
 	sort.SliceStable(ps.rules, func(i, j int) bool { return len(ps.rules[i].path) > len(ps.rules[j].path) })
 	ps.refs.Store(1)
@@ -190,7 +202,8 @@ const (
 // opened, or an errno. It runs in the loop that receives notifications,
 // except the open itself of a FIFO or a device, which may block until
 // another process (maybe one the same loop serves) acts, and therefore
-// runs on its own goroutine. The caller has acquired s.paths.
+// runs on a thread of its own, interrupted when the command stops
+// waiting. The caller has acquired s.paths.
 func (s *session) mediateOpen(n *seccomp.Notif) {
 	if h := s.opts.hooks; h != nil && h.openHandler != nil {
 		defer s.paths.release()
@@ -204,19 +217,26 @@ func (s *session) mediateOpen(n *seccomp.Notif) {
 		return
 	}
 	if step.mayBlock {
+		// The supervisor never waits in the command's place: the open
+		// runs on a thread of its own and is interrupted once the
+		// command stops waiting for it (interrupt_linux.go).
 		go func() {
 			defer s.paths.release()
-			s.finishOpen(n, step)
+			s.paths.blocked.run(s.listener, n, func(gone func() bool) { s.finishOpen(n, step, gone) })
 		}()
 		return
 	}
 	defer s.paths.release()
-	s.finishOpen(n, step)
+	s.finishOpen(n, step, func() bool { return false })
 }
 
-// finishOpen opens the file and hands it to the target.
-func (s *session) finishOpen(n *seccomp.Notif, step openStep) {
+// finishOpen opens the file and hands it to the target. gone says that
+// the target no longer waits (an interrupted open gives up).
+func (s *session) finishOpen(n *seccomp.Notif, step openStep, gone func() bool) {
 	fd, errno := step.open()
+	for errno == unix.EINTR && !gone() {
+		fd, errno = step.open()
+	}
 	if errno != 0 {
 		s.listener.Fail(n.ID, errno)
 		return

@@ -280,7 +280,8 @@ func (s *session) planFilter() error {
 	s.magic = [2]uint64{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
 	s.notify = true
 	s.flags |= seccomp.FlagNewListener
-	if seccomp.CheckFlags(seccomp.FlagNewListener|seccomp.FlagWaitKillableRecv) == nil && (s.opts.hooks == nil || !s.opts.hooks.noWaitKillable) {
+	if seccomp.CheckFlags(seccomp.FlagNewListener|seccomp.FlagWaitKillableRecv) == nil && (s.opts.hooks == nil || !s.opts.hooks.noWaitKillable) &&
+		!supervisorMayWait(s.added) {
 		// A notified call of a Go program must not be restarted by its
 		// runtime's preemption signals once the supervisor has it.
 		s.flags |= seccomp.FlagWaitKillableRecv

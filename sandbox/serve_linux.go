@@ -61,6 +61,9 @@ func (s *session) answer(n *seccomp.Notif) {
 	if h := s.opts.hooks; h != nil && h.beforeAnswer != nil {
 		h.beforeAnswer(n)
 	}
+	if s.paths != nil {
+		s.paths.blocked.superseded(n)
+	}
 	d := n.Data
 	res, err := bpf.Run(s.profile, &d, s.native.BigEndian, false)
 	if err != nil { // cannot happen: the program ran in the kernel

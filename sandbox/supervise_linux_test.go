@@ -3,7 +3,9 @@ package sandbox
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -222,4 +224,90 @@ func TestResolvePath(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fifoThreads counts this process's threads waiting in a FIFO open.
+func fifoThreads() int {
+	ents, _ := os.ReadDir("/proc/self/task")
+	n := 0
+	for _, e := range ents {
+		if w, _ := os.ReadFile("/proc/self/task/" + e.Name() + "/wchan"); string(w) == "wait_for_partner" {
+			n++
+		}
+	}
+	return n
+}
+
+// A supervised open of a FIFO waits for a writer; the supervisor waits in
+// CMD's place, and must not wait longer than CMD does. A signal ends
+// CMD's wait as it ends a FIFO open outside the sandbox (here a SIGTERM
+// kills it), and the supervisor then gives up its own open: no thread of
+// sysfence is left waiting for a writer that may never come.
+func TestSupervisedFIFOSignal(t *testing.T) {
+	requireNotify(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowAll, _ := filter(t, policy.ActAllow)
+	plan := supervisedPlan(t, cat, dir)
+	before := fifoThreads()
+	done := make(chan outcome, 1)
+	go func() { done <- runCmd(t, Options{Filter: allowAll, SupervisedPaths: plan}, false, cat, fifo) }()
+	pid := 0
+	for deadline := time.Now().Add(5 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, c := range childrenOf(os.Getpid()) {
+			if w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", c)); strings.HasPrefix(string(w), "seccomp_do_user_notif") {
+				pid = c
+			}
+		}
+	}
+	if pid == 0 {
+		t.Fatal("cat never waited for the supervisor")
+	}
+	if n := fifoThreads(); n != before+1 {
+		t.Errorf("%d threads of the supervisor open the FIFO, want 1", n-before)
+	}
+	unix.Kill(pid, unix.SIGTERM)
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(time.Second):
+		unix.Kill(pid, unix.SIGKILL)
+		<-done
+		t.Fatal("SIGTERM did not end cat's FIFO open within 1s (only SIGKILL did)")
+	}
+	o.wantExit(t, 128+int(unix.SIGTERM), unix.SIGTERM)
+	left := 0
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if left = fifoThreads() - before; left == 0 {
+			break
+		}
+	}
+	if left != 0 {
+		t.Errorf("%d threads of the supervisor still open the FIFO after cat died", left)
+	}
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			n, _ := strconv.Atoi(e.Name())
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -6,9 +6,15 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/landlock"
@@ -385,4 +391,144 @@ func TestRunProfileRuleMissingPath(t *testing.T) {
 	if code != 2 || stderr != want {
 		t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, want)
 	}
+}
+
+// childOf returns the pid of a child of pid (0: none yet).
+func childOf(pid int) int {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, the last ')' ends it.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			n, _ := strconv.Atoi(e.Name())
+			return n
+		}
+	}
+	return 0
+}
+
+// waitNotified waits until a child of sysfence (pid) is held in a
+// notified call (its wchan is seccomp_do_user_notification).
+func waitNotified(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if c := childOf(pid); c != 0 {
+			if w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", c)); strings.HasPrefix(string(w), "seccomp_do_user_notif") {
+				return
+			}
+		}
+	}
+	t.Fatal("CMD never waited for the supervisor")
+}
+
+// Without Landlock the supervisor opens files for CMD, and opening a FIFO
+// waits for a writer. The supervisor must never be stuck on CMD's behalf:
+// SIGTERM to sysfence ends a run whose CMD waits for a writer within a
+// second (CMD dies of it, as it would outside), and a writer that comes
+// later is seen as usual.
+func TestRunSupervisedFIFO(t *testing.T) {
+	requireRun(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := func(argv ...string) (*exec.Cmd, *bytes.Buffer) {
+		cmd := sysfence(append([]string{"run", "--no-landlock", "--allow-read", dir, "--"}, argv...)...)
+		var stdout bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		waitNotified(t, cmd.Process.Pid)
+		return cmd, &stdout
+	}
+	wait := func(cmd *exec.Cmd, limit time.Duration) (int, time.Duration) {
+		done := make(chan error, 1)
+		t0 := time.Now()
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			return exitCode(err), time.Since(t0)
+		case <-time.After(limit):
+			cmd.Process.Kill()
+			<-done
+			return -1, time.Since(t0)
+		}
+	}
+
+	t.Run("sigterm", func(t *testing.T) {
+		cmd, _ := start("cat", fifo)
+		cmd.Process.Signal(syscall.SIGTERM)
+		code, took := wait(cmd, 5*time.Second)
+		t.Logf("SIGTERM ended the run in %v (exit %d)", took, code)
+		if code != 128+int(syscall.SIGTERM) || took > time.Second {
+			t.Errorf("after SIGTERM: exit %d after %v; want 143 within 1s", code, took)
+		}
+	})
+	write := func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(w, "through the fifo")
+		w.Close()
+	}
+	t.Run("writer", func(t *testing.T) {
+		cmd, stdout := start("cat", fifo)
+		write()
+		code, _ := wait(cmd, 5*time.Second)
+		if code != 0 || stdout.String() != "through the fifo\n" {
+			t.Errorf("exit %d, stdout %q", code, stdout.String())
+		}
+	})
+	// A handled signal: the open restarts (SA_RESTART) and then gets the
+	// writer, or fails with EINTR, as outside the sandbox.
+	probe := buildC(t, dir, "pathprobe", false)
+	for _, tc := range []struct{ mode, want string }{{"restart", "ok through the fifo\n"}, {"intr", "err EINTR\n"}} {
+		t.Run("signal="+tc.mode, func(t *testing.T) {
+			cmd, stdout := start(probe, "fifo", fifo, tc.mode)
+			before := fifoOpeners(cmd.Process.Pid)
+			syscall.Kill(childOf(cmd.Process.Pid), syscall.SIGUSR1)
+			if tc.mode == "restart" {
+				// The restarted open waits for the supervisor again, and
+				// the supervisor's interrupted open is gone: one thread
+				// of sysfence opens the FIFO, and not the one before (the
+				// window in which a writer would meet the interrupted
+				// open is documented).
+				for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+					now := fifoOpeners(cmd.Process.Pid)
+					if len(before) == 1 && len(now) == 1 && now[0] != before[0] {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("threads of sysfence opening the FIFO: %v before the signal, %v after", before, now)
+					}
+				}
+				waitNotified(t, cmd.Process.Pid)
+				write()
+			}
+			code, _ := wait(cmd, 5*time.Second)
+			if code != 0 || stdout.String() != tc.want {
+				t.Errorf("exit %d, stdout %q, want %q", code, stdout.String(), tc.want)
+			}
+		})
+	}
+}
+
+// fifoOpeners lists the threads of pid waiting in a FIFO open.
+func fifoOpeners(pid int) []string {
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var out []string
+	for _, e := range ents {
+		if w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/wchan", pid, e.Name())); string(w) == "wait_for_partner" {
+			out = append(out, e.Name())
+		}
+	}
+	return out
 }
