@@ -148,8 +148,11 @@
 // the rules can be opened even if the file system changes meanwhile.
 // Every other call that reaches files by name and that the supervisor
 // cannot perform for the command (creating, removing, renaming, linking,
-// truncating, executing; mount and chroot; io_uring) is refused. Write
-// and port rules need Landlock. See paths_linux.go.
+// truncating, executing; mount and chroot; io_uring) is refused, and so
+// is every other way to get a descriptor of a file the supervisor does
+// not open (fanotify, file handles, pidfd_getfd, pinned BPF objects,
+// UNIX sockets: see fdSources in added.go). Write and port rules need
+// Landlock. See paths_linux.go.
 //
 // The supervisor never waits in the command's place: an open that may
 // block (a FIFO waiting for its other end, a device) runs on a thread of

@@ -532,3 +532,74 @@ func fifoOpeners(pid int) []string {
 	}
 	return out
 }
+
+// Descriptors the supervisor does not open itself: fanotify hands its
+// listener a descriptor of every file another process opens, so a CMD
+// that may read only one directory read /etc/hostname through an event
+// without Landlock (Landlock checks the event's open against CMD's
+// rules: EACCES). Every way of getting a descriptor that the supervisor
+// does not police is refused without Landlock (the list and the reasons
+// are in sandbox/added.go), whatever the profile allows.
+func TestRunSupervisedDescriptorSources(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	testenv.RequireRoot(t) // fanotify with descriptors needs CAP_SYS_ADMIN
+	hostname, err := os.ReadFile("/etc/hostname")
+	if err != nil || len(hostname) < 2 {
+		t.Skip("no /etc/hostname")
+	}
+	dir := t.TempDir()
+	probe := buildC(t, dir, "fdprobe", false)
+	allowAll := filepath.Join(dir, "all.json")
+	os.WriteFile(allowAll, []byte(`{"defaultAction": "SCMP_ACT_ALLOW"}`), 0o644)
+	for _, e := range []struct{ name, want string }{{"landlock", "err EACCES"}, {"supervisor", "err EPERM"}} {
+		t.Run("enforcer="+e.name+"/source=fanotify", func(t *testing.T) {
+			args := []string{"run", "-q", "-p", allowAll, "--allow-read", dir}
+			if e.name == "supervisor" {
+				args = append(args, "--no-landlock")
+			}
+			cmd := sysfence(append(args, "--", probe, "fanotify", "/etc/hostname")...)
+			var stdout bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			// Another process opens the file until the probe is done.
+			var err error
+		loop:
+			for {
+				select {
+				case err = <-done:
+					break loop
+				case <-time.After(50 * time.Millisecond):
+					os.ReadFile("/etc/hostname")
+				}
+			}
+			out := stdout.String()
+			t.Logf("probe: %q", out)
+			if err != nil || strings.Contains(out, "ok "+strings.TrimSpace(string(hostname))) || !strings.HasSuffix(out, e.want+"\n") {
+				t.Errorf("exit %v, stdout %q; want the file refused (%s)", err, out, e.want)
+			}
+		})
+	}
+	t.Run("enforcer=supervisor/source=others", func(t *testing.T) {
+		code, stdout, stderr := runOut(t, "run", "-q", "-p", allowAll, "--no-landlock", "--allow-read", dir, "--", probe, "calls")
+		want := strings.Join([]string{
+			"socketpair-unix ok",           // both ends are CMD's
+			"socket-unix err EACCES",       // a peer outside could pass descriptors
+			"socket-inet ok",               // no files
+			"memfd_create ok",              // new and anonymous
+			"bpf-obj-get err EPERM",        // pinned objects by path
+			"perf_event_open err EPERM",    // uprobes name files; samples read other processes
+			"open_tree err EPERM",          // an O_PATH descriptor by name, or a mount
+			"open_tree_attr err EPERM",     // the same (Linux 6.15)
+			"name_to_handle_at ok",         // a handle, no descriptor
+			"open_by_handle_at err EACCES", // a handle names a file the supervisor does not open
+		}, "\n") + "\n"
+		if code != 0 || stdout != want {
+			t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, stderr, stdout, want)
+		}
+	})
+}
