@@ -16,11 +16,14 @@ import (
 // port rule where Landlock alone leaves a hole, or routes calls to the
 // supervisor:
 //
-//   - mptcp: Landlock's port rules cover TCP only, and an MPTCP socket
-//     (IPPROTO_MPTCP) binds and connects anywhere. With port rules,
-//     socket(..., IPPROTO_MPTCP) fails with EPROTONOSUPPORT, which is
-//     what a kernel without MPTCP answers, so programs fall back to TCP
-//     (Go's listeners do; see the tests).
+//   - mptcp (port rules): Landlock's port rules cover TCP only, and an
+//     MPTCP socket (IPPROTO_MPTCP) binds and connects anywhere. With port
+//     rules, socket(..., IPPROTO_MPTCP) fails with EPROTONOSUPPORT, which
+//     is what a kernel without MPTCP answers, so programs fall back to TCP
+//     (Go's listeners do; see the tests). io_uring_setup fails with
+//     ENOSYS, whatever the profile allows: io_uring's operations never
+//     pass through the filter, and IORING_OP_SOCKET makes the MPTCP
+//     socket that socket(2) is refused.
 //   - truncation: see truncateBySeccomp.
 //   - supervise: path rules without Landlock. open, openat and openat2
 //     go to the supervisor, which opens the file itself and hands the
@@ -59,13 +62,15 @@ const (
 		"(which would cost every open a walk up to /)"
 	reasonOpenat2Trunc = "read-only path rules: openat2 passes its flags in memory, where the filter cannot see O_TRUNC"
 	reasonIOURing      = "path rules: io_uring operations never pass through the seccomp filter"
-	reasonSupervised   = "path rules without Landlock: the supervisor opens the file itself"
-	reasonNoChange     = "path rules without Landlock: only reading is supervised, calls that change files are refused"
-	reasonNoHandle     = "path rules without Landlock: a file handle (or uselib, acct, swapon) names a file the supervisor does not open, so it cannot check it"
-	reasonNoExec       = "path rules without Landlock: the supervisor cannot check what execve runs (give --allow-exec with --best-effort to leave it to the profile)"
-	reasonNoMount      = "path rules without Landlock: the supervisor resolves paths in its own mount namespace and root"
-	reasonNoOthers     = "path rules without Landlock: another process's memory and descriptors would bypass them (Landlock forbids this outside the sandbox)"
-	reasonNoFdSource   = "path rules without Landlock: it hands out descriptors of files the supervisor does not open " +
+	reasonIOURingPorts = "port rules: io_uring operations never pass through the seccomp filter " +
+		"(IORING_OP_SOCKET makes MPTCP sockets, which Landlock's TCP port rules do not cover)"
+	reasonSupervised = "path rules without Landlock: the supervisor opens the file itself"
+	reasonNoChange   = "path rules without Landlock: only reading is supervised, calls that change files are refused"
+	reasonNoHandle   = "path rules without Landlock: a file handle (or uselib, acct, swapon) names a file the supervisor does not open, so it cannot check it"
+	reasonNoExec     = "path rules without Landlock: the supervisor cannot check what execve runs (give --allow-exec with --best-effort to leave it to the profile)"
+	reasonNoMount    = "path rules without Landlock: the supervisor resolves paths in its own mount namespace and root"
+	reasonNoOthers   = "path rules without Landlock: another process's memory and descriptors would bypass them (Landlock forbids this outside the sandbox)"
+	reasonNoFdSource = "path rules without Landlock: it hands out descriptors of files the supervisor does not open " +
 		"(fanotify events, pinned BPF objects, uprobes on files by path)"
 	reasonNoUnix = "path rules without Landlock: a UNIX socket connects to socket files by name, or to a peer outside the sandbox " +
 		"that can pass it descriptors (socketpair stays allowed)"
@@ -160,15 +165,18 @@ func (r *addedRules) rules() []addedRule {
 	if r.mptcp {
 		out = append(out,
 			addedRule{[]string{"socket"}, policy.Errno(errEPROTONOSUPP), []policy.Cond{low32(2, ipprotoMPTCP)}, reasonMPTCP},
-			addedRule{[]string{"socketcall"}, policy.Errno(errENOSYS), []policy.Cond{low32(0, sysSocketCall)}, reasonSocketcall})
+			addedRule{[]string{"socketcall"}, policy.Errno(errENOSYS), []policy.Cond{low32(0, sysSocketCall)}, reasonSocketcall},
+			addedRule{[]string{"io_uring_setup"}, policy.Errno(errENOSYS), nil, reasonIOURingPorts})
 	}
 	if r.truncation && !r.supervise {
 		out = append(out,
 			addedRule{[]string{"truncate", "truncate64"}, policy.Errno(errEACCES), nil, reasonTruncate},
 			addedRule{[]string{"open"}, policy.Errno(errEACCES), []policy.Cond{flagSet(1, oTrunc)}, reasonTruncate},
 			addedRule{[]string{"openat", "open_by_handle_at"}, policy.Errno(errEACCES), []policy.Cond{flagSet(2, oTrunc)}, reasonTruncate},
-			addedRule{[]string{"openat2"}, policy.Errno(errENOSYS), nil, reasonOpenat2Trunc},
-			addedRule{[]string{"io_uring_setup"}, policy.Errno(errENOSYS), nil, reasonIOURing})
+			addedRule{[]string{"openat2"}, policy.Errno(errENOSYS), nil, reasonOpenat2Trunc})
+		if !r.mptcp { // else refused already, for the port rules
+			out = append(out, addedRule{[]string{"io_uring_setup"}, policy.Errno(errENOSYS), nil, reasonIOURing})
+		}
 	}
 	if r.supervise {
 		out = append(out,

@@ -62,6 +62,13 @@ func TestAddedRules(t *testing.T) {
 			{x86, "socket", [6]uint64{2, 1, mptcp}, policy.Errno(93)},
 			{x86, "socketcall", [6]uint64{1}, enosys},
 			{x86, "socketcall", [6]uint64{2}, policy.ActAllow},
+			{x86_64, "io_uring_setup", [6]uint64{}, enosys},
+			{x86, "io_uring_setup", [6]uint64{}, enosys},
+			{x32, "io_uring_setup", [6]uint64{}, enosys},
+		}},
+		{addedRules{mptcp: true, truncation: true}, []call{
+			{x86_64, "io_uring_setup", [6]uint64{}, enosys},
+			{x86_64, "openat2", [6]uint64{}, enosys},
 		}},
 		{addedRules{supervise: true}, []call{
 			{x86_64, "openat", [6]uint64{}, policy.ActUserNotif},

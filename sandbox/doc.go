@@ -118,7 +118,9 @@
 //     EPROTONOSUPPORT, as on a kernel without MPTCP: Landlock's port rules
 //     cover TCP only, and an MPTCP socket would bind and connect anywhere.
 //     Programs fall back to TCP (Go's listeners, MPTCP by default since Go
-//     1.24, do; the tests check it).
+//     1.24, do; the tests check it). io_uring_setup fails with ENOSYS,
+//     whatever the profile allows: io_uring's operations never pass
+//     through the filter, and IORING_OP_SOCKET makes MPTCP sockets.
 //   - With path rules of which none grants writing (the common
 //     --allow-read case), the filter refuses truncation: truncate(2) and
 //     opens with O_TRUNC fail with EACCES, openat2 (whose flags seccomp

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -220,4 +221,64 @@ func TestRunMPTCP(t *testing.T) {
 	// Without port rules, Go's listener is MPTCP where the kernel has it:
 	// what the rule above keeps from bypassing Landlock.
 	t.Logf("without port rules: %s", listen(nil, strconv.Itoa(refused)))
+}
+
+// Port rules hold whatever the profile allows. io_uring's operations
+// never pass through the seccomp filter: IORING_OP_SOCKET makes the MPTCP
+// socket that socket(2) is refused (and Landlock's TCP rules do not
+// cover), which then binds and connects anywhere. The probe first shows
+// the attack working against what sysfence did before (Landlock and the
+// MPTCP socket rule, which the probe sets up itself: the test can fail);
+// under sysfence io_uring_setup fails with ENOSYS.
+func TestRunPortsIOURing(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 4)
+	dir := t.TempDir()
+	probe := filepath.Join(dir, "uringnet")
+	testenv.BuildC(t, filepath.Join("testdata", "uringnet.c"), probe, false)
+	allowAll := filepath.Join(dir, "all.json")
+	os.WriteFile(allowAll, []byte(`{"defaultAction": "SCMP_ACT_ALLOW"}`), 0o644)
+	allowed := freePort(t, 4000)
+	bindPort := freePort(t, 4001)
+	// The connection target: a TCP listener outside the sandbox.
+	target, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	connPort := target.Addr().(*net.TCPAddr).Port
+	accepted := make(chan bool, 4)
+	go func() {
+		for {
+			c, err := target.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+			accepted <- true
+		}
+	}()
+	ports := []string{strconv.Itoa(bindPort), strconv.Itoa(connPort)}
+
+	b, err := exec.Command(probe, append([]string{"self", strconv.Itoa(allowed)}, ports...)...).CombinedOutput()
+	control := string(b)
+	if err != nil || control != "socket-mptcp err EPROTONOSUPPORT\nuring-socket ok\nbind ok\nlisten ok\nconnect ok\n" {
+		t.Fatalf("under Landlock and the MPTCP socket rule alone, the attack did not work (%v):\n%s", err, control)
+	}
+	select {
+	case <-accepted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the attack's connection never arrived")
+	}
+
+	a := strconv.Itoa(allowed)
+	code, stdout, stderr := runOut(t, append([]string{"run", "-q", "-p", allowAll, "--allow-bind", a, "--allow-connect", a, "--", probe}, ports...)...)
+	if code != 0 || stdout != "socket-mptcp err EPROTONOSUPPORT\nio_uring err ENOSYS\n" {
+		t.Errorf("under sysfence: exit %d, stdout %q, stderr %q; want io_uring refused", code, stdout, stderr)
+	}
+	select {
+	case <-accepted:
+		t.Error("a connection reached the port the rules do not allow")
+	case <-time.After(100 * time.Millisecond):
+	}
 }
