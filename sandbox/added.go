@@ -23,7 +23,9 @@ import (
 //     (Go's listeners do; see the tests). io_uring_setup fails with
 //     ENOSYS, whatever the profile allows: io_uring's operations never
 //     pass through the filter, and IORING_OP_SOCKET makes the MPTCP
-//     socket that socket(2) is refused.
+//     socket that socket(2) is refused. listen(2) (and socketcall's
+//     SYS_LISTEN) goes to the supervisor, which refuses to listen on an
+//     unbound TCP socket (listen_linux.go).
 //   - truncation: see truncateBySeccomp.
 //   - supervise: path rules without Landlock. open, openat and openat2
 //     go to the supervisor, which opens the file itself and hands the
@@ -64,13 +66,14 @@ const (
 	reasonIOURing      = "path rules: io_uring operations never pass through the seccomp filter"
 	reasonIOURingPorts = "port rules: io_uring operations never pass through the seccomp filter " +
 		"(IORING_OP_SOCKET makes MPTCP sockets, which Landlock's TCP port rules do not cover)"
-	reasonSupervised = "path rules without Landlock: the supervisor opens the file itself"
-	reasonNoChange   = "path rules without Landlock: only reading is supervised, calls that change files are refused"
-	reasonNoHandle   = "path rules without Landlock: a file handle (or uselib, acct, swapon) names a file the supervisor does not open, so it cannot check it"
-	reasonNoExec     = "path rules without Landlock: the supervisor cannot check what execve runs (give --allow-exec with --best-effort to leave it to the profile)"
-	reasonNoMount    = "path rules without Landlock: the supervisor resolves paths in its own mount namespace and root"
-	reasonNoOthers   = "path rules without Landlock: another process's memory and descriptors would bypass them (Landlock forbids this outside the sandbox)"
-	reasonNoFdSource = "path rules without Landlock: it hands out descriptors of files the supervisor does not open " +
+	reasonListenSupervised = "port rules: the supervisor checks that the socket is bound (Landlock checks bind, not listen's autobind) and listens on it"
+	reasonSupervised       = "path rules without Landlock: the supervisor opens the file itself"
+	reasonNoChange         = "path rules without Landlock: only reading is supervised, calls that change files are refused"
+	reasonNoHandle         = "path rules without Landlock: a file handle (or uselib, acct, swapon) names a file the supervisor does not open, so it cannot check it"
+	reasonNoExec           = "path rules without Landlock: the supervisor cannot check what execve runs (give --allow-exec with --best-effort to leave it to the profile)"
+	reasonNoMount          = "path rules without Landlock: the supervisor resolves paths in its own mount namespace and root"
+	reasonNoOthers         = "path rules without Landlock: another process's memory and descriptors would bypass them (Landlock forbids this outside the sandbox)"
+	reasonNoFdSource       = "path rules without Landlock: it hands out descriptors of files the supervisor does not open " +
 		"(fanotify events, pinned BPF objects, uprobes on files by path)"
 	reasonNoUnix = "path rules without Landlock: a UNIX socket connects to socket files by name, or to a peer outside the sandbox " +
 		"that can pass it descriptors (socketpair stays allowed)"
@@ -166,7 +169,9 @@ func (r *addedRules) rules() []addedRule {
 		out = append(out,
 			addedRule{[]string{"socket"}, policy.Errno(errEPROTONOSUPP), []policy.Cond{low32(2, ipprotoMPTCP)}, reasonMPTCP},
 			addedRule{[]string{"socketcall"}, policy.Errno(errENOSYS), []policy.Cond{low32(0, sysSocketCall)}, reasonSocketcall},
-			addedRule{[]string{"io_uring_setup"}, policy.Errno(errENOSYS), nil, reasonIOURingPorts})
+			addedRule{[]string{"io_uring_setup"}, policy.Errno(errENOSYS), nil, reasonIOURingPorts},
+			addedRule{[]string{"listen"}, policy.ActUserNotif, nil, reasonListenSupervised},
+			addedRule{[]string{"socketcall"}, policy.ActUserNotif, []policy.Cond{low32(0, sysListenCall)}, reasonListenSupervised})
 	}
 	if r.truncation && !r.supervise {
 		out = append(out,

@@ -121,6 +121,12 @@
 //     1.24, do; the tests check it). io_uring_setup fails with ENOSYS,
 //     whatever the profile allows: io_uring's operations never pass
 //     through the filter, and IORING_OP_SOCKET makes MPTCP sockets.
+//   - With port rules, listen(2) goes to the supervisor: Landlock checks
+//     bind, not the autobind of a TCP socket that listens unbound. The
+//     supervisor takes the socket (pidfd_getfd), refuses it with EACCES
+//     if it is not bound, and otherwise listens on its copy and answers
+//     with the result (listen_linux.go). Port rules thus keep sysfence
+//     attached, as supervised paths do, even without Options.Report.
 //   - With path rules of which none grants writing (the common
 //     --allow-read case), the filter refuses truncation: truncate(2) and
 //     opens with O_TRUNC fail with EACCES, openat2 (whose flags seccomp
@@ -184,8 +190,8 @@
 // Every read of the command's memory is followed by an ID_VALID check.
 // sysfence's added rules and Landlock stay enforced.
 //
-// Audit mode and supervised paths keep sysfence attached as in reporting
-// mode even without Options.Report: PTRACE_O_EXITKILL kills every process
+// Audit mode, supervised paths and port rules keep sysfence attached as
+// in reporting mode even without Options.Report: PTRACE_O_EXITKILL kills every process
 // of the command if sysfence dies, instead of leaving them running with
 // every notified call failing ENOSYS.
 //

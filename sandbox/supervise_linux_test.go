@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -310,4 +311,75 @@ func childrenOf(pid int) []int {
 		}
 	}
 	return out
+}
+
+// naiveListen is the listen supervisor sysfence must not be: it checks
+// the socket the descriptor names (on its own copy, exactly as the real
+// one does) and answers CONTINUE, so that the kernel looks the number up
+// again and listens on whatever it names by then.
+func naiveListen(s *session, n *seccomp.Notif) {
+	fd, _, errno := s.readListen(n)
+	var sock int
+	if errno == 0 {
+		sock, errno = s.takeFd(n, fd)
+	}
+	if errno == 0 {
+		if !boundOrNotTCP(sock) {
+			errno = unix.EACCES
+		}
+		unix.Close(sock)
+	}
+	if errno != 0 {
+		s.listener.Fail(n.ID, errno)
+		return
+	}
+	s.listener.Continue(n.ID)
+}
+
+// Why the supervisor listens on its own copy of the socket: a second
+// thread that keeps dup2-ing an unbound socket and a bound one onto the
+// number listen was given fools a supervisor that checks the socket and
+// answers CONTINUE (an unbound socket ends up listening on a port the
+// kernel picked), and never fools the one that listens on the socket it
+// checked.
+func TestSupervisedListenRace(t *testing.T) {
+	requireNotify(t)
+	if abi, err := landlock.KernelABI(); err != nil || abi < 4 {
+		testenv.Skip(t, fmt.Sprintf("Landlock ABI 4 needed (%d, %v)", abi, err))
+	}
+	bin := cprog(t, "listenprobe", false)
+	allowAll, _ := filter(t, policy.ActAllow)
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	abi, _ := landlock.KernelABI()
+	plan, err := landlock.NewPlan(landlock.Rules{Bind: []uint16{uint16(port)}}, abi, landlock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		hooks   *testHooks
+		seconds string
+		wantBad bool
+	}{
+		{"listen-own-copy", nil, "3", false},
+		{"naive-continue", &testHooks{listenHandler: naiveListen}, "3", true},
+	} {
+		t.Run("supervisor="+tc.name, func(t *testing.T) {
+			o := runCmd(t, Options{Filter: allowAll, Landlock: plan, hooks: tc.hooks}, false, bin, "race", strconv.Itoa(port), tc.seconds)
+			o.wantExit(t, 0, 0)
+			var listens, bad int
+			if _, err := fmt.Sscanf(o.stdout, "listens %d bad %d", &listens, &bad); err != nil {
+				t.Fatalf("listenprobe printed %q (stderr %q)", o.stdout, o.stderr)
+			}
+			t.Logf("%d listens, %d on an unbound socket", listens, bad)
+			if (bad > 0) != tc.wantBad || listens == 0 {
+				t.Errorf("%d listens, %d on an unbound socket; want one: %v", listens, bad, tc.wantBad)
+			}
+		})
+	}
 }
