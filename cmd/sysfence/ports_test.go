@@ -25,7 +25,7 @@ import (
 
 // freePort returns a TCP port nothing listens on: want if it is free
 // (the 4000 and 4001), else one the kernel picks.
-func freePort(t *testing.T, want int) int {
+func freePort(t testing.TB, want int) int {
 	t.Helper()
 	if want != 0 {
 		if l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(want)); err == nil {
