@@ -8,6 +8,7 @@ import "github.com/sysfence/sysfence/seccomp"
 type testHooks struct {
 	openHandler    func(s *session, n *seccomp.Notif)
 	listenHandler  func(s *session, n *seccomp.Notif)
+	afterOpenPlan  func(name string) // between the supervisor's check of a path and its open (name beneath the rule)
 	beforeAnswer   func(n *seccomp.Notif)
 	noWaitKillable bool
 }

@@ -216,27 +216,38 @@ func (s *session) mediateOpen(n *seccomp.Notif) {
 		s.listener.Fail(n.ID, errno)
 		return
 	}
-	if step.mayBlock {
-		// The supervisor never waits in the command's place: the open
-		// runs on a thread of its own and is interrupted once the
-		// command stops waiting for it (interrupt_linux.go).
-		go func() {
-			defer s.paths.release()
-			s.paths.blocked.run(s.listener, n, func(gone func() bool) { s.finishOpen(n, step, gone) })
-		}()
-		return
+	if h := s.opts.hooks; h != nil && h.afterOpenPlan != nil {
+		h.afterOpenPlan(step.name)
 	}
-	defer s.paths.release()
-	s.finishOpen(n, step, func() bool { return false })
+	if !step.mayBlock {
+		fd, errno, wouldBlock := step.tryOpen()
+		if !wouldBlock {
+			defer s.paths.release()
+			s.answerOpen(n, step, fd, errno)
+			return
+		}
+		// The file became one whose open may wait (a FIFO) since it was
+		// checked: start over on the path for those.
+		step.mayBlock = true
+	}
+	// The supervisor never waits in the command's place: the open runs
+	// on a thread of its own and is interrupted once the command stops
+	// waiting for it (interrupt_linux.go).
+	go func() {
+		defer s.paths.release()
+		s.paths.blocked.run(s.listener, n, func(gone func() bool) {
+			fd, errno := step.open()
+			for errno == unix.EINTR && !gone() {
+				fd, errno = step.open()
+			}
+			s.answerOpen(n, step, fd, errno)
+		})
+	}()
 }
 
-// finishOpen opens the file and hands it to the target. gone says that
-// the target no longer waits (an interrupted open gives up).
-func (s *session) finishOpen(n *seccomp.Notif, step openStep, gone func() bool) {
-	fd, errno := step.open()
-	for errno == unix.EINTR && !gone() {
-		fd, errno = step.open()
-	}
+// answerOpen answers an open with its result: the descriptor, installed in
+// the target, or the errno.
+func (s *session) answerOpen(n *seccomp.Notif, step openStep, fd int, errno unix.Errno) {
 	if errno != 0 {
 		s.listener.Fail(n.ID, errno)
 		return
@@ -399,6 +410,7 @@ type openStep struct {
 	isDir    bool
 	cloexec  bool // the target's copy is close-on-exec
 	mayBlock bool // a FIFO or a device opened without O_NONBLOCK
+	oPath    bool // an O_PATH open (of a regular file or a directory)
 }
 
 // open opens real (resolved: no symlinks, no "..") for reading through
@@ -427,6 +439,7 @@ func (ps *pathSupervisor) plan(real string, flags uint64) (openStep, unix.Errno)
 		step.mayBlock = flags&(unix.O_NONBLOCK|unix.O_PATH) == 0
 	}
 	if flags&unix.O_PATH != 0 {
+		step.oPath = true
 		// SECCOMP_IOCTL_NOTIF_ADDFD cannot pass an O_PATH descriptor (the
 		// kernel's fget skips them), so the target gets a read-only one
 		// of the same file or directory: it may read it anyway (the rule
@@ -465,28 +478,64 @@ func (ps *pathSupervisor) plan(real string, flags uint64) (openStep, unix.Errno)
 }
 
 // open performs the step: openat2 beneath the rule's directory, without
-// following any link, then checks that it opened what was planned.
+// following any link, then checks that it opened what was planned. It
+// may wait (a FIFO, a device) unless the step was planned for a file
+// whose open cannot.
 func (step openStep) open() (int, unix.Errno) {
+	fd, errno, wouldBlock := step.tryOpen()
+	if wouldBlock {
+		step.mayBlock = true
+		fd, errno, _ = step.tryOpen()
+	}
+	return fd, errno
+}
+
+// tryOpen is open, except that a step planned for a file whose open
+// cannot wait never waits: the file may have become a FIFO since it was
+// checked (another process replaced it), so it is opened with O_NONBLOCK,
+// which changes nothing for the regular files and directories planned
+// (and is taken off again), and if it is of another type now it is
+// closed, and wouldBlock says to start over on a thread that may wait.
+func (step openStep) tryOpen() (fd int, errno unix.Errno, wouldBlock bool) {
 	r := step.rule
-	fd, err := unix.Openat2(r.fd, step.name, &step.how)
+	how := step.how
+	if !step.mayBlock {
+		how.Flags |= unix.O_NONBLOCK
+	}
+	fd, err := unix.Openat2(r.fd, step.name, &how)
 	if err != nil {
 		e := errnoOf(err)
 		if e == unix.ELOOP || e == unix.EXDEV {
 			e = unix.EACCES // the file system changed under the check
 		}
-		return -1, e
+		return -1, e, false
 	}
 	var got unix.Stat_t
 	if err := unix.Fstat(fd, &got); err != nil {
 		unix.Close(fd)
-		return -1, errnoOf(err)
+		return -1, errnoOf(err), false
 	}
 	gotDir := got.Mode&unix.S_IFMT == unix.S_IFDIR
 	if !r.dir && (got.Dev != r.dev || got.Ino != r.ino) || step.need != 0 && gotDir != step.isDir {
 		unix.Close(fd)
-		return -1, unix.EACCES // not the file the rule was made for
+		return -1, unix.EACCES, false // not the file the rule was made for
 	}
-	return fd, 0
+	if how.Flags != step.how.Flags {
+		if t := got.Mode & unix.S_IFMT; t != unix.S_IFREG && t != unix.S_IFDIR {
+			unix.Close(fd)
+			if step.oPath {
+				return -1, unix.EACCES, false // as planned for such files (see plan)
+			}
+			return -1, 0, true
+		}
+		// F_SETFL sets the status flags (O_NONBLOCK, O_APPEND, O_DIRECT,
+		// O_NOATIME, O_ASYNC) and ignores the others: the open's own.
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFL, int(step.how.Flags)); err != nil {
+			unix.Close(fd)
+			return -1, errnoOf(err), false
+		}
+	}
+	return fd, 0, false
 }
 
 func errnoOf(err error) unix.Errno {

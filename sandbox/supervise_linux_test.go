@@ -227,6 +227,16 @@ func TestResolvePath(t *testing.T) {
 	}
 }
 
+// waitFifoThreads waits up to a second for fifoThreads to be n, and
+// returns it.
+func waitFifoThreads(n int) int {
+	got := fifoThreads()
+	for deadline := time.Now().Add(time.Second); got != n && time.Now().Before(deadline); got = fifoThreads() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return got
+}
+
 // fifoThreads counts this process's threads waiting in a FIFO open.
 func fifoThreads() int {
 	ents, _ := os.ReadDir("/proc/self/task")
@@ -257,7 +267,9 @@ func TestSupervisedFIFOSignal(t *testing.T) {
 	}
 	allowAll, _ := filter(t, policy.ActAllow)
 	plan := supervisedPlan(t, cat, dir)
-	before := fifoThreads()
+	if n := waitFifoThreads(0); n != 0 {
+		t.Fatalf("%d threads open a FIFO before the test", n)
+	}
 	done := make(chan outcome, 1)
 	go func() { done <- runCmd(t, Options{Filter: allowAll, SupervisedPaths: plan}, false, cat, fifo) }()
 	pid := 0
@@ -271,8 +283,8 @@ func TestSupervisedFIFOSignal(t *testing.T) {
 	if pid == 0 {
 		t.Fatal("cat never waited for the supervisor")
 	}
-	if n := fifoThreads(); n != before+1 {
-		t.Errorf("%d threads of the supervisor open the FIFO, want 1", n-before)
+	if n := waitFifoThreads(1); n != 1 {
+		t.Errorf("%d threads of the supervisor open the FIFO, want 1", n)
 	}
 	unix.Kill(pid, unix.SIGTERM)
 	var o outcome
@@ -284,13 +296,7 @@ func TestSupervisedFIFOSignal(t *testing.T) {
 		t.Fatal("SIGTERM did not end cat's FIFO open within 1s (only SIGKILL did)")
 	}
 	o.wantExit(t, 128+int(unix.SIGTERM), unix.SIGTERM)
-	left := 0
-	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if left = fifoThreads() - before; left == 0 {
-			break
-		}
-	}
-	if left != 0 {
+	if left := waitFifoThreads(0); left != 0 {
 		t.Errorf("%d threads of the supervisor still open the FIFO after cat died", left)
 	}
 }
@@ -381,5 +387,63 @@ func TestSupervisedListenRace(t *testing.T) {
 				t.Errorf("%d listens, %d on an unbound socket; want one: %v", listens, bad, tc.wantBad)
 			}
 		})
+	}
+}
+
+// The supervisor decides from the file's type whether an open may block,
+// but the file may change between that look and the open (a process
+// outside the sandbox swaps a regular file for a FIFO): the open must
+// still never block the supervisor, which would then answer nothing else
+// and never end. Here the test swaps the file right after the check; a
+// SIGTERM then ends cat's wait for a writer, and the run, at once.
+func TestSupervisedOpenTypeChange(t *testing.T) {
+	requireNotify(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("regular\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowAll, _ := filter(t, policy.ActAllow)
+	plan := supervisedPlan(t, cat, dir)
+	var swapped atomic.Bool
+	hooks := &testHooks{afterOpenPlan: func(name string) {
+		if name == "file" && !swapped.Swap(true) {
+			os.Remove(file)
+			unix.Mkfifo(file, 0o644)
+		}
+	}}
+	done := make(chan outcome, 1)
+	go func() {
+		done <- runCmd(t, Options{Filter: allowAll, SupervisedPaths: plan, hooks: hooks}, false, cat, file)
+	}()
+	pid := 0
+	for deadline := time.Now().Add(5 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, c := range childrenOf(os.Getpid()) {
+			if w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", c)); swapped.Load() && strings.HasPrefix(string(w), "seccomp_do_user_notif") {
+				pid = c
+			}
+		}
+	}
+	if pid == 0 {
+		t.Fatal("cat never waited for the supervisor")
+	}
+	unix.Kill(pid, unix.SIGTERM)
+	select {
+	case o := <-done:
+		o.wantExit(t, 128+int(unix.SIGTERM), unix.SIGTERM)
+		if n := waitFifoThreads(0); n != 0 {
+			t.Errorf("%d threads of the supervisor still open the FIFO after cat died", n)
+		}
+	case <-time.After(time.Second):
+		// Unblock the supervisor's open so that the test can end.
+		if w, err := os.OpenFile(file, os.O_WRONLY|unix.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		<-done
+		t.Fatal("the run did not end within 1s of SIGTERM: the supervisor was stuck in the open")
 	}
 }

@@ -493,7 +493,12 @@ func TestRunSupervisedFIFO(t *testing.T) {
 	for _, tc := range []struct{ mode, want string }{{"restart", "ok through the fifo\n"}, {"intr", "err EINTR\n"}} {
 		t.Run("signal="+tc.mode, func(t *testing.T) {
 			cmd, stdout := start(probe, "fifo", fifo, tc.mode)
-			before := fifoOpeners(cmd.Process.Pid)
+			var before []string
+			for deadline := time.Now().Add(5 * time.Second); len(before) != 1; time.Sleep(5 * time.Millisecond) {
+				if before = fifoOpeners(cmd.Process.Pid); time.Now().After(deadline) {
+					t.Fatalf("threads of sysfence opening the FIFO: %v", before)
+				}
+			}
 			syscall.Kill(childOf(cmd.Process.Pid), syscall.SIGUSR1)
 			if tc.mode == "restart" {
 				// The restarted open waits for the supervisor again, and
@@ -602,4 +607,19 @@ func TestRunSupervisedDescriptorSources(t *testing.T) {
 			t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, stderr, stdout, want)
 		}
 	})
+}
+
+// The supervisor opens regular files with O_NONBLOCK (so that a file
+// replaced by a FIFO meanwhile cannot make it wait) and takes it off
+// again: CMD's descriptor has the flags it asked for.
+func TestRunSupervisedOpenFlags(t *testing.T) {
+	requireRun(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "file"), []byte("x\n"), 0o644)
+	script := `exec 3<"$1"; while read -r k v; do if [ "$k" = flags: ]; then echo "$v"; fi; done </proc/self/fdinfo/3`
+	code, stdout, stderr := runOut(t, "run", "--no-landlock", "--allow-read", dir, "--allow-read", "/proc", "--", "/bin/sh", "-c", script, "sh", filepath.Join(dir, "file"))
+	flags, err := strconv.ParseUint(strings.TrimSpace(stdout), 8, 64)
+	if code != 0 || err != nil || flags&unix.O_NONBLOCK != 0 || flags&unix.O_ACCMODE != unix.O_RDONLY {
+		t.Errorf("exit %d, flags %q, stderr %q; want O_RDONLY without O_NONBLOCK", code, stdout, stderr)
+	}
 }
