@@ -168,7 +168,10 @@
 // interruptible (no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV), so that a
 // signal ends it as it ends a FIFO open in the kernel (restart, EINTR or
 // death, as the command's handler says), and the supervisor then gives
-// up its own open (interrupt_linux.go).
+// up its own open (interrupt_linux.go). For that sandbox interrupts its
+// own thread with signal 63, whose handler (the Go runtime's) it
+// installs without SA_RESTART: a program that embeds sandbox and asks
+// os/signal for every signal sees it.
 //
 // # Audit mode
 //
