@@ -262,13 +262,19 @@ func TestRunPortsIOURing(t *testing.T) {
 
 	b, err := exec.Command(probe, append([]string{"self", strconv.Itoa(allowed)}, ports...)...).CombinedOutput()
 	control := string(b)
-	if err != nil || control != "socket-mptcp err EPROTONOSUPPORT\nuring-socket ok\nbind ok\nlisten ok\nconnect ok\n" {
+	switch {
+	case err == nil && (strings.Contains(control, "\nio_uring err ") || strings.Contains(control, "\nuring-socket err ")):
+		// kernel.io_uring_disabled, net.mptcp.enabled=0, or a kernel
+		// without either.
+		t.Logf("io_uring or MPTCP is not available here (%q): the attack is not exercised", control)
+	case err != nil || control != "socket-mptcp err EPROTONOSUPPORT\nuring-socket ok\nbind ok\nlisten ok\nconnect ok\n":
 		t.Fatalf("under Landlock and the MPTCP socket rule alone, the attack did not work (%v):\n%s", err, control)
-	}
-	select {
-	case <-accepted:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the attack's connection never arrived")
+	default:
+		select {
+		case <-accepted:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the attack's connection never arrived")
+		}
 	}
 
 	a := strconv.Itoa(allowed)
