@@ -127,7 +127,15 @@
 //     EPROTONOSUPPORT, as on a kernel without MPTCP: Landlock's port rules
 //     cover TCP only, and an MPTCP socket would bind and connect anywhere.
 //     Programs fall back to TCP (Go's listeners, MPTCP by default since Go
-//     1.24, do; the tests check it).
+//     1.24, do; the tests check it). io_uring_setup fails with ENOSYS,
+//     whatever the profile allows: io_uring's operations never pass
+//     through the filter, and IORING_OP_SOCKET makes MPTCP sockets.
+//   - With port rules, listen(2) goes to the supervisor: Landlock checks
+//     bind, not the autobind of a TCP socket that listens unbound. The
+//     supervisor takes the socket (pidfd_getfd), refuses it with EACCES
+//     if it is not bound, and otherwise listens on its copy and answers
+//     with the result (listen_linux.go). Port rules thus keep sysfence
+//     attached, as supervised paths do, even without Options.Report.
 //   - With path rules of which none grants writing (the common
 //     --allow-read case), the filter refuses truncation: truncate(2) and
 //     opens with O_TRUNC fail with EACCES, openat2 (whose flags seccomp
@@ -157,8 +165,22 @@
 // the rules can be opened even if the file system changes meanwhile.
 // Every other call that reaches files by name and that the supervisor
 // cannot perform for the command (creating, removing, renaming, linking,
-// truncating, executing; mount and chroot; io_uring) is refused. Write
-// and port rules need Landlock. See paths_linux.go.
+// truncating, executing; mount and chroot; io_uring) is refused, and so
+// is every other way to get a descriptor of a file the supervisor does
+// not open (fanotify, file handles, pidfd_getfd, pinned BPF objects,
+// UNIX sockets: see fdSources in added.go). Write and port rules need
+// Landlock. See paths_linux.go.
+//
+// The supervisor never waits in the command's place: an open that may
+// block (a FIFO waiting for its other end, a device) runs on a thread of
+// its own, the filter leaves the command's wait for the answer
+// interruptible (no SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV), so that a
+// signal ends it as it ends a FIFO open in the kernel (restart, EINTR or
+// death, as the command's handler says), and the supervisor then gives
+// up its own open (interrupt_linux.go). For that sandbox interrupts its
+// own thread with signal 63, whose handler (the Go runtime's) it
+// installs without SA_RESTART: a program that embeds sandbox and asks
+// os/signal for every signal sees it.
 //
 // # Audit mode
 //
@@ -170,7 +192,8 @@
 // CONTINUE. CONTINUE is right here because audit mode makes no security
 // decision: the call runs as under a filter that allows everything, and
 // only the report may show arguments another thread changes a moment
-// later. The filter carries SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, so
+// later. The filter carries SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+// (except with supervised paths, see above), so
 // that once received a call is not interrupted by the command's
 // non-fatal signals (Go's preemption signals would otherwise restart it
 // over and over); on kernels without it a call interrupted while the
@@ -179,8 +202,8 @@
 // Every read of the command's memory is followed by an ID_VALID check.
 // sysfence's added rules and Landlock stay enforced.
 //
-// Audit mode and supervised paths keep sysfence attached as in reporting
-// mode even without Options.Report: PTRACE_O_EXITKILL kills every process
+// Audit mode, supervised paths and port rules keep sysfence attached as
+// in reporting mode even without Options.Report: PTRACE_O_EXITKILL kills every process
 // of the command if sysfence dies, instead of leaving them running with
 // every notified call failing ENOSYS.
 //

@@ -69,6 +69,12 @@ import (
 // memory and descriptors) with EPERM, io_uring with ENOSYS, and execve
 // with EACCES unless SupervisedExec.
 
+// supervisorMayWait reports whether the supervisor may have to wait in
+// the command's place (supervised opens of FIFOs and devices): the filter
+// must then leave the command's wait for it interruptible, as the
+// kernel's own wait for a FIFO's other end is (see interrupt_linux.go).
+func supervisorMayWait(r *addedRules) bool { return r != nil && r.supervise }
+
 // pathSupervisor holds the rules and the directories they open from.
 type pathSupervisor struct {
 	rules []*superRule // longest path first
@@ -77,6 +83,8 @@ type pathSupervisor struct {
 	// the end of the run). The last to leave closes them, so that a
 	// descriptor number is never reused under an open.
 	refs atomic.Int64
+	// blocked are the opens that run on threads of their own.
+	blocked blockedCalls
 }
 
 // superRule is one path rule of the plan, ready to open from.
@@ -116,6 +124,10 @@ func newPathSupervisor(plan *landlock.Plan) (*pathSupervisor, error) {
 		}
 		r.fd = fd
 		ps.rules = append(ps.rules, r)
+	}
+	if err := setUpInterrupt(); err != nil {
+		ps.close()
+		return nil, fmt.Errorf("%w (the supervisor needs it to give up opens of FIFOs that the command stopped waiting for)", err)
 	}
 	sort.SliceStable(ps.rules, func(i, j int) bool { return len(ps.rules[i].path) > len(ps.rules[j].path) })
 	ps.refs.Store(1)
@@ -190,7 +202,8 @@ const (
 // opened, or an errno. It runs in the loop that receives notifications,
 // except the open itself of a FIFO or a device, which may block until
 // another process (maybe one the same loop serves) acts, and therefore
-// runs on its own goroutine. The caller has acquired s.paths.
+// runs on a thread of its own, interrupted when the command stops
+// waiting. The caller has acquired s.paths.
 func (s *session) mediateOpen(n *seccomp.Notif) {
 	if h := s.opts.hooks; h != nil && h.openHandler != nil {
 		defer s.paths.release()
@@ -203,20 +216,38 @@ func (s *session) mediateOpen(n *seccomp.Notif) {
 		s.listener.Fail(n.ID, errno)
 		return
 	}
-	if step.mayBlock {
-		go func() {
-			defer s.paths.release()
-			s.finishOpen(n, step)
-		}()
-		return
+	if h := s.opts.hooks; h != nil && h.afterOpenPlan != nil {
+		h.afterOpenPlan(step.name)
 	}
-	defer s.paths.release()
-	s.finishOpen(n, step)
+	if !step.mayBlock {
+		fd, errno, wouldBlock := step.tryOpen()
+		if !wouldBlock {
+			defer s.paths.release()
+			s.answerOpen(n, step, fd, errno)
+			return
+		}
+		// The file became one whose open may wait (a FIFO) since it was
+		// checked: start over on the path for those.
+		step.mayBlock = true
+	}
+	// The supervisor never waits in the command's place: the open runs
+	// on a thread of its own and is interrupted once the command stops
+	// waiting for it (interrupt_linux.go).
+	go func() {
+		defer s.paths.release()
+		s.paths.blocked.run(s.listener, n, func(gone func() bool) {
+			fd, errno := step.open()
+			for errno == unix.EINTR && !gone() {
+				fd, errno = step.open()
+			}
+			s.answerOpen(n, step, fd, errno)
+		})
+	}()
 }
 
-// finishOpen opens the file and hands it to the target.
-func (s *session) finishOpen(n *seccomp.Notif, step openStep) {
-	fd, errno := step.open()
+// answerOpen answers an open with its result: the descriptor, installed in
+// the target, or the errno.
+func (s *session) answerOpen(n *seccomp.Notif, step openStep, fd int, errno unix.Errno) {
 	if errno != 0 {
 		s.listener.Fail(n.ID, errno)
 		return
@@ -379,6 +410,7 @@ type openStep struct {
 	isDir    bool
 	cloexec  bool // the target's copy is close-on-exec
 	mayBlock bool // a FIFO or a device opened without O_NONBLOCK
+	oPath    bool // an O_PATH open (of a regular file or a directory)
 }
 
 // open opens real (resolved: no symlinks, no "..") for reading through
@@ -407,6 +439,7 @@ func (ps *pathSupervisor) plan(real string, flags uint64) (openStep, unix.Errno)
 		step.mayBlock = flags&(unix.O_NONBLOCK|unix.O_PATH) == 0
 	}
 	if flags&unix.O_PATH != 0 {
+		step.oPath = true
 		// SECCOMP_IOCTL_NOTIF_ADDFD cannot pass an O_PATH descriptor (the
 		// kernel's fget skips them), so the target gets a read-only one
 		// of the same file or directory: it may read it anyway (the rule
@@ -445,28 +478,64 @@ func (ps *pathSupervisor) plan(real string, flags uint64) (openStep, unix.Errno)
 }
 
 // open performs the step: openat2 beneath the rule's directory, without
-// following any link, then checks that it opened what was planned.
+// following any link, then checks that it opened what was planned. It
+// may wait (a FIFO, a device) unless the step was planned for a file
+// whose open cannot.
 func (step openStep) open() (int, unix.Errno) {
+	fd, errno, wouldBlock := step.tryOpen()
+	if wouldBlock {
+		step.mayBlock = true
+		fd, errno, _ = step.tryOpen()
+	}
+	return fd, errno
+}
+
+// tryOpen is open, except that a step planned for a file whose open
+// cannot wait never waits: the file may have become a FIFO since it was
+// checked (another process replaced it), so it is opened with O_NONBLOCK,
+// which changes nothing for the regular files and directories planned
+// (and is taken off again), and if it is of another type now it is
+// closed, and wouldBlock says to start over on a thread that may wait.
+func (step openStep) tryOpen() (fd int, errno unix.Errno, wouldBlock bool) {
 	r := step.rule
-	fd, err := unix.Openat2(r.fd, step.name, &step.how)
+	how := step.how
+	if !step.mayBlock {
+		how.Flags |= unix.O_NONBLOCK
+	}
+	fd, err := unix.Openat2(r.fd, step.name, &how)
 	if err != nil {
 		e := errnoOf(err)
 		if e == unix.ELOOP || e == unix.EXDEV {
 			e = unix.EACCES // the file system changed under the check
 		}
-		return -1, e
+		return -1, e, false
 	}
 	var got unix.Stat_t
 	if err := unix.Fstat(fd, &got); err != nil {
 		unix.Close(fd)
-		return -1, errnoOf(err)
+		return -1, errnoOf(err), false
 	}
 	gotDir := got.Mode&unix.S_IFMT == unix.S_IFDIR
 	if !r.dir && (got.Dev != r.dev || got.Ino != r.ino) || step.need != 0 && gotDir != step.isDir {
 		unix.Close(fd)
-		return -1, unix.EACCES // not the file the rule was made for
+		return -1, unix.EACCES, false // not the file the rule was made for
 	}
-	return fd, 0
+	if how.Flags != step.how.Flags {
+		if t := got.Mode & unix.S_IFMT; t != unix.S_IFREG && t != unix.S_IFDIR {
+			unix.Close(fd)
+			if step.oPath {
+				return -1, unix.EACCES, false // as planned for such files (see plan)
+			}
+			return -1, 0, true
+		}
+		// F_SETFL sets the status flags (O_NONBLOCK, O_APPEND, O_DIRECT,
+		// O_NOATIME, O_ASYNC) and ignores the others: the open's own.
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFL, int(step.how.Flags)); err != nil {
+			unix.Close(fd)
+			return -1, errnoOf(err), false
+		}
+	}
+	return fd, 0, false
 }
 
 func errnoOf(err error) unix.Errno {

@@ -154,7 +154,7 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	// observer: PTRACE_O_EXITKILL kills every process of the command when
 	// sysfence dies, rather than leaving them with notified calls failing
 	// ENOSYS.
-	s.report = opts.Report != nil || opts.Audit || opts.SupervisedPaths != nil
+	s.report = opts.Report != nil || opts.Audit || opts.SupervisedPaths != nil || needsListenSupervisor(opts)
 	if err := s.planRules(); err != nil {
 		return nil, err
 	}
@@ -281,10 +281,10 @@ func (s *session) planFilter() error {
 	if !s.report {
 		return nil
 	}
-	needed := s.audit != nil || s.added != nil && s.added.supervise
+	needed := s.audit != nil || s.added != nil && s.added.supervise || needsListenSupervisor(s.opts)
 	if err := seccomp.CheckNotify(); err != nil {
 		if needed {
-			return fmt.Errorf("sandbox: audit mode and path rules without Landlock need seccomp user notification: %w", err)
+			return fmt.Errorf("sandbox: audit mode, path rules without Landlock and port rules need seccomp user notification: %w", err)
 		}
 		if _, ok := errnoToNotify(s.prog); ok {
 			s.emit(Event{Kind: Notice, Why: "calls the filter denies with an errno are not reported: " + err.Error()})
@@ -307,7 +307,8 @@ func (s *session) planFilter() error {
 	s.magic = [2]uint64{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
 	s.notify = true
 	s.flags |= seccomp.FlagNewListener
-	if seccomp.CheckFlags(seccomp.FlagNewListener|seccomp.FlagWaitKillableRecv) == nil && (s.opts.hooks == nil || !s.opts.hooks.noWaitKillable) {
+	if seccomp.CheckFlags(seccomp.FlagNewListener|seccomp.FlagWaitKillableRecv) == nil && (s.opts.hooks == nil || !s.opts.hooks.noWaitKillable) &&
+		!supervisorMayWait(s.added) {
 		// A notified call of a Go program must not be restarted by its
 		// runtime's preemption signals once the supervisor has it.
 		s.flags |= seccomp.FlagWaitKillableRecv
@@ -607,8 +608,8 @@ func (s *session) inject(pid int, in *injector) error {
 	if s.notify && !mayTakeFd(s.pidfd) {
 		// Under Docker's default profile, say, pidfd_getfd needs
 		// CAP_SYS_PTRACE: report kills only, and say so.
-		if s.audit != nil || s.paths != nil {
-			return fmt.Errorf("sandbox: audit mode and path rules without Landlock need sysfence to take the notification listener from the command, and pidfd_getfd is not permitted here (under Docker's default profile it needs CAP_SYS_PTRACE): %w", ErrNotSupported)
+		if s.audit != nil || s.paths != nil || needsListenSupervisor(s.opts) {
+			return fmt.Errorf("sandbox: audit mode, path rules without Landlock and port rules need sysfence to take the notification listener from the command, and pidfd_getfd is not permitted here (under Docker's default profile it needs CAP_SYS_PTRACE): %w", ErrNotSupported)
 		}
 		s.notify, s.prog = false, s.unnotified
 		s.flags &^= seccomp.FlagNewListener | seccomp.FlagWaitKillableRecv

@@ -115,6 +115,8 @@ type Options struct {
 	// Landlock is a Landlock plan (path and port rules) enforced on the
 	// command from its first instruction, before the filter: see "Path
 	// and port rules" in the package documentation. Nil or empty: none.
+	// Port rules need the supervisor (it checks every listen), so
+	// sysfence then stays attached even without Report.
 	Landlock *landlock.Plan
 	// SupervisedPaths enforces the read and exec rules of a plan without
 	// Landlock (a kernel without it, or for comparison): the supervisor

@@ -29,8 +29,9 @@ import (
 //     counted and reported, and then allowed to run (CONTINUE, see
 //     below); sysfence's own added rules still apply to it.
 //   - an added rule denies it with an errno (reporting mode), or sends it
-//     to the supervisor: an open under supervised path rules, which the
-//     supervisor performs itself (paths_linux.go).
+//     to the supervisor: an open under supervised path rules, or a listen
+//     under port rules, which the supervisor performs itself
+//     (paths_linux.go, listen_linux.go).
 //   - the caller's program itself answers USER_NOTIF: with no agent of
 //     the caller's, the kernel would fail the call with ENOSYS, and so
 //     does sysfence.
@@ -39,9 +40,10 @@ import (
 // decides nothing: the call would run under a filter that allows
 // everything, and what the report shows of its pointer arguments may
 // differ from what the kernel then reads (another thread may rewrite
-// them). It is never the answer to a decision made on memory the target
-// can change: path rules without Landlock are enforced by opening the
-// file in the supervisor.
+// them). It is never the answer to a decision made on memory or
+// descriptors the target can change: path rules without Landlock are
+// enforced by opening the file in the supervisor, and listen under port
+// rules by listening on the supervisor's copy of the socket.
 func (s *session) serve() {
 	for {
 		n, err := s.listener.Receive()
@@ -60,6 +62,9 @@ func allowish(a policy.Action) bool {
 func (s *session) answer(n *seccomp.Notif) {
 	if h := s.opts.hooks; h != nil && h.beforeAnswer != nil {
 		h.beforeAnswer(n)
+	}
+	if s.paths != nil {
+		s.paths.blocked.superseded(n)
 	}
 	d := n.Data
 	res, err := bpf.Run(s.profile, &d, s.native.BigEndian, false)
@@ -91,13 +96,22 @@ func (s *session) answer(n *seccomp.Notif) {
 		s.reportDenied(n, action, why)
 		s.listener.Respond(seccomp.Response{ID: n.ID, Error: -int32(min(action.Data(), 4095))})
 	case policy.ActUserNotif:
+		if added && isListen(n) {
+			s.mediateListen(n)
+			return
+		}
 		if added && s.paths != nil && s.paths.acquire() {
 			s.mediateOpen(n)
 			return
 		}
 		s.listener.Fail(n.ID, unix.ENOSYS)
+	case policy.ActTrace:
+		// Only the added rules' answer to an audited call comes here (the
+		// caller's TRACE is never notified): what the kernel answers a
+		// tracee whose tracer, sysfence, asked for no seccomp stops.
+		s.listener.Fail(n.ID, unix.ENOSYS)
 	default:
-		// KILL, TRAP and TRACE answers are not notified.
+		// KILL and TRAP answers are not notified.
 		s.listener.Fail(n.ID, unix.EPERM)
 	}
 }

@@ -2,8 +2,11 @@ package sandbox
 
 import (
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -221,5 +224,226 @@ func TestResolvePath(t *testing.T) {
 				t.Errorf("resolvePath(%q) = %q, %v; want %q, %v", tc.path, got, errno, tc.want, tc.errno)
 			}
 		})
+	}
+}
+
+// waitFifoThreads waits up to a second for fifoThreads to be n, and
+// returns it.
+func waitFifoThreads(n int) int {
+	got := fifoThreads()
+	for deadline := time.Now().Add(time.Second); got != n && time.Now().Before(deadline); got = fifoThreads() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return got
+}
+
+// fifoThreads counts this process's threads waiting in a FIFO open.
+func fifoThreads() int {
+	ents, _ := os.ReadDir("/proc/self/task")
+	n := 0
+	for _, e := range ents {
+		if w, _ := os.ReadFile("/proc/self/task/" + e.Name() + "/wchan"); string(w) == "wait_for_partner" {
+			n++
+		}
+	}
+	return n
+}
+
+// A supervised open of a FIFO waits for a writer; the supervisor waits in
+// CMD's place, and must not wait longer than CMD does. A signal ends
+// CMD's wait as it ends a FIFO open outside the sandbox (here a SIGTERM
+// kills it), and the supervisor then gives up its own open: no thread of
+// sysfence is left waiting for a writer that may never come.
+func TestSupervisedFIFOSignal(t *testing.T) {
+	requireNotify(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowAll, _ := filter(t, policy.ActAllow)
+	plan := supervisedPlan(t, cat, dir)
+	if n := waitFifoThreads(0); n != 0 {
+		t.Fatalf("%d threads open a FIFO before the test", n)
+	}
+	done := make(chan outcome, 1)
+	go func() { done <- runCmd(t, Options{Filter: allowAll, SupervisedPaths: plan}, false, cat, fifo) }()
+	pid := 0
+	for deadline := time.Now().Add(5 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, c := range childrenOf(os.Getpid()) {
+			if w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", c)); strings.HasPrefix(string(w), "seccomp_do_user_notif") {
+				pid = c
+			}
+		}
+	}
+	if pid == 0 {
+		t.Fatal("cat never waited for the supervisor")
+	}
+	if n := waitFifoThreads(1); n != 1 {
+		t.Errorf("%d threads of the supervisor open the FIFO, want 1", n)
+	}
+	unix.Kill(pid, unix.SIGTERM)
+	var o outcome
+	select {
+	case o = <-done:
+	case <-time.After(time.Second):
+		unix.Kill(pid, unix.SIGKILL)
+		<-done
+		t.Fatal("SIGTERM did not end cat's FIFO open within 1s (only SIGKILL did)")
+	}
+	o.wantExit(t, 128+int(unix.SIGTERM), unix.SIGTERM)
+	if left := waitFifoThreads(0); left != 0 {
+		t.Errorf("%d threads of the supervisor still open the FIFO after cat died", left)
+	}
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			n, _ := strconv.Atoi(e.Name())
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// naiveListen is the listen supervisor sysfence must not be: it checks
+// the socket the descriptor names (on its own copy, exactly as the real
+// one does) and answers CONTINUE, so that the kernel looks the number up
+// again and listens on whatever it names by then.
+func naiveListen(s *session, n *seccomp.Notif) {
+	fd, _, errno := s.readListen(n)
+	var sock int
+	if errno == 0 {
+		sock, errno = s.takeFd(n, fd)
+	}
+	if errno == 0 {
+		if !boundOrNotTCP(sock) {
+			errno = unix.EACCES
+		}
+		unix.Close(sock)
+	}
+	if errno != 0 {
+		s.listener.Fail(n.ID, errno)
+		return
+	}
+	s.listener.Continue(n.ID)
+}
+
+// Why the supervisor listens on its own copy of the socket: a second
+// thread that keeps dup2-ing an unbound socket and a bound one onto the
+// number listen was given fools a supervisor that checks the socket and
+// answers CONTINUE (an unbound socket ends up listening on a port the
+// kernel picked), and never fools the one that listens on the socket it
+// checked.
+func TestSupervisedListenRace(t *testing.T) {
+	requireNotify(t)
+	if abi, err := landlock.KernelABI(); err != nil || abi < 4 {
+		testenv.Skip(t, fmt.Sprintf("Landlock ABI 4 needed (%d, %v)", abi, err))
+	}
+	bin := cprog(t, "listenprobe", false)
+	allowAll, _ := filter(t, policy.ActAllow)
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	abi, _ := landlock.KernelABI()
+	plan, err := landlock.NewPlan(landlock.Rules{Bind: []uint16{uint16(port)}}, abi, landlock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		hooks   *testHooks
+		seconds string
+		wantBad bool
+	}{
+		{"listen-own-copy", nil, "3", false},
+		{"naive-continue", &testHooks{listenHandler: naiveListen}, "3", true},
+	} {
+		t.Run("supervisor="+tc.name, func(t *testing.T) {
+			o := runCmd(t, Options{Filter: allowAll, Landlock: plan, hooks: tc.hooks}, false, bin, "race", strconv.Itoa(port), tc.seconds)
+			o.wantExit(t, 0, 0)
+			var listens, bad int
+			if _, err := fmt.Sscanf(o.stdout, "listens %d bad %d", &listens, &bad); err != nil {
+				t.Fatalf("listenprobe printed %q (stderr %q)", o.stdout, o.stderr)
+			}
+			t.Logf("%d listens, %d on an unbound socket", listens, bad)
+			if (bad > 0) != tc.wantBad || listens == 0 {
+				t.Errorf("%d listens, %d on an unbound socket; want one: %v", listens, bad, tc.wantBad)
+			}
+		})
+	}
+}
+
+// The supervisor decides from the file's type whether an open may block,
+// but the file may change between that look and the open (a process
+// outside the sandbox swaps a regular file for a FIFO): the open must
+// still never block the supervisor, which would then answer nothing else
+// and never end. Here the test swaps the file right after the check; a
+// SIGTERM then ends cat's wait for a writer, and the run, at once.
+func TestSupervisedOpenTypeChange(t *testing.T) {
+	requireNotify(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("regular\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowAll, _ := filter(t, policy.ActAllow)
+	plan := supervisedPlan(t, cat, dir)
+	var swapped atomic.Bool
+	hooks := &testHooks{afterOpenPlan: func(name string) {
+		if name == "file" && !swapped.Swap(true) {
+			os.Remove(file)
+			unix.Mkfifo(file, 0o644)
+		}
+	}}
+	done := make(chan outcome, 1)
+	go func() {
+		done <- runCmd(t, Options{Filter: allowAll, SupervisedPaths: plan, hooks: hooks}, false, cat, file)
+	}()
+	pid := 0
+	for deadline := time.Now().Add(5 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, c := range childrenOf(os.Getpid()) {
+			if w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", c)); swapped.Load() && strings.HasPrefix(string(w), "seccomp_do_user_notif") {
+				pid = c
+			}
+		}
+	}
+	if pid == 0 {
+		t.Fatal("cat never waited for the supervisor")
+	}
+	unix.Kill(pid, unix.SIGTERM)
+	select {
+	case o := <-done:
+		o.wantExit(t, 128+int(unix.SIGTERM), unix.SIGTERM)
+		if n := waitFifoThreads(0); n != 0 {
+			t.Errorf("%d threads of the supervisor still open the FIFO after cat died", n)
+		}
+	case <-time.After(time.Second):
+		// Unblock the supervisor's open so that the test can end.
+		if w, err := os.OpenFile(file, os.O_WRONLY|unix.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		<-done
+		t.Fatal("the run did not end within 1s of SIGTERM: the supervisor was stuck in the open")
 	}
 }

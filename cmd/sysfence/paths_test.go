@@ -6,9 +6,15 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/landlock"
@@ -384,5 +390,236 @@ func TestRunProfileRuleMissingPath(t *testing.T) {
 	want := "sysfence: " + prof + ":2:48: x-sysfence.allowRead[1]: /no/such/file: no such file or directory (a rule needs an existing file or directory)\n"
 	if code != 2 || stderr != want {
 		t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, want)
+	}
+}
+
+// childOf returns the pid of a child of pid (0: none yet).
+func childOf(pid int) int {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, the last ')' ends it.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			n, _ := strconv.Atoi(e.Name())
+			return n
+		}
+	}
+	return 0
+}
+
+// waitNotified waits until a child of sysfence (pid) is held in a
+// notified call (its wchan is seccomp_do_user_notification).
+func waitNotified(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if c := childOf(pid); c != 0 {
+			if w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", c)); strings.HasPrefix(string(w), "seccomp_do_user_notif") {
+				return
+			}
+		}
+	}
+	t.Fatal("CMD never waited for the supervisor")
+}
+
+// Without Landlock the supervisor opens files for CMD, and opening a FIFO
+// waits for a writer. The supervisor must never be stuck on CMD's behalf:
+// SIGTERM to sysfence ends a run whose CMD waits for a writer within a
+// second (CMD dies of it, as it would outside), and a writer that comes
+// later is seen as usual.
+func TestRunSupervisedFIFO(t *testing.T) {
+	requireRun(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := func(argv ...string) (*exec.Cmd, *bytes.Buffer) {
+		cmd := sysfence(append([]string{"run", "--no-landlock", "--allow-read", dir, "--"}, argv...)...)
+		var stdout bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		waitNotified(t, cmd.Process.Pid)
+		return cmd, &stdout
+	}
+	wait := func(cmd *exec.Cmd, limit time.Duration) (int, time.Duration) {
+		done := make(chan error, 1)
+		t0 := time.Now()
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			return exitCode(err), time.Since(t0)
+		case <-time.After(limit):
+			cmd.Process.Kill()
+			<-done
+			return -1, time.Since(t0)
+		}
+	}
+
+	t.Run("sigterm", func(t *testing.T) {
+		cmd, _ := start("cat", fifo)
+		cmd.Process.Signal(syscall.SIGTERM)
+		code, took := wait(cmd, 5*time.Second)
+		t.Logf("SIGTERM ended the run in %v (exit %d)", took, code)
+		if code != 128+int(syscall.SIGTERM) || took > time.Second {
+			t.Errorf("after SIGTERM: exit %d after %v; want 143 within 1s", code, took)
+		}
+	})
+	write := func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(w, "through the fifo")
+		w.Close()
+	}
+	t.Run("writer", func(t *testing.T) {
+		cmd, stdout := start("cat", fifo)
+		write()
+		code, _ := wait(cmd, 5*time.Second)
+		if code != 0 || stdout.String() != "through the fifo\n" {
+			t.Errorf("exit %d, stdout %q", code, stdout.String())
+		}
+	})
+	// A handled signal: the open restarts (SA_RESTART) and then gets the
+	// writer, or fails with EINTR, as outside the sandbox.
+	probe := buildC(t, dir, "pathprobe", false)
+	for _, tc := range []struct{ mode, want string }{{"restart", "ok through the fifo\n"}, {"intr", "err EINTR\n"}} {
+		t.Run("signal="+tc.mode, func(t *testing.T) {
+			cmd, stdout := start(probe, "fifo", fifo, tc.mode)
+			var before []string
+			for deadline := time.Now().Add(5 * time.Second); len(before) != 1; time.Sleep(5 * time.Millisecond) {
+				if before = fifoOpeners(cmd.Process.Pid); time.Now().After(deadline) {
+					t.Fatalf("threads of sysfence opening the FIFO: %v", before)
+				}
+			}
+			syscall.Kill(childOf(cmd.Process.Pid), syscall.SIGUSR1)
+			if tc.mode == "restart" {
+				// The restarted open waits for the supervisor again, and
+				// the supervisor's interrupted open is gone: one thread
+				// of sysfence opens the FIFO, and not the one before (the
+				// window in which a writer would meet the interrupted
+				// open is documented).
+				for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+					now := fifoOpeners(cmd.Process.Pid)
+					if len(before) == 1 && len(now) == 1 && now[0] != before[0] {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("threads of sysfence opening the FIFO: %v before the signal, %v after", before, now)
+					}
+				}
+				waitNotified(t, cmd.Process.Pid)
+				write()
+			}
+			code, _ := wait(cmd, 5*time.Second)
+			if code != 0 || stdout.String() != tc.want {
+				t.Errorf("exit %d, stdout %q, want %q", code, stdout.String(), tc.want)
+			}
+		})
+	}
+}
+
+// fifoOpeners lists the threads of pid waiting in a FIFO open.
+func fifoOpeners(pid int) []string {
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var out []string
+	for _, e := range ents {
+		if w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/wchan", pid, e.Name())); string(w) == "wait_for_partner" {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// Descriptors the supervisor does not open itself: fanotify hands its
+// listener a descriptor of every file another process opens, so a CMD
+// that may read only one directory read /etc/hostname through an event
+// without Landlock (Landlock checks the event's open against CMD's
+// rules: EACCES). Every way of getting a descriptor that the supervisor
+// does not police is refused without Landlock (the list and the reasons
+// are in sandbox/added.go), whatever the profile allows.
+func TestRunSupervisedDescriptorSources(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	testenv.RequireRoot(t) // fanotify with descriptors needs CAP_SYS_ADMIN
+	hostname, err := os.ReadFile("/etc/hostname")
+	if err != nil || len(hostname) < 2 {
+		t.Skip("no /etc/hostname")
+	}
+	dir := t.TempDir()
+	probe := buildC(t, dir, "fdprobe", false)
+	allowAll := filepath.Join(dir, "all.json")
+	os.WriteFile(allowAll, []byte(`{"defaultAction": "SCMP_ACT_ALLOW"}`), 0o644)
+	for _, e := range []struct{ name, want string }{{"landlock", "err EACCES"}, {"supervisor", "err EPERM"}} {
+		t.Run("enforcer="+e.name+"/source=fanotify", func(t *testing.T) {
+			args := []string{"run", "-q", "-p", allowAll, "--allow-read", dir}
+			if e.name == "supervisor" {
+				args = append(args, "--no-landlock")
+			}
+			cmd := sysfence(append(args, "--", probe, "fanotify", "/etc/hostname")...)
+			var stdout bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			// Another process opens the file until the probe is done.
+			var err error
+		loop:
+			for {
+				select {
+				case err = <-done:
+					break loop
+				case <-time.After(50 * time.Millisecond):
+					os.ReadFile("/etc/hostname")
+				}
+			}
+			out := stdout.String()
+			t.Logf("probe: %q", out)
+			if err != nil || strings.Contains(out, "ok "+strings.TrimSpace(string(hostname))) || !strings.HasSuffix(out, e.want+"\n") {
+				t.Errorf("exit %v, stdout %q; want the file refused (%s)", err, out, e.want)
+			}
+		})
+	}
+	t.Run("enforcer=supervisor/source=others", func(t *testing.T) {
+		code, stdout, stderr := runOut(t, "run", "-q", "-p", allowAll, "--no-landlock", "--allow-read", dir, "--", probe, "calls")
+		want := strings.Join([]string{
+			"socketpair-unix ok",           // both ends are CMD's
+			"socket-unix err EACCES",       // a peer outside could pass descriptors
+			"socket-inet ok",               // no files
+			"memfd_create ok",              // new and anonymous
+			"bpf-obj-get err EPERM",        // pinned objects by path
+			"perf_event_open err EPERM",    // uprobes name files; samples read other processes
+			"open_tree err EPERM",          // an O_PATH descriptor by name, or a mount
+			"open_tree_attr err EPERM",     // the same (Linux 6.15)
+			"name_to_handle_at ok",         // a handle, no descriptor
+			"open_by_handle_at err EACCES", // a handle names a file the supervisor does not open
+		}, "\n") + "\n"
+		if code != 0 || stdout != want {
+			t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, stderr, stdout, want)
+		}
+	})
+}
+
+// The supervisor opens regular files with O_NONBLOCK (so that a file
+// replaced by a FIFO meanwhile cannot make it wait) and takes it off
+// again: CMD's descriptor has the flags it asked for.
+func TestRunSupervisedOpenFlags(t *testing.T) {
+	requireRun(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "file"), []byte("x\n"), 0o644)
+	script := `exec 3<"$1"; while read -r k v; do if [ "$k" = flags: ]; then echo "$v"; fi; done </proc/self/fdinfo/3`
+	code, stdout, stderr := runOut(t, "run", "--no-landlock", "--allow-read", dir, "--allow-read", "/proc", "--", "/bin/sh", "-c", script, "sh", filepath.Join(dir, "file"))
+	flags, err := strconv.ParseUint(strings.TrimSpace(stdout), 8, 64)
+	if code != 0 || err != nil || flags&unix.O_NONBLOCK != 0 || flags&unix.O_ACCMODE != unix.O_RDONLY {
+		t.Errorf("exit %d, flags %q, stderr %q; want O_RDONLY without O_NONBLOCK", code, stdout, stderr)
 	}
 }

@@ -210,7 +210,8 @@ func planPaths(rf *ruleFlags, prof *profile.Profile, cmd string, env []string) (
 	}
 	plan.BestEffort = rf.bestEffort
 	if plan.HandledNet != 0 {
-		pp.lines = append(pp.lines, "filter: socket(..., IPPROTO_MPTCP) fails with EPROTONOSUPPORT (MPTCP would bypass the TCP port rules)")
+		pp.lines = append(pp.lines, "filter: socket(..., IPPROTO_MPTCP) fails with EPROTONOSUPPORT and io_uring_setup with ENOSYS (MPTCP would bypass the TCP port rules); "+
+			"listen goes to the supervisor, which refuses unbound TCP sockets with EACCES (Landlock does not check listen's autobind)")
 		for i, g := range plan.Limits {
 			if g.What == "non-TCP sockets" {
 				plan.Limits[i].Detail = "UDP, SCTP and raw sockets are not restricted (MPTCP sockets, which Landlock does not restrict either, are refused by the filter)"

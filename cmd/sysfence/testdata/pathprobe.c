@@ -12,12 +12,16 @@
  *                                    prints "reads N bad M" (M: reads that returned a line
  *                                    starting with "root:", i.e. /etc/passwd)
  *   pathprobe trunc PATH             open(PATH, O_RDONLY|O_TRUNC) and truncate(PATH, 0)
+ *   pathprobe fifo PATH restart|intr open(PATH, O_RDONLY) (a FIFO) and read, with a SIGUSR1
+ *                                    handler installed with or without SA_RESTART; the
+ *                                    handler writes "signal" to stderr
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +50,11 @@ static void report(int fd) {
 		return;
 	}
 	printf("ok %s\n", line);
+}
+
+static void onusr1(int sig) {
+	(void)sig;
+	write(2, "signal\n", 7);
 }
 
 static char buf[256];
@@ -130,6 +139,10 @@ int main(int argc, char **argv) {
 			err();
 		else
 			printf("ok truncate\n");
+	} else if (!strcmp(op, "fifo") && argc == 4) {
+		struct sigaction sa = {.sa_handler = onusr1, .sa_flags = strcmp(argv[3], "restart") ? 0 : SA_RESTART};
+		sigaction(SIGUSR1, &sa, NULL);
+		report(open(argv[2], O_RDONLY));
 	} else {
 		return 2;
 	}
