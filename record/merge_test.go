@@ -23,6 +23,8 @@ func TestTallyRoundTrip(t *testing.T) {
 		{subject: "clone(no namespace flags)", clone3: 1, recordings: 1, total: 1},
 		{calls: 7, recordings: 1, total: 1, notes: []string{"also needed by runc, so its arguments are not restricted"}},
 		{calls: 5, recordings: 3, total: 4, notes: []string{"answered ENOSYS so that libc falls back to clone, whose flags seccomp can check"}},
+		{calls: 2, recordings: 1, total: 1, notes: []string{escapedNote}},
+		{calls: 2, recordings: 1, total: 1, notes: []string{escapedNote, "answered ENOSYS so that libc falls back to clone, whose flags seccomp can check"}},
 	} {
 		s := tt.String()
 		got, ok := parseTally(s)
@@ -80,6 +82,8 @@ func TestMergeProfilesCountsLikeObservations(t *testing.T) {
 			return mk(func(o *Observations) {
 				add(o, "x86_64", "read", 10, 1)
 				add(o, "x86_64", "socket", 2, 0, ArgValues{2, 1}, ArgValues{1, 1})
+				add(o, "x86_64", "clone3", 2, 0, ArgValues{0x800000}, ArgValues{0x800000})
+				o.AddEscaped(x64, nr(t, x64, "clone3"), 2)
 				add(o, "x86_64", "rt_sigaction", 3, 0)
 			})
 		},
@@ -96,6 +100,7 @@ func TestMergeProfilesCountsLikeObservations(t *testing.T) {
 				add(o, "x86", "read", 1, 0)
 				add(o, "x86_64", "socket", 1, 0, ArgValues{2, 1})
 				add(o, "x86_64", "clone3", 1, 0, ArgValues{0x3d0f00})
+				o.AddEscaped(x64, nr(t, x64, "clone3"), 1)
 			})
 		},
 	}

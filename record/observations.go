@@ -83,6 +83,10 @@ type Stats struct {
 	// Args holds the observed values of the deciding arguments for the
 	// syscalls listed by ArgSpecFor; nil when not recorded.
 	Args *ArgSet
+	// Escaped counts the children these calls created that the recorder
+	// could not follow (CLONE_UNTRACED it could not clear): none of their
+	// calls is recorded, so the recording is incomplete.
+	Escaped uint64
 }
 
 // ArgValues is one observed combination of a syscall's deciding arguments,
@@ -141,6 +145,15 @@ func (o *Observations) AddArgs(arch *syscalls.Arch, nr uint32, v ArgValues, call
 		s.Args = &ArgSet{Values: map[ArgValues]uint64{}, Complete: true}
 	}
 	s.Args.Values[v] += calls
+}
+
+// AddEscaped records that n children created by calls of syscall nr on
+// arch escaped the recorder (see Stats.Escaped). The syscall itself must
+// be added with Add as well.
+func (o *Observations) AddEscaped(arch *syscalls.Arch, nr uint32, n uint64) {
+	if n > 0 {
+		o.stats(arch, nr).Escaped += n
+	}
 }
 
 // MarkArgsIncomplete records that some argument values of (arch, nr) were
@@ -265,6 +278,7 @@ func mergeStats(s, os *Stats) {
 	s.Errors += os.Errors
 	s.ErrorsKnown = bothKnown
 	s.Recordings += os.Recordings
+	s.Escaped += os.Escaped
 	switch {
 	case s.Args == nil && os.Args == nil:
 	case s.Args == nil:

@@ -537,3 +537,28 @@ func TestImpliedSyscalls(t *testing.T) {
 		})
 	}
 }
+
+// TestEscapedChildrenMarkTheProfile: a call whose child escaped the
+// recorder says in its comment that the profile is incomplete, with or
+// without argument rules, and only that call.
+func TestEscapedChildrenMarkTheProfile(t *testing.T) {
+	x64 := arch(t, "x86_64")
+	o := New()
+	o.ArgsRecorded = true
+	for _, n := range []string{"clone", "clone3"} {
+		o.Add(x64, nr(t, x64, n), 2, -1)
+	}
+	o.AddArgs(x64, nr(t, x64, "clone"), ArgValues{0x11}, 2)
+	o.AddArgs(x64, nr(t, x64, "clone3"), ArgValues{0x800000}, 2)
+	o.AddEscaped(x64, nr(t, x64, "clone3"), 1)
+	for _, args := range []bool{false, true} {
+		p := recorded(t, o, ProfileOptions{Args: args}).Profile
+		for _, n := range []string{"clone", "clone3"} {
+			for _, e := range entries(p, n) {
+				if got := strings.Contains(e.Comment, escapedNote); got != (n == "clone3") {
+					t.Errorf("args %v: %s: %q", args, n, e.Comment)
+				}
+			}
+		}
+	}
+}

@@ -65,6 +65,7 @@ type nameAgg struct {
 	argsSeen   bool
 	total      int    // recordings merged into the observations
 	native     string // the native ABI's name (comments omit it when alone)
+	escaped    uint64 // children that escaped the recorder (Stats.Escaped)
 }
 
 type archCalls struct {
@@ -131,6 +132,7 @@ func (o *Observations) Profile(opts ProfileOptions) (*Result, error) {
 		}
 		g.calls += e.Calls
 		g.errors += e.Errors
+		g.escaped += e.Escaped
 		g.errorsOK = g.errorsOK && e.ErrorsKnown
 		g.recordings = byName[e.Name]
 		if e.Arch == native { // the native ABI first in comments
@@ -269,6 +271,7 @@ func (g *nameAgg) argRules() []*seccomp.Syscall {
 		a := g.args[k]
 		// The recordings count the syscall, whatever its arguments.
 		t := &tally{subject: describeArgs(g.spec, k), calls: a.calls, clone3: a.clone3, recordings: g.recordings, total: g.total}
+		t.notes = g.escapedNote()
 		s := allow(g.name, t.String())
 		for i, f := range g.spec.Fields {
 			s.Args = append(s.Args, condition(f, k[i], a.upper[i]))
@@ -354,8 +357,22 @@ func (g *nameAgg) tally() *tally {
 	if g.calls == 0 {
 		t.recordings, t.total = 0, 1
 	}
+	t.notes = g.escapedNote()
 	return t
 }
+
+// escapedNote marks the entries of a syscall that created children the
+// recorder could not follow: what those children called is missing. It
+// has no count, so that merged profiles say the same as merged
+// observations.
+func (g *nameAgg) escapedNote() []string {
+	if g.escaped == 0 {
+		return nil
+	}
+	return []string{escapedNote}
+}
+
+const escapedNote = "incomplete: the calls of a child it created with CLONE_UNTRACED are missing"
 
 // impliedSyscall is a syscall that a recording may miss by timing alone
 // and whose absence breaks the command when it is enforced.

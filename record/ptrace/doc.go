@@ -47,6 +47,27 @@
 // the kernel reports no tracee and no child left (ECHILD): descendants
 // that outlive the command are recorded to their end.
 //
+// # CLONE_UNTRACED
+//
+// The kernel does not attach a child created with CLONE_UNTRACED to its
+// parent's tracer, and under the inherited RET_TRACE filter with no
+// tracer every call of such a child fails with ENOSYS (exit included).
+// At the seccomp stop of a clone with that flag the recorder clears it
+// in the register that carries the flags (rdi on x86_64 and x32, ebx for
+// int 0x80), or for clone3 in the flags word of struct clone_args in the
+// program's memory (PTRACE_POKEDATA), so that the kernel attaches the
+// child as any other; the program's value is put back in the caller at
+// the call's syscall-exit-stop and in the child's copy (registers, or
+// memory without CLONE_VM) at its first stop, which is held until the
+// parent's fork event tells which call made it. Registers belong to one
+// thread, but another thread can set the flag again in clone_args
+// between that write and the kernel's read of it: that costs accuracy,
+// not safety (this is recording, not enforcement), so every clone3 is
+// followed to its syscall-exit-stop, and a call that made a child (a
+// positive return) without a fork event made it untraced. Such a child
+// is named in a warning, and the call's Stats.Escaped marks the profile
+// incomplete.
+//
 // # Errors column
 //
 // A RET_TRACE stop is taken at syscall entry, before the call runs, so by
@@ -56,7 +77,9 @@
 // which adds a syscall-exit-stop where PTRACE_GET_SYSCALL_INFO tells
 // whether the call failed: strace's two stops per call, and about its
 // cost. Calls that never return (exit, exit_group, a call during which
-// the thread was killed) count as not failed.
+// the thread was killed) count as not failed. A thread that waits for
+// its syscall-exit-stop is resumed with PTRACE_SYSCALL from every stop
+// until then (a fork event's PTRACE_CONT would cancel it).
 //
 // # Faults
 //

@@ -25,12 +25,21 @@ import (
 var traceFilter = bpf.Program{bpf.Ret(uint32(policy.ActTrace))}
 
 const (
+	// PTRACE_O_TRACESYSGOOD costs nothing by itself: it marks the
+	// syscall-exit-stops that the loop asks for with PTRACE_SYSCALL
+	// (Options.Errors, and the clones it follows to their end).
 	baseOptions = unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK |
-		unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL
+		unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL |
+		unix.PTRACE_O_TRACESYSGOOD
 	// syscallStop is the stop signal of a syscall-stop with
 	// PTRACE_O_TRACESYSGOOD.
 	syscallStop = unix.SIGTRAP | 0x80
+	// cloneUntraced is CLONE_UNTRACED: the kernel does not attach the
+	// child to its parent's tracer.
+	cloneUntraced = 0x00800000
 )
+
+var errUnknownABI = errors.New("no register access for this ABI")
 
 // Recorder records the syscalls of one command and its descendants.
 type Recorder struct {
@@ -45,6 +54,10 @@ type Recorder struct {
 	live      map[int]bool // thread ids known alive, for Kill
 	killing   bool
 	ran       bool
+
+	// keepUntraced leaves CLONE_UNTRACED as the program passed it (tests
+	// of what the recorder says of a child that escapes).
+	keepUntraced bool
 }
 
 // New checks that ptrace recording can work here: Linux 5.3 or later
@@ -88,15 +101,12 @@ func (r *Recorder) Run(cmd *sandbox.Command) (*record.Observations, *sandbox.Res
 	}
 	r.ran = true
 	r.mu.Unlock()
-	l := &loop{r: r, counters: map[uint64]*counter{}, pending: map[int]*counter{}}
-	options := baseOptions
-	if r.opts.Errors {
-		options |= unix.PTRACE_O_TRACESYSGOOD
-	}
+	l := &loop{r: r, counters: map[uint64]*counter{}, pending: map[int]*counter{},
+		clones: map[int]*cloneCall{}, held: map[int]unix.WaitStatus{}, fixChild: map[int]func(int){}}
 	res, err := sandbox.Trace(cmd, &sandbox.TraceOptions{
 		Filter:         traceFilter,
 		Loop:           l.run,
-		PtraceOptions:  options,
+		PtraceOptions:  baseOptions,
 		ForwardSignals: r.opts.ForwardSignals,
 	})
 	if err != nil {
@@ -153,6 +163,33 @@ type counter struct {
 	spec     *record.ArgSpec // deciding arguments, with --args
 	args     map[record.ArgValues]uint64
 	argsLost bool
+	clone    cloneKind // clone or clone3: its children are checked
+	escaped  uint64    // children that escaped the recorder
+}
+
+// cloneKind tells where a clone call keeps its flags.
+type cloneKind uint8
+
+const (
+	notClone    cloneKind = iota
+	cloneInReg            // clone: the flags are the first argument
+	cloneInArgs           // clone3: in struct clone_args, which the first argument points to
+)
+
+// cloneCall is a clone or clone3 call that the loop follows to its
+// syscall-exit-stop: one whose CLONE_UNTRACED it cleared, and every
+// clone3 (another thread can set the flag in memory after the recorder
+// read it).
+type cloneCall struct {
+	c *counter
+	// restore puts the program's flags back in a thread (the caller at
+	// the exit stop, the child at its first stop); nil when the recorder
+	// changed nothing.
+	restore func(tid int)
+	// why the child may escape (clearing the flag failed), for the
+	// warning.
+	why   string
+	child int // the child the kernel attached, 0 until its event
 }
 
 // loop is the tracer's state; it lives on the tracer thread.
@@ -160,10 +197,18 @@ type loop struct {
 	r        *Recorder
 	counters map[uint64]*counter // key: arch token << 32 | nr
 	pending  map[int]*counter    // Errors: the call each thread is in
-	known    map[int]bool        // threads seen
-	threads  uint64
-	warnings []string
-	info     syscallInfo
+	clones   map[int]*cloneCall  // clone calls followed to their exit stop
+	// While some call's flags are to be restored (restoring > 0), a new
+	// child's first stop is held until its parent's fork event tells
+	// which call made it (fixChild), so that its copy of the flags is
+	// restored before it runs.
+	held      map[int]unix.WaitStatus
+	fixChild  map[int]func(tid int)
+	restoring int
+	known     map[int]bool // threads seen
+	threads   uint64
+	warnings  []string
+	info      syscallInfo
 }
 
 // syscallInfo is struct ptrace_syscall_info (linux/ptrace.h).
@@ -223,6 +268,10 @@ func (l *loop) run(root int) (syscall.WaitStatus, error) {
 			// reports the event that created it.
 			l.known[tid] = true
 			l.r.addLive(tid)
+			if l.restoring > 0 {
+				l.held[tid] = ws
+				continue
+			}
 		}
 		l.stopped(tid, ws)
 	}
@@ -232,31 +281,52 @@ func (l *loop) run(root int) (syscall.WaitStatus, error) {
 // the resuming request mean the thread is gone (killed meanwhile): its
 // exit is reported by wait4.
 func (l *loop) stopped(tid int, ws unix.WaitStatus) {
+	if fix := l.fixChild[tid]; fix != nil {
+		// A child of a call whose flags the recorder changed: its copy
+		// (the registers, or clone_args without CLONE_VM) gets the
+		// program's back before it runs.
+		delete(l.fixChild, tid)
+		fix(tid)
+	}
+	// A thread whose syscall-exit-stop is awaited is resumed with
+	// PTRACE_SYSCALL from every stop until then: PTRACE_CONT would
+	// cancel it.
+	resume := unix.PTRACE_CONT
+	if l.pending[tid] != nil || l.clones[tid] != nil {
+		resume = unix.PTRACE_SYSCALL
+	}
 	sig := ws.StopSignal()
 	switch event := (uint32(ws) >> 16) & 0xff; event {
 	case unix.PTRACE_EVENT_SECCOMP:
 		c := l.syscallEntry(tid)
+		delete(l.pending, tid)
 		if l.r.opts.Errors && c != nil {
 			l.pending[tid] = c
-			cont(unix.PTRACE_SYSCALL, tid, 0)
-			return
 		}
-		cont(unix.PTRACE_CONT, tid, 0)
+		l.dropClone(tid, false) // its exit stop was missed
+		if c != nil && c.clone != notClone {
+			l.cloneEntry(tid, c)
+		}
+		resume = unix.PTRACE_CONT
+		if l.pending[tid] != nil || l.clones[tid] != nil {
+			resume = unix.PTRACE_SYSCALL
+		}
+		cont(resume, tid, 0)
 	case 0:
-		if sig == syscallStop { // Errors: a syscall-exit-stop
+		if sig == syscallStop { // a syscall-exit-stop
 			l.syscallExit(tid)
 			cont(unix.PTRACE_CONT, tid, 0)
 			return
 		}
 		// A signal-delivery-stop: deliver the signal.
-		cont(unix.PTRACE_CONT, tid, int(sig))
+		cont(resume, tid, int(sig))
 	case unix.PTRACE_EVENT_STOP:
 		switch sig {
 		case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
 			// A group-stop: stay stopped until SIGCONT.
 			cont(unix.PTRACE_LISTEN, tid, 0)
 		default:
-			cont(unix.PTRACE_CONT, tid, 0)
+			cont(resume, tid, 0)
 		}
 	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
 		if msg, err := unix.PtraceGetEventMsg(tid); err == nil {
@@ -270,24 +340,124 @@ func (l *loop) stopped(tid int, ws unix.WaitStatus) {
 				l.known[child] = true
 				l.r.addLive(child)
 			}
+			if cc := l.clones[tid]; cc != nil {
+				cc.child = child
+				if cc.restore != nil {
+					l.fixChild[child] = cc.restore
+				}
+			}
+			if cws, ok := l.held[child]; ok {
+				delete(l.held, child)
+				l.stopped(child, cws)
+			}
 		}
-		cont(unix.PTRACE_CONT, tid, 0)
+		cont(resume, tid, 0)
 	case unix.PTRACE_EVENT_EXEC:
 		// An exec from a non-leader thread: that thread now has the
 		// leader's id, and its former id is gone without an exit report.
 		if msg, err := unix.PtraceGetEventMsg(tid); err == nil && int(msg) != tid {
 			l.gone(int(msg))
 		}
-		cont(unix.PTRACE_CONT, tid, 0)
+		cont(resume, tid, 0)
 	default: // PTRACE_EVENT_EXIT, PTRACE_EVENT_VFORK_DONE
-		cont(unix.PTRACE_CONT, tid, 0)
+		cont(resume, tid, 0)
 	}
 }
 
 func (l *loop) gone(tid int) {
 	delete(l.known, tid)
 	delete(l.pending, tid)
+	delete(l.held, tid)
+	delete(l.fixChild, tid)
+	l.dropClone(tid, false)
 	l.r.removeLive(tid)
+}
+
+// cloneEntry, at the seccomp stop of a clone or clone3 call, clears
+// CLONE_UNTRACED so that the kernel attaches the child as any other (the
+// program's value is put back once the call has read it), and follows
+// clone3 calls to their exit, where a child that escaped anyway is
+// reported.
+func (l *loop) cloneEntry(tid int, c *counter) {
+	cc := &cloneCall{c: c}
+	flags := l.info.Args[0]
+	switch {
+	case l.r.keepUntraced:
+		cc.why = " (the recorder was told to leave the flag)"
+	case c.clone == cloneInReg:
+		// Registers are per thread: once cleared, nothing can set the
+		// flag again before the kernel reads it.
+		if flags&cloneUntraced == 0 {
+			return
+		}
+		old, err := setArg0(tid, c.arch, func(v uint64) uint64 { return v &^ cloneUntraced })
+		switch {
+		case err == unix.ESRCH:
+			return // killed in the stop: the call never runs
+		case err != nil:
+			cc.why = fmt.Sprintf(" (the recorder could not clear the flag: %v)", err)
+		default:
+			cc.restore = func(t int) { setArg0(t, c.arch, func(uint64) uint64 { return old }) }
+		}
+	case c.clone == cloneInArgs:
+		// The flags are the first word of struct clone_args, in the
+		// program's memory. Another thread can set CLONE_UNTRACED again
+		// between this write and the kernel's read of it: this is
+		// recording, not enforcement, so that race only costs
+		// accuracy, and the exit stop reports the child that escaped.
+		if l.info.Args[1] < 64 { // CLONE_ARGS_SIZE_VER0: the call fails with EINVAL
+			return
+		}
+		addr := uintptr(flags)
+		v, err := readWord(tid, uint64(addr))
+		switch {
+		case err != nil:
+			cc.why = fmt.Sprintf(" (the recorder could not read its flags: %v)", err)
+		case v&cloneUntraced != 0:
+			cleared := v &^ cloneUntraced
+			if err := pokeWord(tid, addr, cleared); err != nil {
+				cc.why = fmt.Sprintf(" (the recorder could not clear the flag: %v)", err)
+				break
+			}
+			cc.restore = func(t int) {
+				// Only if nothing else wrote the word meanwhile.
+				if now, err := readWord(t, uint64(addr)); err == nil && now == cleared {
+					pokeWord(t, addr, v)
+				}
+			}
+		}
+	}
+	l.clones[tid] = cc
+	if cc.restore != nil {
+		l.restoring++
+	}
+}
+
+// dropClone forgets the clone call a thread was in (it has returned, or
+// the thread is gone), putting the program's flags back in the thread
+// when restore is set (at its exit stop), and lets held children run
+// once no call has flags to restore.
+func (l *loop) dropClone(tid int, restore bool) {
+	cc := l.clones[tid]
+	if cc == nil {
+		return
+	}
+	delete(l.clones, tid)
+	if cc.restore == nil {
+		return
+	}
+	if restore {
+		cc.restore(tid)
+	}
+	if l.restoring--; l.restoring > 0 {
+		return
+	}
+	// Children whose parent's event never came (the parent was killed
+	// in between) are not children of a changed call.
+	for child, ws := range l.held {
+		delete(l.held, child)
+		l.stopped(child, ws)
+	}
 }
 
 // syscallEntry counts the call a seccomp stop is in.
@@ -324,6 +494,12 @@ func (l *loop) newCounter(token, nr uint32) *counter {
 	if c.arch == nil {
 		return c
 	}
+	switch name, _ := c.arch.SyscallName(nr); name {
+	case "clone":
+		c.clone = cloneInReg
+	case "clone3":
+		c.clone = cloneInArgs
+	}
 	if l.r.opts.Args {
 		if spec, ok := record.ArgSpecFor(c.arch, nr); ok {
 			c.spec = &spec
@@ -351,20 +527,37 @@ func (l *loop) addArgs(tid int, c *counter, args *[6]uint64) {
 	c.args[v]++
 }
 
-// syscallExit notes whether the call a thread was in failed.
+// syscallExit notes whether the call a thread was in failed, and
+// whether a clone it followed made a child that escaped the recorder.
 func (l *loop) syscallExit(tid int) {
-	c := l.pending[tid]
-	if c == nil {
+	c, cc := l.pending[tid], l.clones[tid]
+	if c == nil && cc == nil {
 		return
 	}
 	delete(l.pending, tid)
 	info := &l.info
-	if err := getSyscallInfo(tid, info); err != nil || info.Op != unix.PTRACE_SYSCALL_INFO_EXIT {
-		return
-	}
-	if uint8(info.Args[0]) != 0 { // is_error
+	err := getSyscallInfo(tid, info)
+	ok := err == nil && info.Op == unix.PTRACE_SYSCALL_INFO_EXIT
+	failed := uint8(info.Args[0]) != 0 // is_error
+	if c != nil && ok && failed {
 		c.errors++
 	}
+	if cc == nil {
+		return
+	}
+	// A clone that made a child (rval > 0 in the caller) without an
+	// event made it untraced: it runs under the RET_TRACE filter with no
+	// tracer, where every call fails with ENOSYS.
+	if ok && !failed && int64(info.Nr) > 0 && cc.child == 0 {
+		cc.c.escaped++
+		name := "clone"
+		if cc.c.clone == cloneInArgs {
+			name = "clone3"
+		}
+		l.warnings = append(l.warnings, fmt.Sprintf("child %d, created by %s with CLONE_UNTRACED, escaped the recorder%s: "+
+			"its syscalls fail with ENOSYS and none is recorded: the profile is incomplete", int64(info.Nr), name, cc.why))
+	}
+	l.dropClone(tid, true)
 }
 
 func (l *loop) warnOnce(w string) {
@@ -400,6 +593,7 @@ func (l *loop) observations() *record.Observations {
 			continue
 		}
 		o.Add(c.arch, c.nr, c.calls, errs(c))
+		o.AddEscaped(c.arch, c.nr, c.escaped)
 		if c.spec == nil {
 			continue
 		}
@@ -456,6 +650,15 @@ func readWord(tid int, addr uint64) (uint64, error) {
 		return 0, fmt.Errorf("short read at %#x", addr)
 	}
 	return w, nil
+}
+
+// pokeWord writes a 64-bit word of a stopped tracee's memory, as a
+// debugger does (PTRACE_POKEDATA writes where the tracee may only read).
+func pokeWord(tid int, addr uintptr, w uint64) error {
+	var b [8]byte
+	*(*uint64)(unsafe.Pointer(&b)) = w
+	_, err := unix.PtracePokeData(tid, addr, b[:])
+	return err
 }
 
 // sameProcess tells whether child is a thread of parent's process (a
