@@ -105,9 +105,11 @@
 //	            are not restricted
 //
 // Also outside these rules: abstract UNIX sockets and signals to processes
-// outside the sandbox (Landlock's scoping, ABI 6, is not used: the rules
-// are about files and ports). Landlock itself always denies ptrace of
-// processes outside the sandbox and mounting.
+// outside the sandbox. Plan.Isolate scopes them (ABI 6) and makes a plan
+// without rules create a domain anyway, since every Landlock domain denies
+// ptrace-mode access (ptrace, process_vm_readv/writev, pidfd_getfd,
+// /proc/PID/mem) to processes outside it, and mounting: package sandbox
+// isolates every command that way (see isolate.go).
 //
 // # What a hard link means
 //

@@ -37,8 +37,9 @@
 //     is) and then seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog), or
 //     prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT). Code, registers and
 //     scratch memory are then restored.
-//  4. In quiet mode sysfence detaches: the command runs under exactly the
-//     filter it was given, with nothing attached.
+//  4. sysfence stays attached (PTRACE_SEIZE, following forks, clones and
+//     execs), reports or not, so that nothing the command starts outlives
+//     the run (see "Isolation and lifetime").
 //
 // The command's one execve thus happens before any filter exists, and the
 // filter is in force before the command runs any code of its own: there
@@ -93,12 +94,36 @@
 // (through a 13-instruction guard that allows exactly that close when the
 // program itself would not); synchronous wake-up
 // (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6) keeps the round trip
-// short. What reporting changes, compared with quiet mode: the command is
-// ptrace-attached (it cannot be traced by a debugger of its own, and
-// TracerPid shows sysfence), it cannot install a notifying filter of its
-// own (the kernel allows one listener per filter chain), and descendants
-// still running when the command exits are killed with it (their
-// notification supervisor is gone). Use quiet mode where that matters.
+// short. What reporting changes, compared with quiet mode: the command
+// cannot install a notifying filter of its own (the kernel allows one
+// listener per filter chain). In both, the command is ptrace-attached (it
+// cannot be traced by a debugger of its own, and TracerPid shows
+// sysfence); only Exec leaves it entirely alone.
+//
+// # Isolation and lifetime
+//
+// seccomp filters calls, not their targets: a command allowed ptrace (as
+// by Docker's default profile) could attach to sysfence, or to any process
+// of its user, and run code there without a filter. Every command is
+// therefore put into a Landlock domain of its own before its first
+// instruction (isolate.go): a domain confines ptrace-mode access
+// (ptrace, process_vm_readv/writev, pidfd_getfd, kcmp, /proc/PID/mem) to
+// itself and the domains nested in it, and from Landlock ABI 6 it is
+// scoped for signals and abstract UNIX sockets too (Options.Isolation).
+// Without Landlock Run and Exec refuse, unless Isolation.BestEffort: the
+// filter then refuses the ptrace family to the whole tree and sysfence
+// makes itself non-dumpable, and /proc/PID/mem of other processes of the
+// command's user stays reachable.
+//
+// A command started as a child is followed for its lifetime: sysfence
+// traces every descendant (PTRACE_O_TRACEFORK, VFORK, CLONE), kills those
+// left when the command exits, and PTRACE_O_EXITKILL kills them all if
+// sysfence dies. The filter keeps them traceable: clone with
+// CLONE_UNTRACED fails (EPERM), clone3, whose flags it cannot see, answers
+// ENOSYS (RET_TRACE, which the kernel turns into ENOSYS for a tracee whose
+// tracer asked for no seccomp stops), and where the caller's program
+// allows clone3 but not clone, clone without CLONE_UNTRACED takes its
+// place (see lifetimeRules and withCloneForClone3).
 //
 // # Path and port rules
 //

@@ -44,12 +44,19 @@ the terminal, stdin, stdout and stderr; its exit status becomes sysfence's
 (128+N when it dies from signal N), and SIGINT, SIGTERM, SIGHUP are passed on.
 
 When the filter kills CMD, or denies a call with an errno, sysfence says which
-call, with its arguments, and what decided it; --quiet turns that off. Then
-nothing of sysfence stays with CMD: when the filter allows execve (and the
-few calls sysfence's own thread could make before it), sysfence loads it on
-that thread and execs CMD in its own place, as the shell's exec does (same
-PID, the fastest start); otherwise it installs the filter at CMD's exec stop
-and detaches.
+call, with its arguments, and what decided it; --quiet turns that off. With
+--quiet, when the filter allows execve (and the few calls sysfence's own
+thread could make before it), sysfence loads it on that thread and execs CMD
+in its own place, as the shell's exec does (same PID, the fastest start);
+otherwise it installs the filter at CMD's exec stop and follows CMD and its
+descendants to their end: nothing CMD starts outlives the run.
+
+CMD runs in a Landlock domain of its own: neither it nor its descendants can
+ptrace, read or write the memory of, or take descriptors from any process
+outside it (sysfence, your shell, other processes of your user), nor, where
+Landlock ABI 6 can, signal them or connect to their abstract UNIX sockets
+(--allow-outside signal,abstract-unix leaves those open). Without Landlock
+sysfence refuses to run unless --best-effort, which says what stays open.
 
 Without -p, Docker's default profile (docker-default) applies, resolved for
 this machine with Docker's default capabilities (--cap, --kernel and
@@ -97,7 +104,7 @@ libseccomp's seccomp_export_bpf use them.`,
 	fl.StringVarP(&f.profile, "profile", "p", "", "profile file or built-in name (a FILE.bpf is taken as a compiled filter)")
 	fl.StringVar(&f.filter, "filter", "", "compiled filter: raw sock_filter instructions, native byte order")
 	fl.BoolVar(&f.strict, "strict", false, "seccomp strict mode: only read, write, _exit and rt_sigreturn")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not report what the filter did: nothing of sysfence stays with CMD (it becomes CMD when the filter allows execve)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not report what the filter did (sysfence becomes CMD when the filter allows execve)")
 	fl.BoolVar(&f.audit, "audit", false, "report every call the profile would deny, and let it run (learning mode)")
 	fl.StringVar(&f.update, "update", "", "with --audit: write the profile, plus the syscalls it lacked, to `PROFILE` (without -p, PROFILE is also the profile audited)")
 	f.rules.register(fl)
@@ -134,10 +141,11 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	iso, isoGaps, err := f.rules.isolation(opts.Strict)
+	iso, isoLines, isoGaps, err := f.rules.isolation(opts.Strict)
 	if err != nil {
 		return err
 	}
+	pp.lines = append(pp.lines, isoLines...)
 	pp.unenforced = append(pp.unenforced, isoGaps...)
 	pp.print(stderr, f.pf.verbose, f.quiet)
 	opts.Landlock, opts.SupervisedPaths, opts.SupervisedExec = pp.landlock, pp.supervised, pp.superExec

@@ -40,10 +40,11 @@ func (r *ruleFlags) register(fl *pflag.FlagSet) {
 }
 
 // isolation turns --allow-outside and --best-effort into sandbox's
-// isolation, and says what this kernel leaves open: an error without
-// --best-effort, UNENFORCED lines with it.
-func (r *ruleFlags) isolation(strict bool) (sandbox.Isolation, []string, error) {
-	iso := sandbox.Isolation{BestEffort: r.bestEffort}
+// isolation, and says how this kernel isolates CMD (for --verbose) and
+// what it leaves open: an error without --best-effort, UNENFORCED lines
+// with it.
+func (r *ruleFlags) isolation(strict bool) (iso sandbox.Isolation, verbose, unenforced []string, err error) {
+	iso.BestEffort = r.bestEffort
 	for _, v := range r.allowOutside {
 		switch strings.TrimSpace(v) {
 		case "signal", "signals":
@@ -51,20 +52,27 @@ func (r *ruleFlags) isolation(strict bool) (sandbox.Isolation, []string, error) 
 		case "abstract-unix":
 			iso.AllowOutside |= landlock.ScopeAbstractUnix
 		default:
-			return iso, nil, cli.Usagef("--allow-outside %s: not signal or abstract-unix", v)
+			return iso, nil, nil, cli.Usagef("--allow-outside %s: not signal or abstract-unix", v)
 		}
 	}
 	if strict {
-		return iso, nil, nil // strict mode cannot reach another process at all
+		return iso, nil, nil, nil // strict mode cannot reach another process at all
 	}
-	var lines []string
+	if abi, _ := landlock.KernelABI(); abi > 0 {
+		p := landlock.Plan{ABI: abi}
+		p.Isolate(landlock.DefaultScopes &^ iso.AllowOutside)
+		verbose = p.Lines()
+		for _, g := range p.Limits {
+			verbose = append(verbose, "landlock: not covered: "+g.String())
+		}
+	}
 	for _, g := range sandbox.IsolationGaps() {
 		if !r.bestEffort {
-			return iso, nil, cli.Usagef("cannot isolate CMD from the other processes of this machine: %s (use --best-effort to run anyway)", g)
+			return iso, nil, nil, cli.Usagef("cannot isolate CMD from the other processes of this machine: %s (use --best-effort to run anyway)", g)
 		}
-		lines = append(lines, "UNENFORCED isolation: "+g)
+		unenforced = append(unenforced, "UNENFORCED isolation: "+g)
 	}
-	return iso, lines, nil
+	return iso, verbose, unenforced, nil
 }
 
 // parsePorts reads --allow-bind/--allow-connect values.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +16,11 @@ import (
 	"time"
 
 	"github.com/sysfence/sysfence/internal/testenv"
+	"github.com/sysfence/sysfence/landlock"
 )
+
+// landlockABI is the kernel's Landlock ABI (0 without Landlock).
+func landlockABI() (int, error) { return landlock.KernelABI() }
 
 // The escape corpus: a confined command attacks processes outside its
 // sandbox (testdata/escape.c) in every mode of `sysfence run`, as root and
@@ -439,5 +444,70 @@ func TestLifetime(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestIsolationScopes: where Landlock has scopes (ABI 6), CMD cannot
+// signal a process outside its sandbox nor connect to its abstract UNIX
+// socket, unless --allow-outside says so; below ABI 6 both go through,
+// and -v says they are not covered.
+func TestIsolationScopes(t *testing.T) {
+	bin := sysfenceBin(t)
+	python := testenv.LookPath(t, "python3", "python3-minimal")
+	busybox := testenv.LookPath(t, "busybox", "busybox-static")
+	abi, _ := landlockABI()
+	scoped := abi >= 6
+	if !scoped {
+		t.Logf("machine fact: Landlock ABI %d has no scopes: signals and abstract sockets outside the sandbox stay reachable (asserted)", abi)
+	}
+
+	victim := exec.Command("/bin/sleep", "600")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { victim.Process.Kill(); victim.Wait() }()
+	pid := strconv.Itoa(victim.Process.Pid)
+
+	name := fmt.Sprintf("sysfence-test-%d", os.Getpid())
+	ln, err := net.Listen("unix", "@"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	connect := fmt.Sprintf("import socket; s = socket.socket(socket.AF_UNIX); s.connect('\\0%s'); print('connected')", name)
+
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		blocked bool
+	}{
+		{"signal", []string{"run", "--", busybox, "kill", "-0", pid}, scoped},
+		{"signal/allowed", []string{"run", "--allow-outside", "signal", "--", busybox, "kill", "-0", pid}, false},
+		{"abstract-unix", []string{"run", "--", python, "-c", connect}, scoped},
+		{"abstract-unix/allowed", []string{"run", "--allow-outside", "abstract-unix", "--", python, "-c", connect}, false},
+		{"abstract-unix/quiet", []string{"run", "-q", "--", python, "-c", connect}, scoped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, "", append([]string{bin}, tc.args...)...)
+			if tc.blocked != (r.code != 0) {
+				t.Errorf("blocked %v, want %v:\n%v", r.code != 0, tc.blocked, r)
+			}
+			if tc.blocked && !strings.Contains(r.stderr, "ermission") && !strings.Contains(r.stderr, "not permitted") {
+				t.Errorf("refused, but not for want of permission:\n%v", r)
+			}
+		})
+	}
+	r := run(t, "", bin, "run", "-v", "--", "/bin/true")
+	if want := "nor signals to them or connections to their abstract UNIX sockets"; scoped != strings.Contains(r.stderr, want) {
+		t.Errorf("-v on Landlock ABI %d:\n%v", abi, r)
 	}
 }
