@@ -31,6 +31,7 @@ var errorCases = []struct {
 	{"syntax/yaml-two-documents", "defaultAction: SCMP_ACT_ERRNO\n---\ndefaultAction: SCMP_ACT_ALLOW\n", `p.json:2:1: more than one YAML document; a profile is a single document`, ErrSyntax},
 	{"syntax/yaml-two-documents-after-empty", "---\ndefaultAction: SCMP_ACT_ERRNO\n---\n---\ndefaultAction: SCMP_ACT_ALLOW\n", `p.json:4:1: more than one YAML document; a profile is a single document`, ErrSyntax},
 	{"syntax/yaml-only-empty-documents", "---\n---\n", `p.json:1:1: empty profile`, ErrSyntax},
+	{"syntax/yaml-invalid-utf8", "defaultAction: SCMP_ACT_ERRNO\n# h\xc3\xa9llo \xe9\n", `p.json:2:9: invalid UTF-8 (a YAML profile is UTF-8 text)`, ErrSyntax},
 	{"syntax/yaml-merge-key", "base: &b {action: SCMP_ACT_ALLOW}\n<<: *b\n", `p.json:2:1: YAML merge keys (<<) are not supported in profiles; write the fields out`, ErrSyntax},
 	{"type/top-level-array", `[1]`, `p.json:1:1: a profile must be an object, got an array`, nil},
 	{"field/unknown-top", "{\n  \"defaultAktion\": \"SCMP_ACT_ERRNO\"\n}", `p.json:2:3: unknown field "defaultAktion" (did you mean defaultAction?)`, nil},
