@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/binary"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -55,5 +57,33 @@ func TestBrokenProfileIsAProfile(t *testing.T) {
 	elf := writeFile(t, "prog", []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff"))
 	if got, code := shipped(t, "disasm", elf); code != 2 || !strings.Contains(got, "17 bytes is not a raw filter") {
 		t.Errorf("binary garbage: exit %d, %q", code, got)
+	}
+}
+
+// An output on the kernel's proc file system (a file there, or a new one)
+// cannot be written: compile -o, record -o and run --update say so before
+// any work, in the same words, instead of "directory /proc does not
+// exist".
+func TestOutputOnProcFS(t *testing.T) {
+	requireRun(t)
+	for _, out := range []string{"/proc/version", "/proc/sysfence-new.json", "/proc/sys/kernel/hostname"} {
+		marker := filepath.Join(t.TempDir(), "ran")
+		for _, c := range []struct {
+			flag string
+			args []string
+		}{
+			{"-o", []string{"compile", "docker-default", "-o", out}},
+			{"-o", []string{"record", "-o", out, "--", "/bin/touch", marker}},
+			{"--update", []string{"run", "--audit", "-p", "docker-default", "--update", out, "--", "/bin/touch", marker}},
+		} {
+			want := "sysfence: " + c.flag + ": cannot write " + out + ": directory " + filepath.Dir(out) + " is on the kernel's proc file system, where files cannot be created or replaced\n"
+			got, code := shipped(t, c.args...)
+			if code != 2 || got != want {
+				t.Errorf("%s %s: exit %d, stderr %q; want 2 and %q", c.args[0], out, code, got, want)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Errorf("%s %s: CMD ran before the output was found unwritable", c.args[0], out)
+			}
+		}
 	}
 }
