@@ -139,7 +139,7 @@ func (c *yamlConverter) addText(s string) (int32, int32) {
 
 func (c *yamlConverter) scalar(k kind, y *yaml.Node, text string) node {
 	n := node{kind: k, off: packLineCol(y.Line, y.Column)}
-	n.s0, n.s1 = c.addText(text)
+	n.a, n.b = c.addText(text)
 	return n
 }
 
@@ -182,12 +182,11 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) node {
 			if c.err != nil {
 				return node{}
 			}
-			val.k0, val.k1 = c.addText(k.Value)
-			val.koff = packLineCol(k.Line, k.Column)
+			c.text, val.k0, val.k1 = appendKey(c.text, 0, k.Value, packLineCol(k.Line, k.Column))
 			kids = append(kids, val)
 		}
 		n.kind = kObj
-		n.first, n.n = int32(len(c.nodes)), int32(len(kids))
+		n.a, n.b = int32(len(c.nodes)), int32(len(kids))
 		c.nodes = append(c.nodes, kids...)
 		return n
 	case yaml.SequenceNode:
@@ -200,7 +199,7 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) node {
 			kids = append(kids, v)
 		}
 		n.kind = kArr
-		n.first, n.n = int32(len(c.nodes)), int32(len(kids))
+		n.a, n.b = int32(len(c.nodes)), int32(len(kids))
 		c.nodes = append(c.nodes, kids...)
 		return n
 	case yaml.ScalarNode:
