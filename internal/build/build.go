@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/sysfence/sysfence/compile"
 	"github.com/sysfence/sysfence/policy"
@@ -98,8 +101,14 @@ func Build(req Request) (*Result, error) {
 	}
 	// Names skipped on the filter's ABIs are no strict error: a name no
 	// architecture has is one of the profile's remarks, refused above.
-	pol, warns, err := policy.FromOCI(res.Resolved.OCI, t.Arch, policy.Options{ENOSYS: !req.NoENOSYS})
+	opts := policy.Options{ENOSYS: !req.NoENOSYS}
+	oci := uniqueNames(res.Resolved.OCI)
+	pol, warns, err := policy.FromOCI(oci, t.Arch, opts)
 	if err != nil {
+		if oci != res.Resolved.OCI {
+			// The error's names[N] counts in the profile's own list.
+			_, _, err = policy.FromOCI(res.Resolved.OCI, t.Arch, opts)
+		}
 		return nil, res.locate(err)
 	}
 	res.Policy = pol
@@ -112,6 +121,40 @@ func Build(req Request) (*Result, error) {
 	return res, nil
 }
 
+// uniqueNames returns oci with the repeats taken out of every names list
+// longer than the list of all syscall names, which must repeat names (or
+// hold unknown ones): a generated list of millions of names would cost a
+// rule per name and ABI, while runc adding a repeated name's rule again
+// changes nothing. Shorter lists, Docker's default among them, are passed
+// on as they are, at no cost; so is oci when no list is that long.
+func uniqueNames(oci *specs.LinuxSeccomp) *specs.LinuxSeccomp {
+	limit := len(syscalls.Names())
+	var out *specs.LinuxSeccomp
+	for i, sc := range oci.Syscalls {
+		if len(sc.Names) <= limit {
+			continue
+		}
+		if out == nil {
+			c := *oci
+			c.Syscalls = slices.Clone(oci.Syscalls)
+			out = &c
+		}
+		seen := make(map[string]struct{}, limit)
+		names := make([]string, 0, limit)
+		for _, n := range sc.Names {
+			if _, ok := seen[n]; !ok {
+				seen[n] = struct{}{}
+				names = append(names, n)
+			}
+		}
+		out.Syscalls[i].Names = slices.Clip(names)
+	}
+	if out == nil {
+		return oci
+	}
+	return out
+}
+
 // Load reads a profile reference: "-" reads stdin (given here so commands
 // can be tested), anything else is profile.Load's (built-in or file).
 func Load(ref string, stdin io.Reader) (*profile.Profile, error) {
@@ -120,7 +163,7 @@ func Load(ref string, stdin io.Reader) (*profile.Profile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading profile from stdin: %w", err)
 		}
-		return profile.Parse("<stdin>", data)
+		return profile.ParseOwned("<stdin>", data)
 	}
 	return profile.Load(ref)
 }
