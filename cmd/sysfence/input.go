@@ -79,7 +79,7 @@ func loadFilterInput(stdin io.Reader, stderr io.Writer, arg string, pf *profileF
 		}
 		return &filterInput{prog: prog, arch: arch}, nil
 	}
-	p, err := profile.Parse(profileName(arg), data)
+	p, err := profile.ParseOwned(profileName(arg), data)
 	if err != nil {
 		return nil, cli.Usage(err)
 	}
