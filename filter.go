@@ -104,8 +104,10 @@ type ProfileOptions struct {
 	// NoENOSYS turns off runc's rule that syscalls newer than the profile
 	// fail with ENOSYS.
 	NoENOSYS bool
-	// Strict refuses profiles with warnings (e.g. a syscall name unknown
-	// on one of the profile's ABIs) instead of skipping what runc skips.
+	// Strict refuses profiles with warnings (e.g. a syscall name that no
+	// architecture has: a typo) instead of skipping what runc skips. A
+	// name that some architecture has is skipped where the filter's ABIs
+	// lack it, Strict or not.
 	Strict bool
 }
 

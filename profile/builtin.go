@@ -88,6 +88,12 @@ func load(ref string, stdin io.Reader) (*Profile, error) {
 	return parseOwned(ref, data)
 }
 
+// ParseOwned is Parse for a buffer nobody else holds (just read from a
+// file or a pipe): it is not copied, the profile's strings point into it,
+// so it must not be changed afterwards. A large profile then costs its
+// size once, not twice.
+func ParseOwned(filename string, data []byte) (*Profile, error) { return parseOwned(filename, data) }
+
 // parseOwned parses a buffer nobody else holds without copying it: the
 // profile's strings point into it.
 func parseOwned(name string, data []byte) (*Profile, error) {

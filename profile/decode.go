@@ -190,9 +190,9 @@ func (d *decoder) strList(n *node, p *path, pool *[]string) ([]string, bool) {
 	}
 	var out []string
 	if pool != nil {
-		out = take(pool, int(n.n))
+		out = take(pool, n.len())
 	} else {
-		out = make([]string, int(n.n))
+		out = make([]string, n.len())
 	}
 	for i := range d.t.kids(n) {
 		k := &d.t.kids(n)[i]
@@ -361,7 +361,7 @@ func (d *decoder) archList(n *node, p *path) ([]specs.Arch, bool) {
 	if !d.expect(n, p, kArr, "an array of architectures") {
 		return nil, false
 	}
-	out := make([]specs.Arch, int(n.n))
+	out := make([]specs.Arch, n.len())
 	for i := range d.t.kids(n) {
 		ip := p.index(i)
 		a, ok := d.arch(&d.t.kids(n)[i], &ip)
@@ -495,7 +495,7 @@ func (d *decoder) flags(n *node, p *path) ([]specs.LinuxSeccompFlag, bool) {
 	if !d.expect(n, p, kArr, "an array of flags") {
 		return nil, false
 	}
-	out := make([]specs.LinuxSeccompFlag, int(n.n))
+	out := make([]specs.LinuxSeccompFlag, n.len())
 	for i := range d.t.kids(n) {
 		ip := p.index(i)
 		s, ok := d.stringVal(&d.t.kids(n)[i], &ip)
@@ -518,7 +518,7 @@ func (d *decoder) archMap(n *node, p *path) ([]seccomp.Architecture, bool) {
 	if !d.expect(n, p, kArr, "an array of {architecture, subArchitectures}") {
 		return nil, false
 	}
-	out := make([]seccomp.Architecture, int(n.n))
+	out := make([]seccomp.Architecture, n.len())
 	for i := range d.t.kids(n) {
 		e := &d.t.kids(n)[i]
 		ip := p.index(i)
@@ -552,8 +552,8 @@ func (d *decoder) syscallList(n *node, p *path) []*seccomp.Syscall {
 	if !d.expect(n, p, kArr, "an array of syscall entries") {
 		return nil
 	}
-	vals := make([]seccomp.Syscall, int(n.n))
-	out := make([]*seccomp.Syscall, int(n.n))
+	vals := make([]seccomp.Syscall, n.len())
+	out := make([]*seccomp.Syscall, n.len())
 	names, args := 0, 0
 	for i := range d.t.kids(n) {
 		e := &d.t.kids(n)[i]
@@ -561,10 +561,10 @@ func (d *decoder) syscallList(n *node, p *path) []*seccomp.Syscall {
 			continue
 		}
 		if m := d.t.get(e, "names"); m != nil && m.kind == kArr {
-			names += int(m.n)
+			names += m.len()
 		}
 		if m := d.t.get(e, "args"); m != nil && m.kind == kArr {
-			args += int(m.n)
+			args += m.len()
 		}
 	}
 	d.namePool = make([]string, names)
@@ -721,7 +721,7 @@ func (d *decoder) args(n *node, p *path) []specs.LinuxSeccompArg {
 	if !d.expect(n, p, kArr, "an array of argument conditions") {
 		return nil
 	}
-	out := take(&d.argPool, int(n.n))
+	out := take(&d.argPool, n.len())
 	for i := range d.t.kids(n) {
 		e := &d.t.kids(n)[i]
 		ip := p.index(i)
@@ -934,7 +934,7 @@ func (d *decoder) extension(n *node, p *path) (*Extension, bool) {
 			if !d.expect(v, &fp, kArr, "an array of TCP ports") {
 				return nil, false
 			}
-			ports := make([]uint16, int(v.n))
+			ports := make([]uint16, v.len())
 			for j := range d.t.kids(v) {
 				jp := fp.index(j)
 				x, ok := d.unsigned(&d.t.kids(v)[j], &jp, 65535, "port %d is out of range 1..65535")

@@ -258,7 +258,14 @@ func parse(filename, src string, data []byte) (*Profile, error) {
 	// later come from scanning the text again (it is kept anyway, as the
 	// model's strings point into it). So the tree's memory is recycled.
 	pooled := arenaPool.Get().(*[]node)
-	defer arenaPool.Put(pooled)
+	defer func() {
+		// A large profile's arena is left to the garbage collector: kept
+		// in the pool, it would stay alive through the compile that
+		// follows (the pool frees it only after two collections).
+		if cap(*pooled) <= maxPooledNodes {
+			arenaPool.Put(pooled)
+		}
+	}()
 	t, perr := scanJSONInto(filename, src, *pooled)
 	if perr != nil {
 		// "{" also starts a YAML flow mapping, whose keys need no quotes

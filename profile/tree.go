@@ -59,17 +59,30 @@ type tree struct {
 
 	linesOnce sync.Once
 	lines     []int32 // offsets of line starts in src, built on first use
+	marks     []int32 // characters before each markSize bytes of src (see position)
 }
 
 // node is one value. An object's children are its members, each with its
-// key.
+// key. It takes 24 bytes: a long names list is mostly nodes.
 type node struct {
-	s0, s1   int32 // value text: tree.text[s0:s1] (string, number literal, "true"/"false")
-	k0, k1   int32 // key text for object members
-	first, n int32 // children: tree.nodes[first : first+n]
-	off      int32 // where the value starts (see tree.pos)
-	koff     int32 // where the key starts
-	kind     kind
+	// A string, number or literal: its text, tree.text[a:b] ("true" for
+	// a literal). An object or array: its children, tree.nodes[a:a+b].
+	a, b int32
+	// An object member's key: tree.text[k0:k1]. Its position is the
+	// quote before it when it is a substring of the JSON input; a key
+	// copied into the text (decoded escapes, YAML) has its position in
+	// the 4 bytes before it (see keyPos).
+	k0, k1 int32
+	off    int32 // where the value starts (see tree.pos)
+	kind   kind
+}
+
+// len is the number of children of an object or array.
+func (n *node) len() int {
+	if n.kind != kObj && n.kind != kArr {
+		return 0
+	}
+	return int(n.b)
 }
 
 // packLineCol stores a YAML position in an offset field: 20 bits of line,
@@ -78,26 +91,85 @@ func packLineCol(line, col int) int32 {
 	return int32(min(max(line, 1), 1<<19-1)<<12 | min(max(col, 1), 1<<12-1))
 }
 
-func (t *tree) str(n *node) string { return t.text[n.s0:n.s1] }
+func (t *tree) str(n *node) string { return t.text[n.a:n.b] }
 func (t *tree) key(n *node) string { return t.text[n.k0:n.k1] }
 func (t *tree) kids(n *node) []node {
-	return t.nodes[n.first : n.first+n.n : n.first+n.n]
+	end := n.a + int32(n.len())
+	return t.nodes[n.a:end:end]
 }
 
-func (t *tree) pos(n *node) Pos    { return t.position(n.off) }
-func (t *tree) keyPos(n *node) Pos { return t.position(n.koff) }
+func (t *tree) pos(n *node) Pos { return t.position(n.off) }
+func (t *tree) keyPos(n *node) Pos {
+	if !t.yaml && n.k0 < int32(len(t.src)) {
+		return t.position(n.k0 - 1) // the opening quote
+	}
+	if n.k0 < 4 {
+		return t.position(0) // not an object member
+	}
+	b := t.text[n.k0-4 : n.k0]
+	return t.position(int32(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24))
+}
+
+// appendKey appends a key that is not a substring of the input to text,
+// after its position (see node.k0), and returns where it is.
+func appendKey(text []byte, base int, key string, pos int32) ([]byte, int32, int32) {
+	text = append(text, byte(pos), byte(pos>>8), byte(pos>>16), byte(pos>>24))
+	k0 := base + len(text)
+	text = append(text, key...)
+	return text, int32(k0), int32(base + len(text))
+}
 
 // position turns an offset (or packed YAML line:column) into a Pos.
 func (t *tree) position(off int32) Pos {
 	if t.yaml {
 		return Pos{int(off >> 12), int(off & (1<<12 - 1))}
 	}
-	return offsetPos(t.src, t.lineStarts(), int(off))
+	lines, marks := t.index()
+	o := min(max(int(off), 0), len(t.src))
+	i := max(sort.Search(len(lines), func(i int) bool { return int(lines[i]) > o })-1, 0)
+	start := min(int(lines[i]), o)
+	if o-start <= markSize {
+		return Pos{i + 1, utf8.RuneCountInString(t.src[start:o]) + 1}
+	}
+	// A long line (a compact profile is one line of megabytes): count
+	// from the marks, or every position would cost a scan of its line.
+	return Pos{i + 1, t.charsBefore(marks, o) - t.charsBefore(marks, start) + 1}
 }
 
-func (t *tree) lineStarts() []int32 {
-	t.linesOnce.Do(func() { t.lines = lineStarts(t.src) })
-	return t.lines
+// markSize is the distance between the marks of a tree's character
+// counts.
+const markSize = 4096
+
+// charsBefore counts the characters of src[:off]. A tree's text is valid
+// UTF-8 (the scanner refuses anything else), where the characters are
+// the bytes that do not continue a sequence: that count adds up across
+// any split, so it can start at a mark.
+func (t *tree) charsBefore(marks []int32, off int) int {
+	m := off / markSize
+	return int(marks[m]) + leadBytes(t.src[m*markSize:off])
+}
+
+// leadBytes counts the bytes of s that start a UTF-8 sequence.
+func leadBytes(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i]&0xc0 != 0x80 {
+			n++
+		}
+	}
+	return n
+}
+
+// index builds the line starts and the marks on first use.
+func (t *tree) index() ([]int32, []int32) {
+	t.linesOnce.Do(func() {
+		t.lines = lineStarts(t.src)
+		t.marks = make([]int32, len(t.src)/markSize+1)
+		for m := 1; m < len(t.marks); m++ {
+			t.marks[m] = t.marks[m-1] + int32(leadBytes(t.src[(m-1)*markSize:m*markSize]))
+		}
+	})
+	return t.lines, t.marks
 }
 
 // lineStarts returns the offset of every line's first byte (after a UTF-8
@@ -190,7 +262,7 @@ func (t *tree) lookup(n *node, p string) (*node, Pos, bool) {
 				return nil, Pos{}, false
 			}
 			i, err := strconv.Atoi(p[1:end])
-			if err != nil || cur.kind != kArr || i < 0 || i >= int(cur.n) {
+			if err != nil || cur.kind != kArr || i < 0 || i >= cur.len() {
 				return nil, Pos{}, false
 			}
 			cur = &t.kids(cur)[i]

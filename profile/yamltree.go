@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -31,6 +32,13 @@ func scanYAML(file string, data []byte) (t *tree, perr *ParseError) {
 			t, perr = nil, &ParseError{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("malformed YAML (%v)", r), Kind: ErrSyntax}
 		}
 	}()
+	// The YAML library checks the encoding before parsing and names no
+	// position; JSON input names the bad byte's line:column, so YAML does
+	// too. (A UTF-16 byte order mark selects an encoding the library
+	// converts itself.)
+	if !bytes.HasPrefix(data, []byte{0xff, 0xfe}) && !bytes.HasPrefix(data, []byte{0xfe, 0xff}) && !utf8.Valid(data) {
+		return nil, invalidUTF8(file, data)
+	}
 	// The profile is the one document with content: empty documents, such
 	// as the one a trailing "---" starts, are no second profile.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -79,6 +87,21 @@ func emptyDocument(doc *yaml.Node) bool {
 	return len(doc.Content) == 1 && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && n.Value == ""
 }
 
+// invalidUTF8 positions the first byte of data that is not UTF-8.
+func invalidUTF8(file string, data []byte) *ParseError {
+	off := 0
+	for off < len(data) {
+		r, size := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		off += size
+	}
+	src := string(data[:min(off+1, len(data))])
+	p := offsetPos(src, lineStarts(src), off)
+	return &ParseError{File: file, Line: p.Line, Col: p.Col, Msg: "invalid UTF-8 (a YAML profile is UTF-8 text)", Kind: ErrSyntax}
+}
+
 func yamlSyntaxError(file string, err error) *ParseError {
 	msg := err.Error()
 	line := 1
@@ -116,7 +139,7 @@ func (c *yamlConverter) addText(s string) (int32, int32) {
 
 func (c *yamlConverter) scalar(k kind, y *yaml.Node, text string) node {
 	n := node{kind: k, off: packLineCol(y.Line, y.Column)}
-	n.s0, n.s1 = c.addText(text)
+	n.a, n.b = c.addText(text)
 	return n
 }
 
@@ -159,12 +182,11 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) node {
 			if c.err != nil {
 				return node{}
 			}
-			val.k0, val.k1 = c.addText(k.Value)
-			val.koff = packLineCol(k.Line, k.Column)
+			c.text, val.k0, val.k1 = appendKey(c.text, 0, k.Value, packLineCol(k.Line, k.Column))
 			kids = append(kids, val)
 		}
 		n.kind = kObj
-		n.first, n.n = int32(len(c.nodes)), int32(len(kids))
+		n.a, n.b = int32(len(c.nodes)), int32(len(kids))
 		c.nodes = append(c.nodes, kids...)
 		return n
 	case yaml.SequenceNode:
@@ -177,7 +199,7 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) node {
 			kids = append(kids, v)
 		}
 		n.kind = kArr
-		n.first, n.n = int32(len(c.nodes)), int32(len(kids))
+		n.a, n.b = int32(len(c.nodes)), int32(len(kids))
 		c.nodes = append(c.nodes, kids...)
 		return n
 	case yaml.ScalarNode:

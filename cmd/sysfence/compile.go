@@ -48,10 +48,8 @@ FILE atomically, and writes a device or FIFO (e.g. /dev/null) directly.`,
 			if format == "raw" && output == "" && cli.IsTerminal(os.Stdout) && cmd.OutOrStdout() == os.Stdout {
 				return cli.Usagef("refusing to write a binary filter to a terminal: give -o FILE or --format disasm")
 			}
-			if output != "" {
-				if err := atomicfile.CheckWritable(output); err != nil {
-					return cli.Usagef("-o: %v", err)
-				}
+			if err := checkOutput("-o", output); err != nil {
+				return err
 			}
 			res, err := buildProfile(req, cmd.ErrOrStderr())
 			if err != nil {
@@ -81,4 +79,18 @@ func knownFormat(f string) bool {
 		}
 	}
 	return false
+}
+
+// checkOutput fails early, before any work, when path (a -o or --update
+// argument; "" and "-" are standard output) could not be written as
+// atomicfile.WriteFile writes it: compile, record and run --update share
+// these words.
+func checkOutput(flag, path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	if err := atomicfile.CheckWritable(path); err != nil {
+		return cli.Usagef("%s: %v", flag, err)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +53,7 @@ func loadFilterInput(stdin io.Reader, stderr io.Writer, arg string, pf *profileF
 		}
 		return nil, err
 	}
-	if strings.HasSuffix(arg, ".bpf") || !looksLikeText(data) {
+	if strings.HasSuffix(arg, ".bpf") || !looksLikeProfile(data) {
 		arch := req.Arch
 		if arch == nil {
 			if arch, err = resolveArch(""); err != nil {
@@ -78,7 +79,7 @@ func loadFilterInput(stdin io.Reader, stderr io.Writer, arg string, pf *profileF
 		}
 		return &filterInput{prog: prog, arch: arch}, nil
 	}
-	p, err := profile.Parse(profileName(arg), data)
+	p, err := profile.ParseOwned(profileName(arg), data)
 	if err != nil {
 		return nil, cli.Usage(err)
 	}
@@ -122,9 +123,19 @@ func readInput(stdin io.Reader, arg string) (string, []byte, error) {
 	return name, data, nil
 }
 
-// looksLikeText tells a profile (JSON or YAML text) from a raw filter,
-// whose first instruction is binary (a seccomp filter starts with a load,
-// opcode 0x20, and zero bytes).
+// looksLikeProfile tells a profile (JSON or YAML text) from a raw filter.
+// A profile is text, or at least starts like one: a profile with a bad
+// byte further on is still a profile, and its parse error (with its
+// line:column) says more than "N bytes is not a raw filter".
+func looksLikeProfile(data []byte) bool {
+	return looksLikeText(data) || profileKind(data) != ""
+}
+
+// looksLikeText reports whether data is UTF-8 text whose first character
+// that is not white space is printable. A raw filter is not: its first
+// instruction's 16-bit opcode is below 0x100, so one of its first two
+// bytes is zero (a seccomp filter starts with a load, 0x20 0x00 in
+// little-endian order).
 func looksLikeText(data []byte) bool {
 	if !utf8.Valid(data) {
 		return false
@@ -159,28 +170,44 @@ func decodeProgram(name string, raw []byte, arch *syscalls.Arch) (bpf.Program, e
 // yamlKey is a YAML mapping key at the start of a line ("kind: ...").
 var yamlKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*:(\s|$)`)
 
-// profileHint explains, for data read as a raw filter, that it looks like
-// a profile instead (a JSON object, or YAML: a document marker or a key):
-// a *.bpf name makes sysfence read a file as a raw filter.
-func profileHint(data []byte) string {
-	text := strings.TrimPrefix(string(data), "\ufeff")
-	if !utf8.ValidString(text) {
+// profileKind says whether data starts like a JSON or a YAML profile
+// ("JSON", "YAML", or "" for neither): its first line that is neither blank
+// nor a YAML comment opens an object, is a document marker or a key. It
+// looks at that line only, so a bad byte further on does not change the
+// answer. A raw filter never matches: one of its first two bytes is zero.
+func profileKind(data []byte) string {
+	if len(data) >= 2 && (data[0] == 0 || data[1] == 0) {
 		return ""
 	}
-	first := "" // the first line that is neither blank nor a YAML comment
-	for line := range strings.Lines(text) {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var first []byte // the first line that is neither blank nor a YAML comment
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if line = bytes.TrimSpace(line); len(line) > 0 && line[0] != '#' {
 			first = line
 			break
 		}
 	}
-	var kind string
 	switch {
-	case strings.HasPrefix(first, "{"):
-		kind = "JSON"
-	case first == "---" || yamlKey.MatchString(first):
-		kind = "YAML"
-	default:
+	case bytes.HasPrefix(first, []byte("{")):
+		return "JSON"
+	case string(first) == "---" || yamlKey.Match(first):
+		return "YAML"
+	}
+	return ""
+}
+
+// profileHint explains, for data read as a raw filter, that it looks like
+// a profile instead (a JSON object, or YAML: a document marker or a key):
+// a *.bpf name makes sysfence read a file as a raw filter.
+func profileHint(data []byte) string {
+	kind := profileKind(data)
+	if kind == "" {
 		return ""
 	}
 	return fmt.Sprintf("; it looks like a %s profile, but a *.bpf file is read as a raw filter: rename it (e.g. to *.%s) or pass it as - on standard input", kind, strings.ToLower(kind))

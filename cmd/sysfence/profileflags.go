@@ -29,8 +29,8 @@ func (f *profileFlags) registerAs(fs *pflag.FlagSet, strictName string) {
 	fs.StringVar(&f.caps, "cap", "", `bounding capabilities for includes/excludes, e.g. "default,sys_admin" or "all,-sys_admin" (default: Docker's default set)`)
 	fs.StringVar(&f.kernel, "kernel", "", "kernel version X.Y for minKernel conditions (default: the running kernel)")
 	fs.BoolVar(&f.noENOSYS, "no-enosys", false, "do not answer syscalls newer than the profile with ENOSYS (runc's rule)")
-	fs.BoolVar(&f.strict, strictName, false, "treat profile warnings (e.g. a syscall name none of the filter's architectures has) as errors")
-	fs.BoolVarP(&f.verbose, "verbose", "v", false, "list each skipped syscall name with its position")
+	fs.BoolVar(&f.strict, strictName, false, "treat profile warnings (e.g. a syscall name that no architecture has: a typo) as errors")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "list each syscall name skipped on some of the filter's architectures, with its position")
 }
 
 // request turns the flags into a build request for ref.

@@ -143,10 +143,8 @@ func planRecord(f *recordFlags) (*recordPlan, error) {
 	if f.yaml {
 		p.write.Encoding = profile.YAML
 	}
-	if f.output != "" && f.output != "-" && !isDevice(f.output) {
-		if err := atomicfile.CheckWritable(f.output); err != nil {
-			return nil, cli.Usagef("-o: %v", err)
-		}
+	if err := checkOutput("-o", f.output); err != nil {
+		return nil, err
 	}
 	for _, ref := range f.merge {
 		prev, err := profile.Load(ref)
@@ -301,32 +299,14 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 }
 
 // writeRecorded writes the profile: to stdout without -o or with -o -,
-// straight into a device or pipe (-o /dev/null, -o /dev/stderr), and
-// atomically into a file.
+// otherwise as compile -o writes (atomically into a file, straight into a
+// device or pipe such as /dev/null).
 func writeRecorded(stdout io.Writer, output string, data []byte) error {
-	switch {
-	case output == "" || output == "-":
+	if output == "" || output == "-" {
 		_, err := stdout.Write(data)
-		return err
-	case isDevice(output):
-		f, err := os.OpenFile(output, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		_, err = f.Write(data)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
 		return err
 	}
 	return atomicfile.WriteFile(output, data, 0o644)
-}
-
-// isDevice tells a character device or a pipe, which cannot be replaced
-// atomically and need not be.
-func isDevice(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode()&(os.ModeCharDevice|os.ModeNamedPipe) != 0
 }
 
 // recordedName names the profile in a SeccompProfile's metadata.

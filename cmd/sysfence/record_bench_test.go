@@ -32,7 +32,8 @@ var recordBenchBin struct {
 }
 
 // pureGoSysfence builds the shipped binary: CGO_ENABLED=0.
-func pureGoSysfence(b *testing.B) string {
+func pureGoSysfence(b testing.TB) string {
+	b.Helper()
 	recordBenchBin.Do(func() {
 		dir, err := os.MkdirTemp("", "sysfence-record-bench-")
 		if err != nil {

@@ -129,6 +129,9 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 	if f.update != "" && (f.strict || f.filter != "" || strings.HasSuffix(f.profile, ".bpf")) {
 		return cli.Usagef("--update needs a profile (-p), not --strict or a compiled filter")
 	}
+	if err := checkOutput("--update", f.update); err != nil {
+		return err
+	}
 	opts, res, err := confinement(f, c)
 	if err != nil {
 		return err

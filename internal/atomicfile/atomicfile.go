@@ -29,6 +29,9 @@ func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	dir := filepath.Dir(path)
+	if err := onKernelFS(dir); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
 	if fi, err := os.Stat(path); err == nil {
 		perm = fi.Mode().Perm()
 	}
@@ -137,6 +140,9 @@ func CheckWritable(path string) error {
 		return fmt.Errorf("cannot write %s: %w", name, dirError(filepath.Dir(path), err))
 	}
 	dir := filepath.Dir(path)
+	if err := onKernelFS(dir); err != nil {
+		return fmt.Errorf("cannot write %s: %w", name, err)
+	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".probe-*")
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", name, dirError(dir, err))
@@ -157,11 +163,26 @@ type pathError struct {
 func (e *pathError) Error() string { return e.msg }
 func (e *pathError) Unwrap() error { return e.err }
 
+// ErrKernelFS is the error for a file on a file system whose files the
+// kernel makes up (/proc, /sys, ...): none can be created or replaced.
+var ErrKernelFS = errors.New("files cannot be created or replaced there")
+
+// onKernelFS refuses a directory on such a file system, whose answer to a
+// file creation (ENOENT from procfs) would otherwise read as a missing
+// directory.
+func onKernelFS(dir string) error {
+	if name := kernelFS(dir); name != "" {
+		return &pathError{fmt.Sprintf("directory %s is on the kernel's %s file system, where files cannot be created or replaced", dir, name), ErrKernelFS}
+	}
+	return nil
+}
+
 // dirError explains why a file could not be created in dir.
 func dirError(dir string, err error) error {
 	err = unwrapPath(err)
+	_, serr := os.Stat(dir)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist) && errors.Is(serr, fs.ErrNotExist):
 		return &pathError{fmt.Sprintf("directory %s does not exist", dir), err}
 	case errors.Is(err, syscall.ENOTDIR):
 		return &pathError{fmt.Sprintf("%s is not a directory", dir), err}

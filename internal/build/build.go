@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/sysfence/sysfence/compile"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
@@ -25,26 +27,20 @@ type Request struct {
 	Arch   *syscalls.Arch
 	Caps   []string
 	Kernel *profile.KernelVersion
-	// Strict turns every warning into an error: the profile's remarks
-	// (e.g. a name no architecture knows) and a syscall name that none of
-	// the filter's ABIs has (for a single-ABI filter: unknown on that
-	// architecture). A name that exists on some of the filter's ABIs only
-	// (chown32 on x86_64 in an x86_64+x86+x32 filter) is normal in a
-	// multi-ABI profile: it is skipped where it does not exist, as runc
-	// does, and only Verbose lists it. Built-in profiles name the calls of
-	// every architecture by design (Docker's default does), so their names
-	// are neither warnings nor strict errors.
+	// Strict turns every warning into an error: the profile's remarks,
+	// among them a syscall name that no architecture has (a typo). A name
+	// that exists on some architecture sysfence knows is not a typo: it is
+	// skipped where the filter's ABIs lack it, as runc does (riscv_hwprobe
+	// in Docker's default on x86_64, chown32 on x86_64 beside x86), which
+	// is neither a warning nor a strict error; Verbose lists it.
 	Strict bool
 	// NoENOSYS turns off runc's ENOSYS answer for syscalls newer than the
 	// profile.
 	NoENOSYS bool
 	// Annotate asks the compiler for per-instruction notes.
 	Annotate bool
-	// Verbose reports every skipped name on a line of its own, with its
-	// position, including names that exist on only some of the filter's
-	// ABIs (normal in multi-arch profiles such as Docker's default).
-	// Without it, the names none of the filter's ABIs has are summed up in
-	// one line.
+	// Verbose reports every name skipped on some of the filter's ABIs on
+	// a line of its own, with its position and those ABIs.
 	Verbose bool
 }
 
@@ -63,33 +59,18 @@ type Result struct {
 // caller that ignores warnings should not pay.
 type Warning struct {
 	perr   *profile.Warning // a remark of the profile parser, or
-	res    *Result          // syscalls skipped as runc skips them:
-	entry  int              // one name: its resolved OCI entry,
+	res    *Result          // a name skipped as runc skips it:
+	entry  int              // its resolved OCI entry,
 	name   string
-	arches []string // the ABIs it is skipped on;
-	names  []string // or several names, none on any of arches
+	arches []string // the ABIs it is skipped on
 }
-
-// summaryShown is how many names a summary line spells out.
-const summaryShown = 10
 
 // String renders the warning as one positioned line.
 func (w Warning) String() string {
 	if w.perr != nil {
 		return w.perr.Error()
 	}
-	if w.names == nil {
-		return fmt.Sprintf("%s: syscall %q does not exist on %s; skipped as runc does", w.res.EntryWhere(w.entry), w.name, strings.Join(w.arches, ", "))
-	}
-	list := strings.Join(w.names[:min(len(w.names), summaryShown)], ", ")
-	if len(w.names) > summaryShown {
-		list += fmt.Sprintf(", and %d more", len(w.names)-summaryShown)
-	}
-	on := w.arches[0]
-	if len(w.arches) > 1 {
-		on = "any of " + strings.Join(w.arches, ", ")
-	}
-	return fmt.Sprintf("%s: %d syscall names do not exist on %s (%s); skipped as runc does (-v lists each)", w.res.Profile.File, len(w.names), on, list)
+	return fmt.Sprintf("%s: syscall %q does not exist on %s; skipped as runc does", w.res.EntryWhere(w.entry), w.name, strings.Join(w.arches, ", "))
 }
 
 // ErrStrict wraps warnings turned into errors by Request.Strict.
@@ -118,21 +99,60 @@ func Build(req Request) (*Result, error) {
 	if res.Resolved, err = profile.Resolve(p, t); err != nil {
 		return nil, err
 	}
-	strict := req.Strict && !res.builtin()
-	pol, warns, err := policy.FromOCI(res.Resolved.OCI, t.Arch, policy.Options{Strict: strict, ENOSYS: !req.NoENOSYS})
+	// Names skipped on the filter's ABIs are no strict error: a name no
+	// architecture has is one of the profile's remarks, refused above.
+	opts := policy.Options{ENOSYS: !req.NoENOSYS}
+	oci := uniqueNames(res.Resolved.OCI)
+	pol, warns, err := policy.FromOCI(oci, t.Arch, opts)
 	if err != nil {
-		err = res.locate(err)
-		if strict && errors.Is(err, policy.ErrUnknownSyscall) {
-			return nil, fmt.Errorf("%w: %w", ErrStrict, err)
+		if oci != res.Resolved.OCI {
+			// The error's names[N] counts in the profile's own list.
+			_, _, err = policy.FromOCI(res.Resolved.OCI, t.Arch, opts)
 		}
-		return nil, err
+		return nil, res.locate(err)
 	}
 	res.Policy = pol
-	res.Warnings = append(res.Warnings, res.summarize(warns, req.Verbose)...)
+	if req.Verbose {
+		res.Warnings = append(res.Warnings, res.skipped(warns)...)
+	}
 	if res.Program, err = compile.Compile(pol, compile.Options{Annotate: req.Annotate}); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// uniqueNames returns oci with the repeats taken out of every names list
+// longer than the list of all syscall names, which must repeat names (or
+// hold unknown ones): a generated list of millions of names would cost a
+// rule per name and ABI, while runc adding a repeated name's rule again
+// changes nothing. Shorter lists, Docker's default among them, are passed
+// on as they are, at no cost; so is oci when no list is that long.
+func uniqueNames(oci *specs.LinuxSeccomp) *specs.LinuxSeccomp {
+	limit := len(syscalls.Names())
+	var out *specs.LinuxSeccomp
+	for i, sc := range oci.Syscalls {
+		if len(sc.Names) <= limit {
+			continue
+		}
+		if out == nil {
+			c := *oci
+			c.Syscalls = slices.Clone(oci.Syscalls)
+			out = &c
+		}
+		seen := make(map[string]struct{}, limit)
+		names := make([]string, 0, limit)
+		for _, n := range sc.Names {
+			if _, ok := seen[n]; !ok {
+				seen[n] = struct{}{}
+				names = append(names, n)
+			}
+		}
+		out.Syscalls[i].Names = slices.Clip(names)
+	}
+	if out == nil {
+		return oci
+	}
+	return out
 }
 
 // Load reads a profile reference: "-" reads stdin (given here so commands
@@ -143,7 +163,7 @@ func Load(ref string, stdin io.Reader) (*profile.Profile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading profile from stdin: %w", err)
 		}
-		return profile.Parse("<stdin>", data)
+		return profile.ParseOwned("<stdin>", data)
 	}
 	return profile.Load(ref)
 }
@@ -222,17 +242,10 @@ func (r *Result) positioned(path string, oe *policy.OCIError) error {
 	return pe
 }
 
-// builtin reports whether the profile is a built-in one.
-func (r *Result) builtin() bool { return slices.Contains(profile.Builtins(), r.Profile.File) }
-
-// summarize turns FromOCI's per-ABI skips into a few readable lines.
-// Names that no ABI of the filter has are worth reporting (a typo, or a
-// call of another architecture) unless the profile is a built-in one,
-// which is multi-architecture by design: one line sums them up (one
-// positioned line if there is only one). Names missing on only some ABIs
-// (Docker's default lists 32-bit-only calls) are normal. Verbose lists
-// every skipped name on a line of its own, with its position.
-func (r *Result) summarize(ws []policy.Warning, verbose bool) []Warning {
+// skipped lists FromOCI's per-ABI skips, one line per name and entry
+// with the ABIs that lack it. Names no architecture has are left out: the
+// profile parser reports them at the name's own position.
+func (r *Result) skipped(ws []policy.Warning) []Warning {
 	type key struct {
 		entry int
 		name  string
@@ -246,44 +259,13 @@ func (r *Result) summarize(ws []policy.Warning, verbose bool) []Warning {
 		}
 		missing[k] = append(missing[k], w.Arch)
 	}
-	nabi := len(r.Policy.Arches)
 	var out []Warning
-	var absent []Warning // names no ABI of the filter has
 	for _, k := range order {
-		// Names no architecture has are already reported by the profile
-		// parser, at the name's own position.
-		if !syscalls.Known(k.name) {
-			continue
-		}
-		w := Warning{res: r, entry: k.entry, name: k.name, arches: missing[k]}
-		switch {
-		case verbose:
-			out = append(out, w)
-		case len(missing[k]) == nabi:
-			absent = append(absent, w)
+		if syscalls.Known(k.name) {
+			out = append(out, Warning{res: r, entry: k.entry, name: k.name, arches: missing[k]})
 		}
 	}
-	if verbose || r.builtin() || len(absent) == 0 {
-		return out
-	}
-	if len(absent) == 1 {
-		return absent
-	}
-	sum := Warning{res: r, names: make([]string, 0, len(absent))}
-	seen := map[string]bool{}
-	for _, w := range absent {
-		if !seen[w.name] { // a name may appear in several entries
-			seen[w.name] = true
-			sum.names = append(sum.names, w.name)
-		}
-	}
-	for _, ap := range r.Policy.Arches {
-		sum.arches = append(sum.arches, ap.Arch.Name)
-	}
-	if len(sum.names) == 1 {
-		return absent[:1]
-	}
-	return []Warning{sum}
+	return out
 }
 
 // Explanation says which part of a profile decided a syscall.
