@@ -3,8 +3,6 @@ package sysfence
 import (
 	"fmt"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
-
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/seccomp"
 )
@@ -84,17 +82,14 @@ func actions(p *policy.Policy) []Action {
 func (f *Filter) loadFlags() (seccomp.FilterFlag, error) {
 	var flags seccomp.FilterFlag
 	for _, fl := range f.flags {
-		switch fl {
-		case specs.LinuxSeccompFlagLog:
-			flags |= seccomp.FlagLog
-		case specs.LinuxSeccompFlagSpecAllow:
-			flags |= seccomp.FlagSpecAllow
-		case "SECCOMP_FILTER_FLAG_TSYNC":
-		case specs.LinuxSeccompFlagWaitKillableRecv:
-			return 0, fmt.Errorf("sysfence: cannot load the filter: %w: flag %s needs a notification listener; the Go API runs none", ErrInvalidRule, fl)
-		default:
+		bit, ok := seccomp.FlagByName(string(fl))
+		switch {
+		case !ok:
 			return 0, fmt.Errorf("sysfence: cannot load the filter: %w: unknown filter flag %q", ErrNotSupported, fl)
+		case bit == seccomp.FlagWaitKillableRecv:
+			return 0, fmt.Errorf("sysfence: cannot load the filter: %w: flag %s needs a notification listener; the Go API runs none", ErrInvalidRule, fl)
 		}
+		flags |= bit &^ seccomp.FlagTSync
 	}
 	return flags, nil
 }

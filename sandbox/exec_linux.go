@@ -48,7 +48,7 @@ func Exec(cmd *Command, opts *Options) error {
 	if cmd.Path == "" {
 		return &ExecError{Path: cmd.Path, Kind: ErrNotFound} // as a shell says of ''
 	}
-	if opts.Strict || opts.Filter == nil || opts.Report != nil || opts.Audit ||
+	if opts.Strict || opts.Filter == nil || opts.Report != nil || opts.Audit || opts.Agent != nil ||
 		opts.Landlock.HasRules() || opts.SupervisedPaths != nil || opts.SupervisedExec ||
 		cmd.Dir != "" || !ownStdio(cmd) {
 		return ErrNeedsChild

@@ -85,7 +85,8 @@ type session struct {
 	added      *addedRules // nil: none
 	stacked    bpf.Program // the added rules as a filter of their own (nil: chained into prog)
 	flags      seccomp.FilterFlag
-	notify     bool // ERRNO answers go through the supervisor
+	notify     bool // the filter returns a listener (sysfence's supervisor, or the agent's)
+	agent      bool // the listener goes to Options.Agent
 	magic      [2]uint64
 	listener   *seccomp.Listener
 	supervise  sync.WaitGroup
@@ -278,6 +279,9 @@ func (s *session) planFilter() error {
 		}
 		s.prog = audited
 	}
+	if s.opts.Agent != nil {
+		return s.planAgent()
+	}
 	if !s.report {
 		return nil
 	}
@@ -304,9 +308,9 @@ func (s *session) planFilter() error {
 	if _, err := unix.Getrandom(b[:], 0); err != nil {
 		return fmt.Errorf("sandbox: getrandom: %w", err)
 	}
-	s.magic = [2]uint64{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
-	s.notify = true
-	s.flags |= seccomp.FlagNewListener
+	if err := s.listenerFlags(); err != nil {
+		return err
+	}
 	if seccomp.CheckFlags(seccomp.FlagNewListener|seccomp.FlagWaitKillableRecv) == nil && (s.opts.hooks == nil || !s.opts.hooks.noWaitKillable) &&
 		!supervisorMayWait(s.added) {
 		// A notified call of a Go program must not be restarted by its
@@ -316,10 +320,47 @@ func (s *session) planFilter() error {
 	return nil
 }
 
+// listenerFlags prepares a filter that returns a listener: the magic
+// values of the close guard (getrandom directly: crypto/rand would cost
+// every run of the binary its package initialisation) and NEW_LISTENER.
+func (s *session) listenerFlags() error {
+	var b [16]byte
+	if _, err := unix.Getrandom(b[:], 0); err != nil {
+		return fmt.Errorf("sandbox: getrandom: %w", err)
+	}
+	s.magic = [2]uint64{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
+	s.notify = true
+	s.flags |= seccomp.FlagNewListener
+	return nil
+}
+
+// planAgent prepares the listener for a seccomp agent (Options.Agent):
+// the caller's USER_NOTIF returns go to the agent, and sysfence keeps no
+// supervisor of its own (ERRNO answers are not rewritten).
+func (s *session) planAgent() error {
+	if s.audit != nil || s.added != nil && s.added.hasNotify() {
+		return fmt.Errorf("sandbox: the profile's listenerPath hands the notification listener to a seccomp agent, and audit mode, path rules without Landlock and port rules need it for sysfence's own supervisor: %w", ErrNotSupported)
+	}
+	if !hasNotify(s.prog) {
+		s.emit(Event{Kind: Notice, Why: "the profile names a seccomp agent (listenerPath " + s.opts.Agent.Path + ") but has no SCMP_ACT_NOTIFY rule: there is no listener to hand over"})
+		s.flags &^= seccomp.FlagWaitKillableRecv
+		return nil
+	}
+	if err := seccomp.CheckNotify(); err != nil {
+		return fmt.Errorf("sandbox: the profile's listenerPath needs seccomp user notification: %w", err)
+	}
+	s.agent = true
+	return s.listenerFlags()
+}
+
 // checkFlags refuses filter flags that are sandbox's own to set.
 func checkFlags(opts *Options) error {
-	if extra := opts.Flags &^ (seccomp.FlagLog | seccomp.FlagSpecAllow); extra != 0 {
-		return fmt.Errorf("sandbox: filter flags %v are sandbox's own to choose (only LOG and SPEC_ALLOW may be asked for)", extra)
+	allowed := seccomp.FlagLog | seccomp.FlagSpecAllow
+	if opts.Agent != nil {
+		allowed |= seccomp.FlagWaitKillableRecv
+	}
+	if extra := opts.Flags &^ allowed; extra != 0 {
+		return fmt.Errorf("sandbox: filter flags %v are sandbox's own to choose (only LOG and SPEC_ALLOW may be asked for, and WAIT_KILLABLE_RECV for an agent's listener)", extra)
 	}
 	return nil
 }
@@ -608,6 +649,9 @@ func (s *session) inject(pid int, in *injector) error {
 	if s.notify && !mayTakeFd(s.pidfd) {
 		// Under Docker's default profile, say, pidfd_getfd needs
 		// CAP_SYS_PTRACE: report kills only, and say so.
+		if s.agent {
+			return fmt.Errorf("sandbox: handing the notification listener to the seccomp agent needs pidfd_getfd, which is not permitted here (under Docker's default profile it needs CAP_SYS_PTRACE): %w", ErrNotSupported)
+		}
 		if s.audit != nil || s.paths != nil || needsListenSupervisor(s.opts) {
 			return fmt.Errorf("sandbox: audit mode, path rules without Landlock and port rules need sysfence to take the notification listener from the command, and pidfd_getfd is not permitted here (under Docker's default profile it needs CAP_SYS_PTRACE): %w", ErrNotSupported)
 		}
@@ -657,6 +701,13 @@ func (s *session) inject(pid int, in *injector) error {
 	// threefold; nothing else depends on it.
 	s.listener.SetSyncWakeUp()
 	if err := in.closeFd(fd, s.magic); err != nil {
+		return err
+	}
+	if s.agent {
+		// The agent's now; sysfence keeps no copy.
+		err := sendToAgent(s.opts.Agent, s.listener.Fd(), pid)
+		s.listener.Close()
+		s.listener = nil
 		return err
 	}
 	s.supervise.Add(1)

@@ -93,7 +93,9 @@ type Options struct {
 	// Strict runs the command in SECCOMP_MODE_STRICT (read, write, _exit,
 	// rt_sigreturn) from its first instruction.
 	Strict bool
-	// Flags are extra filter flags (seccomp.FlagLog, FlagSpecAllow).
+	// Flags are extra filter flags: seccomp.FlagLog, FlagSpecAllow, and
+	// FlagWaitKillableRecv for an Agent's listener (sysfence sets it for
+	// its own).
 	Flags seccomp.FilterFlag
 	// Report receives what the filter did to the command as it happens:
 	// calls it denied with an errno (the first time for each syscall and
@@ -130,6 +132,14 @@ type Options struct {
 	// (whose supervisor cannot check what is executed, and by default
 	// refuses every exec after the command's own).
 	SupervisedExec bool
+	// Agent, when set, receives the filter's notification listener (a
+	// profile's listenerPath, as runc hands it): the calls the filter's
+	// USER_NOTIF returns send are the agent's to answer. Reports then
+	// cover kills only (the listener is the agent's, not sysfence's), and
+	// nothing else that needs sysfence's supervisor (audit, supervised
+	// paths, port rules) can be asked for.
+	Agent *Agent
+
 	// Isolation says what the command may reach of processes outside its
 	// own tree; the zero value isolates it as far as the kernel can. See
 	// "Isolation" in the package documentation.

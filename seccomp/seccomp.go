@@ -51,6 +51,19 @@ var flagNames = []struct {
 	{FlagWaitKillableRecv, "WAIT_KILLABLE_RECV"},
 }
 
+// FlagByName returns the flag a profile names in its "flags" list
+// ("SECCOMP_FILTER_FLAG_LOG", as runc and libseccomp spell them; the
+// prefix may be left out).
+func FlagByName(name string) (FilterFlag, bool) {
+	short := strings.TrimPrefix(name, "SECCOMP_FILTER_FLAG_")
+	for _, n := range flagNames {
+		if n.name == short {
+			return n.f, true
+		}
+	}
+	return 0, false
+}
+
 // String names the flags as <linux/seccomp.h> does without its prefix,
 // joined by "|", e.g. "TSYNC|LOG".
 func (f FilterFlag) String() string {

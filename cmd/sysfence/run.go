@@ -16,6 +16,7 @@ import (
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/sandbox"
+	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -271,7 +272,15 @@ func profileConfinement(f *runFlags, c *cobra.Command) (*sandbox.Options, *build
 	if err != nil {
 		return nil, nil, err
 	}
-	return &sandbox.Options{Filter: res.Program.Filter, Explain: resultExplainer{res}}, res, nil
+	opts := &sandbox.Options{Filter: res.Program.Filter, Explain: resultExplainer{res}, Flags: res.Flags}
+	if l := res.Listener; l != nil {
+		opts.Agent = &sandbox.Agent{Path: l.Path, Metadata: l.Metadata}
+	} else {
+		// Without a listener of the profile's own the flag has nothing to
+		// apply to (sysfence sets it for its supervisor's).
+		opts.Flags &^= seccomp.FlagWaitKillableRecv
+	}
+	return opts, res, nil
 }
 
 // lazyExplainer is resultExplainer for a prebuilt program: the pipeline

@@ -12,6 +12,7 @@ import (
 	"github.com/sysfence/sysfence/compile"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
+	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -50,8 +51,22 @@ type Result struct {
 	Resolved *profile.Resolved
 	Policy   *policy.Policy
 	Program  *compile.Program
+	// Flags are the filter flags the profile asks for (LOG, SPEC_ALLOW,
+	// WAIT_KILLABLE_RECV; TSYNC is the loader's business), for every
+	// loader: sysfence run and the Go API alike.
+	Flags seccomp.FilterFlag
+	// Listener is where the profile's listenerPath wants the notification
+	// listener handed (nil: none), as runc hands it.
+	Listener *Listener
 	// Warnings are positioned one-line remarks (see Warning.String).
 	Warnings []Warning
+}
+
+// Listener is a seccomp agent: a UNIX socket that receives the filter's
+// notification listener with the process state (runc's listenerPath).
+type Listener struct {
+	Path     string
+	Metadata string
 }
 
 // Warning is a remark that did not stop the build. Its text is built when
@@ -112,6 +127,16 @@ func Build(req Request) (*Result, error) {
 		return nil, res.locate(err)
 	}
 	res.Policy = pol
+	for i, name := range res.Resolved.OCI.Flags {
+		f, ok := seccomp.FlagByName(string(name))
+		if !ok { // the parser admits runc's flags only
+			return nil, res.locate(&policy.OCIError{Path: fmt.Sprintf("flags[%d]", i), Err: fmt.Errorf("unknown filter flag %q", name)})
+		}
+		res.Flags |= f &^ seccomp.FlagTSync
+	}
+	if p := res.Resolved.OCI.ListenerPath; p != "" {
+		res.Listener = &Listener{Path: p, Metadata: res.Resolved.OCI.ListenerMetadata}
+	}
 	if req.Verbose {
 		res.Warnings = append(res.Warnings, res.skipped(warns)...)
 	}
