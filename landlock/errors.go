@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sysfence/sysfence/internal/notsup"
 )
 
 var (
 	// ErrNotSupported: Landlock is not available (not Linux, a kernel built
 	// without it, or not enabled at boot: it must be in the lsm= list).
-	ErrNotSupported = errors.New("landlock not supported")
+	// It is the same value in every sysfence package.
+	ErrNotSupported = notsup.ErrNotSupported
 
 	// ErrUnenforceable: a rule cannot be enforced at the kernel's ABI and
 	// best effort was not requested. The CLI exits 2.

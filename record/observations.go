@@ -1,17 +1,18 @@
 package record
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 
+	"github.com/sysfence/sysfence/internal/notsup"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
 // ErrNotSupported is returned (wrapped, naming what is missing) when a
 // recorder backend cannot run here: wrong OS or architecture, missing
-// privilege, or a kernel without the feature it needs.
-var ErrNotSupported = errors.New("recorder not supported")
+// privilege, or a kernel without the feature it needs. It is the same
+// value in every sysfence package.
+var ErrNotSupported = notsup.ErrNotSupported
 
 // NotSupportedError names what a backend is missing. It matches
 // ErrNotSupported with errors.Is and unwraps to the underlying cause.

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sysfence/sysfence/internal/notsup"
 )
 
 // ErrNotSupported is wrapped by every error about something the running
-// kernel or operating system cannot do.
-var ErrNotSupported = errors.New("not supported")
+// kernel or operating system cannot do. It is the same value in every
+// sysfence package.
+var ErrNotSupported = notsup.ErrNotSupported
 
 // ErrNotifGone is returned by the notification calls when the notification
 // is no longer valid: the target thread was killed or its syscall was
