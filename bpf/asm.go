@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/sysfence/sysfence/policy"
 )
 
 // ErrSyntax is wrapped by every *SyntaxError.
@@ -207,7 +205,7 @@ func assembleReturn(s string) (Instruction, error) {
 	if k, err := parseNumber(s); err == nil {
 		return Ret(k), nil
 	}
-	a, err := policy.ParseAction(s)
+	a, err := ParseAction(s)
 	if err != nil {
 		return Instruction{}, fmt.Errorf("return %q: not a number or an action (ALLOW, ERRNO(1), KILL, KILL_PROCESS, TRAP, TRACE(n), LOG, USER_NOTIF)", s)
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -219,13 +218,13 @@ func jumpOperand(op uint16, k uint32, a val, c context) string {
 	return num(k)
 }
 
-// retName names a return value: policy.Action's words where they say it
+// retName names a return value: Action's words where they say it
 // exactly (ALLOW, ERRNO(1), KILL_PROCESS, ...), otherwise the number with
 // a comment.
 func retName(k uint32) string {
-	a := policy.Action(k)
+	a := Action(k)
 	s := a.String()
-	if back, err := policy.ParseAction(s); err == nil && back == a {
+	if back, err := ParseAction(s); err == nil && back == a {
 		return s
 	}
 	if strings.HasPrefix(s, "UNKNOWN") {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -149,7 +148,7 @@ func TestRunMatchesScmpBpfSim(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", c, err)
 				}
-				if got := policy.Action(res.Ret).String(); got != want {
+				if got := Action(res.Ret).String(); got != want {
 					t.Errorf("%s:%d: %s: Run = %s, scmp_bpf_sim = %s", simFile, line, c, got, want)
 				}
 				// A sample compared live, when the tool is there.

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/bpf"
 )
 
 // The probes pass a NULL program to seccomp(2): the kernel checks the
@@ -94,19 +94,19 @@ func CheckFlags(f FilterFlag) error {
 
 var (
 	actionMu     sync.Mutex
-	actionProbes = map[policy.Action]error{}
+	actionProbes = map[bpf.Action]error{}
 )
 
 // legacyActions are the actions every kernel with seccomp filters knows;
 // they are assumed when the kernel predates SECCOMP_GET_ACTION_AVAIL (4.14).
-var legacyActions = map[policy.Action]bool{
-	policy.ActKillThread: true, policy.ActTrap: true, policy.ActErrno: true,
-	policy.ActTrace: true, policy.ActAllow: true,
+var legacyActions = map[bpf.Action]bool{
+	bpf.ActKillThread: true, bpf.ActTrap: true, bpf.ActErrno: true,
+	bpf.ActTrace: true, bpf.ActAllow: true,
 }
 
 // CheckAction reports whether the kernel supports the action
 // (SECCOMP_GET_ACTION_AVAIL; its data bits are ignored). Cached per action.
-func CheckAction(a policy.Action) error {
+func CheckAction(a bpf.Action) error {
 	if err := CheckFilter(); err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func CheckNotify() error {
 	if int(s.Notif) < int(unsafe.Sizeof(rawNotif{})) || int(s.NotifResp) < int(unsafe.Sizeof(rawResp{})) || int(s.Data) < 64 {
 		return fmt.Errorf("seccomp: the kernel's notification structures (%d/%d/%d bytes) are smaller than expected: %w", s.Notif, s.NotifResp, s.Data, ErrNotSupported)
 	}
-	if err := CheckAction(policy.ActUserNotif); err != nil {
+	if err := CheckAction(bpf.ActUserNotif); err != nil {
 		return err
 	}
 	return CheckFlags(FlagNewListener)

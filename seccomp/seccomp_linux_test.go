@@ -17,7 +17,6 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/testenv"
-	"github.com/sysfence/sysfence/policy"
 )
 
 // Filters are never installed in the test process: each test that needs
@@ -78,13 +77,13 @@ func filterFor(rules map[uint32]uint32) bpf.Program {
 	p := bpf.Program{
 		bpf.LoadAbs(bpf.OffArch),
 		bpf.Jump(bpf.JmpJEQ, auditArchX86_64, 1, 0),
-		bpf.Ret(uint32(policy.ActKillProcess)),
+		bpf.Ret(uint32(bpf.ActKillProcess)),
 		bpf.LoadAbs(bpf.OffNr),
 	}
 	for nr, ret := range rules {
 		p = append(p, bpf.Jump(bpf.JmpJEQ, nr, 0, 1), bpf.Ret(ret))
 	}
-	return append(p, bpf.Ret(uint32(policy.ActAllow)))
+	return append(p, bpf.Ret(uint32(bpf.ActAllow)))
 }
 
 func TestProbes(t *testing.T) {
@@ -106,15 +105,15 @@ func TestProbes(t *testing.T) {
 	if err := CheckFlags(unknown); !errors.Is(err, ErrNotSupported) {
 		t.Errorf("CheckFlags(%v) = %v, want ErrNotSupported", unknown, err)
 	}
-	for _, a := range []policy.Action{policy.ActKillProcess, policy.ActKillThread, policy.ActTrap, policy.Errno(1),
-		policy.ActUserNotif, policy.ActTrace, policy.ActLog, policy.ActAllow} {
+	for _, a := range []bpf.Action{bpf.ActKillProcess, bpf.ActKillThread, bpf.ActTrap, bpf.Errno(1),
+		bpf.ActUserNotif, bpf.ActTrace, bpf.ActLog, bpf.ActAllow} {
 		t.Run("action="+a.String(), func(t *testing.T) {
 			if err := CheckAction(a); err != nil {
 				t.Errorf("CheckAction(%v): %v", a, err)
 			}
 		})
 	}
-	if err := CheckAction(policy.Action(0x7ff80000)); !errors.Is(err, ErrNotSupported) {
+	if err := CheckAction(bpf.Action(0x7ff80000)); !errors.Is(err, ErrNotSupported) {
 		t.Errorf("CheckAction(unknown) = %v, want ErrNotSupported", err)
 	}
 	s, err := NotifSizes()
@@ -145,7 +144,7 @@ func TestLoadFilterRefusesBadLength(t *testing.T) {
 // childTSync loads a filter answering getppid with EPERM and checks it on
 // several OS threads, including ones that existed before the load.
 func childTSync() {
-	const eperm = uint32(policy.ActErrno) | uint32(unix.EPERM)
+	const eperm = uint32(bpf.ActErrno) | uint32(unix.EPERM)
 	ready := make(chan struct{})
 	probe := make(chan chan string)
 	for range 3 {
@@ -232,7 +231,7 @@ func TestStrictKillsOnFirstForbiddenSyscall(t *testing.T) {
 // childNotify exercises the notification protocol inside one process: a
 // supervisor goroutine answers the filtered calls of the main goroutine.
 func childNotify() {
-	notif := uint32(policy.ActUserNotif)
+	notif := uint32(bpf.ActUserNotif)
 	l, err := Load(filterFor(map[uint32]uint32{
 		unix.SYS_GETPPID: notif, // Continue
 		unix.SYS_UNAME:   notif, // Return(42)

@@ -8,7 +8,6 @@ import (
 	"syscall"
 
 	"github.com/sysfence/sysfence/bpf"
-	"github.com/sysfence/sysfence/policy"
 )
 
 var errOS = fmt.Errorf("seccomp: %s has no seccomp: %w", runtime.GOOS, ErrNotSupported)
@@ -25,7 +24,7 @@ func SetStrict() error                                      { return errOS }
 func CheckFilter() error                                    { return errOS }
 func CheckStrict() error                                    { return errOS }
 func CheckFlags(FilterFlag) error                           { return errOS }
-func CheckAction(policy.Action) error                       { return errOS }
+func CheckAction(bpf.Action) error                          { return errOS }
 func CheckNotify() error                                    { return errOS }
 func NotifSizes() (NotifSizesInfo, error)                   { return NotifSizesInfo{}, errOS }
 func NewListener(int) (*Listener, error)                    { return nil, errOS }
