@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/sysfence/sysfence/internal/testenv"
 )
 
 // The lowest layers import no project package above them: bpf (the BPF
@@ -15,7 +17,7 @@ func TestLayers(t *testing.T) {
 	for _, pkg := range []string{"bpf", "seccomp", "syscalls"} {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).Output()
 		if err != nil {
-			t.Skipf("go list: %v", err)
+			testenv.Skip(t, "go list: "+err.Error())
 		}
 		for _, dep := range strings.Fields(string(out)) {
 			for _, a := range above {

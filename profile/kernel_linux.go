@@ -1,16 +1,12 @@
 package profile
 
-import (
-	"fmt"
-
-	"golang.org/x/sys/unix"
-)
+import "github.com/sysfence/sysfence/internal/kversion"
 
 // RunningKernel returns the version of the running kernel (uname -r).
 func RunningKernel() (KernelVersion, error) {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return KernelVersion{}, fmt.Errorf("reading the kernel version: %w", err)
+	v, err := kversion.Running()
+	if err != nil {
+		return KernelVersion{}, err
 	}
-	return ParseKernel(unix.ByteSliceToString(u.Release[:]))
+	return KernelVersion{v.Major, v.Minor}, nil
 }

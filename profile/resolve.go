@@ -3,11 +3,11 @@ package profile
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/sysfence/sysfence/internal/kversion"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -33,24 +33,14 @@ func (k KernelVersion) AtLeast(major, minor uint64) bool {
 // As moby reads the running kernel's release (fmt.Sscanf "%d.%d"), only a
 // leading X.Y counts; whatever follows the minor number is ignored.
 func ParseKernel(s string) (KernelVersion, error) {
-	t := strings.TrimSpace(s)
-	maj, rest, ok := strings.Cut(t, ".")
-	if !ok {
+	v, err := kversion.Parse(s)
+	if err != nil {
 		return KernelVersion{}, fmt.Errorf("%w %q: want MAJOR.MINOR such as 5.10", ErrInvalidKernel, s)
 	}
-	end := 0
-	for end < len(rest) && '0' <= rest[end] && rest[end] <= '9' {
-		end++
-	}
-	a, err1 := strconv.ParseUint(maj, 10, 32)
-	b, err2 := strconv.ParseUint(rest[:end], 10, 32)
-	if err1 != nil || err2 != nil {
-		return KernelVersion{}, fmt.Errorf("%w %q: want MAJOR.MINOR such as 5.10", ErrInvalidKernel, s)
-	}
-	if a == 0 && b == 0 {
+	if v.Major == 0 && v.Minor == 0 {
 		return KernelVersion{}, fmt.Errorf("%w %q: version cannot be 0.0", ErrInvalidKernel, s)
 	}
-	return KernelVersion{a, b}, nil
+	return KernelVersion{v.Major, v.Minor}, nil
 }
 
 // ParseCaps reads a capability list for --cap: comma-separated names in

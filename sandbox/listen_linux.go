@@ -8,6 +8,7 @@ import (
 
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/seccomp"
+	"github.com/sysfence/sysfence/syscalls"
 )
 
 // Port rules and listen(2).
@@ -55,7 +56,7 @@ const reasonListen = "port rules: the socket is not bound, and listen(2) would b
 // isListen reports whether a notified call is listen(2), directly or
 // through socketcall(2).
 func isListen(n *seccomp.Notif) bool {
-	arch := archOf(n.Data.Arch, n.Data.Nr)
+	arch := syscalls.ForCall(n.Data.Arch, n.Data.Nr)
 	if arch == nil {
 		return false
 	}
@@ -136,7 +137,7 @@ func boundOrNotTCP(sock int) bool {
 // that have it here).
 func (s *session) readListen(n *seccomp.Notif) (fd, backlog int, errno unix.Errno) {
 	a := n.Data.Args
-	arch := archOf(n.Data.Arch, n.Data.Nr)
+	arch := syscalls.ForCall(n.Data.Arch, n.Data.Nr)
 	if arch == nil {
 		return 0, 0, unix.ENOSYS
 	}

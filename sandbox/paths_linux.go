@@ -16,6 +16,7 @@ import (
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/seccomp"
+	"github.com/sysfence/sysfence/syscalls"
 )
 
 // Path rules without Landlock.
@@ -290,7 +291,7 @@ func checkOpenFlags(flags uint64) unix.Errno {
 // readOpenRequest reads the arguments of an open, openat or openat2 call
 // (the path and openat2's struct open_how from the target's memory).
 func readOpenRequest(n *seccomp.Notif, mem sysdecode.Memory) (openRequest, unix.Errno) {
-	arch := archOf(n.Data.Arch, n.Data.Nr)
+	arch := syscalls.ForCall(n.Data.Arch, n.Data.Nr)
 	if arch == nil {
 		return openRequest{}, unix.ENOSYS
 	}

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sysfence/sysfence/internal/procfs"
 )
 
 // procCache keeps what reports and the supervisor ask /proc about the
@@ -38,8 +40,8 @@ func (c *procCache) tgid(tid int) int {
 			return g
 		}
 	}
-	g = statusField(tid, "Tgid:")
-	if g == 0 {
+	g, ok = procfs.StatusInt(tid, "Tgid")
+	if !ok || g == 0 {
 		return tid
 	}
 	c.mu.Lock()

@@ -20,10 +20,11 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/execdeps"
+	"github.com/sysfence/sysfence/internal/kversion"
+	"github.com/sysfence/sysfence/internal/procfs"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
-	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -198,7 +199,7 @@ func (s *session) planRules() error {
 	if supervised {
 		// SECCOMP_ADDFD_FLAG_SEND came with Linux 5.14; without it the
 		// descriptor and the answer could not be given atomically.
-		if k, err := profile.RunningKernel(); err != nil || k.Major < 5 || k.Major == 5 && k.Minor < 14 {
+		if !kversion.AtLeast(5, 14) {
 			return fmt.Errorf("sandbox: path rules without Landlock need Linux 5.14 or later (SECCOMP_ADDFD_FLAG_SEND): %w", ErrNotSupported)
 		}
 	}
@@ -990,38 +991,13 @@ func (s *session) nameOf(tgid int) string {
 
 // tracerPid is the TracerPid of this process (0: not traced).
 func tracerPid() int {
-	return statusField(os.Getpid(), "TracerPid:")
+	n, _ := procfs.StatusInt(os.Getpid(), "TracerPid")
+	return n
 }
 
 func tgidOf(tid int) int {
-	if n := statusField(tid, "Tgid:"); n != 0 {
+	if n, ok := procfs.StatusInt(tid, "Tgid"); ok {
 		return n
 	}
 	return tid
-}
-
-// statusField reads a numeric field of /proc/PID/status (0 if absent).
-func statusField(pid int, field string) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field); ok {
-			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-				return n
-			}
-		}
-	}
-	return 0
-}
-
-// archOf maps an AUDIT_ARCH token (and the x32 bit) to an ABI.
-func archOf(token, nr uint32) *syscalls.Arch {
-	for _, a := range syscalls.ByAuditArch(token) {
-		if a.IsX32() == (nr&syscalls.X32SyscallBit != 0) {
-			return a
-		}
-	}
-	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/seccomp"
+	"github.com/sysfence/sysfence/syscalls"
 )
 
 // serve answers the notifications of the installed filter, one at a
@@ -131,7 +132,7 @@ func (s *session) reportDenied(n *seccomp.Notif, action policy.Action, why strin
 	if seen {
 		return
 	}
-	call := Syscall{Arch: archOf(n.Data.Arch, n.Data.Nr), Nr: n.Data.Nr, Args: n.Data.Args, IP: n.Data.InstructionPointer}
+	call := Syscall{Arch: syscalls.ForCall(n.Data.Arch, n.Data.Nr), Nr: n.Data.Nr, Args: n.Data.Args, IP: n.Data.InstructionPointer}
 	e := s.event(Denied, int(n.Pid), call, action, notifMemory{s.listener, n})
 	if why != "" {
 		e.Why = why
@@ -156,7 +157,7 @@ func (s *session) auditCall(n *seccomp.Notif, action policy.Action) bool {
 	if s.audit.restarted(n.Pid, &d) {
 		return true // the same call, restarted after a signal: counted already
 	}
-	call := Syscall{Arch: archOf(d.Arch, d.Nr), Nr: d.Nr, Args: d.Args, IP: d.InstructionPointer}
+	call := Syscall{Arch: syscalls.ForCall(d.Arch, d.Nr), Nr: d.Nr, Args: d.Args, IP: d.InstructionPointer}
 	mem := notifMemory{s.listener, n}
 	tgid := s.procs.tgid(int(n.Pid))
 	e := s.eventOf(Audited, int(n.Pid), tgid, call, action, mem)
@@ -242,7 +243,7 @@ func (s *session) reportRepeats() {
 	var parts []string
 	for _, k := range s.repeats {
 		name := fmt.Sprintf("syscall %d", k.nr)
-		if a := archOf(k.arch, k.nr); a != nil {
+		if a := syscalls.ForCall(k.arch, k.nr); a != nil {
 			name = sysdecode.Decoder{Arch: a, Native: s.native}.Name(k.nr)
 		}
 		parts = append(parts, fmt.Sprintf("%s %d more (%s)", name, s.reported[k]-1, errnoName(k.action.Data())))

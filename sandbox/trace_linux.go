@@ -10,6 +10,7 @@ import (
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/syscalls"
 )
 
 // Reporting mode keeps sysfence attached to the command and its
@@ -311,7 +312,7 @@ func (t *tracer) callAt(tid int, r *regs) (Syscall, bool) {
 	if !ok {
 		return Syscall{}, false
 	}
-	return Syscall{Arch: archOf(token, nr), Nr: nr, Args: args, IP: ip}, true
+	return Syscall{Arch: syscalls.ForCall(token, nr), Nr: nr, Args: args, IP: ip}, true
 }
 
 // insnBefore reads the two bytes before a stopped thread's PC (nil if

@@ -156,6 +156,19 @@ func ByAuditArch(token uint32) []*Arch {
 	return out
 }
 
+// ForCall returns the ABI of a call as the kernel hands it to a filter:
+// its AUDIT_ARCH token, and on x86_64 the x32 bit of the number, which
+// tells x32 calls from x86_64 ones under the same token (nil when no
+// known ABI has the token).
+func ForCall(token, nr uint32) *Arch {
+	for _, a := range arches {
+		if a.AuditArch == token && a.IsX32() == (nr&X32SyscallBit != 0) {
+			return a
+		}
+	}
+	return nil
+}
+
 // table is one generated per-ABI syscall table.
 type table struct {
 	byName []int32  // parallel to names; -1 where absent

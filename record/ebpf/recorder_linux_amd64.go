@@ -322,7 +322,7 @@ func (r *Recorder) Track(pid int) error {
 // a recording early). The thread ids come from the tracking bitmap,
 // whose bits are cleared as tasks exit.
 func (r *Recorder) Kill() error {
-	words, err := readArray64(r.maps.tracked, tidBits/64)
+	words, err := readArray[uint64](r.maps.tracked, tidBits/64)
 	if err != nil {
 		return fmt.Errorf("ebpf: reading the tracked tasks: %w", err)
 	}
@@ -510,7 +510,7 @@ func (r *Recorder) read() (*record.Observations, error) {
 		if err := ai.Err(); err != nil {
 			return nil, fmt.Errorf("ebpf: reading argument values: %w", err)
 		}
-		full, err := readArray32(r.maps.argfull, abiCount*abiSlots)
+		full, err := readArray[uint32](r.maps.argfull, abiCount*abiSlots)
 		if err != nil {
 			return nil, fmt.Errorf("ebpf: reading argument overflow: %w", err)
 		}
@@ -555,32 +555,11 @@ func (r *Recorder) readCounts() ([]uint64, error) {
 	return sums, nil
 }
 
-// readArray32 returns an array of n u32 values, batched where possible.
-func readArray32(m *ebpf.Map, n int) ([]uint32, error) {
-	out := make([]uint32, n)
+// readArray returns an array map's n values, batched where possible.
+func readArray[V uint32 | uint64](m *ebpf.Map, n int) ([]V, error) {
+	out := make([]V, n)
 	keys := make([]uint32, n)
-	vals := make([]uint32, n)
-	var cursor ebpf.MapBatchCursor
-	got, err := m.BatchLookup(&cursor, keys, vals, nil)
-	if (err == nil || errors.Is(err, ebpf.ErrKeyNotExist)) && got == n {
-		for i := range got {
-			out[keys[i]] = vals[i]
-		}
-		return out, nil
-	}
-	for k := range n {
-		if err := m.Lookup(uint32(k), &out[k]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// readArray64 returns an array of n u64 values, batched where possible.
-func readArray64(m *ebpf.Map, n int) ([]uint64, error) {
-	out := make([]uint64, n)
-	keys := make([]uint32, n)
-	vals := make([]uint64, n)
+	vals := make([]V, n)
 	var cursor ebpf.MapBatchCursor
 	got, err := m.BatchLookup(&cursor, keys, vals, nil)
 	if (err == nil || errors.Is(err, ebpf.ErrKeyNotExist)) && got == n {

@@ -3,9 +3,6 @@ package ptrace
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -14,6 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/kversion"
+	"github.com/sysfence/sysfence/internal/procfs"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/sandbox"
@@ -68,7 +67,7 @@ func New(opts Options) (*Recorder, error) {
 	if err := seccomp.CheckFilter(); err != nil {
 		return nil, &record.NotSupportedError{Backend: "ptrace", Missing: "seccomp filters", Err: err}
 	}
-	if !kernelAtLeast(5, 3) {
+	if !kversion.AtLeast(5, 3) {
 		return nil, &record.NotSupportedError{Backend: "ptrace", Missing: "Linux 5.3 or later (PTRACE_GET_SYSCALL_INFO)"}
 	}
 	native, err := syscalls.Native()
@@ -76,16 +75,6 @@ func New(opts Options) (*Recorder, error) {
 		return nil, &record.NotSupportedError{Backend: "ptrace", Missing: "a known architecture", Err: err}
 	}
 	return &Recorder{opts: opts, native: native, live: map[int]bool{}}, nil
-}
-
-func kernelAtLeast(major, minor int) bool {
-	var u unix.Utsname
-	if unix.Uname(&u) != nil {
-		return false
-	}
-	var ma, mi int
-	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &ma, &mi)
-	return ma > major || ma == major && mi >= minor
 }
 
 // Run starts cmd (sandbox.Trace: the command's stdio, process group and
@@ -490,7 +479,7 @@ func (l *loop) syscallEntry(tid int) *counter {
 }
 
 func (l *loop) newCounter(token, nr uint32) *counter {
-	c := &counter{token: token, nr: nr, arch: archOf(token, nr)}
+	c := &counter{token: token, nr: nr, arch: syscalls.ForCall(token, nr)}
 	if c.arch == nil {
 		return c
 	}
@@ -608,16 +597,6 @@ func (l *loop) observations() *record.Observations {
 	return o
 }
 
-// archOf maps an AUDIT_ARCH token and a number (the x32 bit) to an ABI.
-func archOf(token, nr uint32) *syscalls.Arch {
-	for _, a := range syscalls.ByAuditArch(token) {
-		if a.IsX32() == (nr&syscalls.X32SyscallBit != 0) {
-			return a
-		}
-	}
-	return nil
-}
-
 // cont resumes a stopped thread with a ptrace request (CONT, SYSCALL,
 // LISTEN). It cannot block: a raw syscall, no scheduler round trip.
 func cont(req, tid, sig int) error {
@@ -669,20 +648,10 @@ func sameProcess(parent, child int) bool {
 }
 
 func tgid(tid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
-	if err != nil {
-		return -tid
+	if n, ok := procfs.StatusInt(tid, "Tgid"); ok {
+		return n
 	}
-	_, rest, ok := strings.Cut(string(b), "\nTgid:")
-	if !ok {
-		return -tid
-	}
-	line, _, _ := strings.Cut(rest, "\n")
-	n, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		return -tid
-	}
-	return n
+	return -tid
 }
 
 // sigaction is the kernel's struct sigaction (x86_64 layout, which most
