@@ -3,7 +3,6 @@ package profile
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -58,21 +57,16 @@ func Builtin(name string) (*Profile, error) {
 }
 
 // Load reads a profile named on a command line: a built-in name
-// ("docker-default"), "-" for standard input, or a file path. A built-in
-// name wins over a file of the same name in the current directory; write
-// "./docker-default" for the file.
-func Load(ref string) (*Profile, error) { return load(ref, os.Stdin) }
-
-func load(ref string, stdin io.Reader) (*Profile, error) {
+// ("docker-default") or a file path. A built-in name wins over a file of
+// the same name in the current directory; write "./docker-default" for
+// the file. Standard input ("-") is the caller's to read (package
+// internal/build's resolver does), never a library's.
+func Load(ref string) (*Profile, error) {
 	if _, ok := builtins[ref]; ok {
 		return Builtin(ref)
 	}
 	if ref == "-" {
-		data, err := io.ReadAll(stdin)
-		if err != nil {
-			return nil, fmt.Errorf("reading profile from standard input: %w", err)
-		}
-		return parseOwned("<stdin>", data)
+		return nil, fmt.Errorf(`%w "-": standard input is read by the caller (give its data to Parse)`, ErrUnknownProfile)
 	}
 	data, err := os.ReadFile(ref)
 	if err != nil {
@@ -86,6 +80,12 @@ func load(ref string, stdin io.Reader) (*Profile, error) {
 		return nil, fmt.Errorf("reading profile %s: %w", ref, err)
 	}
 	return parseOwned(ref, data)
+}
+
+// IsBuiltin reports whether name is a built-in profile.
+func IsBuiltin(name string) bool {
+	_, ok := builtins[name]
+	return ok
 }
 
 // ParseOwned is Parse for a buffer nobody else holds (just read from a

@@ -66,8 +66,13 @@ func buildProfile(req build.Request, stderr io.Writer) (*build.Result, error) {
 	if err != nil {
 		return nil, cli.Usage(err)
 	}
+	printWarnings(stderr, res)
+	return res, nil
+}
+
+// printWarnings prints the pipeline's warnings on stderr.
+func printWarnings(stderr io.Writer, res *build.Result) {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "sysfence: warning: %s\n", w.String())
 	}
-	return res, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sysfence/sysfence/internal/atomicfile"
+	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/profile"
@@ -147,7 +148,7 @@ func planRecord(f *recordFlags) (*recordPlan, error) {
 		return nil, err
 	}
 	for _, ref := range f.merge {
-		prev, err := profile.Load(ref)
+		prev, err := build.Load(ref, nil) // CMD has standard input
 		if err != nil {
 			return nil, cli.Usagef("--merge: %v", err)
 		}

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
 
-	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/policy"
@@ -213,10 +210,6 @@ func confinement(f *runFlags, c *cobra.Command) (*sandbox.Options, *build.Result
 	if sources > 1 {
 		return nil, nil, cli.Usagef("give only one of --strict, --filter and -p")
 	}
-	filterFile := f.filter
-	if filterFile == "" && strings.HasSuffix(f.profile, ".bpf") {
-		filterFile = f.profile
-	}
 	switch {
 	case f.strict:
 		if resolution {
@@ -226,17 +219,26 @@ func confinement(f *runFlags, c *cobra.Command) (*sandbox.Options, *build.Result
 			return nil, nil, cli.Usagef("--audit needs a filter; strict mode has none")
 		}
 		return &sandbox.Options{Strict: true}, nil, nil
-	case filterFile != "":
-		if resolution {
-			return nil, nil, cli.Usagef("--arch, --cap, --kernel, --no-enosys and --strict-profile apply to profiles, not to a compiled filter")
-		}
-		prog, err := readFilterFile(filterFile)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &sandbox.Options{Filter: prog, Explain: sandbox.FilterExplainer}, nil, nil
+	case f.filter != "":
+		return filterConfinement(f, c, build.Request{Ref: f.filter, Stdin: c.InOrStdin()}, build.FilterInput)
 	}
 	return profileConfinement(f, c)
+}
+
+// filterConfinement is a raw filter, resolved (read and validated as
+// check and disasm read it).
+func filterConfinement(f *runFlags, c *cobra.Command, req build.Request, want build.Kind) (*sandbox.Options, *build.Result, error) {
+	in, err := build.Resolve(req, want, false)
+	if err != nil {
+		return nil, nil, cli.Usage(err)
+	}
+	if in.Result != nil {
+		return profileOptions(in.Result), in.Result, nil
+	}
+	if f.pf.arch != "" || f.pf.caps != "" || f.pf.kernel != "" || f.pf.noENOSYS || f.pf.strict {
+		return nil, nil, cli.Usagef("--arch, --cap, --kernel, --no-enosys and --strict-profile apply to profiles, not to a compiled filter")
+	}
+	return &sandbox.Options{Filter: in.Program, Explain: sandbox.FilterExplainer}, nil, nil
 }
 
 // profileConfinement compiles a profile (or the built-in default) for
@@ -268,10 +270,16 @@ func profileConfinement(f *runFlags, c *cobra.Command) (*sandbox.Options, *build
 			return &sandbox.Options{Filter: prog, Explain: &lazyExplainer{req: req}}, nil, nil
 		}
 	}
-	res, err := buildProfile(req, c.ErrOrStderr())
-	if err != nil {
-		return nil, nil, err
+	opts, res, err := filterConfinement(f, c, req, build.Any)
+	if err == nil && res != nil {
+		printWarnings(c.ErrOrStderr(), res)
 	}
+	return opts, res, err
+}
+
+// profileOptions confines with a built profile: its program, its flags,
+// its agent, and reports explained by its entries and positions.
+func profileOptions(res *build.Result) *sandbox.Options {
 	opts := &sandbox.Options{Filter: res.Program.Filter, Explain: resultExplainer{res}, Flags: res.Flags}
 	if l := res.Listener; l != nil {
 		opts.Agent = &sandbox.Agent{Path: l.Path, Metadata: l.Metadata}
@@ -280,7 +288,7 @@ func profileConfinement(f *runFlags, c *cobra.Command) (*sandbox.Options, *build
 		// apply to (sysfence sets it for its supervisor's).
 		opts.Flags &^= seccomp.FlagWaitKillableRecv
 	}
-	return opts, res, nil
+	return opts
 }
 
 // lazyExplainer is resultExplainer for a prebuilt program: the pipeline
@@ -318,27 +326,6 @@ func (e resultExplainer) Explain(call sandbox.Syscall, action policy.Action) str
 	return s
 }
 
-// readFilterFile reads a compiled filter.
-func readFilterFile(path string) (bpf.Program, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, cli.Usagef("cannot read the filter: %v", err)
-	}
-	if len(raw) == 0 {
-		return nil, cli.Usagef("filter %s is empty", path)
-	}
-	prog, err := bpf.Decode(raw, binary.NativeEndian)
-	if err != nil {
-		return nil, cli.Usagef("filter %s: %v", path, err)
-	}
-	if len(prog) > bpf.MaxInstructions {
-		return nil, cli.Usagef("filter %s has %d instructions, more than the kernel's %d", path, len(prog), bpf.MaxInstructions)
-	}
-	if err := bpf.Validate(prog); err != nil {
-		return nil, cli.Usagef("filter %s: not a seccomp filter the kernel would load (%v)", path, err)
-	}
-	return prog, nil
-}
 
 // launchError maps a failure to start CMD to sysfence's exit status: 127
 // when CMD is not found, 126 when it is not executable (as shells do),

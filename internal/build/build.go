@@ -180,17 +180,17 @@ func uniqueNames(oci *specs.LinuxSeccomp) *specs.LinuxSeccomp {
 	return out
 }
 
-// Load reads a profile reference: "-" reads stdin (given here so commands
-// can be tested), anything else is profile.Load's (built-in or file).
+// Load reads a profile reference: a built-in name, a file, or "-" for
+// stdin (nil stdin: ErrNoStdin; libraries never read os.Stdin).
 func Load(ref string, stdin io.Reader) (*profile.Profile, error) {
-	if ref == "-" && stdin != nil {
-		data, err := io.ReadAll(stdin)
-		if err != nil {
-			return nil, fmt.Errorf("reading profile from stdin: %w", err)
-		}
-		return profile.ParseOwned("<stdin>", data)
+	if ref != "-" {
+		return profile.Load(ref)
 	}
-	return profile.Load(ref)
+	name, data, err := readRef(ref, stdin)
+	if err != nil {
+		return nil, err
+	}
+	return profile.ParseOwned(name, data)
 }
 
 // Target fills in the defaults of a resolution target.

@@ -1,6 +1,8 @@
 package build
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 
 	seccomp "github.com/moby/profiles/seccomp"
 
+	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
@@ -237,5 +240,37 @@ func TestMixedByteOrders(t *testing.T) {
 				t.Fatalf("err = %v\nwant %s...", err, c.want)
 			}
 		})
+	}
+}
+
+// The resolver names standard input one way, reads it only from the
+// reader it is given, and tells raw filters from profiles by content.
+func TestResolveInputs(t *testing.T) {
+	prof := `{"defaultAction": "SCMP_ACT_LGO"}`
+	_, err := Resolve(Request{Ref: "-", Stdin: strings.NewReader(prof)}, Any, false)
+	if err == nil || !strings.HasPrefix(err.Error(), "standard input:1:19: defaultAction: unknown action") {
+		t.Errorf("stdin profile: %v", err)
+	}
+	if _, err := Resolve(Request{Ref: "-"}, Any, false); !errors.Is(err, ErrNoStdin) {
+		t.Errorf("no reader: %v", err)
+	}
+	in, err := Resolve(Request{Ref: "-", Stdin: strings.NewReader(`{"defaultAction": "SCMP_ACT_ALLOW"}`)}, Any, false)
+	if err != nil || in.Name != StdinName || in.Result == nil || len(in.Program) == 0 {
+		t.Fatalf("profile on stdin: %+v, %v", in, err)
+	}
+	raw := in.Program.Encode(binary.NativeEndian)
+	got, err := Resolve(Request{Ref: "-", Stdin: bytes.NewReader(raw)}, Any, false)
+	if err != nil || got.Result != nil || len(got.Program) != len(in.Program) {
+		t.Errorf("raw filter on stdin: %+v, %v", got, err)
+	}
+	bad := bpf.Program{bpf.LoadAbs(bpf.OffNr)}.Encode(binary.NativeEndian) // falls off its end
+	if _, err := Resolve(Request{Ref: "-", Stdin: bytes.NewReader(bad)}, FilterInput, false); err == nil || !strings.Contains(err.Error(), "not a seccomp filter the kernel would load") {
+		t.Errorf("invalid filter: %v", err)
+	}
+	if got, err := Resolve(Request{Ref: "-", Stdin: bytes.NewReader(bad)}, FilterInput, true); err != nil || got.Invalid == nil {
+		t.Errorf("invalid filter, forced: %+v, %v", got, err)
+	}
+	if _, err := Resolve(Request{Ref: "docker-defualt"}, Any, false); !errors.Is(err, profile.ErrUnknownProfile) {
+		t.Errorf("misspelled built-in: %v", err)
 	}
 }

@@ -195,15 +195,21 @@ func TestRunListenerPath(t *testing.T) {
 			if _, err := os.Stat(target); err == nil {
 				t.Errorf("mkdir ran: the agent answered it without running it")
 			}
+			var st specs.ContainerProcessState
 			select {
-			case st := <-states:
+			case st = <-states:
+			case err := <-agentErr:
+				if err != nil {
+					t.Fatalf("agent: %v", err)
+				}
+				st = <-states // sent before the agent serves
+			case <-time.After(10 * time.Second):
+				t.Fatal("the agent got nothing")
+			}
+			{
 				if st.Metadata != "from-the-profile" || len(st.Fds) != 1 || st.Fds[0] != specs.SeccompFdName || st.Pid <= 0 || st.State.Pid != st.Pid {
 					t.Errorf("process state %+v", st)
 				}
-			case err := <-agentErr:
-				t.Fatalf("agent: %v", err)
-			case <-time.After(10 * time.Second):
-				t.Fatal("the agent got nothing")
 			}
 		})
 	}
