@@ -326,7 +326,6 @@ func (e resultExplainer) Explain(call sandbox.Syscall, action policy.Action) str
 	return s
 }
 
-
 // launchError maps a failure to start CMD to sysfence's exit status: 127
 // when CMD is not found, 126 when it is not executable (as shells do),
 // otherwise bad input (2). run and record share it.
