@@ -380,24 +380,30 @@ func SameKindProfile(r *rand.Rand) Profile {
 	return Profile{Native: native, OCI: oci}
 }
 
-// TighterFirst returns oci with the same rules in orders where rules come
-// after the rules that tighten them (policy.Rule.Tightens, compared on
-// 64-bit values: for > and >= the higher value first, for < and <= the
-// lower). Each rule runc would add is an entry of its own (one name; an
-// entry that names an argument twice is split into one entry per
-// condition, runc's OR). The first order only permutes, among the places
-// they hold, the rules that differ in one comparison (the one on the
-// highest argument, in one direction); the other two sort all entries by
-// name and then argument by argument from 0 up, > and >= before < and <=
-// or the other way round. libseccomp's answer for rules that tighten one
-// another should not depend on the order runc adds them in; building in
-// these orders shows where it does.
-func TighterFirst(oci *specs.LinuxSeccomp) []*specs.LinuxSeccomp {
+// TighterFirst returns oci with the rules of the names reorder selects
+// (one syscall, say) in orders where rules come after the rules that
+// tighten them (policy.Rule.Tightens, compared on 64-bit values: for > and
+// >= the higher value first, for < and <= the lower); other entries keep
+// their places. Each selected rule runc would add is an entry of its own
+// (one name; an entry that names an argument twice is split into one entry
+// per condition, runc's OR). Rules that differ only in their comparison on
+// the highest argument they compare form a group; the orders permute rules
+// among the places their group holds (every group, then each alone; by
+// direction, or > and >= before < and <= and the other way round), or sort
+// all selected rules by name, maybe by their number of conditions, and
+// then argument by argument. Moving fewer
+// rules keeps libseccomp from refusing the profile or merging it
+// otherwise. libseccomp's answer for rules that tighten one another should
+// not depend on the order runc adds them in; building in these orders
+// shows where it does.
+func TighterFirst(oci *specs.LinuxSeccomp, reorder func(name string) bool) []*specs.LinuxSeccomp {
 	type rule struct {
 		e     specs.LinuxSyscall
-		class string       // the rule without its comparison on the highest argument, if it has one
-		tight uint64       // that comparison's value, ordered tightest first
-		key   [6][2]uint64 // per argument: direction class, value (tightest first)
+		fixed bool         // an entry of names not selected: keeps its place
+		group string       // the rule without its comparison on the highest argument, if it has one
+		dir   uint64       // that comparison's direction: 0 for > and >=, 1 for < and <=
+		tight uint64       // and its value, ordered tightest first
+		key   [6][2]uint64 // per argument: direction (2: none), value (tightest first)
 	}
 	var all []rule
 	for _, sc := range oci.Syscalls {
@@ -415,7 +421,21 @@ func TighterFirst(oci *specs.LinuxSeccomp) []*specs.LinuxSeccomp {
 		} else {
 			sets = [][]specs.LinuxSeccompArg{sc.Args}
 		}
+		var others []string
 		for _, name := range sc.Names {
+			if !reorder(name) {
+				others = append(others, name)
+			}
+		}
+		if len(others) > 0 {
+			e := sc
+			e.Names = others
+			all = append(all, rule{e: e, fixed: true})
+		}
+		for _, name := range sc.Names {
+			if !reorder(name) {
+				continue
+			}
 			for _, args := range sets {
 				r := rule{e: sc}
 				r.e.Names, r.e.Args = []string{name}, args
@@ -441,54 +461,108 @@ func TighterFirst(oci *specs.LinuxSeccomp) []*specs.LinuxSeccomp {
 					rest := slices.Clone(args)
 					rest = append(rest[:last], rest[last+1:]...)
 					slices.SortFunc(rest, func(x, y specs.LinuxSeccompArg) int { return cmp.Compare(fmt.Sprint(x), fmt.Sprint(y)) })
-					r.class = fmt.Sprint(name, rest, a.Index, r.key[a.Index][0])
-					r.tight = r.key[a.Index][1]
+					r.group = fmt.Sprint(name, rest, a.Index)
+					r.dir, r.tight = r.key[a.Index][0], r.key[a.Index][1]
 				}
 				all = append(all, r)
 			}
 		}
 	}
-	emit := func(rs []rule) *specs.LinuxSeccomp {
-		out := *oci
-		out.Syscalls = make([]specs.LinuxSyscall, len(rs))
-		for i, r := range rs {
-			out.Syscalls[i] = r.e
-		}
-		return &out
-	}
-	// In place: each class's rules, tightest first, in the places the
-	// class holds.
-	inPlace := slices.Clone(all)
-	classes := map[string][]int{}
-	for i, r := range all {
-		if r.class != "" {
-			classes[r.class] = append(classes[r.class], i)
+	var movable []rule
+	for _, r := range all {
+		if !r.fixed {
+			movable = append(movable, r)
 		}
 	}
-	for _, at := range classes {
-		rs := make([]rule, len(at))
-		for j, i := range at {
-			rs[j] = all[i]
+	var out []*specs.LinuxSeccomp
+	seen := map[string]bool{}
+	// emit puts the movable rules, in the order of sorted, into the places
+	// movable rules hold in all; an order already emitted is left out.
+	emit := func(sorted []rule) {
+		o := *oci
+		o.Syscalls = make([]specs.LinuxSyscall, 0, len(all))
+		k := 0
+		for _, r := range all {
+			if r.fixed {
+				o.Syscalls = append(o.Syscalls, r.e)
+				continue
+			}
+			o.Syscalls = append(o.Syscalls, sorted[k].e)
+			k++
 		}
-		slices.SortStableFunc(rs, func(x, y rule) int { return cmp.Compare(x.tight, y.tight) })
-		for j, i := range at {
-			inPlace[i] = rs[j]
+		if id := fmt.Sprint(o.Syscalls); !seen[id] {
+			seen[id] = true
+			out = append(out, &o)
 		}
 	}
-	out := []*specs.LinuxSeccomp{emit(inPlace)}
-	for _, lessFirst := range []bool{false, true} {
-		sorted := slices.Clone(all)
+	// A group's rules go tightest first: per direction (split), or with
+	// > and >= first (first 0) or < and <= first (first 1).
+	type arrangement struct {
+		split bool
+		first uint64
+	}
+	for _, how := range []arrangement{{true, 0}, {false, 0}, {false, 1}} {
+		key := func(r rule) string {
+			if how.split {
+				return fmt.Sprint(r.group, r.dir)
+			}
+			return r.group
+		}
+		groups := map[string][]int{}
+		var names []string
+		for i, r := range movable {
+			if r.group == "" {
+				continue
+			}
+			if groups[key(r)] == nil {
+				names = append(names, key(r))
+			}
+			groups[key(r)] = append(groups[key(r)], i)
+		}
+		arrange := func(which []string) []rule {
+			o := slices.Clone(movable)
+			for _, g := range which {
+				at := groups[g]
+				rs := make([]rule, len(at))
+				for j, i := range at {
+					rs[j] = movable[i]
+				}
+				slices.SortStableFunc(rs, func(x, y rule) int {
+					if c := cmp.Compare(x.dir^how.first, y.dir^how.first); c != 0 {
+						return c
+					}
+					return cmp.Compare(x.tight, y.tight)
+				})
+				for j, i := range at {
+					o[i] = rs[j]
+				}
+			}
+			return o
+		}
+		emit(arrange(names))
+		for _, g := range names {
+			emit(arrange([]string{g}))
+		}
+	}
+	for _, how := range []struct {
+		lessFirst uint64
+		fewer     bool // rules with fewer conditions first
+	}{{0, false}, {1, false}, {0, true}, {1, true}} {
+		sorted := slices.Clone(movable)
 		slices.SortStableFunc(sorted, func(x, y rule) int {
 			if c := strings.Compare(x.e.Names[0], y.e.Names[0]); c != 0 {
 				return c
 			}
+			if c := cmp.Compare(len(x.e.Args), len(y.e.Args)); how.fewer && c != 0 {
+				return c
+			}
 			for i := range x.key {
 				a, b := x.key[i], y.key[i]
-				if lessFirst && a[0] < 2 {
-					a[0] ^= 1
+				if a[0] < 2 {
+					a[0] ^= how.lessFirst
 				}
-				if lessFirst && b[0] < 2 {
-					b[0] ^= 1
+				if b[0] < 2 {
+					b[0] ^= how.lessFirst
 				}
 				if c := cmp.Compare(a[0], b[0]); c != 0 {
 					return c
@@ -499,7 +573,7 @@ func TighterFirst(oci *specs.LinuxSeccomp) []*specs.LinuxSeccomp {
 			}
 			return 0
 		})
-		out = append(out, emit(sorted))
+		emit(sorted)
 	}
 	return out
 }
