@@ -43,8 +43,10 @@ type check struct {
 // isConst.
 func (ar *arena) buildCheck(rules []*policy.Rule, a *abi, def policy.Action) (ck *check, act policy.Action, isConst bool) {
 	// Decide: the matching rule of highest precedence wins, the first one
-	// in profile order among equals. A stable sort makes that "the first
+	// in profile order among equals that no other matching rule tightens.
+	// With tightened rules narrowed, a stable sort makes that "the first
 	// matching rule in this order".
+	narrow(rules, a.is64)
 	sorted := rules // ours to reorder
 	slices.SortStableFunc(sorted, func(x, y *policy.Rule) int {
 		return y.Action.Precedence() - x.Action.Precedence()
@@ -76,6 +78,97 @@ func (ar *arena) buildCheck(rules []*policy.Rule, a *abi, def policy.Action) (ck
 		return nil, groups[0].act, true
 	}
 	return &check{a: a, groups: groups, def: def}, 0, false
+}
+
+// narrow applies Decide's rule 5 ahead of time: a rule that another rule
+// of the same kind with other data tightens (policy.Rule.Tightens) decides
+// only where the tighter comparison fails, because where it holds the
+// tighter rule matches too and wins. So the negation of each such
+// comparison joins the rule's conditions; rules is updated in place, the
+// policy's rules are left alone.
+func narrow(rules []*policy.Rule, is64 bool) {
+	var extra [][]policy.Cond
+	for i, r := range rules {
+		for _, s := range rules {
+			if s == r || s.Action == r.Action || s.Action.Kind() != r.Action.Kind() {
+				continue
+			}
+			c, ok := s.Tightens(r, is64)
+			if !ok {
+				continue
+			}
+			if extra == nil {
+				extra = make([][]policy.Cond, len(rules))
+			}
+			// Of the negations on one argument in one direction only
+			// the strongest counts: a chain of n rules adds n, not n².
+			n, merged := negate(c), false
+			for k, x := range extra[i] {
+				if x.Arg == n.Arg && (x.Op == policy.OpLt || x.Op == policy.OpLe) == (n.Op == policy.OpLt || n.Op == policy.OpLe) {
+					if stronger(n, x) {
+						extra[i][k] = n
+					}
+					merged = true
+				}
+			}
+			if !merged {
+				extra[i] = append(extra[i], n)
+			}
+		}
+	}
+	for i, x := range extra {
+		if x == nil {
+			continue
+		}
+		r := *rules[i]
+		r.Conds = append(slices.Clip(r.Conds), x...)
+		rules[i] = &r
+	}
+}
+
+// negate returns the comparison that holds exactly where c (<, <=, >, >=)
+// fails.
+func negate(c policy.Cond) policy.Cond {
+	switch c.Op {
+	case policy.OpGt:
+		c.Op = policy.OpLe
+	case policy.OpGe:
+		c.Op = policy.OpLt
+	case policy.OpLt:
+		c.Op = policy.OpGe
+	case policy.OpLe:
+		c.Op = policy.OpGt
+	default:
+		panic("compile: negate " + c.Op.String())
+	}
+	return c
+}
+
+// stronger reports whether the bound a (<, <=, or >, >=) admits no value
+// that b, a bound on the same argument in the same direction, rejects.
+func stronger(a, b policy.Cond) bool {
+	// The bounds as closed: the largest value < and <= admit, the
+	// smallest value > and >= admit; an empty one admits nothing.
+	closed := func(c policy.Cond) (v uint64, empty bool) {
+		switch c.Op {
+		case policy.OpLt:
+			return c.Value - 1, c.Value == 0
+		case policy.OpGt:
+			return c.Value + 1, c.Value == ^uint64(0)
+		}
+		return c.Value, false
+	}
+	av, ae := closed(a)
+	bv, be := closed(b)
+	switch {
+	case ae:
+		return true
+	case be:
+		return false
+	case a.Op == policy.OpLt || a.Op == policy.OpLe:
+		return av <= bv
+	}
+	return av >= bv
 }
 
 // group ORs rules with one action. Rules that test a single argument

@@ -157,7 +157,8 @@ func TestX86Family(t *testing.T) {
 
 // TestRulesSemantics covers Decide's rule order: first unconditional
 // wins, same-action OR, highest precedence among differing actions, ties
-// by profile order, trailing default-action rules, impossible and
+// by tighter comparison (rule 5) and then profile order, trailing
+// default-action rules, impossible and
 // tautological conditions, masked equality masking the datum.
 func TestRulesSemantics(t *testing.T) {
 	a := arch(t, "x86_64")
@@ -191,6 +192,117 @@ func TestRulesSemantics(t *testing.T) {
 					for _, y := range []uint64{0, 2, 0x0101, 0x0f0f, 0xf1f1} {
 						d := bpf.Data{Arch: a.AuditArch, Nr: n, Args: [6]uint64{x, y, y}}
 						agree(t, p, prog, &d)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestTightestComparisonWins holds the filter to Decide's rule 5 (same
+// action kind, other data: the tighter comparison wins) with the answers
+// libseccomp's regression test 43-sim-a2_order pins, on a 64- and a 32-bit
+// ABI, and to Decide around every boundary of rule sets where profile
+// order and tightness disagree.
+func TestTightestComparisonWins(t *testing.T) {
+	c := func(arg uint8, op policy.Op, v uint64) policy.Cond { return policy.Cond{Arg: arg, Op: op, Value: v} }
+	// 43-sim-a2_order, with the rules in an order that makes the first
+	// matching one the loosest.
+	var read, write []policy.Rule
+	read = append(read, policy.Rule{Action: policy.ActAllow, Conds: []policy.Cond{c(2, policy.OpLe, 64)}})
+	write = append(write, policy.Rule{Action: policy.ActAllow, Conds: []policy.Cond{c(2, policy.OpGe, 32768)}})
+	for i := range 8 {
+		read = append(read, policy.Rule{Action: policy.Errno(uint16(5 + i)), Conds: []policy.Cond{c(2, policy.OpGt, 128<<i)}})
+		write = append(write, policy.Rule{Action: policy.Errno(uint16(12 - i)), Conds: []policy.Cond{c(2, policy.OpLt, 16384>>i)}})
+	}
+	for _, an := range []string{"x86_64", "x86", "s390x"} {
+		t.Run("arch="+an, func(t *testing.T) {
+			a := arch(t, an)
+			rn, wn := nr(t, a, "read"), nr(t, a, "write")
+			var rules []policy.Rule
+			for _, r := range read {
+				r.Nr = rn
+				rules = append(rules, r)
+			}
+			for _, r := range write {
+				r.Nr = wn
+				rules = append(rules, r)
+			}
+			p := &policy.Policy{DefaultAction: policy.ActKillThread, BadArch: policy.ActKillThread,
+				Arches: []*policy.ArchPolicy{{Arch: a, Rules: rules}}}
+			prog := mustCompile(t, p).Filter
+			for _, tc := range []struct {
+				nr   uint32
+				a2   uint64
+				want policy.Action
+			}{
+				{rn, 64, policy.ActAllow}, {rn, 128, policy.ActKillThread}, {rn, 129, policy.Errno(5)}, {rn, 0x101, policy.Errno(6)},
+				{rn, 512, policy.Errno(6)}, {rn, 513, policy.Errno(7)}, {rn, 16384, policy.Errno(11)}, {rn, 16385, policy.Errno(12)},
+				{wn, 65, policy.Errno(5)}, {wn, 128, policy.Errno(6)}, {wn, 8193, policy.Errno(12)}, {wn, 16384, policy.ActKillThread},
+				{wn, 32768, policy.ActAllow},
+			} {
+				d := bpf.Data{Arch: a.AuditArch, Nr: tc.nr, Args: [6]uint64{4, 0x856B008, tc.a2}}
+				if got := policy.Action(run(t, prog, &d).Ret); got != tc.want {
+					t.Errorf("nr %d, a2=%d: filter says %v, want %v", tc.nr, tc.a2, got, tc.want)
+				}
+			}
+			for _, r := range rules {
+				for _, v := range edgeValues(r.Conds[0].Value) {
+					d := bpf.Data{Arch: a.AuditArch, Nr: r.Nr, Args: [6]uint64{4, 0x856B008, v}}
+					agree(t, p, prog, &d)
+				}
+			}
+		})
+	}
+	// Tightening among rules that share other conditions, 64-bit values
+	// with a shared high word, and equal values (profile order).
+	a := arch(t, "x86_64")
+	sets := map[string][]policy.Rule{
+		"prefix": {
+			{Nr: 1, Action: policy.Errno(5), Conds: []policy.Cond{c(0, policy.OpEq, 1), c(2, policy.OpGt, 10)}},
+			{Nr: 1, Action: policy.Errno(6), Conds: []policy.Cond{c(0, policy.OpEq, 1), c(2, policy.OpGe, 20)}},
+			{Nr: 1, Action: policy.Errno(7), Conds: []policy.Cond{c(0, policy.OpEq, 2), c(2, policy.OpGt, 30)}},
+			{Nr: 1, Action: policy.Errno(8), Conds: []policy.Cond{c(0, policy.OpEq, 1), c(2, policy.OpGt, 40)}},
+		},
+		"two-arguments": {
+			{Nr: 1, Action: policy.Trace(1), Conds: []policy.Cond{c(1, policy.OpLt, 100), c(2, policy.OpGt, 10)}},
+			{Nr: 1, Action: policy.Trace(2), Conds: []policy.Cond{c(1, policy.OpLt, 50), c(2, policy.OpGt, 10)}},
+			{Nr: 1, Action: policy.Trace(3), Conds: []policy.Cond{c(1, policy.OpLt, 100), c(2, policy.OpGt, 20)}},
+		},
+		"high-word": {
+			{Nr: 1, Action: policy.Errno(5), Conds: []policy.Cond{c(2, policy.OpLt, 0x1_00000005)}},
+			{Nr: 1, Action: policy.Errno(6), Conds: []policy.Cond{c(2, policy.OpLt, 0x1_00000000)}},
+			{Nr: 1, Action: policy.Errno(7), Conds: []policy.Cond{c(2, policy.OpLe, 0x0_80000000)}},
+		},
+		"equal-values": {
+			{Nr: 1, Action: policy.Errno(5), Conds: []policy.Cond{c(2, policy.OpGe, 10)}},
+			{Nr: 1, Action: policy.Errno(6), Conds: []policy.Cond{c(2, policy.OpGt, 10)}},
+			{Nr: 1, Action: policy.Errno(7), Conds: []policy.Cond{c(2, policy.OpGt, 9)}},
+		},
+	}
+	for name, rules := range sets {
+		t.Run("set="+name, func(t *testing.T) {
+			p := &policy.Policy{DefaultAction: policy.ActAllow, BadArch: policy.ActKillThread,
+				Arches: []*policy.ArchPolicy{{Arch: a, Rules: rules}}}
+			prog := mustCompile(t, p).Filter
+			var vals [3][]uint64
+			for _, r := range rules {
+				for _, cd := range r.Conds {
+					vals[cd.Arg] = append(vals[cd.Arg], edgeValues(cd.Value)...)
+				}
+			}
+			for i := range vals {
+				if len(vals[i]) == 0 {
+					vals[i] = []uint64{0}
+				}
+			}
+			for _, x := range vals[0] {
+				for _, y := range vals[1] {
+					for _, z := range vals[2] {
+						d := bpf.Data{Arch: a.AuditArch, Nr: 1, Args: [6]uint64{x, y, z}}
+						if !agree(t, p, prog, &d) {
+							t.FailNow()
+						}
 					}
 				}
 			}
@@ -296,7 +408,7 @@ func TestRandomPolicies(t *testing.T) {
 	seed := testSeed(t)
 	src := prng{rand.New(rand.NewPCG(seed, 0x5f5fe4ce))}
 	const policies, perPolicy = 1200, 100
-	inputs, tooLong, maxLen, trampolined, jas, retCopies := 0, 0, 0, 0, 0, 0
+	inputs, tooLong, maxLen, trampolined, jas, retCopies, tightened := 0, 0, 0, 0, 0, 0, 0
 	for i := 0; i < policies; i++ {
 		p := randPolicy(src)
 		prog, err := Compile(p, Options{})
@@ -331,12 +443,18 @@ func TestRandomPolicies(t *testing.T) {
 			if !agree(t, p, prog.Filter, &d) {
 				t.Fatalf("policy %d (seed %d) disagrees", i, seed)
 			}
+			if tightenedFirst(p, &d) {
+				tightened++
+			}
 		}
 	}
-	t.Logf("%d policies, %d inputs, %d too long, %d over 256 instructions, longest %d, %d ja trampolines, %d ret copies",
-		policies, inputs, tooLong, trampolined, maxLen, jas, retCopies)
+	t.Logf("%d policies, %d inputs (%d decided by rule 5 against profile order), %d too long, %d over 256 instructions, longest %d, %d ja trampolines, %d ret copies",
+		policies, inputs, tightened, tooLong, trampolined, maxLen, jas, retCopies)
 	if inputs < 100000 {
 		t.Fatalf("only %d inputs", inputs)
+	}
+	if tightened < 100 {
+		t.Fatalf("only %d inputs where a tighter comparison beats the first matching rule: the generator no longer covers Decide's rule 5", tightened)
 	}
 	if trampolined == 0 || jas == 0 || retCopies == 0 {
 		t.Fatal("no policy needed long jumps: the generator no longer covers trampolines")

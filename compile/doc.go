@@ -20,8 +20,11 @@
 //     two cannot drift apart. On AUDIT_ARCH_X86_64 a `jset` on the x32 bit
 //     splits the tree when that makes it smaller.
 //  3. Argument checks, one block per argument-checked syscall: rules are
-//     tried in the order Decide ranks them (highest precedence first),
-//     rules with the same action are ORed, and conditions on one argument
+//     tried in the order Decide ranks them (highest precedence first, then
+//     profile order; a rule that another of the same kind with other data
+//     tightens gets the negation of that tighter comparison, so it matches
+//     only where the tighter rule does not), rules with the same action
+//     are ORed, and conditions on one argument
 //     become a set of 64-bit intervals that is searched word by word (a
 //     tree over the high word, then trees over the low word) instead of
 //     scanned. Those value trees are shaped for the values programs pass

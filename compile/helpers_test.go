@@ -177,6 +177,20 @@ func randPolicy(s source) *policy.Policy {
 					rule.Conds = append(rule.Conds, randCond(s))
 				}
 			}
+			if s.intn(6) == 0 {
+				// A chain of rules of one kind that tighten each other.
+				if k := rule.Action.Kind(); k != policy.ActErrno && k != policy.ActTrace {
+					rule.Action = policy.Errno(uint16(1 + s.intn(4)))
+				}
+				for n := 1 + s.intn(3); n > 0; n-- {
+					ap.Rules = append(ap.Rules, rule)
+					prev := ap.Rules[len(ap.Rules)-1]
+					if len(ap.Rules) > 1 && s.intn(2) == 0 {
+						prev = ap.Rules[len(ap.Rules)-2]
+					}
+					rule = tightenable(s, prev)
+				}
+			}
 			ap.Rules = append(ap.Rules, rule)
 		}
 		for _, r := range ap.Rules {
@@ -190,6 +204,61 @@ func randPolicy(s source) *policy.Policy {
 		p.Arches = append(p.Arches, ap)
 	}
 	return p
+}
+
+// tightenable returns a rule for the number of r that is r with one
+// comparison's value (and maybe its operator, in the same direction)
+// changed, with other data of r's action kind, so that one of the two
+// often tightens the other (Decide's rule 5). A rule without such a
+// comparison gets one.
+func tightenable(s source, r policy.Rule) policy.Rule {
+	out := policy.Rule{Nr: r.Nr, Conds: slices.Clone(r.Conds)}
+	switch r.Action.Kind() {
+	case policy.ActErrno:
+		out.Action = policy.Errno(uint16(1 + s.intn(4)))
+	case policy.ActTrace:
+		out.Action = policy.Trace(uint16(s.intn(4)))
+	default:
+		out.Action = policy.Errno(uint16(1 + s.intn(4)))
+	}
+	var bounds []int
+	for i, c := range out.Conds {
+		if c.Op >= policy.OpLt && c.Op <= policy.OpGe {
+			bounds = append(bounds, i)
+		}
+	}
+	if len(bounds) == 0 {
+		out.Conds = append(out.Conds, policy.Cond{Arg: uint8(s.intn(3)), Op: policy.OpLt + policy.Op(s.intn(2))*2, Value: randValue(s)})
+		return out
+	}
+	c := &out.Conds[bounds[s.intn(len(bounds))]]
+	step := uint64(1 + s.intn(300))
+	if c.Op == policy.OpLt || c.Op == policy.OpLe {
+		step = -step
+	}
+	switch s.intn(5) {
+	case 0, 1:
+		c.Value += step // tighter than r
+	case 2:
+		c.Value -= step
+	case 3:
+		c.Value ^= 1 << (32 + s.intn(32)) // another high word
+	default:
+		c.Value = randValue(s)
+	}
+	if s.intn(4) == 0 { // > and >=, < and <=
+		switch c.Op {
+		case policy.OpGt:
+			c.Op = policy.OpGe
+		case policy.OpGe:
+			c.Op = policy.OpGt
+		case policy.OpLt:
+			c.Op = policy.OpLe
+		case policy.OpLe:
+			c.Op = policy.OpLt
+		}
+	}
+	return out
 }
 
 // randInput picks a syscall that the policy makes interesting: near its
@@ -250,4 +319,28 @@ func randArchToken(s source) uint32 {
 		return uint32(s.u64())
 	}
 	return all[s.intn(len(all))].AuditArch
+}
+
+// tightenedFirst reports whether Decide's rule 5 decided d against profile
+// order: the first matching rule of the deciding rule's precedence acts
+// otherwise.
+func tightenedFirst(p *policy.Policy, d *bpf.Data) bool {
+	dec := p.Decide(d.Arch, d.Nr, &d.Args)
+	if dec.Why != policy.WhyRule {
+		return false
+	}
+	for _, ap := range p.Arches {
+		for i := range ap.Rules {
+			if &ap.Rules[i] != dec.Rule {
+				continue
+			}
+			for j := range ap.Rules {
+				r := &ap.Rules[j]
+				if r.Nr == dec.Rule.Nr && r.Action.Precedence() == dec.Rule.Action.Precedence() && r.Matches(&d.Args, ap.Arch.Is64()) {
+					return r.Action != dec.Rule.Action
+				}
+			}
+		}
+	}
+	return false
 }

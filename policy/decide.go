@@ -74,16 +74,32 @@ func (r *Rule) Matches(args *[6]uint64, is64 bool) bool {
 //  3. Among the rules for the number: the first unconditional rule decides
 //     (libseccomp keeps the first and drops later rules; an unconditional
 //     rule added after conditional ones replaces them).
-//  4. Otherwise the conditional rules that match: if their actions agree,
-//     that action (libseccomp ORs same-action rules). If they differ,
-//     libseccomp's answer depends on the internal order of its argument
-//     tree (or it refuses the profile with EEXIST); sysfence instead gives
-//     the matching action of highest kernel precedence (KILL_PROCESS >
-//     KILL_THREAD > TRAP > ERRNO > USER_NOTIF > TRACE > LOG > ALLOW), so a
-//     call is never treated more permissively than any rule that matches.
-//     Among equal-precedence actions with different data (ERRNO(1) vs
-//     ERRNO(2)) the first matching rule in profile order wins.
-//  5. No rule matched: DefaultAction.
+//  4. Otherwise the conditional rules that match, of the highest kernel
+//     precedence among them (KILL_PROCESS > KILL_THREAD > TRAP > ERRNO >
+//     USER_NOTIF > TRACE > LOG > ALLOW): if their actions agree, that
+//     action (libseccomp ORs same-action rules). Where rules of different
+//     action kinds match, libseccomp's answer depends on the internal order
+//     of its argument tree (or it refuses the profile with EEXIST);
+//     sysfence gives the kind of highest precedence, so a call is never
+//     treated more permissively than any rule that matches.
+//  5. Rules of that kind with different data (ERRNO(5) and ERRNO(6),
+//     TRACE(1) and TRACE(2)): the tighter comparison wins, as libseccomp
+//     orders the comparisons of one argument by value; its regression test
+//     43-sim-a2_order pins "a2 > 128 -> ERRNO(5), a2 > 256 -> ERRNO(6),
+//     a2 > 512 -> ERRNO(7)" to ERRNO(6) for a2 = 0x101, and the same for <.
+//     Precisely: a matching rule is set aside when another matching rule of
+//     the same kind with other data tightens it (Rule.Tightens: the same
+//     conditions but one <, <=, >, >= comparison, replaced by one on the
+//     same argument in the same direction with a larger value for > and >=,
+//     a smaller one for < and <=; on 32-bit ABIs the low words compare),
+//     and the first rule left in profile order wins. Profile order decides
+//     only between rules that do not tighten one another (equal values such
+//     as "> 10" and ">= 10", opposite directions, other operators or
+//     arguments): there libseccomp's tests define nothing, and its answer
+//     follows the order of its rule tree (argument, operator family, value)
+//     or the order the rules were added in. internal/difftest holds this
+//     rule to libseccomp 2.5.4.
+//  6. No rule matched: DefaultAction.
 func (p *Policy) Decide(auditArch, nr uint32, args *[6]uint64) Decision {
 	var group [2]*ArchPolicy
 	n := 0
@@ -138,7 +154,7 @@ func (p *Policy) Decide(auditArch, nr uint32, args *[6]uint64) Decision {
 
 func (ap *ArchPolicy) decideRules(nr uint32, args *[6]uint64, def Action) Decision {
 	is64 := ap.Arch.Is64()
-	var best *Rule
+	top := -1
 	for i := range ap.Rules {
 		r := &ap.Rules[i]
 		if r.Nr != nr {
@@ -150,15 +166,139 @@ func (ap *ArchPolicy) decideRules(nr uint32, args *[6]uint64, def Action) Decisi
 	}
 	for i := range ap.Rules {
 		r := &ap.Rules[i]
-		if r.Nr != nr || !r.Matches(args, is64) {
+		if r.Nr == nr && r.Action.Precedence() > top && r.Matches(args, is64) {
+			top = r.Action.Precedence()
+		}
+	}
+	if top < 0 {
+		return Decision{Action: def, Why: WhyDefault}
+	}
+	// The first matching rule of that precedence that no other matching
+	// rule tightens. One always exists: Tightens moves one value strictly
+	// in one direction, so it has no cycles.
+	var first *Rule
+	for i := range ap.Rules {
+		r := &ap.Rules[i]
+		if r.Nr != nr || r.Action.Precedence() != top || !r.Matches(args, is64) {
 			continue
 		}
-		if best == nil || r.Action.Precedence() > best.Action.Precedence() {
-			best = r
+		if first == nil {
+			first = r
+		}
+		if !ap.tightened(r, args, is64) {
+			return Decision{Action: r.Action, Rule: r, Why: WhyRule}
 		}
 	}
-	if best != nil {
-		return Decision{Action: best.Action, Rule: best, Why: WhyRule}
+	return Decision{Action: first.Action, Rule: first, Why: WhyRule}
+}
+
+// tightened reports whether a matching rule of the same kind with other
+// data tightens r (rule 5).
+func (ap *ArchPolicy) tightened(r *Rule, args *[6]uint64, is64 bool) bool {
+	for i := range ap.Rules {
+		s := &ap.Rules[i]
+		if s == r || s.Nr != r.Nr || s.Action == r.Action || s.Action.Kind() != r.Action.Kind() {
+			continue
+		}
+		if _, ok := s.Tightens(r, is64); ok && s.Matches(args, is64) {
+			return true
+		}
 	}
-	return Decision{Action: def, Why: WhyDefault}
+	return false
+}
+
+// direction is +1 for > and >=, -1 for < and <=, 0 for the others.
+func (c Cond) direction() int {
+	switch c.Op {
+	case OpGt, OpGe:
+		return 1
+	case OpLt, OpLe:
+		return -1
+	}
+	return 0
+}
+
+// canonical returns the condition as a filter of that ABI compares it: on
+// 32-bit ABIs only the low words of Value and Mask; for MASKED_EQ the
+// datum masked.
+func (c Cond) canonical(is64 bool) Cond {
+	if !is64 {
+		c.Value, c.Mask = uint64(uint32(c.Value)), uint64(uint32(c.Mask))
+	}
+	if c.Op == OpMaskedEq {
+		c.Value &= c.Mask
+	} else {
+		c.Mask = 0
+	}
+	return c
+}
+
+// Tightens reports whether s is r with one of r's <, <=, > or >=
+// comparisons replaced by a tighter one in the same direction on the same
+// argument (a larger value for > and >=, a smaller one for < and <=), all
+// their other conditions being the same, and returns that comparison of s.
+// Every call s matches, r matches too: s is the more specific rule, which
+// wins over r when both match (Decide's rule 5). Conditions are compared
+// as the ABI compares them (low words on 32-bit ABIs); those that compare
+// nothing (MASKED_EQ with an empty mask) do not count.
+func (s *Rule) Tightens(r *Rule, is64 bool) (Cond, bool) {
+	n := 0
+	for _, c := range r.Conds {
+		if !c.NoOp(is64) {
+			n++
+		}
+	}
+	m := 0
+	for _, c := range s.Conds {
+		if !c.NoOp(is64) {
+			m++
+		}
+	}
+	if n != m || n == 0 {
+		return Cond{}, false
+	}
+	for i, x := range r.Conds {
+		d := x.direction()
+		if d == 0 || x.NoOp(is64) {
+			continue
+		}
+		x = x.canonical(is64)
+		for j, y := range s.Conds {
+			if y.Arg != x.Arg || y.direction() != d {
+				continue
+			}
+			y = y.canonical(is64)
+			if d > 0 && y.Value <= x.Value || d < 0 && y.Value >= x.Value {
+				continue
+			}
+			if sameConds(r.Conds, i, s.Conds, j, is64) {
+				return y, true
+			}
+		}
+	}
+	return Cond{}, false
+}
+
+// sameConds reports whether a without a[i] and b without b[j] hold the
+// same conditions as a multiset, as the ABI compares them.
+func sameConds(a []Cond, i int, b []Cond, j int, is64 bool) bool {
+	count := func(cs []Cond, skip int, c Cond) int {
+		k := 0
+		for l, d := range cs {
+			if l != skip && !d.NoOp(is64) && d.canonical(is64) == c {
+				k++
+			}
+		}
+		return k
+	}
+	for l, c := range a {
+		if l == i || c.NoOp(is64) {
+			continue
+		}
+		c = c.canonical(is64)
+		if count(a, i, c) != count(b, j, c) {
+			return false
+		}
+	}
+	return true
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -193,5 +195,56 @@ func TestCheckValueErrors(t *testing.T) {
 		if _, stderr, code := runCLI(t, nil, "check", "docker-default", "read", "--", arg); code != 0 {
 			t.Errorf("%s: exit %d, %s", arg, code, stderr)
 		}
+	}
+}
+
+// libseccomp's regression test 43-sim-a2_order pins overlapping rules of
+// one action kind with other data to the tighter comparison: with read
+// a2 > 128 -> ERRNO(5), a2 > 256 -> ERRNO(6), a2 > 512 -> ERRNO(7),
+// read(.., .., 0x101) gets ERRNO(6). sysfence used to answer with the first
+// matching rule in profile order, ERRNO(5). Checked through the shipped
+// (CGO_ENABLED=0) binary, on a 64- and a 32-bit ABI.
+func TestCheckTighterComparisonWins(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "sysfence")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	profile := writeFile(t, "a2order.json", []byte(`{
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+  "syscalls": [
+    {"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5, "args": [{"index": 2, "value": 128, "op": "SCMP_CMP_GT"}]},
+    {"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 6, "args": [{"index": 2, "value": 256, "op": "SCMP_CMP_GT"}]},
+    {"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 7, "args": [{"index": 2, "value": 512, "op": "SCMP_CMP_GT"}]}
+  ]
+}`))
+	for _, tc := range []struct {
+		arch, a2, want, entry string
+	}{
+		{"x86_64", "0x101", "ERRNO(6)", "syscalls[1]"},
+		{"x86_64", "0x80", "ALLOW", "default action"},
+		{"x86_64", "129", "ERRNO(5)", "syscalls[0]"},
+		{"x86_64", "256", "ERRNO(5)", "syscalls[0]"},
+		{"x86_64", "513", "ERRNO(7)", "syscalls[2]"},
+		{"x86_64", "0x10000000000", "ERRNO(7)", "syscalls[2]"},
+		{"x86", "0x101", "ERRNO(6)", "syscalls[1]"},
+		{"x86", "0x10000000000", "ALLOW", "default action"}, // 32-bit: the low word is 0
+	} {
+		t.Run("arch="+tc.arch+"/a2="+tc.a2, func(t *testing.T) {
+			cmd := exec.Command(bin, "check", profile, "--arch", tc.arch, "read", "0", "0", tc.a2)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%v: %v\n%s", cmd.Args, err, stderr.String())
+			}
+			lines := strings.Split(string(out), "\n")
+			if lines[0] != tc.want || !strings.Contains(string(out), "decided by "+tc.entry) {
+				t.Errorf("sysfence check ... read 0 0 %s on %s:\n%s\nwant %s, decided by %s", tc.a2, tc.arch, out, tc.want, tc.entry)
+			}
+		})
 	}
 }

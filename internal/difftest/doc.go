@@ -9,7 +9,13 @@
 //
 //	go test -tags libseccomp ./internal/difftest -v
 //	go test -tags libseccomp ./internal/difftest -run Random -seed 42 -profiles 5000
+//	go test -tags libseccomp ./internal/difftest -run SameKind -samekind 5000
 //
+// RandomProfile makes profiles of every shape; SameKindProfile makes
+// profiles whose syscalls have overlapping rules of one action kind with
+// other data (Decide's rule 5). Inputs that Decide's rule 4 decides
+// (Conflict) are left out, and so are those where rule 5 falls back on
+// profile order (ProfileOrder): libseccomp's answer is not defined there.
 // Every random run logs its seed; -seed reproduces it and -profile N
 // replays one profile of it.
 package difftest

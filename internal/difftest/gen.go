@@ -1,8 +1,11 @@
 package difftest
 
 import (
+	"cmp"
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -229,4 +232,348 @@ func randomValue(r *rand.Rand) uint64 {
 		return r.Uint64()
 	}
 	return uint64(r.Uint32())
+}
+
+// sameKindNames are the syscalls SameKindProfile puts rules on: common
+// ones, and socket calls that libseccomp multiplexes on x86, s390 and ppc
+// (there the rules gain an "a0 == call" condition on socketcall).
+var sameKindNames = []string{"read", "write", "ioctl", "fcntl", "personality", "mmap", "lseek", "socket", "setsockopt", "futex"}
+
+// SameKindProfile generates a profile whose syscalls have overlapping
+// rules of one action kind with other data (ERRNO or TRACE with several
+// values), the case of Decide's rule 5: chains of <, <=, >, >= comparisons
+// on one argument in shuffled profile order (values that are small, around
+// word boundaries, or 64-bit with a shared high word), sometimes behind a
+// shared condition on another argument or split by runc's same-index OR;
+// and, now and then, what rule 5 does not rank (equal values, the other
+// direction, other operators or arguments) and rules of other kinds that
+// overlap (rule 4) or not (43-sim-a2_order's ALLOW a2 <= 64).
+func SameKindProfile(r *rand.Rand) Profile {
+	t := Targets[r.IntN(len(Targets))]
+	if r.IntN(2) == 0 {
+		t = Targets[0]
+	}
+	native, _ := syscalls.ArchByName(t.Native)
+	oci := &specs.LinuxSeccomp{}
+	for _, e := range t.Extra {
+		if r.IntN(3) > 0 {
+			a, _ := syscalls.ArchByName(e)
+			oci.Architectures = append(oci.Architectures, specs.Arch(a.OCI))
+		}
+	}
+	defaults := []specs.LinuxSeccompAction{specs.ActKill, specs.ActErrno, specs.ActAllow, specs.ActTrap, specs.ActLog, specs.ActKillProcess}
+	oci.DefaultAction = defaults[r.IntN(len(defaults))]
+	ret := func(v uint) *uint { return &v }
+	data := uint(5)
+	for range 1 + r.IntN(3) {
+		name := sameKindNames[r.IntN(len(sameKindNames))]
+		act := specs.ActErrno
+		if r.IntN(4) == 0 {
+			act = specs.ActTrace
+		}
+		arg := uint(2)
+		if r.IntN(2) == 0 {
+			arg = uint(r.IntN(6))
+		}
+		up := r.IntN(2) == 0 // > and >= (else < and <=)
+		ops := []specs.LinuxSeccompOperator{specs.OpLessThan, specs.OpLessEqual}
+		if up {
+			ops = []specs.LinuxSeccompOperator{specs.OpGreaterThan, specs.OpGreaterEqual}
+		}
+		// Values: 128<<i as in libseccomp's test, clustered small ones,
+		// or 64-bit ones sharing one high word.
+		var base, step uint64
+		switch r.IntN(4) {
+		case 0:
+			base, step = 128, 0
+		case 1:
+			base, step = uint64(r.IntN(64)), uint64(1+r.IntN(8))
+		case 2:
+			base, step = uint64(1+r.IntN(3))<<32|uint64(r.IntN(256)), uint64(1+r.IntN(64))
+		default:
+			base, step = Edges[r.IntN(len(Edges))], uint64(1+r.IntN(4))
+		}
+		// A condition all rules of the chain share, mostly on a lower
+		// argument: libseccomp chains conditions from argument 0 up and
+		// refuses (EEXIST) rules whose differing 64-bit comparison is not
+		// the last. A shared </<=/>/>= often makes libseccomp 2.5.4's
+		// rule-tree merge loop for good (each of the 5 hangs in a run of
+		// 1,000 profiles had one), so there is none.
+		var prefix []specs.LinuxSeccompArg
+		if r.IntN(3) == 0 {
+			if arg == 0 {
+				arg = 1 + uint(r.IntN(5))
+			}
+			other := uint(r.IntN(int(arg)))
+			if r.IntN(8) == 0 {
+				other = (arg + 1 + uint(r.IntN(5))) % 6
+			}
+			p := specs.LinuxSeccompArg{Index: other, Op: specs.OpEqualTo, Value: uint64(r.IntN(3))}
+			if r.IntN(3) == 0 {
+				p.Op, p.Value, p.ValueTwo = specs.OpMaskedEqual, 0xff, uint64(r.IntN(3))
+			}
+			prefix = append(prefix, p)
+		}
+		n := 2 + r.IntN(5)
+		var chain []specs.LinuxSyscall
+		for i := range n {
+			v := base + uint64(i)*step
+			if step == 0 {
+				v = base << i
+			}
+			e := specs.LinuxSyscall{Names: []string{name}, Action: act, ErrnoRet: ret(data)}
+			if r.IntN(6) > 0 {
+				data++ // sometimes two rules share an action: they are ORed
+			}
+			e.Args = append(slices.Clone(prefix), specs.LinuxSeccompArg{Index: arg, Op: ops[r.IntN(2)], Value: v})
+			if r.IntN(8) == 0 {
+				// Equal values, other direction, other operator or
+				// argument: what rule 5 does not rank.
+				c := &e.Args[len(e.Args)-1]
+				switch r.IntN(4) {
+				case 0: // "> v" after ">= v" ("> v" twice would be EEXIST)
+					if i > 0 {
+						prev := chain[i-1].Args[len(chain[i-1].Args)-1]
+						if op, ok := map[specs.LinuxSeccompOperator]specs.LinuxSeccompOperator{specs.OpLessThan: specs.OpLessEqual,
+							specs.OpLessEqual: specs.OpLessThan, specs.OpGreaterThan: specs.OpGreaterEqual, specs.OpGreaterEqual: specs.OpGreaterThan}[prev.Op]; ok {
+							c.Op, c.Value, c.Index = op, prev.Value, prev.Index
+						}
+					}
+				case 1:
+					c.Op = map[specs.LinuxSeccompOperator]specs.LinuxSeccompOperator{specs.OpLessThan: specs.OpGreaterThan,
+						specs.OpLessEqual: specs.OpGreaterEqual, specs.OpGreaterThan: specs.OpLessThan, specs.OpGreaterEqual: specs.OpLessEqual}[c.Op]
+				case 2:
+					c.Op = []specs.LinuxSeccompOperator{specs.OpEqualTo, specs.OpNotEqual, specs.OpMaskedEqual}[r.IntN(3)]
+					c.ValueTwo = v & 0xf0
+				default:
+					c.Index = (c.Index + 1) % 6
+				}
+			}
+			chain = append(chain, e)
+		}
+		r.Shuffle(len(chain), func(i, j int) { chain[i], chain[j] = chain[j], chain[i] })
+		if len(chain) > 2 && len(prefix) == 0 && r.IntN(6) == 0 {
+			// runc's OR: one entry naming the argument twice.
+			chain[0].Args = append(chain[0].Args, chain[1].Args...)
+			chain = append(chain[:1], chain[2:]...)
+		}
+		if r.IntN(3) == 0 {
+			// Another kind on the same argument: below the chain (as
+			// 43-sim-a2_order's ALLOW a2 <= 64) or overlapping it.
+			other := []specs.LinuxSeccompAction{specs.ActAllow, specs.ActTrap, specs.ActLog, specs.ActKillProcess}[r.IntN(4)]
+			op, v := specs.OpLessEqual, base/2
+			if !up {
+				op, v = specs.OpGreaterEqual, base+uint64(n)*step+1
+			}
+			if r.IntN(3) == 0 {
+				v = base + step
+			}
+			e := specs.LinuxSyscall{Names: []string{name}, Action: other, Args: []specs.LinuxSeccompArg{{Index: arg, Op: op, Value: v}}}
+			at := r.IntN(len(chain) + 1)
+			chain = append(chain[:at], append([]specs.LinuxSyscall{e}, chain[at:]...)...)
+		}
+		oci.Syscalls = append(oci.Syscalls, chain...)
+	}
+	if oci.DefaultAction == specs.ActErrno {
+		oci.DefaultErrnoRet = ret(1)
+	}
+	return Profile{Native: native, OCI: oci}
+}
+
+// TighterFirst returns oci with the rules of the names reorder selects
+// (one syscall, say) in orders where rules come after the rules that
+// tighten them (policy.Rule.Tightens, compared on 64-bit values: for > and
+// >= the higher value first, for < and <= the lower); other entries keep
+// their places. Each selected rule runc would add is an entry of its own
+// (one name; an entry that names an argument twice is split into one entry
+// per condition, runc's OR). Rules that differ only in their comparison on
+// the highest argument they compare form a group; the orders permute rules
+// among the places their group holds (every group, then each alone; by
+// direction, or > and >= before < and <= and the other way round), or sort
+// all selected rules by name, maybe by their number of conditions, and
+// then argument by argument. Moving fewer
+// rules keeps libseccomp from refusing the profile or merging it
+// otherwise. libseccomp's answer for rules that tighten one another should
+// not depend on the order runc adds them in; building in these orders
+// shows where it does.
+func TighterFirst(oci *specs.LinuxSeccomp, reorder func(name string) bool) []*specs.LinuxSeccomp {
+	type rule struct {
+		e     specs.LinuxSyscall
+		fixed bool         // an entry of names not selected: keeps its place
+		group string       // the rule without its comparison on the highest argument, if it has one
+		dir   uint64       // that comparison's direction: 0 for > and >=, 1 for < and <=
+		tight uint64       // and its value, ordered tightest first
+		key   [6][2]uint64 // per argument: direction (2: none), value (tightest first)
+	}
+	var all []rule
+	for _, sc := range oci.Syscalls {
+		var sets [][]specs.LinuxSeccompArg
+		seen := map[uint]bool{}
+		split := false
+		for _, a := range sc.Args {
+			split = split || seen[a.Index]
+			seen[a.Index] = true
+		}
+		if split {
+			for _, a := range sc.Args {
+				sets = append(sets, []specs.LinuxSeccompArg{a})
+			}
+		} else {
+			sets = [][]specs.LinuxSeccompArg{sc.Args}
+		}
+		var others []string
+		for _, name := range sc.Names {
+			if !reorder(name) {
+				others = append(others, name)
+			}
+		}
+		if len(others) > 0 {
+			e := sc
+			e.Names = others
+			all = append(all, rule{e: e, fixed: true})
+		}
+		for _, name := range sc.Names {
+			if !reorder(name) {
+				continue
+			}
+			for _, args := range sets {
+				r := rule{e: sc}
+				r.e.Names, r.e.Args = []string{name}, args
+				for i := range r.key {
+					r.key[i] = [2]uint64{2, 0}
+				}
+				last := -1
+				for i, a := range args {
+					switch a.Op {
+					case specs.OpGreaterThan, specs.OpGreaterEqual:
+						r.key[a.Index] = [2]uint64{0, ^a.Value}
+					case specs.OpLessThan, specs.OpLessEqual:
+						r.key[a.Index] = [2]uint64{1, a.Value}
+					default:
+						continue
+					}
+					if last < 0 || a.Index > args[last].Index {
+						last = i
+					}
+				}
+				if last >= 0 {
+					a := args[last]
+					rest := slices.Clone(args)
+					rest = append(rest[:last], rest[last+1:]...)
+					slices.SortFunc(rest, func(x, y specs.LinuxSeccompArg) int { return cmp.Compare(fmt.Sprint(x), fmt.Sprint(y)) })
+					r.group = fmt.Sprint(name, rest, a.Index)
+					r.dir, r.tight = r.key[a.Index][0], r.key[a.Index][1]
+				}
+				all = append(all, r)
+			}
+		}
+	}
+	var movable []rule
+	for _, r := range all {
+		if !r.fixed {
+			movable = append(movable, r)
+		}
+	}
+	var out []*specs.LinuxSeccomp
+	seen := map[string]bool{}
+	// emit puts the movable rules, in the order of sorted, into the places
+	// movable rules hold in all; an order already emitted is left out.
+	emit := func(sorted []rule) {
+		o := *oci
+		o.Syscalls = make([]specs.LinuxSyscall, 0, len(all))
+		k := 0
+		for _, r := range all {
+			if r.fixed {
+				o.Syscalls = append(o.Syscalls, r.e)
+				continue
+			}
+			o.Syscalls = append(o.Syscalls, sorted[k].e)
+			k++
+		}
+		if id := fmt.Sprint(o.Syscalls); !seen[id] {
+			seen[id] = true
+			out = append(out, &o)
+		}
+	}
+	// A group's rules go tightest first: per direction (split), or with
+	// > and >= first (first 0) or < and <= first (first 1).
+	type arrangement struct {
+		split bool
+		first uint64
+	}
+	for _, how := range []arrangement{{true, 0}, {false, 0}, {false, 1}} {
+		key := func(r rule) string {
+			if how.split {
+				return fmt.Sprint(r.group, r.dir)
+			}
+			return r.group
+		}
+		groups := map[string][]int{}
+		var names []string
+		for i, r := range movable {
+			if r.group == "" {
+				continue
+			}
+			if groups[key(r)] == nil {
+				names = append(names, key(r))
+			}
+			groups[key(r)] = append(groups[key(r)], i)
+		}
+		arrange := func(which []string) []rule {
+			o := slices.Clone(movable)
+			for _, g := range which {
+				at := groups[g]
+				rs := make([]rule, len(at))
+				for j, i := range at {
+					rs[j] = movable[i]
+				}
+				slices.SortStableFunc(rs, func(x, y rule) int {
+					if c := cmp.Compare(x.dir^how.first, y.dir^how.first); c != 0 {
+						return c
+					}
+					return cmp.Compare(x.tight, y.tight)
+				})
+				for j, i := range at {
+					o[i] = rs[j]
+				}
+			}
+			return o
+		}
+		emit(arrange(names))
+		for _, g := range names {
+			emit(arrange([]string{g}))
+		}
+	}
+	for _, how := range []struct {
+		lessFirst uint64
+		fewer     bool // rules with fewer conditions first
+	}{{0, false}, {1, false}, {0, true}, {1, true}} {
+		sorted := slices.Clone(movable)
+		slices.SortStableFunc(sorted, func(x, y rule) int {
+			if c := strings.Compare(x.e.Names[0], y.e.Names[0]); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(len(x.e.Args), len(y.e.Args)); how.fewer && c != 0 {
+				return c
+			}
+			for i := range x.key {
+				a, b := x.key[i], y.key[i]
+				if a[0] < 2 {
+					a[0] ^= how.lessFirst
+				}
+				if b[0] < 2 {
+					b[0] ^= how.lessFirst
+				}
+				if c := cmp.Compare(a[0], b[0]); c != 0 {
+					return c
+				}
+				if c := cmp.Compare(a[1], b[1]); c != 0 {
+					return c
+				}
+			}
+			return 0
+		})
+		emit(sorted)
+	}
+	return out
 }

@@ -34,3 +34,71 @@ func TestRandomProfilesAreValid(t *testing.T) {
 		}
 	}
 }
+
+// SameKindProfile's profiles are valid, and their inputs exercise rule 5
+// (tighter comparisons beating profile order) and, less often, what it does
+// not rank.
+func TestSameKindProfiles(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	var inputs, sameKind, ranked, order, conflict int
+	for k := range 300 {
+		r := rand.New(rand.NewPCG(seed, uint64(k)))
+		prof := SameKindProfile(r)
+		p, _, err := policy.FromOCI(prof.OCI, prof.Native, policy.Options{ENOSYS: true})
+		if err != nil {
+			t.Fatalf("profile %d: %v\n%s", k, err, JSON(prof.OCI))
+		}
+		// Outside rule 5's profile-order fallback, Decide's answer does
+		// not depend on the order of the rules.
+		var reordered []*policy.Policy
+		for _, oci := range TighterFirst(prof.OCI, func(string) bool { return true }) {
+			q, _, err := policy.FromOCI(oci, prof.Native, policy.Options{ENOSYS: true})
+			if err != nil {
+				t.Fatalf("profile %d reordered: %v", k, err)
+			}
+			reordered = append(reordered, q)
+		}
+		for _, in := range Inputs(r, p, 120) {
+			inputs++
+			for o, q := range reordered {
+				a, b := in.Args, in.Args
+				if x, y := p.Decide(in.Arch, in.Nr, &a), q.Decide(in.Arch, in.Nr, &b); x.Action != y.Action && !ProfileOrder(p, &in) {
+					t.Errorf("profile %d, %s: Decide says %v, and %v with the rules in order %d\n%s", k, in.String(), x.Action, y.Action, o, JSON(prof.OCI))
+				}
+			}
+			switch {
+			case Conflict(p, &in):
+				conflict++
+			case ProfileOrder(p, &in):
+				order++
+			case SameKind(p, &in):
+				sameKind++
+				if rankedAgainstOrder(p, &in) {
+					ranked++
+				}
+			}
+		}
+	}
+	t.Logf("%d inputs: %d decided by rule 5 (%d of them against profile order), %d by profile order, %d by rule 4", inputs, sameKind, ranked, order, conflict)
+	if ranked < inputs/50 || order == 0 || conflict == 0 {
+		t.Errorf("the generator no longer exercises rule 5 enough")
+	}
+}
+
+// rankedAgainstOrder reports whether the deciding rule is not the first
+// matching rule of its kind.
+func rankedAgainstOrder(p *policy.Policy, in *Input) bool {
+	ap, d := decided(p, in)
+	if ap == nil {
+		return false
+	}
+	args := in.Args
+	for i := range ap.Rules {
+		r := &ap.Rules[i]
+		if r.Nr == d.Rule.Nr && r.Action.Kind() == d.Rule.Action.Kind() && r.Matches(&args, ap.Arch.Is64()) {
+			return r.Action != d.Rule.Action
+		}
+	}
+	return false
+}

@@ -69,37 +69,98 @@ func DecideAnswer(p *policy.Policy) Answer {
 }
 
 // Conflict reports whether Decide's rule 4 decides the input: no
-// unconditional rule, and matching conditional rules with different
-// actions. There libseccomp's answer depends on its internal tree order,
+// unconditional rule, and matching conditional rules of different action
+// kinds. There libseccomp's answer depends on its internal tree order,
 // so differential tests leave such inputs out (and count them).
 func Conflict(p *policy.Policy, in *Input) bool {
-	args := in.Args
-	d := p.Decide(in.Arch, in.Nr, &args)
-	if d.Why != policy.WhyRule {
+	ap, d := decided(p, in)
+	if ap == nil {
 		return false
 	}
-	for _, ap := range p.Arches {
-		is64 := ap.Arch.Is64()
-		mine := false
-		for i := range ap.Rules {
-			if &ap.Rules[i] == d.Rule {
-				mine = true
-			}
-		}
-		if !mine {
-			continue
-		}
-		if d.Rule.Unconditional(is64) {
-			return false
-		}
-		for i := range ap.Rules {
-			r := &ap.Rules[i]
-			if r.Nr == d.Rule.Nr && r.Action != d.Rule.Action && r.Matches(&args, is64) {
-				return true
-			}
+	args := in.Args
+	for i := range ap.Rules {
+		r := &ap.Rules[i]
+		if r.Nr == d.Rule.Nr && r.Action.Kind() != d.Rule.Action.Kind() && r.Matches(&args, ap.Arch.Is64()) {
+			return true
 		}
 	}
 	return false
+}
+
+// SameKind reports whether Decide's rule 5 had a say: the matching
+// conditional rules of the deciding action kind have more than one action
+// (ERRNO(5) and ERRNO(6)).
+func SameKind(p *policy.Policy, in *Input) bool {
+	return len(sameKindActions(p, in, false)) > 1
+}
+
+// ProfileOrder reports whether Decide's answer for the input rests on
+// profile order: of the matching rules of the deciding kind, those that no
+// other matching rule with other data tightens (rule 5) do not all act
+// alike, so the first of them in profile order decides. libseccomp's tests
+// do not define its answer there (it follows the order of its rule tree or
+// the order rules were added in), so differential tests set such inputs
+// aside (and count them).
+func ProfileOrder(p *policy.Policy, in *Input) bool {
+	return len(sameKindActions(p, in, true)) > 1
+}
+
+// sameKindActions returns the actions of the matching conditional rules of
+// the deciding rule's kind, leaving out, if untightened, the rules that
+// another matching rule of that kind with other data tightens. It looks at
+// the rules only, not at which one Decide chose.
+func sameKindActions(p *policy.Policy, in *Input, untightened bool) map[policy.Action]bool {
+	ap, d := decided(p, in)
+	if ap == nil {
+		return nil
+	}
+	args := in.Args
+	is64 := ap.Arch.Is64()
+	matching := func(r *policy.Rule) bool {
+		return r.Nr == d.Rule.Nr && r.Action.Kind() == d.Rule.Action.Kind() && r.Matches(&args, is64)
+	}
+	acts := map[policy.Action]bool{}
+	for i := range ap.Rules {
+		r := &ap.Rules[i]
+		if !matching(r) {
+			continue
+		}
+		tightened := false
+		for j := range ap.Rules {
+			s := &ap.Rules[j]
+			if untightened && s.Action != r.Action && matching(s) {
+				if _, ok := s.Tightens(r, is64); ok {
+					tightened = true
+					break
+				}
+			}
+		}
+		if !tightened {
+			acts[r.Action] = true
+		}
+	}
+	return acts
+}
+
+// decided returns the ABI policy and Decide's decision when a conditional
+// rule decides the input (nil otherwise).
+func decided(p *policy.Policy, in *Input) (*policy.ArchPolicy, policy.Decision) {
+	args := in.Args
+	d := p.Decide(in.Arch, in.Nr, &args)
+	if d.Why != policy.WhyRule {
+		return nil, d
+	}
+	for _, ap := range p.Arches {
+		for i := range ap.Rules {
+			if &ap.Rules[i] == d.Rule {
+				if d.Rule.Unconditional(ap.Arch.Is64()) {
+					return nil, d
+				}
+				return ap, d
+			}
+		}
+	}
+	return nil, d
 }
 
 // Disagreement is one input on which a contestant and the reference differ.
@@ -136,6 +197,8 @@ type Stats struct {
 	Profiles  int // profiles compared
 	Decisions int // (contestant, input) pairs compared
 	Excluded  int // inputs left out under Decide's rule 4
+	SetAside  int // inputs left out because profile order decides (ProfileOrder)
+	SameKind  int // inputs compared that rule 5 decides (SameKind, not ProfileOrder)
 	Disagree  int
 	Excused   map[string]int // disagreements explained by a known defect, by reason
 }
@@ -144,6 +207,8 @@ func (s *Stats) Add(o Stats) {
 	s.Profiles += o.Profiles
 	s.Decisions += o.Decisions
 	s.Excluded += o.Excluded
+	s.SetAside += o.SetAside
+	s.SameKind += o.SameKind
 	s.Disagree += o.Disagree
 	for k, v := range o.Excused {
 		if s.Excused == nil {
@@ -162,6 +227,13 @@ func Compare(ref *policy.Policy, filters map[string]Filter, inputs []Input, max 
 		if Conflict(ref, in) {
 			st.Excluded++
 			continue
+		}
+		if ProfileOrder(ref, in) {
+			st.SetAside++
+			continue
+		}
+		if SameKind(ref, in) {
+			st.SameKind++
 		}
 		args := in.Args
 		d := ref.Decide(in.Arch, in.Nr, &args)

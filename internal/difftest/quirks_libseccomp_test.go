@@ -101,3 +101,62 @@ func TestLibseccompQuirkPseudoNumbers(t *testing.T) {
 		t.Errorf("round trip works although the numbers collide")
 	}
 }
+
+// errnoRule is an ERRNO(errno) entry for one syscall with one comparison.
+func errnoRule(name string, errno uint, op specs.LinuxSeccompOperator, arg uint, v uint64) specs.LinuxSyscall {
+	return specs.LinuxSyscall{Names: []string{name}, Action: specs.ActErrno, ErrnoRet: &errno,
+		Args: []specs.LinuxSeccompArg{{Index: arg, Op: op, Value: v}}}
+}
+
+// libseccomp merges the high-word nodes of >/>= comparisons that share a
+// high word and gives the merged node the action of the rule with the
+// higher value, but compares each new value with the first rule's, never
+// updated (db.c _db_tree_add, datum_full): added as a2 > 128, > 512, > 256,
+// an a2 above 2^32 gets ERRNO(6) although "> 512" is the tightest that
+// matches (and the answer for a2 = 513 is ERRNO(7)). Still in 2.6.1.
+func TestLibseccompQuirkStaleValue(t *testing.T) {
+	oci := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+		errnoRule("read", 5, specs.OpGreaterThan, 2, 128),
+		errnoRule("read", 7, specs.OpGreaterThan, 2, 512),
+		errnoRule("read", 6, specs.OpGreaterThan, 2, 256),
+	}}
+	quirk(t, oci, "read", [6]uint64{0, 0, 1 << 40}, policy.Errno(7), policy.Errno(6))
+}
+
+// For </<= comparisons that share a nonzero high word, libseccomp 2.5.4
+// updates the merged node's true action where the false one is meant
+// (db.c _db_tree_add, fixed in 2.6.1 by commit 5404f5c), so an argument
+// with a lower high word gets the first rule's action, not the tightest's.
+func TestLibseccompQuirkFalseActionTypo(t *testing.T) {
+	oci := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+		errnoRule("read", 5, specs.OpLessThan, 2, 0x1_00000005),
+		errnoRule("read", 6, specs.OpLessThan, 2, 0x1_00000000),
+	}}
+	quirk(t, oci, "read", [6]uint64{0, 0, 3}, policy.Errno(6), policy.Errno(5))
+}
+
+// "a2 <= 0x5a" and "a2 > 0x5a" share one node (a2 > 0x5a, with a false
+// and a true action), which keeps the place in its level of the rule added
+// first: added as LOG a2 <= 0x5a, ERRNO(5) a2 > 0x5a, ERRNO(6) a2 > 0x6c,
+// the node sits with the <= comparisons, ahead of "> 0x6c", and a2 = 0xff
+// gets ERRNO(5), not the tighter ERRNO(6). Added with the > rules first,
+// it answers ERRNO(6).
+func TestLibseccompQuirkSharedNodePlace(t *testing.T) {
+	le := specs.LinuxSyscall{Names: []string{"read"}, Action: specs.ActLog, Args: []specs.LinuxSeccompArg{{Index: 2, Op: specs.OpLessEqual, Value: 0x5a}}}
+	oci := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+		le,
+		errnoRule("read", 5, specs.OpGreaterThan, 2, 0x5a),
+		errnoRule("read", 6, specs.OpGreaterThan, 2, 0x6c),
+	}}
+	quirk(t, oci, "read", [6]uint64{0, 0, 0xff}, policy.Errno(6), policy.Errno(5))
+	oci.Syscalls = append(oci.Syscalls[1:], le)
+	x86_64, _ := syscalls.ArchByName("x86_64")
+	nr, _ := x86_64.Number("read")
+	prog, err := ref.Build(oci, x86_64, ref.Options{Tree: ref.TreeOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ProgramAnswer(prog)(&Input{Arch: x86_64.AuditArch, Nr: nr, Args: [6]uint64{0, 0, 0xff}}); policy.Action(got) != policy.Errno(6) {
+		t.Errorf("with the > rules added first libseccomp answers %v, want ERRNO(6)", policy.Action(got))
+	}
+}
