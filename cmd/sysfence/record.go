@@ -98,7 +98,7 @@ turns both off.`,
 	fl.StringArrayVar(&f.merge, "merge", nil, "unite with an earlier profile (repeatable)")
 	fl.StringVar(&f.forRuntime, "for", "sysfence", "runtime that will enforce the profile: sysfence, runc, crun or docker")
 	fl.StringVar(&f.defaultAction, "default-action", "errno", "default action: errno (EPERM), kill-process, kill-thread, trap or log")
-	fl.StringVar(&f.format, "format", "docker", "profile format: docker, oci-config or spo")
+	fl.StringVar(&f.format, "format", "docker", "profile format: docker, podman, oci (a bare LinuxSeccomp object), oci-config (a whole config.json) or spo")
 	fl.BoolVar(&f.yaml, "yaml", false, "write YAML instead of JSON")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no live line and no summary on stderr")
 	return c
@@ -131,15 +131,10 @@ func planRecord(f *recordFlags) (*recordPlan, error) {
 		eperm := uint(1)
 		p.opts.DefaultErrnoRet = &eperm
 	}
-	switch strings.ToLower(f.format) {
-	case "docker", "":
-		p.write.Format = profile.FormatDocker
-	case "oci-config", "oci":
-		p.write.Format = profile.FormatOCIConfig
-	case "spo", "k8s", "kubernetes":
-		p.write.Format = profile.FormatSPO
-	default:
-		return nil, cli.Usagef("--format: unknown format %q (one of docker, oci-config, spo)", f.format)
+	// The format names are profile.ParseFormat's, as everywhere: "oci" is
+	// a bare LinuxSeccomp object, "oci-config" a whole config.json.
+	if p.write.Format, err = profile.ParseFormat(f.format); err != nil {
+		return nil, cli.Usagef("--format: %v", err)
 	}
 	if f.yaml {
 		p.write.Encoding = profile.YAML

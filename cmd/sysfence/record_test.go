@@ -383,3 +383,21 @@ func TestRecordUnknownNumber(t *testing.T) {
 		})
 	}
 }
+
+// record's --format names are profile.ParseFormat's: "oci" is a bare
+// LinuxSeccomp object (it meant a whole config.json, which is
+// "oci-config", and disagreed with every other command).
+func TestRecordFormatNames(t *testing.T) {
+	requireRun(t)
+	for format, want := range map[string]profile.Format{"oci": profile.FormatOCI, "oci-config": profile.FormatOCIConfig, "docker": profile.FormatDocker, "spo": profile.FormatSPO} {
+		out := filepath.Join(t.TempDir(), "p")
+		cmd := sysfence("record", "--backend", "ptrace", "--format", format, "-o", out, "--", "/bin/true")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", format, err, b)
+		}
+		p, err := profile.Load(out)
+		if err != nil || p.Format != want {
+			t.Errorf("--format %s wrote %v (%v), want %v", format, p.Format, err, want)
+		}
+	}
+}
