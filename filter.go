@@ -15,6 +15,7 @@ import (
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
+	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -28,8 +29,8 @@ type Filter struct {
 	def     Action
 	badArch Action
 	enosys  bool
-	arches  []*syscalls.Arch // besides native, in order
-	flags   []specs.LinuxSeccompFlag
+	arches  []*syscalls.Arch   // besides native, in order
+	flags   seccomp.FilterFlag // the profile's (build.Result.Flags)
 
 	// base holds a profile's resolved entries (what runc would receive);
 	// rules are added after them, in order.
@@ -141,7 +142,7 @@ func fromProfile(p *profile.Profile, opts *ProfileOptions) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := build.Request{Profile: p, Arch: native, Strict: opts.Strict, NoENOSYS: opts.NoENOSYS}
+	req := build.Request{Profile: p, Arch: native, Strict: opts.Strict, NoENOSYS: opts.NoENOSYS, NoCompile: true}
 	if opts.Caps != nil {
 		if req.Caps, err = profile.ParseCaps(strings.Join(opts.Caps, ",")); err != nil {
 			return nil, fmt.Errorf("sysfence: capabilities: %w", err)
@@ -164,7 +165,7 @@ func fromProfile(p *profile.Profile, opts *ProfileOptions) (*Filter, error) {
 		def:     res.Policy.DefaultAction,
 		badArch: KillProcess,
 		enosys:  !opts.NoENOSYS,
-		flags:   slices.Clone(oci.Flags),
+		flags:   res.Flags,
 		origin:  res,
 		profile: p.File,
 	}
@@ -178,6 +179,9 @@ func fromProfile(p *profile.Profile, opts *ProfileOptions) (*Filter, error) {
 	}
 	for _, w := range res.Warnings {
 		f.profWarnings = append(f.profWarnings, w.String())
+	}
+	if res.Listener != nil {
+		f.profWarnings = append(f.profWarnings, p.File+": listenerPath "+res.Listener.Path+": the Go API hands no listener to a seccomp agent (sysfence run does); SCMP_ACT_NOTIFY answers ENOSYS without one")
 	}
 	if p.Ext != nil {
 		f.profWarnings = append(f.profWarnings, p.File+": the x-sysfence path and port rules are not part of a seccomp filter; the Go API ignores them (sysfence run enforces them with Landlock)")
@@ -260,31 +264,8 @@ func (f *Filter) Add(action Action, name string, conds ...Cond) error {
 // baseAction is the action of a profile entry, and whether it has any
 // effect (runc skips entries whose action is the default's).
 func (f *Filter) baseAction(sc specs.LinuxSyscall) (Action, bool) {
-	var a Action
-	switch sc.Action {
-	case specs.ActAllow:
-		a = Allow
-	case specs.ActKill, specs.ActKillThread:
-		a = KillThread
-	case specs.ActKillProcess:
-		a = KillProcess
-	case specs.ActTrap:
-		a = Trap
-	case specs.ActLog:
-		a = Log
-	case specs.ActNotify:
-		a = policy.ActUserNotif
-	case specs.ActErrno, specs.ActTrace:
-		ret := uint16(1) // runc's EPERM when errnoRet is absent
-		if sc.ErrnoRet != nil {
-			ret = uint16(*sc.ErrnoRet)
-		}
-		if sc.Action == specs.ActErrno {
-			a = policy.Errno(ret)
-		} else {
-			a = policy.Trace(ret)
-		}
-	default:
+	a, err := policy.ActionFromOCI(sc.Action, sc.ErrnoRet)
+	if err != nil {
 		return 0, false
 	}
 	return a, a != f.def
@@ -401,70 +382,6 @@ func (f *Filter) Warnings() []string {
 	return w
 }
 
-// oci is the filter as the OCI seccomp config runc would receive: the
-// profile's entries, then one entry per rule holding its first condition
-// on each argument. extra[k] are the further conditions of rule k (on an
-// argument already compared), which OCI cannot express as AND: they are
-// added to the policy afterwards.
-func (f *Filter) oci() (*specs.LinuxSeccomp, [][]policy.Cond) {
-	act, ret := ociAction(f.def)
-	oci := &specs.LinuxSeccomp{DefaultAction: act, DefaultErrnoRet: ret, Flags: f.flags}
-	for _, a := range f.arches {
-		oci.Architectures = append(oci.Architectures, specs.Arch(a.OCI))
-	}
-	oci.Syscalls = append(make([]specs.LinuxSyscall, 0, len(f.base)+len(f.rules)), f.base...)
-	extra := make([][]policy.Cond, len(f.rules))
-	for k, r := range f.rules {
-		act, ret := ociAction(r.action)
-		sc := specs.LinuxSyscall{Names: []string{r.name}, Action: act, ErrnoRet: ret}
-		var seen [6]bool
-		for _, c := range r.conds {
-			if seen[c.c.Arg] {
-				extra[k] = append(extra[k], c.c)
-				continue
-			}
-			seen[c.c.Arg] = true
-			arg := specs.LinuxSeccompArg{Index: uint(c.c.Arg), Value: c.c.Value, Op: ociOps[c.c.Op]}
-			if c.c.Op == policy.OpMaskedEq {
-				arg.Value, arg.ValueTwo = c.c.Mask, c.c.Value
-			}
-			sc.Args = append(sc.Args, arg)
-		}
-		oci.Syscalls = append(oci.Syscalls, sc)
-	}
-	return oci, extra
-}
-
-var ociOps = map[policy.Op]specs.LinuxSeccompOperator{
-	policy.OpEq: specs.OpEqualTo, policy.OpNe: specs.OpNotEqual, policy.OpLt: specs.OpLessThan,
-	policy.OpLe: specs.OpLessEqual, policy.OpGt: specs.OpGreaterThan, policy.OpGe: specs.OpGreaterEqual,
-	policy.OpMaskedEq: specs.OpMaskedEqual,
-}
-
-// ociAction spells an action as an OCI config does.
-func ociAction(a Action) (specs.LinuxSeccompAction, *uint) {
-	ret := func(v uint16) *uint { u := uint(v); return &u }
-	switch a.Kind() {
-	case policy.ActAllow:
-		return specs.ActAllow, nil
-	case policy.ActKillProcess:
-		return specs.ActKillProcess, nil
-	case policy.ActKillThread:
-		return specs.ActKillThread, nil
-	case policy.ActTrap:
-		return specs.ActTrap, nil
-	case policy.ActLog:
-		return specs.ActLog, nil
-	case policy.ActErrno:
-		return specs.ActErrno, ret(a.Data())
-	case policy.ActTrace:
-		return specs.ActTrace, ret(a.Data())
-	case policy.ActUserNotif:
-		return specs.ActNotify, nil
-	}
-	return "", nil
-}
-
 // Policy returns the filter's rule set per ABI, as the compiler sees it
 // (policy.Policy.Decide is its reference semantics).
 func (f *Filter) Policy() (*policy.Policy, error) {
@@ -505,34 +422,29 @@ func (f *Filter) build() (*compiled, error) {
 	if f.cache != nil {
 		return f.cache, nil
 	}
-	oci, extra := f.oci()
-	pol, warns, err := policy.FromOCI(oci, f.native, policy.Options{ENOSYS: f.enosys})
-	if err != nil {
+	// One builder for the profile's entries and the rules added since,
+	// as FromOCI builds a profile alone: the profile's entries as runc
+	// adds them, then each rule with its conditions ANDed (which OCI
+	// cannot say when two compare the same argument).
+	b := policy.NewBuilder(f.def, f.native, policy.Options{ENOSYS: f.enosys})
+	for _, a := range f.arches {
+		if err := b.AddArch(a); err != nil {
+			return nil, fmt.Errorf("sysfence: %s %w", a.Name, err)
+		}
+	}
+	if err := b.AddOCISyscalls(f.base, 0); err != nil {
 		return nil, fmt.Errorf("sysfence: %w", err)
 	}
-	pol.BadArch = f.badArch
 	nbase := len(f.base)
-	for k, ex := range extra {
-		if len(ex) == 0 {
-			continue
+	for k, r := range f.rules {
+		conds := make([]policy.Cond, len(r.conds))
+		for i, c := range r.conds {
+			conds[i] = c.c
 		}
-		for _, ap := range pol.Arches {
-			for i := range ap.Rules {
-				r := &ap.Rules[i]
-				if r.Origin.Entry != nbase+k {
-					continue
-				}
-				conds := slices.Clip(r.Conds)
-				for _, c := range ex {
-					if r.Origin.Mux != "" && c.Arg == 0 {
-						continue // argument 0 of socketcall/ipc is the call number
-					}
-					conds = append(conds, c)
-				}
-				r.Conds = conds
-			}
-		}
+		b.AddName(nbase+k, r.name, r.action, [][]policy.Cond{conds})
 	}
+	pol, warns := b.Policy()
+	pol.BadArch = f.badArch
 	c := &compiled{pol: pol}
 	// A rule's name must exist on some ABI of the filter; names missing on
 	// some ABIs only are skipped there, as runc skips them.

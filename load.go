@@ -77,21 +77,14 @@ func actions(p *policy.Policy) []Action {
 	return out
 }
 
-// loadFlags turns a profile's "flags" into filter flags, as runc does;
-// TSYNC is always added by seccomp.Load.
+// loadFlags are the profile's filter flags (TSYNC is always added by
+// seccomp.Load); WAIT_KILLABLE_RECV needs a listener, which the Go API
+// does not make.
 func (f *Filter) loadFlags() (seccomp.FilterFlag, error) {
-	var flags seccomp.FilterFlag
-	for _, fl := range f.flags {
-		bit, ok := seccomp.FlagByName(string(fl))
-		switch {
-		case !ok:
-			return 0, fmt.Errorf("sysfence: cannot load the filter: %w: unknown filter flag %q", ErrNotSupported, fl)
-		case bit == seccomp.FlagWaitKillableRecv:
-			return 0, fmt.Errorf("sysfence: cannot load the filter: %w: flag %s needs a notification listener; the Go API runs none", ErrInvalidRule, fl)
-		}
-		flags |= bit &^ seccomp.FlagTSync
+	if f.flags&seccomp.FlagWaitKillableRecv != 0 {
+		return 0, fmt.Errorf("sysfence: cannot load the filter: %w: flag WAIT_KILLABLE_RECV needs a notification listener; the Go API runs none", ErrInvalidRule)
 	}
-	return flags, nil
+	return f.flags, nil
 }
 
 // LoadStrict puts the calling OS thread into seccomp strict mode: from

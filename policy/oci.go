@@ -125,6 +125,13 @@ func ociAction(name specs.LinuxSeccompAction, errnoRet *uint) (Action, string, e
 	return 0, "action", fmt.Errorf("%w %q", ErrUnknownAction, string(name))
 }
 
+// ActionFromOCI converts an OCI action and its errnoRet as runc does
+// (see FromOCI).
+func ActionFromOCI(name specs.LinuxSeccompAction, errnoRet *uint) (Action, error) {
+	a, _, err := ociAction(name, errnoRet)
+	return a, err
+}
+
 var ociOps = map[specs.LinuxSeccompOperator]Op{
 	specs.OpEqualTo: OpEq, specs.OpNotEqual: OpNe, specs.OpLessThan: OpLt, specs.OpLessEqual: OpLe,
 	specs.OpGreaterThan: OpGt, specs.OpGreaterEqual: OpGe, specs.OpMaskedEqual: OpMaskedEq,
@@ -211,129 +218,83 @@ func FromOCI(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts Options) (*Pol
 	if def == ActUserNotif {
 		return nil, nil, ociErr("defaultAction", fmt.Errorf("%w: runc refuses it as the default action", ErrNotify))
 	}
-	p := &Policy{DefaultAction: def, BadArch: ActKillThread, ENOSYS: opts.ENOSYS}
-	seen := map[*syscalls.Arch]bool{native: true}
-	p.Arches = append(p.Arches, &ArchPolicy{Arch: native})
+	b := NewBuilder(def, native, opts)
 	for i, name := range oci.Architectures {
 		a, ok := ociArch(name)
 		if !ok {
 			return nil, nil, ociErr(fmt.Sprintf("architectures[%d]", i), fmt.Errorf("%w %q", syscalls.ErrUnknownArch, string(name)))
 		}
-		if a.BigEndian != native.BigEndian {
-			return nil, nil, ociErr(fmt.Sprintf("architectures[%d]", i), fmt.Errorf("%s is %s but the filter's native architecture %s is %s; %w",
-				name, endianness(a), native.Name, endianness(native), ErrByteOrder))
-		}
-		if !seen[a] {
-			seen[a] = true
-			p.Arches = append(p.Arches, &ArchPolicy{Arch: a})
+		if err := b.AddArch(a); err != nil {
+			return nil, nil, ociErr(fmt.Sprintf("architectures[%d]", i), fmt.Errorf("%s %w", name, err))
 		}
 	}
+	if err := b.AddOCISyscalls(oci.Syscalls, 0); err != nil {
+		return nil, nil, err
+	}
+	p, warns := b.Policy()
+	return p, warns, nil
+}
 
-	// Validate everything first, so that no error depends on rule order.
+// AddOCISyscalls adds the entries of an OCI config's syscalls list, in
+// order, as runc does (see FromOCI); their Origin.Entry counts from
+// first. Every entry is checked before any is added, so that no error
+// depends on rule order.
+func (b *Builder) AddOCISyscalls(list []specs.LinuxSyscall, first int) error {
 	type entry struct {
-		act   Action
-		conds []Cond
-		sets  [][]Cond // runc's rules: all conds, or one per cond if an index repeats
+		act  Action
+		sets [][]Cond // runc's rules: all conds, or one per cond if an index repeats
 	}
-	entries := make([]entry, len(oci.Syscalls))
+	entries := make([]entry, len(list))
 	nrules := 0
-	for i, sc := range oci.Syscalls {
+	for i, sc := range list {
 		// Paths are built only for errors: this loop runs for every entry
 		// of every profile and sits on the compile path.
-		path := func() string { return "syscalls[" + strconv.Itoa(i) + "]" }
+		path := func() string { return "syscalls[" + strconv.Itoa(first+i) + "]" }
 		act, field, err := ociAction(sc.Action, sc.ErrnoRet)
 		if err != nil {
-			return nil, nil, ociErr(path()+"."+field, err)
+			return ociErr(path()+"."+field, err)
 		}
 		for j, n := range sc.Names {
 			if n == "" {
-				return nil, nil, ociErr(fmt.Sprintf("%s.names[%d]", path(), j), fmt.Errorf("%w: empty syscall name", ErrEmpty))
+				return ociErr(fmt.Sprintf("%s.names[%d]", path(), j), fmt.Errorf("%w: empty syscall name", ErrEmpty))
 			}
 			if act == ActUserNotif && n == "write" {
-				return nil, nil, ociErr(fmt.Sprintf("%s.names[%d]", path(), j), fmt.Errorf("%w: runc refuses it on write (it needs write to hand over the notification fd)", ErrNotify))
+				return ociErr(fmt.Sprintf("%s.names[%d]", path(), j), fmt.Errorf("%w: runc refuses it on write (it needs write to hand over the notification fd)", ErrNotify))
 			}
 		}
 		var count [6]int
-		e := entry{act: act}
+		var conds []Cond
 		split := false
 		for k, arg := range sc.Args {
 			if arg.Index > 5 {
-				return nil, nil, ociErr(fmt.Sprintf("%s.args[%d].index", path(), k), fmt.Errorf("%w: %d", ErrArgIndex, arg.Index))
+				return ociErr(fmt.Sprintf("%s.args[%d].index", path(), k), fmt.Errorf("%w: %d", ErrArgIndex, arg.Index))
 			}
 			op, ok := ociOps[arg.Op]
 			if !ok {
-				return nil, nil, ociErr(fmt.Sprintf("%s.args[%d].op", path(), k), fmt.Errorf("%w %q", ErrUnknownOperator, string(arg.Op)))
+				return ociErr(fmt.Sprintf("%s.args[%d].op", path(), k), fmt.Errorf("%w %q", ErrUnknownOperator, string(arg.Op)))
 			}
 			c := Cond{Arg: uint8(arg.Index), Op: op, Value: arg.Value}
 			if op == OpMaskedEq {
 				c.Mask, c.Value = arg.Value, arg.ValueTwo
 			}
-			e.conds = append(e.conds, c)
+			conds = append(conds, c)
 			count[arg.Index]++
 			if count[arg.Index] > 1 {
 				split = true
 			}
 		}
-		e.sets = condSets(e.conds, split)
-		entries[i] = e
-		nrules += len(sc.Names) * len(e.sets)
+		entries[i] = entry{act: act, sets: condSets(conds, split)}
+		nrules += len(sc.Names) * len(entries[i].sets)
 	}
-	for _, ap := range p.Arches {
-		ap.Rules = make([]Rule, 0, nrules+nrules/8)
-	}
-
-	var warns []Warning
-	// Entries outer, ABIs inner: warnings and the strict error come in
-	// profile order; each ABI's rules are in profile order either way.
-	// Rules of one entry share its Conds slices (rules are read-only).
-	for i, sc := range oci.Syscalls {
-		e := entries[i]
+	b.grow(nrules)
+	for i, sc := range list {
 		for j, name := range sc.Names {
-			id, known := syscalls.LookupID(name)
-			muxName := isMuxName(name)
-			nwarns, found := len(warns), false
-			for _, ap := range p.Arches {
-				a := ap.Arch
-				var nr uint32
-				direct := false
-				if known {
-					nr, direct = a.NumberOf(id)
-				}
-				muxABI := a.Multiplexed && muxName
-				if direct && !muxABI && nr > ap.MaxNr {
-					ap.MaxNr = nr
-				}
-				if e.act == def {
-					continue // runc skips it before resolving the name
-				}
-				var mux syscalls.Mux
-				muxed := false
-				if muxABI {
-					mux, muxed = a.Mux(name)
-				}
-				if !direct && !muxed {
-					warns = append(warns, Warning{Entry: i, Name: name, Arch: a.Name, Unknown: !known})
-					continue
-				}
-				found = true
-				origin := Origin{Entry: i, Name: name}
-				for _, conds := range e.sets {
-					if muxed {
-						mo := origin
-						mo.Mux = mux.Name
-						ap.Rules = append(ap.Rules, Rule{Nr: mux.Nr, Action: e.act, Conds: muxConds(conds, mux.Call), Origin: mo})
-					}
-					if direct {
-						ap.Rules = append(ap.Rules, Rule{Nr: nr, Action: e.act, Conds: conds, Origin: origin})
-					}
-				}
-			}
-			if opts.Strict && !found && len(warns) > nwarns {
-				return nil, nil, ociErr(fmt.Sprintf("syscalls[%d].names[%d]", i, j), fmt.Errorf("%w %q on %s (runc would skip it)", ErrUnknownSyscall, name, archList(p.Arches)))
+			if !b.AddName(first+i, name, entries[i].act, entries[i].sets) && b.strict && b.lastMissing {
+				return ociErr(fmt.Sprintf("syscalls[%d].names[%d]", first+i, j), fmt.Errorf("%w %q on %s (runc would skip it)", ErrUnknownSyscall, name, archList(b.p.Arches)))
 			}
 		}
 	}
-	return p, warns, nil
+	return nil
 }
 
 // archList names the filter's ABIs for a message: "x86_64", or "any of

@@ -40,6 +40,9 @@ type Request struct {
 	NoENOSYS bool
 	// Annotate asks the compiler for per-instruction notes.
 	Annotate bool
+	// NoCompile stops after the policy (Result.Program stays nil): for
+	// the Go API, which compiles once, after its own rules are in.
+	NoCompile bool
 	// Verbose reports every name skipped on some of the filter's ABIs on
 	// a line of its own, with its position and those ABIs.
 	Verbose bool
@@ -139,6 +142,9 @@ func Build(req Request) (*Result, error) {
 	}
 	if req.Verbose {
 		res.Warnings = append(res.Warnings, res.skipped(warns)...)
+	}
+	if req.NoCompile {
+		return res, nil
 	}
 	if res.Program, err = compile.Compile(pol, compile.Options{Annotate: req.Annotate}); err != nil {
 		return nil, err
