@@ -45,7 +45,7 @@ func TestRecordCommand(t *testing.T) {
 		{"bad-backend", append([]string{"record", "--backend", "dtrace", "--"}, touch...), 2, "sysfence: unknown recorder backend \"dtrace\"", false, false},
 		{"bad-for", append([]string{"record", "--for", "lxc", "--"}, touch...), 2, "sysfence: --for: unknown runtime \"lxc\"", false, false},
 		{"bad-default", append([]string{"record", "--default-action", "allow", "--"}, touch...), 2, "sysfence: --default-action: unknown action \"allow\"", false, false},
-		{"bad-format", append([]string{"record", "--format", "xml", "--"}, touch...), 2, "sysfence: --format: unknown format \"xml\"", false, false},
+		{"bad-format", append([]string{"record", "--format", "xml", "--"}, touch...), 2, "sysfence: --format: unknown profile format \"xml\"", false, false},
 		{"no-command", []string{"record", "-o", out}, 2, "sysfence: sysfence record needs at least 1 argument(s)", false, false},
 		{"dev-null", []string{"record", "-q", "-o", "/dev/null", "--", "/bin/sh", "-c", "echo x > " + marker}, 0, "", true, false},
 		{"exit-status", []string{"record", "-q", "-o", out, "--", "/bin/sh", "-c", "echo x > " + marker + "; exit 5"}, 5, "", true, true},

@@ -113,7 +113,7 @@ func writeNotToStderr(t *testing.T) string {
 }
 
 // lsMissing writes to stdout, then has ls complain on stderr.
-const lsMissing = "echo to stdout; ls /nonexistent; echo status $?"
+const lsMissing = "echo to stdout; ls /proc/self/nonexistent; echo status $?"
 
 // Scenario 3: an argument rule. With write allowed only to file
 // descriptor 1, a command's stdout gets through and its write to stderr
@@ -253,7 +253,7 @@ func TestScenarioRunc(t *testing.T) {
 		}
 		// The same command under the unmodified default complains.
 		res = runc(t, writeProfile(t, dockerDefault(t), "default.json"), "sh", "-c", lsMissing)
-		if res.ExitCode != 0 || res.Stdout != "to stdout\nstatus 1\n" || res.Stderr != "ls: /nonexistent: No such file or directory\n" {
+		if res.ExitCode != 0 || res.Stdout != "to stdout\nstatus 1\n" || res.Stderr != "ls: /proc/self/nonexistent: No such file or directory\n" {
 			t.Errorf("Docker's default:\n%v", res)
 		}
 		// Write only to stdout: runc's init itself writes to its exec fifo
