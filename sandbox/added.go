@@ -1,12 +1,12 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/bpf/rewrite"
 	"github.com/sysfence/sysfence/compile"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
@@ -177,14 +177,14 @@ func (r *addedRules) hasNotify() bool { return r.supervise || r.mptcp }
 // own threads has a use for it), and clone3, whose flags the filter
 // cannot read, with ENOSYS, which makes libc fall back to clone (as under
 // Docker's default profile; where the caller's program allows clone3 but
-// not clone, withCloneForClone3 lets clone take its place). fork, vfork
+// not clone, rewrite.CloneForClone3 lets clone take its place). fork, vfork
 // and plain clones are followed.
 // flagsArg is where clone's flags are: argument 0 on x86, whose ABIs are
 // the ones sandbox injects into (s390 would have them second).
 func lifetimeRules(flagsArg uint8) []addedRule {
-	const cloneUntraced = 0x00800000
+	untraced := policy.Cond{Arg: flagsArg, Op: policy.OpMaskedEq, Mask: rewrite.CloneUntraced, Value: rewrite.CloneUntraced}
 	return []addedRule{
-		{[]string{"clone"}, policy.Errno(errEPERM), []policy.Cond{{Arg: flagsArg, Op: policy.OpMaskedEq, Mask: cloneUntraced, Value: cloneUntraced}}, reasonUntraced},
+		{[]string{"clone"}, policy.Errno(errEPERM), []policy.Cond{untraced}, reasonUntraced},
 		// RET_TRACE, not ERRNO(ENOSYS): to a tracee whose tracer (sysfence)
 		// did not ask for seccomp stops the kernel answers ENOSYS without
 		// stopping it, and unlike an errno answer it is not turned into a
@@ -295,88 +295,6 @@ func (r *addedRules) decide(d *bpf.Data) (policy.Action, string) {
 		return dec.Action, ""
 	}
 	return dec.Action, r.reasons[dec.Rule.Origin.Entry]
-}
-
-// errComputedReturn: a program with `ret a` cannot be chained.
-var errComputedReturn = errors.New("sandbox: the filter returns a computed action, sysfence cannot add its own rules to it")
-
-// chain returns prog with every ALLOW and LOG return replaced by a jump
-// to tail, which is appended (twice when prog returns LOG: once as it is
-// and once with its ALLOW returns made LOG, so that a logged call stays
-// logged). A program with a computed return (`ret a`) cannot be chained.
-func chain(prog, tail bpf.Program) (bpf.Program, error) {
-	hasLog := false
-	for _, ins := range prog {
-		if ins.Class() != bpf.ClassRET {
-			continue
-		}
-		if ins.Op != bpf.ClassRET|bpf.RetK {
-			return nil, errComputedReturn
-		}
-		if policy.Action(ins.K).Kind() == policy.ActLog {
-			hasLog = true
-		}
-	}
-	out := make(bpf.Program, 0, len(prog)+2*len(tail))
-	out = append(out, prog...)
-	tailAt := len(prog)
-	logTailAt := tailAt + len(tail)
-	for i, ins := range prog {
-		if ins.Class() != bpf.ClassRET {
-			continue
-		}
-		switch policy.Action(ins.K).Kind() {
-		case policy.ActAllow:
-			out[i] = bpf.JumpAlways(uint32(tailAt - i - 1))
-		case policy.ActLog:
-			out[i] = bpf.JumpAlways(uint32(logTailAt - i - 1))
-		}
-	}
-	out = append(out, tail...)
-	if hasLog {
-		for _, ins := range tail {
-			if ins.Class() == bpf.ClassRET && policy.Action(ins.K).Kind() == policy.ActAllow {
-				ins = bpf.Ret(uint32(policy.ActLog))
-			}
-			out = append(out, ins)
-		}
-	}
-	if len(out) > bpf.MaxInstructions {
-		return nil, fmt.Errorf("sandbox: the filter and sysfence's own rules need %d instructions: %w", len(out), bpf.ErrTooLong)
-	}
-	return out, nil
-}
-
-// auditRewrite returns a copy of prog in which every return that is not
-// ALLOW or LOG answers USER_NOTIF: in audit mode the supervisor sees each
-// call the program would deny, reports it and lets it run.
-func auditRewrite(prog bpf.Program) (bpf.Program, error) {
-	out := make(bpf.Program, len(prog))
-	copy(out, prog)
-	for i, ins := range prog {
-		if ins.Class() != bpf.ClassRET {
-			continue
-		}
-		if ins.Op != bpf.ClassRET|bpf.RetK {
-			return nil, fmt.Errorf("sandbox: the filter returns a computed action, which audit mode cannot audit")
-		}
-		switch policy.Action(ins.K).Kind() {
-		case policy.ActAllow, policy.ActLog:
-		default:
-			out[i] = bpf.Ret(uint32(policy.ActUserNotif))
-		}
-	}
-	return out, nil
-}
-
-// hasNotify reports whether prog can answer USER_NOTIF.
-func hasNotify(prog bpf.Program) bool {
-	for _, ins := range prog {
-		if ins.Class() == bpf.ClassRET && ins.Op == bpf.ClassRET|bpf.RetK && policy.Action(ins.K).Kind() == policy.ActUserNotif {
-			return true
-		}
-	}
-	return false
 }
 
 // TruncationBySeccomp reports whether sandbox enforces the "no

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/bpf/rewrite"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -113,7 +114,7 @@ func TestAddedRules(t *testing.T) {
 		if err := r.build(x86_64); err != nil {
 			t.Fatal(err)
 		}
-		prog, err := chain(caller, r.prog)
+		prog, err := rewrite.Chain(caller, r.prog)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,28 +155,5 @@ func TestAddedRules(t *testing.T) {
 				t.Errorf("rules %+v: %s is not cached any more (pc %d)", r, name, e.PC)
 			}
 		}
-	}
-}
-
-// audit mode notifies every answer that is not ALLOW or LOG.
-func TestAuditRewrite(t *testing.T) {
-	prog := bpf.Program{bpf.LoadAbs(bpf.OffNr),
-		bpf.Jump(bpf.JmpJEQ, 1, 0, 1), bpf.Ret(uint32(policy.ActKillProcess)),
-		bpf.Jump(bpf.JmpJEQ, 2, 0, 1), bpf.Ret(uint32(policy.Errno(1))),
-		bpf.Jump(bpf.JmpJEQ, 3, 0, 1), bpf.Ret(uint32(policy.ActLog)),
-		bpf.Jump(bpf.JmpJEQ, 4, 0, 1), bpf.Ret(uint32(policy.ActTrap)),
-		bpf.Ret(uint32(policy.ActAllow))}
-	out, err := auditRewrite(prog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for nr, want := range map[uint32]policy.Action{1: policy.ActUserNotif, 2: policy.ActUserNotif, 3: policy.ActLog, 4: policy.ActUserNotif, 5: policy.ActAllow} {
-		d := bpf.Data{Nr: nr}
-		if res, _ := bpf.Run(out, &d, false, false); policy.Action(res.Ret) != want {
-			t.Errorf("nr %d: %v, want %v", nr, policy.Action(res.Ret), want)
-		}
-	}
-	if _, err := auditRewrite(bpf.Program{bpf.Instruction{Op: bpf.ClassRET | bpf.RetA}}); err == nil {
-		t.Error("a computed return was accepted")
 	}
 }

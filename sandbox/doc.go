@@ -123,7 +123,7 @@
 // ENOSYS (RET_TRACE, which the kernel turns into ENOSYS for a tracee whose
 // tracer asked for no seccomp stops), and where the caller's program
 // allows clone3 but not clone, clone without CLONE_UNTRACED takes its
-// place (see lifetimeRules and withCloneForClone3).
+// place (see lifetimeRules and rewrite.CloneForClone3).
 //
 // # Path and port rules
 //

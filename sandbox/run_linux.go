@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/bpf/rewrite"
 	"github.com/sysfence/sysfence/internal/execdeps"
 	"github.com/sysfence/sysfence/internal/kversion"
 	"github.com/sysfence/sysfence/internal/procfs"
@@ -240,23 +241,23 @@ func (s *session) planRules() error {
 
 // planFilter decides what exactly is installed. Quiet mode installs the
 // caller's program as it is. Reporting mode turns its ERRNO answers into
-// notifications (see errnoToNotify) when the kernel has user notification;
+// notifications (see rewrite.ErrnoToNotify) when the kernel has user notification;
 // then the command needs a listener, and the listener's copy in the
-// command must be closed (see withCloseGuard).
+// command must be closed (see rewrite.CloseGuard).
 func (s *session) planFilter() error {
 	if err := checkFilter(s.opts); err != nil {
 		return err
 	}
 	s.profile, s.orig, s.prog, s.flags = s.opts.Filter, s.opts.Filter, s.opts.Filter, s.opts.Flags
 	if s.added != nil && s.added.untraced {
-		if p, ok := withCloneForClone3(s.profile, s.native); ok {
+		if p, ok := rewrite.CloneForClone3(s.profile, s.native); ok {
 			s.profile, s.orig, s.prog = p, p, p
 		}
 	}
 	if s.added != nil {
-		ref, err := chain(s.profile, s.added.prog)
+		ref, err := rewrite.Chain(s.profile, s.added.prog)
 		switch {
-		case errors.Is(err, errComputedReturn) && !s.added.hasNotify() && s.audit == nil:
+		case errors.Is(err, rewrite.ErrComputedReturn) && !s.added.hasNotify() && s.audit == nil:
 			// A program that returns `ret a` cannot have the added rules
 			// behind its ALLOWs: they go in as a filter of their own,
 			// stacked under it (the kernel takes the stricter answer,
@@ -269,12 +270,12 @@ func (s *session) planFilter() error {
 		}
 	}
 	if s.audit != nil {
-		audited, err := auditRewrite(s.profile)
+		audited, err := rewrite.NotifyDenials(s.profile)
 		if err != nil {
 			return err
 		}
 		if s.added != nil {
-			if audited, err = chain(audited, s.added.prog); err != nil {
+			if audited, err = rewrite.Chain(audited, s.added.prog); err != nil {
 				return err
 			}
 		}
@@ -291,16 +292,16 @@ func (s *session) planFilter() error {
 		if needed {
 			return fmt.Errorf("sandbox: audit mode, path rules without Landlock and port rules need seccomp user notification: %w", err)
 		}
-		if _, ok := errnoToNotify(s.prog); ok {
+		if _, ok := rewrite.ErrnoToNotify(s.prog); ok {
 			s.emit(Event{Kind: Notice, Why: "calls the filter denies with an errno are not reported: " + err.Error()})
 		}
 		return nil
 	}
 	s.unnotified = s.prog
-	if rewritten, ok := errnoToNotify(s.prog); ok {
+	if rewritten, ok := rewrite.ErrnoToNotify(s.prog); ok {
 		s.prog = rewritten
 	}
-	if !hasNotify(s.prog) {
+	if !rewrite.Has(s.prog, bpf.ActUserNotif) {
 		return nil
 	}
 	// The guard's magic values (getrandom directly: crypto/rand would cost
@@ -342,7 +343,7 @@ func (s *session) planAgent() error {
 	if s.audit != nil || s.added != nil && s.added.hasNotify() {
 		return fmt.Errorf("sandbox: the profile's listenerPath hands the notification listener to a seccomp agent, and audit mode, path rules without Landlock and port rules need it for sysfence's own supervisor: %w", ErrNotSupported)
 	}
-	if !hasNotify(s.prog) {
+	if !rewrite.Has(s.prog, bpf.ActUserNotif) {
 		s.emit(Event{Kind: Notice, Why: "the profile names a seccomp agent (listenerPath " + s.opts.Agent.Path + ") but has no SCMP_ACT_NOTIFY rule: there is no listener to hand over"})
 		s.flags &^= seccomp.FlagWaitKillableRecv
 		return nil
@@ -668,7 +669,7 @@ func (s *session) inject(pid int, in *injector) error {
 		fd := lowestFreeFd(pid)
 		if !s.allowsClose(prog, fd) {
 			var err error
-			if prog, err = withCloseGuard(prog, s.native.AuditArch, sysClose, s.native.BigEndian, s.magic); err != nil {
+			if prog, err = rewrite.CloseGuard(prog, s.native.AuditArch, sysClose, s.native.BigEndian, s.magic); err != nil {
 				return err
 			}
 		}
