@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sysfence/sysfence/internal/launch"
 	"github.com/sysfence/sysfence/landlock"
 )
 
@@ -67,15 +68,15 @@ func (s *session) closeRuleset() {
 
 // restrictLandlock makes the stopped command enforce the ruleset it
 // inherited, and close it.
-func (s *session) restrictLandlock(in *injector) error {
-	ret, err := in.syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, uint64(s.llChildFd), uint64(s.llFlags))
+func (s *session) restrictLandlock(in *launch.Injector) error {
+	ret, err := in.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, uint64(s.llChildFd), uint64(s.llFlags))
 	if err != nil {
 		return err
 	}
 	if ret < 0 {
 		return fmt.Errorf("sandbox: landlock_restrict_self in the command: %w", unix.Errno(-ret))
 	}
-	ret, err = in.syscall(sysClose, uint64(s.llChildFd))
+	ret, err = in.Syscall(sysClose, uint64(s.llChildFd))
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,7 +18,7 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/bpf/rewrite"
-	"github.com/sysfence/sysfence/internal/execdeps"
+	"github.com/sysfence/sysfence/internal/launch"
 	"github.com/sysfence/sysfence/internal/kversion"
 	"github.com/sysfence/sysfence/internal/procfs"
 	"github.com/sysfence/sysfence/internal/sysdecode"
@@ -41,7 +39,7 @@ func Run(cmd *Command, opts *Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.runLocked(opts.ForwardSignals)
+	return s.runLocked(opts.ForwardSignals, s.run)
 }
 
 // runLocked runs the session on its own locked OS thread, relaying
@@ -50,7 +48,7 @@ func Run(cmd *Command, opts *Options) (*Result, error) {
 // thread, and the parent-death signal fires when the thread that forked
 // the child ends. The goroutine never unlocks, so its thread ends with it,
 // after the command has ended.
-func (s *session) runLocked(forwardSignals bool) (*Result, error) {
+func (s *session) runLocked(forwardSignals bool, run func() error) (*Result, error) {
 	if forwardSignals {
 		ready, stop := s.forwardSignals()
 		s.signalsReady = ready
@@ -61,7 +59,7 @@ func (s *session) runLocked(forwardSignals bool) (*Result, error) {
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		done <- s.run()
+		done <- run()
 	}()
 	if err := <-done; err != nil {
 		return nil, err
@@ -109,10 +107,6 @@ type session struct {
 	reported map[deniedKey]uint64 // calls denied with an errno, by kind; the first is reported
 	repeats  []deniedKey          // kinds denied more than once, in order
 
-	// handOver, set by Trace, takes the command over at its exec stop
-	// and returns its final status (start_linux.go).
-	handOver func(pid int) (*unix.WaitStatus, error)
-
 	procs procCache // what /proc says about the command's processes
 
 	audit *auditLog       // audit mode
@@ -145,7 +139,7 @@ func newSession(cmd *Command, opts *Options) (*session, error) {
 	if err := checkFlags(opts); err != nil {
 		return nil, err
 	}
-	if !injectSupported {
+	if !launch.Supported {
 		return nil, fmt.Errorf("sandbox: starting the command at its exec stop (for reports, strict mode, path rules, or a filter without execve) is implemented for x86_64 only, not %s; quiet runs of filters that allow execve (Exec) work on every architecture: %w", runtime.GOARCH, ErrNotSupported)
 	}
 	native, err := syscalls.Native()
@@ -398,62 +392,8 @@ func checkFilter(opts *Options) error {
 	return nil
 }
 
-// lookPath resolves the command as a shell would, and classifies failures
-// before anything is started: missing (127) or not executable (126).
-func lookPath(cmd *Command) (string, error) {
-	p := cmd.Path
-	check := func(path string) error {
-		full := path
-		if !filepath.IsAbs(full) && cmd.Dir != "" {
-			full = filepath.Join(cmd.Dir, full)
-		}
-		st, err := os.Stat(full)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return &ExecError{Path: p, Kind: ErrNotFound, Err: unix.ENOENT}
-			}
-			return &ExecError{Path: p, Kind: ErrNotExecutable, Err: err}
-		}
-		if st.IsDir() {
-			return &ExecError{Path: p, Kind: ErrNotExecutable, Err: unix.EISDIR}
-		}
-		if err := unix.Access(full, unix.X_OK); err != nil || st.Mode()&0o111 == 0 {
-			return &ExecError{Path: p, Kind: ErrNotExecutable, Err: unix.EACCES}
-		}
-		return nil
-	}
-	if strings.Contains(p, "/") {
-		return p, check(p)
-	}
-	env := cmd.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	pathVar := execdeps.DefaultPath
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			pathVar = v
-		}
-	}
-	var firstErr error
-	for _, dir := range strings.Split(pathVar, ":") { // an empty entry is the current directory, as for execvp
-		if dir == "" {
-			dir = "."
-		}
-		cand := filepath.Join(dir, p)
-		err := check(cand)
-		if err == nil {
-			return cand, nil
-		}
-		if firstErr == nil && errors.Is(err, ErrNotExecutable) {
-			firstErr = &ExecError{Path: p, Kind: ErrNotExecutable, Err: unix.EACCES}
-		}
-	}
-	if firstErr != nil {
-		return "", firstErr
-	}
-	return "", &ExecError{Path: p, Kind: ErrNotFound}
-}
+// lookPath resolves the command as a shell would (launch.LookPath).
+func lookPath(cmd *Command) (string, error) { return launch.LookPath(cmd.Path, cmd.Env, cmd.Dir) }
 
 // run starts the command and supervises it to the end. It runs on its
 // own locked OS thread (see Run).
@@ -472,7 +412,6 @@ func (s *session) run() error {
 			return fmt.Errorf("sandbox: prctl(PR_SET_DUMPABLE): %w", err)
 		}
 	}
-	pidfd := -1
 	files := []uintptr{fdOf(s.cmd.Stdin, os.Stdin), fdOf(s.cmd.Stdout, os.Stdout), fdOf(s.cmd.Stderr, os.Stderr)}
 	if s.llPlan != nil {
 		var err error
@@ -490,38 +429,14 @@ func (s *session) run() error {
 		// listener's shutdown, so run after it).
 		defer s.paths.release()
 	}
-	attr := &syscall.ProcAttr{Dir: s.cmd.Dir, Env: s.cmd.Env, Files: files, Sys: &syscall.SysProcAttr{
-		// PTRACE_TRACEME right before execve: the child stops at its exec,
-		// before the command's first instruction.
-		Ptrace: true,
-		// The command dies with this thread (that is, with sysfence).
-		Pdeathsig: syscall.SIGKILL,
-		// Until the exec stop the child is alone in its own process group,
-		// so that no terminal signal (^C, a window resize) can stop it
-		// between PTRACE_TRACEME and execve, where this thread, blocked in
-		// the fork, could not resume it. The injection puts the command
-		// back into sysfence's group before anything else.
-		Setpgid: true,
-		PidFD:   &pidfd,
-	}}
-	if attr.Env == nil {
-		attr.Env = os.Environ()
-	}
-	pid, err := syscall.ForkExec(s.path, s.argv, attr)
-	s.closeRuleset() // the command has its copy
-	if err != nil {
-		return execError(s.cmd.Path, s.path, err)
-	}
-	s.pid.Store(int64(pid))
-	s.result.Pid = pid
-	if pidfd < 0 { // a kernel before 5.3
-		if pidfd, err = unix.PidfdOpen(pid, 0); err != nil {
-			pidfd = -1
+	proc, ws, err := s.start(files)
+	if err != nil || ws != nil {
+		if ws != nil {
+			s.setStatus(*ws)
 		}
+		return err
 	}
-	s.pidfdMu.Lock()
-	s.pidfd = pidfd
-	s.pidfdMu.Unlock()
+	pid := proc.Pid
 
 	defer func() {
 		if s.listener != nil {
@@ -530,7 +445,7 @@ func (s *session) run() error {
 			s.listener.Close()
 		}
 	}()
-	ws, err := s.setUp(pid)
+	ws, err = s.setUp(proc)
 	if s.audit != nil {
 		defer func() { s.result.Audit, s.result.Observed = s.audit.result() }()
 	}
@@ -538,13 +453,35 @@ func (s *session) run() error {
 		ws, err = s.trace(pid)
 	}
 	if err != nil {
-		unix.Kill(pid, unix.SIGKILL)
-		var st unix.WaitStatus
-		unix.Wait4(pid, &st, unix.WALL, nil)
+		proc.Kill()
 		return err
 	}
 	s.setStatus(*ws)
 	return nil
+}
+
+// start forks the command to its exec stop (launch.Start) and keeps its
+// pid and pidfd for the signal relay and the supervisor. A non-nil
+// status means it ended before its exec stop.
+func (s *session) start(files []uintptr) (*launch.Process, *unix.WaitStatus, error) {
+	proc, ws, err := launch.Start(&launch.Spec{Name: s.cmd.Path, Path: s.path, Argv: s.argv, Env: s.cmd.Env, Dir: s.cmd.Dir, Files: files})
+	s.closeRuleset() // the command has its copy
+	if err != nil {
+		var ee *ExecError
+		if errors.As(err, &ee) {
+			return nil, nil, err
+		}
+		return nil, nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if ws != nil {
+		return nil, ws, nil
+	}
+	s.pid.Store(int64(proc.Pid))
+	s.result.Pid = proc.Pid
+	s.pidfdMu.Lock()
+	s.pidfd = proc.Pidfd
+	s.pidfdMu.Unlock()
+	return proc, nil, nil
 }
 
 func fdOf(f, def *os.File) uintptr {
@@ -554,72 +491,22 @@ func fdOf(f, def *os.File) uintptr {
 	return f.Fd()
 }
 
-// execError classifies a failure of the child's PTRACE_TRACEME or execve.
-func execError(path, resolved string, err error) error {
-	var e syscall.Errno
-	errors.As(err, &e)
-	switch e {
-	case unix.ENOENT, unix.ENOTDIR:
-		if _, serr := os.Stat(resolved); serr == nil && e == unix.ENOENT {
-			return &ExecError{Path: path, Kind: ErrNotFound, Err: ErrMissingInterpreter}
-		}
-		return &ExecError{Path: path, Kind: ErrNotFound, Err: err}
-	case unix.EPERM:
-		// The file was found executable beforehand: this is most likely
-		// PTRACE_TRACEME being refused.
-		if tracer := tracerPid(); tracer != 0 {
-			return fmt.Errorf("sandbox: cannot start %s: %w: sysfence needs ptrace to put the filter into the command, "+
-				"and process %d already traces sysfence and its children (run an outer sysfence with --quiet)", path, err, tracer)
-		}
-		return fmt.Errorf("sandbox: cannot start %s: %w (sysfence needs ptrace to put the filter into the command: "+
-			"is ptrace disabled here, by kernel.yama.ptrace_scope=3 or by a seccomp profile around sysfence?)", path, err)
-	}
-	return &ExecError{Path: path, Kind: ErrNotExecutable, Err: err}
-}
 
-// setUp waits for the exec stop and installs the confinement. A non-nil
-// status means the command ended before it ran (it was killed).
-func (s *session) setUp(pid int) (*unix.WaitStatus, error) {
-	for {
-		var ws unix.WaitStatus
-		if _, err := wait4(pid, &ws, unix.WALL); err != nil {
-			return nil, err
-		}
-		if !ws.Stopped() {
-			return &ws, nil
-		}
-		if ws.StopSignal() == unix.SIGTRAP {
-			if r, err := getRegs(pid); err == nil && atExecStop(&r) {
-				break
-			}
-			if compatTracee(pid) {
-				// The exec stop of an i386 program: the injection is
-				// written for x86_64 code. Refuse rather than let the
-				// SIGTRAP kill it.
-				return nil, fmt.Errorf("sandbox: %s is a 32-bit (i386) program, which sysfence cannot start at its exec stop yet (quiet runs of filters that allow execve can): %w", s.path, ErrNotSupported)
-			}
-		}
-		// A signal that reached the child before its exec: let it act.
-		if err := unix.PtraceCont(pid, int(ws.StopSignal())); err != nil {
-			return nil, fmt.Errorf("ptrace: %w", err)
-		}
-	}
-	if s.handOver != nil {
-		return s.handOver(pid)
-	}
-	// If sysfence dies during the set-up, the command dies too.
-	unix.PtraceSetOptions(pid, unix.PTRACE_O_EXITKILL)
-	in, err := newInjector(pid)
+// setUp installs the confinement in the command at its exec stop and
+// seizes it. A non-nil status means the command ended before it ran (it
+// was killed).
+func (s *session) setUp(proc *launch.Process) (*unix.WaitStatus, error) {
+	in, err := proc.Inject()
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: %s: %w", s.path, err)
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	if err := s.inject(pid, in); err != nil {
-		if died := (*errTraceeDied)(nil); errors.As(err, &died) {
-			return &died.status, nil
+	if err := s.inject(proc.Pid, in); err != nil {
+		if died := (*launch.DiedError)(nil); errors.As(err, &died) {
+			return &died.Status, nil
 		}
 		return nil, err
 	}
-	if err := in.restore(); err != nil {
+	if err := in.Restore(); err != nil {
 		return nil, err
 	}
 	if s.signalsReady != nil {
@@ -629,13 +516,13 @@ func (s *session) setUp(pid int) (*unix.WaitStatus, error) {
 	// descendant is followed (the filter refuses untraced clones), killed
 	// when the command ends and, by PTRACE_O_EXITKILL, when sysfence dies,
 	// even of SIGKILL.
-	return nil, s.seize(pid)
+	return nil, proc.Seize(traceOptions)
 }
 
 // inject makes the stopped command rejoin sysfence's process group and
 // then install its confinement; nothing of the command has run yet.
-func (s *session) inject(pid int, in *injector) error {
-	if ret, err := in.syscall(unix.SYS_SETPGID, 0, uint64(s.pgrp)); err != nil {
+func (s *session) inject(pid int, in *launch.Injector) error {
+	if ret, err := in.Syscall(unix.SYS_SETPGID, 0, uint64(s.pgrp)); err != nil {
 		return err
 	} else if ret < 0 {
 		return fmt.Errorf("sandbox: setpgid in the command: %w", unix.Errno(-ret))
@@ -646,7 +533,7 @@ func (s *session) inject(pid int, in *injector) error {
 		}
 	}
 	if s.opts.Strict {
-		return in.enterStrict()
+		return in.EnterStrict()
 	}
 	if s.notify && !mayTakeFd(s.pidfd) {
 		// Under Docker's default profile, say, pidfd_getfd needs
@@ -676,11 +563,11 @@ func (s *session) inject(pid int, in *injector) error {
 		s.prog = prog
 	}
 	if s.stacked != nil {
-		if _, err := in.installFilter(s.stacked, 0); err != nil {
+		if _, err := in.InstallFilter(s.stacked, 0); err != nil {
 			return err
 		}
 	}
-	fd, err := in.installFilter(prog, s.flags)
+	fd, err := in.InstallFilter(prog, s.flags)
 	if err != nil {
 		return err
 	}
@@ -702,7 +589,7 @@ func (s *session) inject(pid int, in *injector) error {
 	// Best effort (Linux 6.6): it cuts the cost of a denied call about
 	// threefold; nothing else depends on it.
 	s.listener.SetSyncWakeUp()
-	if err := in.closeFd(fd, s.magic); err != nil {
+	if err := in.CloseFd(fd, s.magic); err != nil {
 		return err
 	}
 	if s.agent {
@@ -768,7 +655,7 @@ func lowestFreeFd(pid int) int {
 func (s *session) waitQuiet(pid int) (*unix.WaitStatus, error) {
 	for {
 		var ws unix.WaitStatus
-		if _, err := wait4(pid, &ws, 0); err != nil {
+		if _, err := launch.Wait4(pid, &ws, 0); err != nil {
 			return nil, err
 		}
 		if ws.Exited() || ws.Signaled() {

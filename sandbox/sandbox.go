@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/launch"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
@@ -28,46 +29,18 @@ var ErrNeedsChild = errors.New("sandbox: this confinement needs the command star
 // ErrMissingInterpreter is the cause of an ErrNotFound *ExecError when
 // the file exists but its #! interpreter or ELF loader does not (execve's
 // ENOENT; a shell also exits 127).
-var ErrMissingInterpreter = errors.New("required file not found (its #! interpreter or ELF loader is missing)")
+var ErrMissingInterpreter = launch.ErrMissingInterpreter
 
+// ErrNotFound and ErrNotExecutable classify an *ExecError: the command
+// does not exist (a shell's exit status 127) or cannot be executed (126).
 var (
-	ErrNotFound      = errors.New("command not found")
-	ErrNotExecutable = errors.New("cannot execute")
+	ErrNotFound      = launch.ErrNotFound
+	ErrNotExecutable = launch.ErrNotExecutable
 )
 
-// ExecError is a command that could not be started.
-type ExecError struct {
-	Path string
-	Kind error // ErrNotFound or ErrNotExecutable
-	Err  error // the cause (an errno)
-}
-
-func (e *ExecError) Error() string {
-	path := e.Path
-	if path == "" {
-		path = `""`
-	}
-	if errors.Is(e.Err, ErrMissingInterpreter) {
-		return fmt.Sprintf("%s: cannot execute: %v", path, e.Err)
-	}
-	if e.Err == nil || e.Kind == ErrNotFound && errors.Is(e.Err, syscall.ENOENT) {
-		return fmt.Sprintf("%s: %v", path, e.Kind)
-	}
-	return fmt.Sprintf("%s: %v: %v", path, e.Kind, e.Err)
-}
-
-// Is makes errors.Is(err, ErrNotFound) (or ErrNotExecutable) work.
-func (e *ExecError) Is(target error) bool { return target == e.Kind }
-
-func (e *ExecError) Unwrap() error { return e.Err }
-
-// ExitCode is the status a shell gives such a failure: 127 or 126.
-func (e *ExecError) ExitCode() int {
-	if e.Kind == ErrNotFound {
-		return 127
-	}
-	return 126
-}
+// ExecError is a command that could not be started (launch's: every
+// command that starts a process finds it the same way).
+type ExecError = launch.ExecError
 
 // Command is what to run.
 type Command struct {

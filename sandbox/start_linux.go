@@ -3,11 +3,13 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/launch"
 	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -29,7 +31,7 @@ func Trace(cmd *Command, opts *TraceOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.runLocked(opts.ForwardSignals)
+	return s.runLocked(opts.ForwardSignals, func() error { return s.runTrace(opts) })
 }
 
 func newTraceSession(cmd *Command, t *TraceOptions) (*session, error) {
@@ -45,7 +47,7 @@ func newTraceSession(cmd *Command, t *TraceOptions) (*session, error) {
 	if t.Loop == nil && t.PtraceOptions != 0 {
 		return nil, errors.New("sandbox: ptrace options without a tracer loop")
 	}
-	if !injectSupported {
+	if !launch.Supported {
 		return nil, fmt.Errorf("sandbox: starting a command at its exec stop is implemented for x86_64 only, not %s: %w", runtime.GOARCH, ErrNotSupported)
 	}
 	native, err := syscalls.Native()
@@ -71,40 +73,56 @@ func newTraceSession(cmd *Command, t *TraceOptions) (*session, error) {
 		return nil, err
 	}
 	s.pgrp = unix.Getpgrp()
-	s.handOver = func(pid int) (*unix.WaitStatus, error) { return s.takeOver(pid, t) }
 	return s, nil
 }
 
-// takeOver sets up the command at its exec stop (attached by
-// PTRACE_TRACEME) and hands it to the caller. A non-nil status means the
-// command ended (it was killed) before it ran.
-func (s *session) takeOver(pid int, t *TraceOptions) (*unix.WaitStatus, error) {
-	// If sysfence dies during the set-up, the command dies too.
-	unix.PtraceSetOptions(pid, unix.PTRACE_O_EXITKILL)
-	var pending []unix.Signal
+// runTrace starts the command as Run does and hands it to the caller's
+// tracer.
+func (s *session) runTrace(t *TraceOptions) error {
+	if err := seccomp.SetNoNewPrivs(); err != nil {
+		return err
+	}
+	proc, ws, err := s.start([]uintptr{fdOf(s.cmd.Stdin, os.Stdin), fdOf(s.cmd.Stdout, os.Stdout), fdOf(s.cmd.Stderr, os.Stderr)})
+	if err != nil || ws != nil {
+		if ws != nil {
+			s.setStatus(*ws)
+		}
+		return err
+	}
+	ws, err = s.takeOver(proc, t)
+	if err != nil {
+		proc.Kill()
+		return err
+	}
+	s.setStatus(*ws)
+	return nil
+}
+
+// takeOver sets up the command at its exec stop and hands it to the
+// caller. A non-nil status means the command ended (it was killed)
+// before it ran.
+func (s *session) takeOver(proc *launch.Process, t *TraceOptions) (*unix.WaitStatus, error) {
 	if t.Loop != nil {
-		ws, sigs, err := s.seizeAtExec(pid, t.PtraceOptions|unix.PTRACE_O_EXITKILL)
-		if ws != nil || err != nil {
+		// Seized first: the caller's filter may need its tracer (RET_TRACE).
+		if ws, err := proc.SeizeFirst(t.PtraceOptions); ws != nil || err != nil {
 			return ws, err
 		}
-		pending = sigs
 	}
-	in, err := newInjector(pid)
+	in, err := proc.Inject()
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: %s: %w", s.path, err)
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	in.deferred = pending
 	if err := s.injectForTracer(in); err != nil {
-		if died := (*errTraceeDied)(nil); errors.As(err, &died) {
-			return &died.status, nil
+		if died := (*launch.DiedError)(nil); errors.As(err, &died) {
+			return &died.Status, nil
 		}
 		return nil, err
 	}
-	if err := in.restore(); err != nil {
+	if err := in.Restore(); err != nil {
 		return nil, err
 	}
 	if t.Ready != nil {
-		if err := t.Ready(pid); err != nil {
+		if err := t.Ready(proc.Pid); err != nil {
 			return nil, err
 		}
 	}
@@ -112,17 +130,15 @@ func (s *session) takeOver(pid int, t *TraceOptions) (*unix.WaitStatus, error) {
 		<-s.signalsReady // before the command runs its first instruction
 	}
 	if t.Loop == nil {
-		if err := unix.PtraceDetach(pid); err != nil {
-			return nil, fmt.Errorf("ptrace: detaching from the command: %w", err)
+		if err := proc.Detach(); err != nil {
+			return nil, err
 		}
-		return s.waitQuiet(pid)
+		return s.waitQuiet(proc.Pid)
 	}
-	// End the group-stop of seizeAtExec. The command stays in its
-	// ptrace-stop; the SIGCONT waits for it like any signal.
-	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
-		return nil, fmt.Errorf("resuming the command: %w", err)
+	if err := proc.Continue(); err != nil {
+		return nil, err
 	}
-	ws, err := t.Loop(pid)
+	ws, err := t.Loop(proc.Pid)
 	if err != nil {
 		return nil, err
 	}
@@ -130,53 +146,10 @@ func (s *session) takeOver(pid int, t *TraceOptions) (*unix.WaitStatus, error) {
 	return &st, nil
 }
 
-// seizeAtExec turns the PTRACE_TRACEME attachment into a PTRACE_SEIZE one
-// before anything is injected (see seize for why job control needs it):
-// detach leaving the command stopped by SIGSTOP, seize it, and wait for
-// the stop that seizing a stopped task reports. Doing it first means the
-// caller's filter (a RET_TRACE filter fails every call with ENOSYS while
-// no tracer is attached) is only installed once the command is seized,
-// and the command, still alone in the process group it was forked into,
-// cannot be resumed by a terminal's SIGCONT in between. Signals that
-// reach it meanwhile are returned, to be sent again once it is set up.
-func (s *session) seizeAtExec(pid int, options int) (*unix.WaitStatus, []unix.Signal, error) {
-	if err := ptrace(unix.PTRACE_DETACH, pid, 0, uintptr(unix.SIGSTOP)); err != nil {
-		return nil, nil, fmt.Errorf("ptrace: detaching from the command: %w", err)
-	}
-	var ws unix.WaitStatus
-	if _, err := wait4(pid, &ws, unix.WUNTRACED); err != nil {
-		return nil, nil, err
-	}
-	if !ws.Stopped() {
-		return &ws, nil, nil
-	}
-	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, uintptr(options)); err != nil {
-		return nil, nil, fmt.Errorf("ptrace: seizing the command: %w", err)
-	}
-	var pending []unix.Signal
-	for {
-		if _, err := wait4(pid, &ws, unix.WALL); err != nil {
-			return nil, nil, err
-		}
-		if !ws.Stopped() {
-			return &ws, nil, nil
-		}
-		if (uint32(ws)>>16)&0xff == unix.PTRACE_EVENT_STOP {
-			return nil, pending, nil
-		}
-		// A signal-delivery-stop: hold the signal back and let the
-		// command reach the group-stop trap.
-		pending = append(pending, ws.StopSignal())
-		if err := unix.PtraceCont(pid, 0); err != nil {
-			return nil, nil, fmt.Errorf("ptrace: %w", err)
-		}
-	}
-}
-
 // injectForTracer makes the stopped command rejoin sysfence's process
 // group and install the caller's filter, if any.
-func (s *session) injectForTracer(in *injector) error {
-	if ret, err := in.syscall(unix.SYS_SETPGID, 0, uint64(s.pgrp)); err != nil {
+func (s *session) injectForTracer(in *launch.Injector) error {
+	if ret, err := in.Syscall(unix.SYS_SETPGID, 0, uint64(s.pgrp)); err != nil {
 		return err
 	} else if ret < 0 {
 		return fmt.Errorf("sandbox: setpgid in the command: %w", unix.Errno(-ret))
@@ -184,6 +157,6 @@ func (s *session) injectForTracer(in *injector) error {
 	if s.prog == nil {
 		return nil
 	}
-	_, err := in.installFilter(s.prog, 0)
+	_, err := in.InstallFilter(s.prog, 0)
 	return err
 }

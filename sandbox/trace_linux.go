@@ -2,12 +2,12 @@ package sandbox
 
 import (
 	"encoding/binary"
-	"fmt"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/launch"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
@@ -25,28 +25,6 @@ import (
 const traceOptions = unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACECLONE |
 	unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACEEXEC
 
-// seize turns the PTRACE_TRACEME attachment into a PTRACE_SEIZE one,
-// which job control needs (a seized tracee in group-stop waits for
-// SIGCONT under PTRACE_LISTEN, where a traced one would have to be
-// resumed by hand): detach leaving the command stopped by SIGSTOP, seize
-// it, and continue it. It has not run yet; the SIGCONT it is sent is
-// ignored by default.
-func (s *session) seize(pid int) error {
-	if err := ptrace(unix.PTRACE_DETACH, pid, 0, uintptr(unix.SIGSTOP)); err != nil {
-		return fmt.Errorf("ptrace: detaching from the command: %w", err)
-	}
-	var ws unix.WaitStatus
-	if _, err := wait4(pid, &ws, unix.WUNTRACED); err != nil {
-		return err
-	}
-	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, traceOptions); err != nil {
-		return fmt.Errorf("ptrace: seizing the command: %w", err)
-	}
-	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
-		return fmt.Errorf("resuming the command: %w", err)
-	}
-	return nil
-}
 
 func ptrace(req int, pid int, addr, data uintptr) error {
 	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(pid), addr, data, 0, 0)
@@ -79,7 +57,7 @@ func (s *session) trace(root int) (*unix.WaitStatus, error) {
 	}()
 	for {
 		var ws unix.WaitStatus
-		wpid, err := wait4(-1, &ws, unix.WALL)
+		wpid, err := launch.Wait4(-1, &ws, unix.WALL)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package sandbox
+package launch
 
 import (
 	"encoding/binary"
@@ -9,10 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/notsup"
 	"github.com/sysfence/sysfence/seccomp"
 )
 
-// injector makes system calls inside a ptrace-stopped tracee, which has
+// Injector makes system calls inside a ptrace-stopped tracee, which has
 // not run any instruction of its own since execve: this is how the filter
 // (or strict mode) is put into the command at its exec stop, so that it
 // applies from the command's first instruction, no earlier (the filter
@@ -22,32 +23,32 @@ import (
 // and single-steps; restore puts code, registers and scratch memory back
 // as they were. Signals that arrive meanwhile are held back and queued
 // again afterwards.
-type injector struct {
+type Injector struct {
 	pid      int
-	saved    regs
+	saved    Regs
 	codeAt   uint64
 	origCode []byte
 	scratch  uint64 // lowest scratch address in use; scratch grows down from sp-redZone
 	deferred []unix.Signal
 }
 
-// errTraceeDied is returned when the tracee dies during the injection
+// DiedError is returned when the tracee dies during the injection
 // (SIGKILL from outside, or sysfence's own parent-death signal).
-type errTraceeDied struct{ status unix.WaitStatus }
+type DiedError struct{ Status unix.WaitStatus }
 
-func (e *errTraceeDied) Error() string {
-	return fmt.Sprintf("the command died while its filter was being installed (%s)", describeStatus(e.status))
+func (e *DiedError) Error() string {
+	return fmt.Sprintf("the command died while its filter was being installed (%s)", DescribeStatus(e.Status))
 }
 
-func newInjector(pid int) (*injector, error) {
-	r, err := getRegs(pid)
+func newInjector(pid int) (*Injector, error) {
+	r, err := GetRegs(pid)
 	if err != nil {
 		return nil, fmt.Errorf("reading the command's registers: %w", err)
 	}
-	if isCompat(&r) {
-		return nil, fmt.Errorf("32-bit (i386) programs cannot be sandboxed yet: %w", ErrNotSupported)
+	if IsCompat(&r) {
+		return nil, fmt.Errorf("32-bit (i386) programs cannot be sandboxed yet: %w", notsup.ErrNotSupported)
 	}
-	in := &injector{pid: pid, saved: r, codeAt: pc(&r), scratch: (sp(&r) - redZone) &^ 15}
+	in := &Injector{pid: pid, saved: r, codeAt: PC(&r), scratch: (sp(&r) - redZone) &^ 15}
 	word := make([]byte, 8)
 	if _, err := unix.PtracePeekText(pid, uintptr(in.codeAt), word); err != nil {
 		if errors.Is(err, unix.EIO) || errors.Is(err, unix.EPERM) {
@@ -68,7 +69,7 @@ func newInjector(pid int) (*injector, error) {
 
 // writeAt copies data to scratch memory at addr, below what is in use
 // (addr comes from the scratch pointer), and returns addr.
-func (in *injector) writeAt(addr uint64, data []byte) (uint64, error) {
+func (in *Injector) writeAt(addr uint64, data []byte) (uint64, error) {
 	if addr > in.scratch-uint64(len(data)) {
 		return 0, fmt.Errorf("scratch address %#x overlaps used scratch memory", addr)
 	}
@@ -92,9 +93,9 @@ func pokeMem(pid int, addr uint64, data []byte) error {
 	return nil
 }
 
-// syscall runs syscall nr in the tracee and returns its raw result (a
+// Syscall runs syscall nr in the tracee and returns its raw result (a
 // negative errno on failure).
-func (in *injector) syscall(nr uint64, args ...uint64) (int64, error) {
+func (in *Injector) Syscall(nr uint64, args ...uint64) (int64, error) {
 	var a [6]uint64
 	copy(a[:], args)
 	r := in.saved
@@ -107,17 +108,17 @@ func (in *injector) syscall(nr uint64, args ...uint64) (int64, error) {
 			return 0, fmt.Errorf("single-stepping the command: %w", err)
 		}
 		var ws unix.WaitStatus
-		if _, err := wait4(in.pid, &ws, unix.WALL); err != nil {
+		if _, err := Wait4(in.pid, &ws, unix.WALL); err != nil {
 			return 0, err
 		}
 		if !ws.Stopped() {
-			return 0, &errTraceeDied{ws}
+			return 0, &DiedError{ws}
 		}
-		now, err := getRegs(in.pid)
+		now, err := GetRegs(in.pid)
 		if err != nil {
 			return 0, fmt.Errorf("reading the command's registers: %w", err)
 		}
-		if pc(&now) == in.codeAt+uint64(len(syscallInsn)) {
+		if PC(&now) == in.codeAt+uint64(len(syscallInsn)) {
 			return syscallResult(&now), nil
 		}
 		// A signal arrived before the instruction ran: hold it back.
@@ -127,9 +128,9 @@ func (in *injector) syscall(nr uint64, args ...uint64) (int64, error) {
 	}
 }
 
-// restore puts back the code, the registers and zeroes the scratch
+// Restore puts back the code, the registers and zeroes the scratch
 // memory, then queues again the signals held back.
-func (in *injector) restore() error {
+func (in *Injector) Restore() error {
 	if used := (sp(&in.saved) - redZone) &^ 15; in.scratch < used {
 		if err := pokeMem(in.pid, in.scratch, make([]byte, used-in.scratch)); err != nil {
 			return fmt.Errorf("clearing scratch memory: %w", err)
@@ -147,10 +148,10 @@ func (in *injector) restore() error {
 	return nil
 }
 
-// installFilter makes the tracee call seccomp(SECCOMP_SET_MODE_FILTER,
+// InstallFilter makes the tracee call seccomp(SECCOMP_SET_MODE_FILTER,
 // flags, prog) and returns the syscall's result (the listener fd in the
 // tracee with FlagNewListener).
-func (in *injector) installFilter(prog bpf.Program, flags seccomp.FilterFlag) (int, error) {
+func (in *Injector) InstallFilter(prog bpf.Program, flags seccomp.FilterFlag) (int, error) {
 	// One write: the instructions, then struct sock_fprog { unsigned
 	// short len; struct sock_filter *filter; } pointing back at them.
 	var fp unix.SockFprog
@@ -164,7 +165,7 @@ func (in *injector) installFilter(prog bpf.Program, flags seccomp.FilterFlag) (i
 	if _, err := in.writeAt(at, blob); err != nil {
 		return -1, err
 	}
-	ret, err := in.syscall(sysSeccomp, unix.SECCOMP_SET_MODE_FILTER, uint64(flags), at+uint64(fpOff))
+	ret, err := in.Syscall(sysSeccomp, unix.SECCOMP_SET_MODE_FILTER, uint64(flags), at+uint64(fpOff))
 	if err != nil {
 		return -1, err
 	}
@@ -174,25 +175,25 @@ func (in *injector) installFilter(prog bpf.Program, flags seccomp.FilterFlag) (i
 	return int(ret), nil
 }
 
-// enterStrict makes the tracee call prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT).
-func (in *injector) enterStrict() error {
-	ret, err := in.syscall(sysPrctl, unix.PR_SET_SECCOMP, unix.SECCOMP_MODE_STRICT)
+// EnterStrict makes the tracee call prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT).
+func (in *Injector) EnterStrict() error {
+	ret, err := in.Syscall(sysPrctl, unix.PR_SET_SECCOMP, unix.SECCOMP_MODE_STRICT)
 	if err != nil {
 		return err
 	}
 	if ret < 0 {
 		if m, err := seccomp.CurrentMode(); err == nil && m == seccomp.ModeFilter && unix.Errno(-ret) == unix.EINVAL {
 			// The command inherited sysfence's own filter.
-			return fmt.Errorf("strict mode cannot be entered here: sysfence itself runs under a seccomp filter, and the kernel does not switch a filtered process to strict mode: %w", ErrNotSupported)
+			return fmt.Errorf("strict mode cannot be entered here: sysfence itself runs under a seccomp filter, and the kernel does not switch a filtered process to strict mode: %w", notsup.ErrNotSupported)
 		}
 		return fmt.Errorf("prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) in the command: %w", unix.Errno(-ret))
 	}
 	return nil
 }
 
-// closeFd makes the tracee call close(fd, magic[0], magic[1]).
-func (in *injector) closeFd(fd int, magic [2]uint64) error {
-	ret, err := in.syscall(sysClose, uint64(fd), magic[0], magic[1])
+// CloseFd makes the tracee call close(fd, magic[0], magic[1]).
+func (in *Injector) CloseFd(fd int, magic [2]uint64) error {
+	ret, err := in.Syscall(sysClose, uint64(fd), magic[0], magic[1])
 	if err != nil {
 		return err
 	}
@@ -202,7 +203,8 @@ func (in *injector) closeFd(fd int, magic [2]uint64) error {
 	return nil
 }
 
-func wait4(pid int, ws *unix.WaitStatus, options int) (int, error) {
+// Wait4 is wait4(2), retried on EINTR.
+func Wait4(pid int, ws *unix.WaitStatus, options int) (int, error) {
 	for {
 		wpid, err := unix.Wait4(pid, ws, options, nil)
 		if errors.Is(err, unix.EINTR) {
