@@ -18,8 +18,8 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/bpf/rewrite"
-	"github.com/sysfence/sysfence/internal/launch"
 	"github.com/sysfence/sysfence/internal/kversion"
+	"github.com/sysfence/sysfence/internal/launch"
 	"github.com/sysfence/sysfence/internal/procfs"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/landlock"
@@ -490,7 +490,6 @@ func fdOf(f, def *os.File) uintptr {
 	}
 	return f.Fd()
 }
-
 
 // setUp installs the confinement in the command at its exec stop and
 // seizes it. A non-nil status means the command ended before it ran (it
