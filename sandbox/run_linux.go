@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
@@ -50,9 +48,8 @@ func Run(cmd *Command, opts *Options) (*Result, error) {
 // after the command has ended.
 func (s *session) runLocked(forwardSignals bool, run func() error) (*Result, error) {
 	if forwardSignals {
-		ready, stop := s.forwardSignals()
-		s.signalsReady = ready
-		defer stop() // the relay closes the pidfd
+		s.relay = launch.StartRelay(s.sendSignal, s.closePidfd) // the relay closes the pidfd when it is done
+		defer s.relay.Stop()
 	} else {
 		defer s.closePidfd()
 	}
@@ -91,10 +88,8 @@ type session struct {
 	listener   *seccomp.Listener
 	supervise  sync.WaitGroup
 
-	// signalsReady is closed once signals are forwarded (nil: they are not).
-	signalsReady <-chan struct{}
-	// signals are the signals the observer saw CMD get (reporting mode).
-	signals signalLog
+	// relay passes signals on to the command (nil: it does not).
+	relay *launch.Relay
 
 	pid        atomic.Int64
 	pidfdMu    sync.Mutex
@@ -436,8 +431,6 @@ func (s *session) run() error {
 		}
 		return err
 	}
-	pid := proc.Pid
-
 	defer func() {
 		if s.listener != nil {
 			s.listener.Shutdown()
@@ -450,7 +443,7 @@ func (s *session) run() error {
 		defer func() { s.result.Audit, s.result.Observed = s.audit.result() }()
 	}
 	if err == nil && ws == nil {
-		ws, err = s.trace(pid)
+		ws, err = s.trace(proc)
 	}
 	if err != nil {
 		proc.Kill()
@@ -508,8 +501,8 @@ func (s *session) setUp(proc *launch.Process) (*unix.WaitStatus, error) {
 	if err := in.Restore(); err != nil {
 		return nil, err
 	}
-	if s.signalsReady != nil {
-		<-s.signalsReady // before the command runs its first instruction
+	if s.relay != nil {
+		<-s.relay.Ready // before the command runs its first instruction
 	}
 	// Attached for the command's lifetime, reports or not: every
 	// descendant is followed (the filter refuses untraced clones), killed
@@ -687,76 +680,15 @@ func describeStatus(ws unix.WaitStatus) string {
 	return fmt.Sprintf("wait status %#x", uint32(ws))
 }
 
-// forwardSignals relays termination signals to the command. SIGINT and
-// SIGQUIT from the terminal already reach the command (it is in
-// sysfence's foreground process group), so they are only relayed when
-// sysfence is not in the foreground of a terminal.
-//
-// In a fresh process signal.Notify starts the runtime's signal-receiving
-// thread, which costs a few hundred microseconds; it runs alongside the
-// command's fork and exec, and ready is closed when it is done. The
-// command is not resumed from its exec stop before that: a signal that
-// comes earlier ends sysfence by default, and the command, which has not
-// run a single instruction, with it (parent-death signal).
-//
-// Signals go through the command's pidfd, so a signal that arrives as the
-// command is reaped cannot reach another process that reused its pid.
-// stop does not wait for the relay to wind down (signal.Stop waits for the
-// runtime's signal loop, which costs more than the rest of a short run);
-// the relay closes the pidfd itself when it is done.
-func (s *session) forwardSignals() (ready <-chan struct{}, stop func()) {
-	quit := make(chan struct{})
-	notified := make(chan struct{})
-	go func() {
-		ch := make(chan os.Signal, 8)
-		// A signal sysfence was started with ignored (nohup's SIGHUP, a
-		// background job's SIGINT) stays ignored, and so CMD inherits it:
-		// catching it would reset it to the default at CMD's exec. (Go
-		// keeps only SIGHUP and SIGINT ignored; others it catches from its
-		// start, see the README.)
-		var sigs []os.Signal
-		for _, sig := range []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT} {
-			if !signal.Ignored(sig) {
-				sigs = append(sigs, sig)
-			}
-		}
-		// SIGPIPE is caught, not forwarded: a report written to a closed
-		// stderr must not kill sysfence (and CMD with it). Caught, it is
-		// reset to the default at CMD's exec.
-		signal.Notify(ch, append(sigs, unix.SIGPIPE)...)
-		close(notified)
-		defer func() {
-			signal.Stop(ch)
-			s.closePidfd()
-		}()
-		for {
-			select {
-			case <-quit:
-				return
-			case sig := <-ch:
-				ss := sig.(syscall.Signal)
-				if ss == unix.SIGPIPE {
-					continue
-				}
-				if s.signals.observed.Load() {
-					// The observer sees every signal CMD gets: one sent to
-					// the whole process group (the terminal's ^C, a
-					// service manager's SIGTERM) reached CMD itself.
-					if s.signals.seenSince(ss, time.Now().Add(-signalWindow), signalWindow) {
-						continue
-					}
-				} else if (ss == unix.SIGINT || ss == unix.SIGQUIT) && inTerminalForeground() {
-					continue // the terminal sent it to CMD too
-				}
-				s.pidfdMu.Lock()
-				if s.pidfd >= 0 {
-					unix.PidfdSendSignal(s.pidfd, ss, nil, 0)
-				}
-				s.pidfdMu.Unlock()
-			}
-		}
-	}()
-	return notified, func() { close(quit) }
+// sendSignal passes a signal on to the command through its pidfd (a
+// signal arriving as the command is reaped cannot reach another process
+// that reused its pid).
+func (s *session) sendSignal(sig syscall.Signal) {
+	s.pidfdMu.Lock()
+	defer s.pidfdMu.Unlock()
+	if s.pidfd >= 0 {
+		unix.PidfdSendSignal(s.pidfd, sig, nil, 0)
+	}
 }
 
 func (s *session) closePidfd() {
@@ -766,71 +698,6 @@ func (s *session) closePidfd() {
 		unix.Close(s.pidfd)
 		s.pidfd = -1
 	}
-}
-
-// inTerminalForeground reports whether this process's group is the
-// foreground group of its controlling terminal.
-// signalWindow is how far apart sysfence's copy of a signal and CMD's may
-// be to count as one signal sent to both (a process-group kill reaches
-// every member within microseconds; the window allows for scheduling).
-const signalWindow = 30 * time.Millisecond
-
-// signalLog records when the observer last saw CMD receive each signal,
-// so that the relay does not deliver a second copy of a signal that was
-// sent to the whole process group.
-type signalLog struct {
-	observed atomic.Bool // an observer reports CMD's signals
-	mu       sync.Mutex
-	last     map[syscall.Signal]time.Time
-	changed  chan struct{} // closed and replaced on every saw
-}
-
-// saw notes that CMD received sig.
-func (l *signalLog) saw(sig syscall.Signal) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.last == nil {
-		l.last = map[syscall.Signal]time.Time{}
-	}
-	l.last[sig] = time.Now()
-	if l.changed != nil {
-		close(l.changed)
-		l.changed = nil
-	}
-}
-
-// seenSince reports whether CMD received sig after since, waiting up to
-// wait for the observer to see it.
-func (l *signalLog) seenSince(sig syscall.Signal, since time.Time, wait time.Duration) bool {
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
-		l.mu.Lock()
-		if t, ok := l.last[sig]; ok && t.After(since) {
-			l.mu.Unlock()
-			return true
-		}
-		if l.changed == nil {
-			l.changed = make(chan struct{})
-		}
-		ch := l.changed
-		l.mu.Unlock()
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return false
-		}
-	}
-}
-
-func inTerminalForeground() bool {
-	fd, err := unix.Open("/dev/tty", unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
-	return err == nil && fg == unix.Getpgrp()
 }
 
 // emit records an event and passes it to the caller.

@@ -126,8 +126,8 @@ func (s *session) takeOver(proc *launch.Process, t *TraceOptions) (*unix.WaitSta
 			return nil, err
 		}
 	}
-	if s.signalsReady != nil {
-		<-s.signalsReady // before the command runs its first instruction
+	if s.relay != nil {
+		<-s.relay.Ready // before the command runs its first instruction
 	}
 	if t.Loop == nil {
 		if err := proc.Detach(); err != nil {

@@ -22,8 +22,8 @@ import (
 // its registers back to the syscall; a strict-mode kill likewise. The
 // call is confirmed by running the installed program on it.
 
-const traceOptions = unix.PTRACE_O_TRACEEXIT | unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACECLONE |
-	unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACEEXEC
+// traceOptions: the observer follows every descendant (launch.Follow).
+const traceOptions = launch.FollowOptions
 
 func ptrace(req int, pid int, addr, data uintptr) error {
 	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(pid), addr, data, 0, 0)
@@ -33,80 +33,43 @@ func ptrace(req int, pid int, addr, data uintptr) error {
 	return nil
 }
 
-// tracer is the observer's state.
+// tracer is the observer's state (a launch.Observer).
 type tracer struct {
-	s       *session
-	root    int
-	tracees map[int]bool
-	traps   map[int]trapNote // thread -> the confirmed TRAP whose SIGSYS it was last given
-	killed  map[int]bool     // processes whose kill was reported
+	s      *session
+	root   int
+	traps  map[int]trapNote // thread -> the confirmed TRAP whose SIGSYS it was last given
+	killed map[int]bool     // processes whose kill was reported
 }
 
-// trace follows the command until it ends; then the descendants it left
-// are killed (they would lose their notification supervisor).
-func (s *session) trace(root int) (*unix.WaitStatus, error) {
-	t := &tracer{s: s, root: root, tracees: map[int]bool{root: true}, traps: map[int]trapNote{}, killed: map[int]bool{}}
-	s.signals.observed.Store(true)
-	defer func() {
-		for tid := range t.tracees {
-			if tid != root {
-				unix.Kill(tid, unix.SIGKILL)
-			}
-		}
-	}()
-	for {
-		var ws unix.WaitStatus
-		wpid, err := launch.Wait4(-1, &ws, unix.WALL)
-		if err != nil {
-			return nil, err
-		}
-		if ws.Exited() || ws.Signaled() {
-			delete(t.tracees, wpid)
-			if wpid == root {
-				return &ws, nil
-			}
-			continue
-		}
-		if !ws.Stopped() {
-			continue
-		}
-		t.tracees[wpid] = true
-		t.stopped(wpid, ws)
+// trace follows the command until it ends (launch.Follow: the
+// descendants it left are killed), observing how its threads end.
+func (s *session) trace(proc *launch.Process) (*unix.WaitStatus, error) {
+	t := &tracer{s: s, root: proc.Pid, traps: map[int]trapNote{}, killed: map[int]bool{}}
+	s.relay.Observed()
+	return proc.Follow(t)
+}
+
+// Signal notes a SIGSYS (for a TRAP report) and tells the relay which
+// signals reached the command.
+func (t *tracer) Signal(tid int, sig unix.Signal) {
+	if sig == unix.SIGSYS {
+		t.noteTrap(tid)
+	}
+	if t.s.procs.tgid(tid) == t.root {
+		t.s.relay.Saw(sig)
 	}
 }
 
-func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
-	sig := ws.StopSignal()
-	switch event := (uint32(ws) >> 16) & 0xff; event {
-	case 0: // signal-delivery-stop: pass the signal on
-		if sig == unix.SIGSYS {
-			t.noteTrap(tid)
-		}
-		if t.s.procs.tgid(tid) == t.root {
-			t.s.signals.saw(sig)
-		}
-		unix.PtraceCont(tid, int(sig))
-	case unix.PTRACE_EVENT_EXIT:
-		t.exiting(tid)
-		unix.PtraceCont(tid, 0)
-	case unix.PTRACE_EVENT_STOP:
-		switch sig {
-		case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU: // group-stop: stay stopped until SIGCONT
-			ptrace(unix.PTRACE_LISTEN, tid, 0, 0)
-		default:
-			unix.PtraceCont(tid, 0)
-		}
-	case unix.PTRACE_EVENT_EXEC:
-		if tid == t.root {
-			t.s.rootExeced.Store(true)
-		}
-		// The process has a new name, which the cache forgets before
-		// the new program runs (it is stopped here).
-		t.s.procs.execed(tid)
-		unix.PtraceCont(tid, 0)
-	default: // fork, vfork, clone, vfork-done: the child is attached by the kernel
-		unix.PtraceCont(tid, 0)
+// Exiting looks at how a thread ends (see exiting).
+func (t *tracer) Exiting(tid int) { t.exiting(tid) }
+
+// Execed notes a new program: the process has a new name, which the
+// cache forgets before the new program runs (it is stopped here).
+func (t *tracer) Execed(tid int) {
+	if tid == t.root {
+		t.s.rootExeced.Store(true)
 	}
+	t.s.procs.execed(tid)
 }
 
 // noteTrap looks at a SIGSYS about to be delivered to thread tid and
