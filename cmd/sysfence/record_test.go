@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -135,7 +137,11 @@ func TestRecordInterrupt(t *testing.T) {
 					}
 					said += string(buf[:n])
 				}
-				time.Sleep(50 * time.Millisecond) // the shell reaches its sleep
+				// The sleep reaches clock_nanosleep (a fixed pause was too
+				// short on a loaded machine).
+				if pid, err := strconv.Atoi(strings.Fields(said)[0]); err == nil {
+					waitInSleep(t, pid)
+				}
 				for i := range tc.signals {
 					if i > 0 {
 						time.Sleep(200 * time.Millisecond)
@@ -400,4 +406,26 @@ func TestRecordFormatNames(t *testing.T) {
 			t.Errorf("--format %s wrote %v (%v), want %v", format, p.Format, err, want)
 		}
 	}
+}
+
+// waitInSleep waits (up to 10 s) until pid, or a child of it, is blocked
+// in clock_nanosleep (230 on x86_64), as /proc/PID/syscall shows.
+func waitInSleep(t *testing.T, pid int) {
+	t.Helper()
+	inSleep := func(p string) bool {
+		b, _ := os.ReadFile("/proc/" + p + "/syscall")
+		return strings.HasPrefix(string(b), "230 ")
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if inSleep(strconv.Itoa(pid)) {
+			return
+		}
+		kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+		for _, k := range strings.Fields(string(kids)) {
+			if inSleep(k) {
+				return
+			}
+		}
+	}
+	t.Logf("process %d never showed clock_nanosleep", pid)
 }
