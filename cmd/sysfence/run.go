@@ -182,9 +182,9 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 			if u == nil {
 				fmt.Fprintf(stderr, "sysfence: audit: the profile already allows every syscall CMD made; %s not written\n", f.update)
 			} else {
-				fmt.Fprintf(stderr, "sysfence: audit: %s updated: %s\n", f.update, u.summary())
-				if len(u.removed) > 0 {
-					fmt.Fprintf(stderr, "sysfence: audit: taken out of entries that denied them: %s\n", strings.Join(u.removed, ", "))
+				fmt.Fprintf(stderr, "sysfence: audit: %s updated: %s\n", f.update, u.Summary())
+				if len(u.Removed) > 0 {
+					fmt.Fprintf(stderr, "sysfence: audit: taken out of entries that denied them: %s\n", strings.Join(u.Removed, ", "))
 				}
 			}
 		}
