@@ -78,6 +78,10 @@ type Set struct {
 
 func (sp *Space) set(id int32) Set { return Set{sp, id} }
 
+// Space returns the space the set belongs to: sets of different spaces
+// (of different Split calls) cannot be combined.
+func (s Set) Space() *Space { return s.sp }
+
 // Empty is the empty set; Universe every value of the space.
 func (sp *Space) Empty() Set    { return sp.set(0) }
 func (sp *Space) Universe() Set { return sp.set(1) }
