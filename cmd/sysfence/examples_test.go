@@ -24,7 +24,7 @@ const exampleProfile = `{
 // runsExamples are the commands whose self-contained examples are run.
 // run's and record's start programs under seccomp and are left to their
 // own tests (`run --strict -- /bin/true` shows a program being killed).
-var runsExamples = map[string]bool{"check": true, "compile": true, "disasm": true, "syscalls": true, "lint": true}
+var runsExamples = map[string]bool{"check": true, "compile": true, "disasm": true, "syscalls": true, "lint": true, "explain": true}
 
 // findsExamples are the commands whose examples may exit 1: lint's on a
 // profile with findings.

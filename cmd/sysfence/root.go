@@ -48,6 +48,7 @@ architecture.`,
 		newRunCmd(),
 		newRecordCmd(),
 		newLintCmd(),
+		newExplainCmd(),
 	)
 	return root
 }
