@@ -23,6 +23,12 @@ func errnoName(n uint16) string {
 
 // actionWords says what an action does: "ERRNO(1) (EPERM)", "ALLOW".
 func actionWords(a policy.Action) string {
+	switch a.Kind() {
+	case policy.ActKillThread:
+		return "KILL (the thread is killed)"
+	case policy.ActKillProcess:
+		return "KILL_PROCESS (the process is killed)"
+	}
 	if a.Kind() == policy.ActErrno {
 		if n := errnoName(a.Data()); n != "" {
 			return fmt.Sprintf("%s (%s)", a, n)
