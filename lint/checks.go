@@ -309,6 +309,21 @@ func (l *linter) checkClone3() {
 	}
 }
 
+// checkBadArch: a bad-arch action that lets calls of other ABIs run (a
+// filter that does not check seccomp_data.arch: a profile always gets
+// KILL_THREAD, as libseccomp's default, but a lifted program may not).
+func (l *linter) checkBadArch() {
+	if !argspace.Permissive(l.p.BadArch) {
+		return
+	}
+	var abis []string
+	for _, ap := range l.p.Arches {
+		abis = append(abis, ap.Arch.Name)
+	}
+	l.add(ABIEscape, 0, noAnchor, "bad-arch", "", "", fmt.Sprintf("calls of the ABIs the filter does not list (it lists %s) are answered %s: a 64-bit program escapes every rule through int 0x80 (i386) or the x32 bit",
+		strings.Join(abis, ", "), l.p.BadArch))
+}
+
 // checkEscapes: a call the profile filters on purpose, and a sibling
 // that does the same (or its variant on another ABI) allowed without
 // argument rules.

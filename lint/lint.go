@@ -71,7 +71,7 @@ func Check(in Input) ([]Finding, error) {
 	}
 	checks := []func(){
 		l.checkUnknownNames, l.checkDuplicates, l.checkSameAsDefault, l.checkDenyList,
-		l.checkNoENOSYS, l.checkIndirect, l.checkClone3, l.checkEscapes, l.checkFallbacks,
+		l.checkNoENOSYS, l.checkIndirect, l.checkClone3, l.checkBadArch, l.checkEscapes, l.checkFallbacks,
 		l.checkDangerous, l.checkNeverMatches, l.checkShadowed,
 	}
 	for _, c := range checks {

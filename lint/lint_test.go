@@ -8,6 +8,7 @@ import (
 
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/lint"
+	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -377,6 +378,30 @@ func TestDockerDefault(t *testing.T) {
 	}
 	if !slices.Equal(got, wantList) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantList, "\n"))
+	}
+}
+
+// TestPolicyWithoutProfile: a policy as lifted from a program (no
+// profile, no positions) whose bad-arch action allows.
+func TestPolicyWithoutProfile(t *testing.T) {
+	x86_64, _ := syscalls.ArchByName("x86_64")
+	nr, _ := x86_64.Number("ptrace")
+	p := &policy.Policy{DefaultAction: policy.Errno(1), BadArch: policy.ActAllow, ENOSYS: true,
+		Arches: []*policy.ArchPolicy{{Arch: x86_64, MaxNr: 400, Rules: []policy.Rule{{Nr: nr, Action: policy.ActAllow, Origin: policy.Origin{Entry: -1, Name: "ptrace"}}}}}}
+	fs, err := lint.Check(lint.Input{Name: "filter.bpf", Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Where()+" "+f.Rule+": "+f.Message)
+	}
+	want := []string{
+		"filter.bpf abi-escape: calls of the ABIs the filter does not list (it lists x86_64) are answered ALLOW: a 64-bit program escapes every rule through int 0x80 (i386) or the x32 bit",
+		"filter.bpf dangerous-call: ptrace is allowed for any arguments on x86_64 (by a rule): it reads and writes the memory and registers of every process it may trace (same user, outside a PID namespace): code injection into processes the filter does not confine",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
