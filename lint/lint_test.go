@@ -2,9 +2,11 @@ package lint_test
 
 import (
 	"fmt"
+	"math/rand"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/lint"
@@ -414,4 +416,69 @@ func TestParseSeverity(t *testing.T) {
 	if _, err := lint.ParseSeverity("fatal"); err == nil || !strings.Contains(err.Error(), "one of note, warning, error") {
 		t.Errorf("fatal: %v", err)
 	}
+}
+
+// TestShadowedIsExact: on random profiles, a name lint calls shadowed in
+// an entry never decides a call (checked with policy.Decide on edge and
+// random arguments); the seed is logged.
+func TestShadowedIsExact(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewSource(seed))
+	ops := []string{"SCMP_CMP_EQ", "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_GE", "SCMP_CMP_MASKED_EQ"}
+	acts := []string{`"SCMP_ACT_ALLOW"`, `"SCMP_ACT_ERRNO", "errnoRet": 13`, `"SCMP_ACT_KILL_PROCESS"`, `"SCMP_ACT_LOG"`}
+	vals := []uint64{0, 1, 2, 8, 0xffffffff, 1 << 32}
+	names := []string{"personality", "kill", "dup2"}
+	flagged := 0
+	for range 300 {
+		var entries []string
+		for range 2 + r.Intn(5) {
+			var args []string
+			for range r.Intn(3) {
+				args = append(args, fmt.Sprintf(`{"index": %d, "value": %d, "valueTwo": %d, "op": %q}`, r.Intn(2), vals[r.Intn(len(vals))], vals[r.Intn(len(vals))], ops[r.Intn(len(ops))]))
+			}
+			entries = append(entries, fmt.Sprintf(`{"names": [%q], "action": %s, "args": [%s]}`, names[r.Intn(len(names))], acts[r.Intn(len(acts))], strings.Join(args, ", ")))
+		}
+		text := `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mseal"], "action": "SCMP_ACT_ALLOW"}, ` + strings.Join(entries, ", ") + `]}`
+		p, err := profile.Parse("p.json", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := build.Build(request(t, p, "x86_64"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := lint.Check(lint.Input{Profile: res.Profile, Resolved: res.Resolved, Policy: res.Policy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if f.Rule != lint.Shadowed {
+				continue
+			}
+			flagged++
+			var pi int
+			fmt.Sscanf(f.Path, "syscalls[%d]", &pi)
+			ap := res.Policy.Arches[0]
+			nr, _ := ap.Arch.Number(f.Syscalls[0])
+			for range 3000 {
+				var a [6]uint64
+				for k := range a {
+					if r.Intn(2) == 0 {
+						a[k] = vals[r.Intn(len(vals))] + uint64(r.Intn(3)) - 1
+					} else {
+						a[k] = r.Uint64()
+					}
+				}
+				d := res.Policy.Decide(ap.Arch.AuditArch, nr, &a)
+				if d.Rule != nil && res.Resolved.Entry[d.Rule.Origin.Entry] == pi && d.Rule.Origin.Name == f.Syscalls[0] {
+					t.Fatalf("%s: %s\nbut it decides %s(%x):\n%s", f.Where(), f.Message, f.Syscalls[0], a, text)
+				}
+			}
+		}
+	}
+	if flagged == 0 {
+		t.Error("no shadowed entry in any random profile: the check checked nothing")
+	}
+	t.Logf("%d shadowed findings checked", flagged)
 }
