@@ -15,7 +15,8 @@ func newRootCmd() *cobra.Command {
 		Long: `sysfence is a seccomp toolkit: it records what a command needs into a minimal
 profile (record), runs commands under a profile (run), compiles Docker/OCI
 seccomp profiles into small, fast BPF filters, checks syscalls against them,
-disassembles filters, and resolves syscall names and numbers for every
+disassembles filters, finds the mistakes in profiles (lint) and says what they
+let a program do (explain), and resolves syscall names and numbers for every
 architecture.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -47,6 +48,8 @@ architecture.`,
 		newDisasmCmd(),
 		newRunCmd(),
 		newRecordCmd(),
+		newLintCmd(),
+		newExplainCmd(),
 	)
 	return root
 }

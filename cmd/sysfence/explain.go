@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sysfence/sysfence/explain"
+	"github.com/sysfence/sysfence/internal/atomicfile"
+	"github.com/sysfence/sysfence/internal/build"
+	"github.com/sysfence/sysfence/internal/cli"
+	"github.com/sysfence/sysfence/lint"
+)
+
+func newExplainCmd() *cobra.Command {
+	var pf profileFlags
+	var against, htmlOut string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "explain PROFILE|FILE.bpf|PID [--against PROFILE] [--html FILE] [--json]",
+		Short: "Say what a profile lets a program do",
+		Long: `Describe a profile by what it leaves a program: capability groups first
+(processes, files, network with the socket families it allows, IPC, time,
+namespaces and mounts, kernel modules and BPF, privileged operations...),
+each allowed, denied or partly (naming the calls that make it partial); then
+the argument rules in plain words, the default action, how calls newer than
+the profile are answered (ENOSYS), and the calls the filter's ABIs answer
+differently. The groups are a data table (explain/groups.csv) modelled on
+systemd's system call filter sets.
+
+The profile is resolved for a target as 'sysfence compile' resolves it
+(--arch, --cap, --kernel) and every statement holds for all argument values,
+by the semantics the compiler is held to.
+
+--against PROFILE gives the same as a delta: what this profile opens that
+the other does not, what it closes, and whose argument rules differ.
+--html FILE writes one self-contained page (no network needed to view it)
+with the group table, a colour grid of syscalls by ABI, and lint's findings.
+
+A raw filter (FILE.bpf) or a running process (PID) cannot be explained yet:
+their programs have to be lifted back into rules first, which sysfence does
+not do yet.`,
+		Example: `  sysfence explain docker-default
+  sysfence explain profile.json --against docker-default
+  sysfence explain --json docker-default
+  sysfence explain docker-default --html docker-default.html
+  sysfence explain --arch aarch64 --cap all docker-default`,
+		Args: argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if htmlOut != "" {
+				if err := atomicfile.CheckWritable(htmlOut); err != nil {
+					return cli.Usagef("--html: %v", err)
+				}
+			}
+			res, err := explainInput(cmd, args[0], &pf)
+			if err != nil {
+				return err
+			}
+			rep, err := explain.Explain(explain.Input{Policy: res.Policy, Profile: res.Profile, Resolved: res.Resolved})
+			if err != nil {
+				return cli.Usagef("%s: %v", args[0], err)
+			}
+			w := cmd.OutOrStdout()
+			if htmlOut != "" {
+				findings, err := lint.Check(lint.Input{Profile: res.Profile, Resolved: res.Resolved, Policy: res.Policy})
+				if err != nil {
+					return cli.Usagef("%s: %v", args[0], err)
+				}
+				var page bytes.Buffer
+				if err := explain.WriteHTML(&page, rep, findings); err != nil {
+					return err
+				}
+				if err := atomicfile.WriteFile(htmlOut, page.Bytes(), 0o644); err != nil {
+					return cli.Usagef("--html: %v", err)
+				}
+			}
+			if against != "" {
+				ores, err := explainInput(cmd, against, &pf)
+				if err != nil {
+					return err
+				}
+				other, err := explain.Explain(explain.Input{Policy: ores.Policy, Profile: ores.Profile, Resolved: ores.Resolved})
+				if err != nil {
+					return cli.Usagef("%s: %v", against, err)
+				}
+				d := explain.Compare(rep, other)
+				if asJSON {
+					return cli.WriteJSON(w, d)
+				}
+				return explain.WriteDeltaText(w, d)
+			}
+			if asJSON {
+				return cli.WriteJSON(w, rep)
+			}
+			if htmlOut != "" {
+				return nil
+			}
+			return explain.WriteText(w, rep)
+		},
+	}
+	pf.register(c.Flags())
+	c.Flags().StringVar(&against, "against", "", "describe the profile as a delta from this one (a built-in name, a file, or -)")
+	c.Flags().StringVar(&htmlOut, "html", "", "write a self-contained HTML page to this file")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+// explainInput loads a PROFILE argument through the common input path.
+// Raw filters and processes need a lifting of their program into rules,
+// which does not exist yet: they are refused, saying so.
+func explainInput(cmd *cobra.Command, arg string, pf *profileFlags) (*build.Result, error) {
+	if _, err := strconv.ParseUint(arg, 10, 31); err == nil {
+		if _, statErr := os.Stat(arg); errors.Is(statErr, fs.ErrNotExist) {
+			return nil, cli.Usagef("%s: explaining a running process (PID) needs its filters read and lifted back into rules, which sysfence does not do yet", arg)
+		}
+	}
+	in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), arg, pf, nil)
+	if err != nil {
+		return nil, err
+	}
+	if in.res == nil {
+		return nil, cli.Usagef("%s: is a raw BPF filter: explaining one needs its program lifted back into rules, which sysfence does not do yet", arg)
+	}
+	return in.res, nil
+}

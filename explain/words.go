@@ -1,0 +1,328 @@
+package explain
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sysfence/sysfence/internal/argspace"
+	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
+	"github.com/sysfence/sysfence/syscalls"
+)
+
+// errnoName returns the name of an errno number ("EPERM"), or "".
+func errnoName(n uint16) string {
+	for _, name := range profile.ErrnoNames() {
+		if v, ok := profile.ErrnoNumber(name); ok && v == uint(n) {
+			return name
+		}
+	}
+	return ""
+}
+
+// actionWords says what an action does: "ERRNO(1) (EPERM)", "ALLOW".
+func actionWords(a policy.Action) string {
+	switch a.Kind() {
+	case policy.ActKillThread:
+		return "KILL (the thread is killed)"
+	case policy.ActKillProcess:
+		return "KILL_PROCESS (the process is killed)"
+	}
+	if a.Kind() == policy.ActErrno {
+		if n := errnoName(a.Data()); n != "" {
+			return fmt.Sprintf("%s (%s)", a, n)
+		}
+	}
+	return a.String()
+}
+
+// verb says what an action does to a call, after "is": "allowed",
+// "refused with EPERM".
+func verb(a policy.Action) string {
+	switch a.Kind() {
+	case policy.ActAllow:
+		return "allowed"
+	case policy.ActLog:
+		return "allowed and logged"
+	case policy.ActErrno:
+		if n := errnoName(a.Data()); n != "" {
+			return "refused with " + n
+		}
+		return fmt.Sprintf("refused with errno %d", a.Data())
+	case policy.ActKillThread:
+		return "killed (the thread)"
+	case policy.ActKillProcess:
+		return "killed (the process)"
+	case policy.ActTrap:
+		return "trapped (SIGSYS)"
+	case policy.ActTrace:
+		return fmt.Sprintf("handed to a tracer (TRACE(%d))", a.Data())
+	case policy.ActUserNotif:
+		return "handed to a supervisor (USER_NOTIF)"
+	}
+	return a.String()
+}
+
+// argNames names the arguments rules usually look at.
+var argNames = map[string][6]string{
+	"socket":      {"family", "type", "protocol"},
+	"socketpair":  {"family", "type", "protocol"},
+	"clone":       {"flags"},
+	"unshare":     {"flags"},
+	"setns":       {"fd", "nstype"},
+	"personality": {"persona"},
+	"prctl":       {"option"},
+	"ioctl":       {"fd", "request"},
+	"fcntl":       {"fd", "cmd"},
+	"open":        {"path", "flags", "mode"},
+	"openat":      {"dirfd", "path", "flags", "mode"},
+	"mmap":        {"addr", "length", "prot", "flags", "fd", "offset"},
+	"mprotect":    {"addr", "length", "prot"},
+	"kill":        {"pid", "sig"},
+	"tgkill":      {"tgid", "tid", "sig"},
+	"ptrace":      {"request", "pid"},
+	"madvise":     {"addr", "length", "advice"},
+	"setsockopt":  {"fd", "level", "optname"},
+	"getsockopt":  {"fd", "level", "optname"},
+	"bpf":         {"cmd"},
+	"keyctl":      {"operation"},
+	"futex":       {"uaddr", "op"},
+}
+
+// argName names argument i of a call on an ABI: "family (args[0])".
+func argName(a *syscalls.Arch, call string, i uint8) string {
+	names := argNames[call]
+	if call == "clone" && strings.HasPrefix(a.Name, "s390") {
+		names = [6]string{"", "flags"} // s390 swaps clone's first two
+	}
+	if int(i) < len(names) && names[i] != "" {
+		return fmt.Sprintf("%s (args[%d])", names[i], i)
+	}
+	return fmt.Sprintf("args[%d]", i)
+}
+
+// cloneFlags are the CLONE_* flags above the exit signal byte.
+var cloneFlags = []struct {
+	bit  uint64
+	name string
+}{
+	{0x100, "CLONE_VM"}, {0x200, "CLONE_FS"}, {0x400, "CLONE_FILES"}, {0x800, "CLONE_SIGHAND"}, {0x1000, "CLONE_PIDFD"},
+	{0x2000, "CLONE_PTRACE"}, {0x4000, "CLONE_VFORK"}, {0x8000, "CLONE_PARENT"}, {0x10000, "CLONE_THREAD"},
+	{0x20000, "CLONE_NEWNS"}, {0x40000, "CLONE_SYSVSEM"}, {0x80000, "CLONE_SETTLS"}, {0x100000, "CLONE_PARENT_SETTID"},
+	{0x200000, "CLONE_CHILD_CLEARTID"}, {0x800000, "CLONE_UNTRACED"}, {0x1000000, "CLONE_CHILD_SETTID"},
+	{0x2000000, "CLONE_NEWCGROUP"}, {0x4000000, "CLONE_NEWUTS"}, {0x8000000, "CLONE_NEWIPC"}, {0x10000000, "CLONE_NEWUSER"},
+	{0x20000000, "CLONE_NEWPID"}, {0x40000000, "CLONE_NEWNET"}, {0x80000000, "CLONE_IO"},
+}
+
+// flagNames spells a mask of CLONE_* flags, or "" when it has other bits.
+func flagNames(m uint64) string {
+	var names []string
+	rest := m
+	for _, f := range cloneFlags {
+		if m&f.bit != 0 {
+			names = append(names, f.name)
+			rest &^= f.bit
+		}
+	}
+	if rest != 0 || len(names) == 0 {
+		return ""
+	}
+	return strings.Join(names, ", ")
+}
+
+// isFlags reports whether the argument holds CLONE_* flags.
+func isFlags(a *syscalls.Arch, call string, i uint8) bool {
+	n := argNames[call]
+	if call == "clone" && strings.HasPrefix(a.Name, "s390") {
+		return i == 1
+	}
+	return int(i) < len(n) && (n[i] == "flags" || n[i] == "nstype") && (call == "clone" || call == "unshare" || call == "setns")
+}
+
+// value prints an argument value: a family's name, small numbers in
+// decimal, others in hex.
+func value(call string, i uint8, v uint64) string {
+	if (call == "socket" || call == "socketpair") && i == 0 && v < uint64(len(families)) {
+		return families[v]
+	}
+	if v < 10 {
+		return fmt.Sprint(v)
+	}
+	return fmt.Sprintf("%#x", v)
+}
+
+// condWords says what a condition asks of an argument, after its name:
+// "is 8", "is below 3", "has none of CLONE_NEWNS, CLONE_NEWUSER".
+func condWords(a *syscalls.Arch, call string, c policy.Cond) string {
+	v := c.Value
+	if !a.Is64() {
+		v = uint64(uint32(v))
+	}
+	num := func(v uint64) string {
+		if v < 10 {
+			return fmt.Sprint(v)
+		}
+		return fmt.Sprintf("%#x", v)
+	}
+	// A range of families also says which families it holds.
+	names := func(lo, hi uint64) string {
+		if (call != "socket" && call != "socketpair") || c.Arg != 0 || hi >= uint64(len(families)) || hi-lo > 3 || lo > hi {
+			return ""
+		}
+		return " (" + strings.Join(families[lo:hi+1], ", ") + ")"
+	}
+	switch c.Op {
+	case policy.OpEq:
+		return "is " + value(call, c.Arg, v)
+	case policy.OpNe:
+		return "is not " + value(call, c.Arg, v)
+	case policy.OpLt:
+		if v == 0 {
+			return "is below 0"
+		}
+		return "is below " + num(v) + names(0, v-1)
+	case policy.OpLe:
+		return "is at most " + num(v) + names(0, v)
+	case policy.OpGt:
+		return "is above " + num(v)
+	case policy.OpGe:
+		return "is at least " + num(v)
+	case policy.OpMaskedEq:
+		m := c.Mask
+		if !a.Is64() {
+			m = uint64(uint32(m))
+		}
+		if isFlags(a, call, c.Arg) {
+			if fl := flagNames(m); fl != "" {
+				switch v & m {
+				case 0:
+					return "has none of " + fl
+				case m:
+					return "has all of " + fl
+				}
+			}
+		}
+		return fmt.Sprintf("masked with %#x is %s", m, num(v&m))
+	}
+	return c.String()
+}
+
+// ruleWords says when a rule matches: "family (args[0]) is AF_UNIX and
+// type (args[1]) is 1".
+func ruleWords(a *syscalls.Arch, call string, r *policy.Rule) string {
+	var parts []string
+	for _, c := range r.Conds {
+		if c.NoOp(a.Is64()) {
+			continue
+		}
+		parts = append(parts, argName(a, call, c.Arg)+" "+condWords(a, call, c))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// sameArgEqs reports whether every rule has one condition, of the same
+// argument, and returns the argument; such rules read as a list.
+func sameArg(rules []*policy.Rule) (uint8, bool) {
+	var arg uint8
+	for i, r := range rules {
+		if len(r.Conds) != 1 {
+			return 0, false
+		}
+		if i == 0 {
+			arg = r.Conds[0].Arg
+		} else if r.Conds[0].Arg != arg {
+			return 0, false
+		}
+	}
+	return arg, len(rules) > 0
+}
+
+// listWords joins alternatives: "0, 8 or 0x20000".
+func listWords(ws []string) string {
+	if len(ws) <= 1 {
+		return strings.Join(ws, "")
+	}
+	return strings.Join(ws[:len(ws)-1], ", ") + " or " + ws[len(ws)-1]
+}
+
+// describe says in words what the rules for nr on an ABI do with a
+// call's arguments: "allowed only when persona (args[0]) is 0, 8,
+// 0x20000, 0x20008 or 0xffffffff; otherwise refused with EPERM (the
+// default)". It returns "" when the call's answer does not depend on its
+// arguments.
+func describe(p *policy.Policy, ap *policy.ArchPolicy, call string, nr uint32, regs []argspace.Region) string {
+	if argspace.StatusOf(regs) != argspace.Partly && !mixed(regs) {
+		return ""
+	}
+	var rules []*policy.Rule
+	for i := range ap.Rules {
+		r := &ap.Rules[i]
+		if r.Nr == nr && r.Origin.Mux == "" {
+			rules = append(rules, r)
+		}
+	}
+	// Actions in the order Decide ranks them: strictest first.
+	var acts []policy.Action
+	for _, r := range rules {
+		if !slices.Contains(acts, r.Action) {
+			acts = append(acts, r.Action)
+		}
+	}
+	slices.SortStableFunc(acts, func(x, y policy.Action) int { return y.Precedence() - x.Precedence() })
+	var parts []string
+	for _, act := range acts {
+		var rs []*policy.Rule
+		for _, r := range rules {
+			if r.Action == act {
+				rs = append(rs, r)
+			}
+		}
+		var when string
+		if arg, ok := sameArg(rs); ok {
+			var alts []string
+			is := true
+			for _, r := range rs {
+				w := condWords(ap.Arch, call, r.Conds[0])
+				is = is && strings.HasPrefix(w, "is ")
+				alts = append(alts, w)
+			}
+			if is {
+				for i := range alts {
+					alts[i] = strings.TrimPrefix(alts[i], "is ")
+				}
+				when = argName(ap.Arch, call, arg) + " is " + listWords(alts)
+			} else {
+				when = argName(ap.Arch, call, arg) + " " + listWords(alts)
+			}
+		} else {
+			var alts []string
+			for _, r := range rs {
+				alts = append(alts, ruleWords(ap.Arch, call, r))
+			}
+			when = strings.Join(alts, ", or when ")
+		}
+		parts = append(parts, verb(act)+" when "+when)
+	}
+	text := strings.Join(parts, "; ")
+	if len(parts) == 1 {
+		text = strings.Replace(text, " when ", " only when ", 1)
+	}
+	for _, rg := range regs {
+		if rg.Decision.Why == policy.WhyDefault {
+			return text + "; otherwise " + verb(p.DefaultAction) + " (the default)"
+		}
+	}
+	return text
+}
+
+// mixed reports whether regions give more than one answer (a call
+// refused in two ways depending on its arguments).
+func mixed(regs []argspace.Region) bool {
+	for i := range regs {
+		if regs[i].Decision.Action != regs[0].Decision.Action {
+			return true
+		}
+	}
+	return false
+}
