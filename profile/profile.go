@@ -111,7 +111,7 @@ type SPOMeta struct {
 // Profile is a parsed profile: moby's model of it (exactly what Docker
 // reads), where it came from, and where each field was written.
 type Profile struct {
-	// File names the source in messages: the file name, "<stdin>", or the
+	// File names the source in messages: the file name, "standard input", or the
 	// built-in profile's name.
 	File     string
 	Format   Format

@@ -82,7 +82,7 @@ func TestLintCommand(t *testing.T) {
 	cmd := sysfence(append(target, "lint", "-")...)
 	cmd.Stdin = strings.NewReader(`{"defaultAction": "SCMP_ACT_ALLOW"}`)
 	r = runIt(t, cmd)
-	if r.code != 1 || !strings.Contains(r.stdout, "<stdin>:1:19: warning[deny-list]") {
+	if r.code != 1 || !strings.Contains(r.stdout, "standard input:1:19: warning[deny-list]") {
 		t.Errorf("stdin: %+v", r)
 	}
 
