@@ -143,9 +143,23 @@ func (v *funcVisitor) addRef(ref int32, pc uint64, s *state, jump bool) {
 			site.Args = append(site.Args, LocVal{Loc: l, Vals: slices.Clone(val.consts())})
 		}
 	}
+	// The library dlopen loads (first argument) and the symbol dlsym
+	// looks up (second), when they are string constants.
+	if strLoc, ok := dlStringArg[v.im.obj.Syms[ref].Name]; ok {
+		if val := valueAtCallee(s, strLoc, jump); val.k == kConst {
+			for _, a := range val.consts() {
+				if str, ok := v.im.cString(a); ok {
+					site.Strings = append(site.Strings, str)
+				}
+			}
+		}
+	}
 	f := v.fn()
 	f.Refs = append(f.Refs, site)
 }
+
+// dlStringArg is where dlopen and dlsym take the name they resolve.
+var dlStringArg = map[string]Loc{"dlopen": 7, "dlmopen": 6, "dlsym": 6, "dlvsym": 6, "__libc_dlopen_mode": 7, "__libc_dlsym": 6}
 
 // decodeFunc decodes function i (nil code when unreadable).
 func (im *image) decodeFunc(i int, fc *funcCode) (lo, hi uint64) {

@@ -116,6 +116,9 @@ type SymSite struct {
 	// Args are the constant values at a call of the locations a wrapper
 	// may take its number in.
 	Args []LocVal `json:",omitempty"`
+	// Strings are the constant strings passed to dlopen (the library)
+	// and dlsym (the symbol), when the analysis found them.
+	Strings []string `json:",omitempty"`
 }
 
 // LocVal is a constant value of a parameter location at a call site.
@@ -653,6 +656,29 @@ func analyzeFile(path string) (*Object, error) {
 		return nil, err
 	}
 	return im.obj, nil
+}
+
+// cString reads a NUL-terminated string at addr (at most 4096 bytes).
+func (im *image) cString(addr uint64) (string, bool) {
+	for n := 64; n <= 4096; n *= 4 {
+		b := im.read(addr, n)
+		if b == nil {
+			// Near the end of a segment: try shorter reads.
+			for m := n / 2; m > 0 && b == nil; m /= 2 {
+				b = im.read(addr, m)
+			}
+			if b == nil {
+				return "", false
+			}
+		}
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			return string(b[:i]), true
+		}
+		if len(b) < n {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // fileBuildID returns the build ID of the file at path, or "" when it has

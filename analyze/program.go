@@ -128,6 +128,48 @@ type linker struct {
 	sys     map[sysKey]sysWhy
 	finds   []Finding
 	seenFnd map[string]bool
+
+	dlSeen    map[string]bool
+	dlPending []dlLoad
+}
+
+// dl handles a call of dlopen or dlsym: a constant symbol name is
+// resolved in every loaded object, a constant library name is loaded
+// and analysed with every function it exports (by Analyze), anything
+// else is a finding.
+func (l *linker) dl(n node, r SymSite, fn string) {
+	o := l.objs[n.o]
+	f := &o.Funcs[n.f]
+	if len(r.Strings) == 0 {
+		l.find(Finding{Kind: "dlopen", Object: o.Path, Func: nameOr(f), At: r.At,
+			Detail: fmt.Sprintf("calls %s with a name not known statically: what it loads or looks up is not in the result (record --static sees the libraries loaded)", fn)})
+		return
+	}
+	for _, name := range r.Strings {
+		if strings.Contains(fn, "open") {
+			if !l.dlSeen[name] {
+				l.dlSeen[name] = true
+				l.dlPending = append(l.dlPending, dlLoad{name: name, by: l.funcName(n), at: r.At, obj: o.Path, fn: nameOr(f)})
+			}
+			continue
+		}
+		found := false
+		for j := range l.objs {
+			if t := l.lookupIn(j, SymRef{Name: name}); t != nil {
+				found = true
+				l.root(*t, fmt.Sprintf("%s looks up %s with %s", l.funcName(n), name, fn))
+			}
+		}
+		if !found {
+			l.find(Finding{Kind: "dlopen", Object: o.Path, Func: nameOr(f), At: r.At,
+				Detail: fmt.Sprintf("%s(%q): no loaded object defines it", fn, name)})
+		}
+	}
+}
+
+type dlLoad struct {
+	name, by, obj, fn string
+	at                uint64
 }
 
 type sysKey struct {
@@ -150,7 +192,7 @@ func Analyze(programs []string, opts Options) (*Result, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	l := &linker{byPath: map[string]int{}, parent: map[node]edge{}, sys: map[sysKey]sysWhy{}, seenFnd: map[string]bool{}}
+	l := &linker{byPath: map[string]int{}, parent: map[node]edge{}, sys: map[sysKey]sysWhy{}, seenFnd: map[string]bool{}, dlSeen: map[string]bool{}}
 	res := &Result{}
 	type unit struct {
 		prog   string
@@ -291,6 +333,57 @@ func Analyze(programs []string, opts Options) (*Result, error) {
 		}
 	}
 	l.run()
+	// Libraries dlopen loads by a constant name: analysed with every
+	// function they export, until no new one appears.
+	for len(l.dlPending) > 0 {
+		pending := l.dlPending
+		l.dlPending = nil
+		var found []string
+		for _, d := range pending {
+			p := findLibrary(d.name)
+			if p == "" {
+				l.find(Finding{Kind: "dlopen", Object: d.obj, Func: d.fn, At: d.at,
+					Detail: fmt.Sprintf("dlopen(%q): not found in the library directories, not analysed", d.name)})
+				continue
+			}
+			if _, ok := l.byPath[p]; !ok {
+				found = append(found, p)
+			}
+		}
+		if len(found) == 0 {
+			break
+		}
+		var newPaths []string
+		added, err := l.closeLibraries(found, func(p, r string) {
+			if _, ok := l.byPath[p]; !ok {
+				newPaths = append(newPaths, p)
+				role[p] = "loaded library"
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := l.loadMore(newPaths, role, opts.Cache); err != nil {
+			return nil, err
+		}
+		all = all[:0]
+		for i := range l.objs {
+			all = append(all, i)
+		}
+		for _, p := range added {
+			i := l.byPath[p]
+			if len(l.objs[i].scopes) == 0 {
+				l.objs[i].scopes = append(l.objs[i].scopes, all)
+				l.objectRoots(i)
+				for _, e := range l.objs[i].Exports {
+					if e.Func >= 0 {
+						l.root(node{int32(i), e.Func}, p+" exports "+e.Name+" (loaded with dlopen)")
+					}
+				}
+			}
+		}
+		l.run()
+	}
 
 	// The kernel's part of a run.
 	if len(units) > 0 {
@@ -398,14 +491,36 @@ func (l *linker) closeLibraries(libs []string, add func(p, r string)) ([]string,
 	return out, nil
 }
 
-// load fills l.objs from the cache or by analysis, two files at a time
-// per CPU.
+// findLibrary finds a library named as dlopen would be given it.
+func findLibrary(name string) string {
+	if strings.Contains(name, "/") {
+		if real, err := filepath.EvalSymlinks(name); err == nil && isELF(real) {
+			return real
+		}
+		return ""
+	}
+	for _, d := range libDirs {
+		if real, err := filepath.EvalSymlinks(filepath.Join(d, name)); err == nil && isELF(real) {
+			return real
+		}
+	}
+	return ""
+}
+
 func (l *linker) load(paths []string, role map[string]string, c *Cache) error {
-	l.objs = make([]*linkObj, len(paths))
+	return l.loadMore(paths, role, c)
+}
+
+// loadMore adds paths to l.objs, from the cache or by analysis, a file
+// per CPU at a time.
+func (l *linker) loadMore(paths []string, role map[string]string, c *Cache) error {
+	base := len(l.objs)
+	l.objs = append(l.objs, make([]*linkObj, len(paths))...)
 	errs := make([]error, len(paths))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, p := range paths {
+	for k, p := range paths {
+		i := base + k
 		l.byPath[p] = i
 		wg.Add(1)
 		go func(i int, p string) {
@@ -421,7 +536,7 @@ func (l *linker) load(paths []string, role map[string]string, c *Cache) error {
 				o, err = analyzeFile(p)
 			}
 			if err != nil {
-				errs[i] = err
+				errs[i-base] = err
 				return
 			}
 			lo := &linkObj{Object: o, role: role[p], cached: cached, exports: map[string][]int{}, reached: make([]bool, len(o.Funcs))}
@@ -479,32 +594,44 @@ func (l *linker) lookup(i int, ref SymRef) []node {
 	var out []node
 	for _, scope := range l.objs[i].scopes {
 		for _, j := range scope {
-			o := l.objs[j]
-			idx := o.exports[ref.Name]
-			if len(idx) == 0 {
+			if len(l.objs[j].exports[ref.Name]) == 0 {
 				continue
 			}
-			best := -1
-			for _, k := range idx {
-				e := o.Exports[k]
-				if ref.Version != "" && e.Version == ref.Version {
-					best = k
-					break
-				}
-				if !e.Hidden && best < 0 {
-					best = k
-				}
-			}
-			if best < 0 {
-				best = idx[0]
-			}
-			if f := o.Exports[best].Func; f >= 0 {
-				out = append(out, node{int32(j), f})
+			if t := l.lookupIn(j, ref); t != nil {
+				out = append(out, *t)
 			}
 			break
 		}
 	}
 	return out
+}
+
+// lookupIn finds ref among object j's exports: the requested version,
+// else the default one.
+func (l *linker) lookupIn(j int, ref SymRef) *node {
+	o := l.objs[j]
+	idx := o.exports[ref.Name]
+	if len(idx) == 0 {
+		return nil
+	}
+	best := -1
+	for _, k := range idx {
+		e := o.Exports[k]
+		if ref.Version != "" && e.Version == ref.Version {
+			best = k
+			break
+		}
+		if !e.Hidden && best < 0 {
+			best = k
+		}
+	}
+	if best < 0 {
+		best = idx[0]
+	}
+	if f := o.Exports[best].Func; f >= 0 {
+		return &node{int32(j), f}
+	}
+	return nil
 }
 
 func (l *linker) funcName(n node) string {
@@ -551,8 +678,7 @@ func (l *linker) run() {
 		for _, r := range f.Refs {
 			ref := o.Syms[r.Sym]
 			if dlFuncs[ref.Name] {
-				l.find(Finding{Kind: "dlopen", Object: o.Path, Func: nameOr(f), At: r.At,
-					Detail: fmt.Sprintf("calls %s: what it loads or looks up is not known statically (record --static sees it)", ref.Name)})
+				l.dl(n, r, ref.Name)
 			}
 			targets := l.lookup(int(n.o), ref)
 			if len(targets) == 0 && !ref.Weak {
