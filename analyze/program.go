@@ -131,6 +131,7 @@ type linker struct {
 
 	dlSeen    map[string]bool
 	dlPending []dlLoad
+	known     func(path string) bool // already analysed
 }
 
 // dl handles a call of dlopen or dlsym: a constant symbol name is
@@ -272,6 +273,7 @@ func Analyze(programs []string, opts Options) (*Result, error) {
 			addPath(lib, "library")
 		}
 	}
+	l.known = func(p string) bool { _, ok := role[p]; return ok }
 	extraLibs, err := l.closeLibraries(extra, addPath)
 	if err != nil {
 		return nil, err
@@ -354,6 +356,7 @@ func Analyze(programs []string, opts Options) (*Result, error) {
 			break
 		}
 		var newPaths []string
+		l.known = func(p string) bool { _, ok := l.byPath[p]; return ok }
 		added, err := l.closeLibraries(found, func(p, r string) {
 			if _, ok := l.byPath[p]; !ok {
 				newPaths = append(newPaths, p)
@@ -466,8 +469,8 @@ func (l *linker) closeLibraries(libs []string, add func(p, r string)) ([]string,
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		if seen[p] {
-			continue
+		if seen[p] || l.known(p) {
+			continue // loaded with a program: its imports are followed already
 		}
 		seen[p] = true
 		out = append(out, p)
