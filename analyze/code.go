@@ -145,7 +145,7 @@ func (v *funcVisitor) addRef(ref int32, pc uint64, s *state, jump bool) {
 	}
 	// The library dlopen loads (first argument) and the symbol dlsym
 	// looks up (second), when they are string constants.
-	if strLoc, ok := dlStringArg[v.im.obj.Syms[ref].Name]; ok {
+	if strLoc, ok := stringArg[v.im.obj.Syms[ref].Name]; ok {
 		if val := valueAtCallee(s, strLoc, jump); val.k == kConst {
 			for _, a := range val.consts() {
 				if str, ok := v.im.cString(a); ok {
@@ -158,8 +158,10 @@ func (v *funcVisitor) addRef(ref int32, pc uint64, s *state, jump bool) {
 	f.Refs = append(f.Refs, site)
 }
 
-// dlStringArg is where dlopen and dlsym take the name they resolve.
-var dlStringArg = map[string]Loc{"dlopen": 7, "dlmopen": 6, "dlsym": 6, "dlvsym": 6, "__libc_dlopen_mode": 7, "__libc_dlsym": 6}
+// stringArg is where dlopen and dlsym take the name they resolve, and
+// the exec functions the program they run.
+var stringArg = map[string]Loc{"dlopen": 7, "dlmopen": 6, "dlsym": 6, "dlvsym": 6, "__libc_dlopen_mode": 7, "__libc_dlsym": 6,
+	"execve": 7, "execv": 7, "execvp": 7, "execvpe": 7, "execl": 7, "execlp": 7, "execle": 7, "posix_spawn": 6, "posix_spawnp": 6}
 
 // decodeFunc decodes function i (nil code when unreadable).
 func (im *image) decodeFunc(i int, fc *funcCode) (lo, hi uint64) {

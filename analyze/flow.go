@@ -537,12 +537,14 @@ func (m *machine) step(s *state, in *x86asm.Inst, pc uint64, vis visitor) {
 			}
 		}
 		if sp := s.r[4]; sp.k == kStack {
-			// The callee owns its stack arguments (and Go's results).
+			// The callee owns its stack arguments (and Go's results),
+			// below this function's return address: not the slots of
+			// this function's own arguments, where Go spills them.
 			n := int64(64)
 			if m.goABI {
 				n = 128
 			}
-			s.clobberStack(sp.p, sp.p+n)
+			s.clobberStack(sp.p, min(sp.p+n, 0))
 		}
 		return
 	case x86asm.MUL, x86asm.DIV, x86asm.IDIV, x86asm.RDTSC, x86asm.RDTSCP, x86asm.XGETBV, x86asm.RDPMC:

@@ -131,7 +131,15 @@ type linker struct {
 
 	dlSeen    map[string]bool
 	dlPending []dlLoad
-	known     func(path string) bool // already analysed
+
+	execSeen    map[string]bool
+	execPending []dlLoad
+
+	units []string          // programs
+	role  map[string]string // path -> role, for every object
+	env   []string
+	dir   string
+	cache *Cache
 }
 
 // dl handles a call of dlopen or dlsym: a constant symbol name is
@@ -168,6 +176,37 @@ func (l *linker) dl(n node, r SymSite, fn string) {
 	}
 }
 
+// execFuncs run a program: by the path in their argument (a name
+// searched in PATH for the p variants), or /bin/sh for system and popen.
+var execFuncs = map[string]bool{"execve": false, "execv": false, "execvp": true, "execvpe": true, "execl": false,
+	"execlp": true, "execle": false, "posix_spawn": false, "posix_spawnp": true, "system": false, "popen": false}
+
+// exec handles a call of an exec function: a program named by a constant
+// is analysed too (a filter applies to what a program executes), any
+// other is a finding.
+func (l *linker) exec(n node, r SymSite, fn string) {
+	o := l.objs[n.o]
+	f := &o.Funcs[n.f]
+	names := r.Strings
+	if fn == "system" || fn == "popen" {
+		names = []string{"/bin/sh"}
+	}
+	if len(names) == 0 {
+		l.find(Finding{Kind: "exec", Object: o.Path, Func: nameOr(f), At: r.At,
+			Detail: fmt.Sprintf("calls %s with a program not known statically: what that program calls is not in the result (record --static analyses the programs a run executed)", fn)})
+		return
+	}
+	for _, name := range names {
+		if !strings.Contains(name, "/") && !execFuncs[fn] {
+			continue // relative to the working directory at run time
+		}
+		if !l.execSeen[name] {
+			l.execSeen[name] = true
+			l.execPending = append(l.execPending, dlLoad{name: name, by: l.funcName(n), at: r.At, obj: o.Path, fn: nameOr(f)})
+		}
+	}
+}
+
 type dlLoad struct {
 	name, by, obj, fn string
 	at                uint64
@@ -187,63 +226,22 @@ type sysWhy struct {
 
 // Analyze finds the syscalls the programs (and the libraries they load)
 // can make, as a sound over-approximation, with the places it could not
-// bound reported as Findings.
+// bound reported as Findings. Programs that the code executes by a
+// constant path (tar runs "/bin/sh", system() and popen() run /bin/sh)
+// and libraries it loads by a constant name are analysed too: a filter
+// applies to what a program executes.
 func Analyze(programs []string, opts Options) (*Result, error) {
 	env := opts.Env
 	if env == nil {
 		env = os.Environ()
 	}
-	l := &linker{byPath: map[string]int{}, parent: map[node]edge{}, sys: map[sysKey]sysWhy{}, seenFnd: map[string]bool{}, dlSeen: map[string]bool{}}
+	l := &linker{byPath: map[string]int{}, parent: map[node]edge{}, sys: map[sysKey]sysWhy{},
+		seenFnd: map[string]bool{}, dlSeen: map[string]bool{}, execSeen: map[string]bool{},
+		role: map[string]string{}, env: env, dir: opts.Dir, cache: opts.Cache}
 	res := &Result{}
-	type unit struct {
-		prog   string
-		interp string
-		libs   []string
-	}
-	var units []unit
 	for _, p := range programs {
-		r, err := execdeps.Resolve(p, execdeps.Options{Env: env, Dir: opts.Dir})
-		if err != nil {
+		if err := l.addProgram(p, ""); err != nil {
 			return nil, err
-		}
-		var execs, libs []string
-		for _, d := range r.Deps {
-			if !isELF(d.Path) {
-				continue
-			}
-			if d.Exec {
-				execs = append(execs, d.Path)
-			} else {
-				libs = append(libs, d.Path)
-			}
-		}
-		for _, m := range r.Missing {
-			l.find(Finding{Kind: "missing", Object: p, Detail: m.String()})
-		}
-		// An executable is a program unless another one names it as its
-		// interpreter.
-		interps := map[string]bool{}
-		for _, e := range execs {
-			if in := interpOf(e); in != "" {
-				if real, err := filepath.EvalSymlinks(in); err == nil {
-					interps[real] = true
-				}
-			}
-		}
-		found := false
-		for _, e := range execs {
-			if interps[e] {
-				continue
-			}
-			u := unit{prog: e, libs: libs}
-			if in := interpOf(e); in != "" {
-				u.interp, _ = filepath.EvalSymlinks(in)
-			}
-			units = append(units, u)
-			found = true
-		}
-		if !found {
-			return nil, fmt.Errorf("%s: %w", p, ErrNotELF)
 		}
 	}
 	var extra []string
@@ -254,142 +252,39 @@ func Analyze(programs []string, opts Options) (*Result, error) {
 		}
 		extra = append(extra, real)
 	}
-
-	// Load (or analyse) every object, in parallel.
-	var paths []string
-	role := map[string]string{}
-	addPath := func(p, r string) {
-		if _, ok := role[p]; !ok {
-			paths = append(paths, p)
-			role[p] = r
-		}
-	}
-	for _, u := range units {
-		addPath(u.prog, "program")
-		if u.interp != "" {
-			addPath(u.interp, "interpreter")
-		}
-		for _, lib := range u.libs {
-			addPath(lib, "library")
-		}
-	}
-	l.known = func(p string) bool { _, ok := role[p]; return ok }
-	extraLibs, err := l.closeLibraries(extra, addPath)
-	if err != nil {
+	if err := l.addLibraries(extra, "loaded at run time"); err != nil {
 		return nil, err
-	}
-	if err := l.load(paths, role, opts.Cache); err != nil {
-		return nil, err
-	}
-
-	// Symbol scopes: the program, its libraries in load order, the
-	// interpreter (which libc needs by name).
-	var all []int
-	for i := range l.objs {
-		all = append(all, i)
-	}
-	for _, u := range units {
-		scope := []int{l.byPath[u.prog]}
-		for _, lib := range u.libs {
-			scope = append(scope, l.byPath[lib])
-		}
-		if u.interp != "" {
-			scope = append(scope, l.byPath[u.interp])
-		}
-		for _, i := range scope {
-			l.objs[i].scopes = append(l.objs[i].scopes, scope)
-		}
-	}
-	for _, p := range extraLibs {
-		o := l.objs[l.byPath[p]]
-		o.scopes = append(o.scopes, all)
-	}
-
-	// Roots, in the order explanations should prefer: the programs' own
-	// code and imports, the interpreter, the libraries' constructors and
-	// data, libraries loaded at run time.
-	for _, u := range units {
-		pi := l.byPath[u.prog]
-		res.Programs = append(res.Programs, u.prog)
-		l.whole(pi, "code of "+u.prog)
-	}
-	for _, u := range units {
-		if u.interp != "" {
-			l.whole(l.byPath[u.interp], "the ELF interpreter "+u.interp+" (all of it)")
-		}
-	}
-	for i, o := range l.objs {
-		if o.role == "library" || o.role == "loaded library" {
-			if o.Whole {
-				l.whole(i, "Go library "+o.Path+" (all of it)")
-			}
-			l.objectRoots(i)
-		}
-	}
-	for _, p := range extraLibs {
-		i := l.byPath[p]
-		for _, e := range l.objs[i].Exports {
-			if e.Func >= 0 {
-				l.root(node{int32(i), e.Func}, p+" exports "+e.Name+" (loaded at run time)")
-			}
-		}
 	}
 	l.run()
-	// Libraries dlopen loads by a constant name: analysed with every
-	// function they export, until no new one appears.
-	for len(l.dlPending) > 0 {
-		pending := l.dlPending
-		l.dlPending = nil
+	// What the code executes or loads by a constant name, until nothing
+	// new appears.
+	for len(l.dlPending) > 0 || len(l.execPending) > 0 {
+		dls, execs := l.dlPending, l.execPending
+		l.dlPending, l.execPending = nil, nil
+		for _, e := range execs {
+			if err := l.addProgram(e.name, e.by); err != nil {
+				l.find(Finding{Kind: "exec", Object: e.obj, Func: e.fn, At: e.at,
+					Detail: fmt.Sprintf("executes %q, which could not be analysed: %v", e.name, err)})
+			}
+		}
 		var found []string
-		for _, d := range pending {
+		for _, d := range dls {
 			p := findLibrary(d.name)
 			if p == "" {
 				l.find(Finding{Kind: "dlopen", Object: d.obj, Func: d.fn, At: d.at,
 					Detail: fmt.Sprintf("dlopen(%q): not found in the library directories, not analysed", d.name)})
 				continue
 			}
-			if _, ok := l.byPath[p]; !ok {
-				found = append(found, p)
-			}
+			found = append(found, p)
 		}
-		if len(found) == 0 {
-			break
-		}
-		var newPaths []string
-		l.known = func(p string) bool { _, ok := l.byPath[p]; return ok }
-		added, err := l.closeLibraries(found, func(p, r string) {
-			if _, ok := l.byPath[p]; !ok {
-				newPaths = append(newPaths, p)
-				role[p] = "loaded library"
-			}
-		})
-		if err != nil {
+		if err := l.addLibraries(found, "loaded with dlopen"); err != nil {
 			return nil, err
-		}
-		if err := l.loadMore(newPaths, role, opts.Cache); err != nil {
-			return nil, err
-		}
-		all = all[:0]
-		for i := range l.objs {
-			all = append(all, i)
-		}
-		for _, p := range added {
-			i := l.byPath[p]
-			if len(l.objs[i].scopes) == 0 {
-				l.objs[i].scopes = append(l.objs[i].scopes, all)
-				l.objectRoots(i)
-				for _, e := range l.objs[i].Exports {
-					if e.Func >= 0 {
-						l.root(node{int32(i), e.Func}, p+" exports "+e.Name+" (loaded with dlopen)")
-					}
-				}
-			}
 		}
 		l.run()
 	}
 
 	// The kernel's part of a run.
-	if len(units) > 0 {
+	if len(l.units) > 0 {
 		l.kernel("execve", "the kernel: every program starts with the execve that runs it")
 		l.kernel("restart_syscall", "the kernel: resumes a sleep interrupted by a stop signal")
 	}
@@ -416,6 +311,9 @@ func Analyze(programs []string, opts Options) (*Result, error) {
 		}
 		return a.Nr < b.Nr
 	})
+	for _, u := range l.units {
+		res.Programs = append(res.Programs, u)
+	}
 	for _, o := range l.objs {
 		n := 0
 		for _, r := range o.reached {
@@ -427,6 +325,153 @@ func Analyze(programs []string, opts Options) (*Result, error) {
 	}
 	res.Findings = l.finds
 	return res, nil
+}
+
+// addProgram resolves what program p loads, analyses what is new and
+// adds the roots: its code, its imports (followed by run), the
+// interpreter, its libraries' constructors and data. by, when set, says
+// what executes it.
+func (l *linker) addProgram(p, by string) error {
+	r, err := execdeps.Resolve(p, execdeps.Options{Env: l.env, Dir: l.dir})
+	if err != nil {
+		return err
+	}
+	var execs, libs []string
+	for _, d := range r.Deps {
+		if !isELF(d.Path) {
+			continue
+		}
+		if d.Exec {
+			execs = append(execs, d.Path)
+		} else {
+			libs = append(libs, d.Path)
+		}
+	}
+	for _, m := range r.Missing {
+		l.find(Finding{Kind: "missing", Object: p, Detail: m.String()})
+	}
+	// An executable is a program unless another one names it as its
+	// interpreter.
+	interps := map[string]bool{}
+	for _, e := range execs {
+		if in := interpOf(e); in != "" {
+			if real, err := filepath.EvalSymlinks(in); err == nil {
+				interps[real] = true
+			}
+		}
+	}
+	type unit struct{ prog, interp string }
+	var units []unit
+	for _, e := range execs {
+		if interps[e] {
+			continue
+		}
+		u := unit{prog: e}
+		if in := interpOf(e); in != "" {
+			u.interp, _ = filepath.EvalSymlinks(in)
+		}
+		units = append(units, u)
+	}
+	if len(units) == 0 {
+		return fmt.Errorf("%s: %w", p, ErrNotELF)
+	}
+	var paths []string
+	add := func(p, r string) {
+		if _, ok := l.role[p]; !ok {
+			paths = append(paths, p)
+			l.role[p] = r
+		}
+	}
+	for _, u := range units {
+		add(u.prog, "program")
+		if u.interp != "" {
+			add(u.interp, "interpreter")
+		}
+	}
+	for _, lib := range libs {
+		add(lib, "library")
+	}
+	if err := l.loadMore(paths); err != nil {
+		return err
+	}
+	for _, u := range units {
+		if l.unitSeen(u.prog) {
+			continue
+		}
+		// The symbol scope: the program, its libraries in load order,
+		// the interpreter (which libc needs by name).
+		scope := []int{l.byPath[u.prog]}
+		for _, lib := range libs {
+			scope = append(scope, l.byPath[lib])
+		}
+		if u.interp != "" {
+			scope = append(scope, l.byPath[u.interp])
+		}
+		for _, i := range scope {
+			l.objs[i].scopes = append(l.objs[i].scopes, scope)
+		}
+		l.units = append(l.units, u.prog)
+		why := "code of " + u.prog
+		if by != "" {
+			why += " (executed by " + by + ")"
+		}
+		l.whole(l.byPath[u.prog], why)
+		if u.interp != "" {
+			l.whole(l.byPath[u.interp], "the ELF interpreter "+u.interp+" (all of it)")
+		}
+		for _, i := range scope[1:] {
+			o := l.objs[i]
+			if o.Whole {
+				l.whole(i, "Go library "+o.Path+" (all of it)")
+			}
+			l.objectRoots(i)
+		}
+	}
+	return nil
+}
+
+func (l *linker) unitSeen(p string) bool {
+	for _, u := range l.units {
+		if u == p {
+			return true
+		}
+	}
+	return false
+}
+
+// addLibraries adds libraries loaded at run time, with what they need:
+// every function they export is an entry point, and their imports are
+// resolved against every object analysed.
+func (l *linker) addLibraries(libs []string, how string) error {
+	var paths []string
+	added, err := l.closeLibraries(libs, func(p, r string) {
+		paths = append(paths, p)
+		l.role[p] = r
+	})
+	if err != nil {
+		return err
+	}
+	if err := l.loadMore(paths); err != nil {
+		return err
+	}
+	var all []int
+	for i := range l.objs {
+		all = append(all, i)
+	}
+	for _, p := range added {
+		i := l.byPath[p]
+		l.objs[i].scopes = append(l.objs[i].scopes, all)
+	}
+	for _, p := range added {
+		i := l.byPath[p]
+		l.objectRoots(i)
+		for _, e := range l.objs[i].Exports {
+			if e.Func >= 0 {
+				l.root(node{int32(i), e.Func}, p+" exports "+e.Name+" ("+how+")")
+			}
+		}
+	}
+	return nil
 }
 
 func isELF(p string) bool {
@@ -469,8 +514,8 @@ func (l *linker) closeLibraries(libs []string, add func(p, r string)) ([]string,
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		if seen[p] || l.known(p) {
-			continue // loaded with a program: its imports are followed already
+		if seen[p] || l.role[p] != "" {
+			continue // loaded already: its imports are followed
 		}
 		seen[p] = true
 		out = append(out, p)
@@ -510,13 +555,10 @@ func findLibrary(name string) string {
 	return ""
 }
 
-func (l *linker) load(paths []string, role map[string]string, c *Cache) error {
-	return l.loadMore(paths, role, c)
-}
-
 // loadMore adds paths to l.objs, from the cache or by analysis, a file
 // per CPU at a time.
-func (l *linker) loadMore(paths []string, role map[string]string, c *Cache) error {
+func (l *linker) loadMore(paths []string) error {
+	c := l.cache
 	base := len(l.objs)
 	l.objs = append(l.objs, make([]*linkObj, len(paths))...)
 	errs := make([]error, len(paths))
@@ -542,7 +584,7 @@ func (l *linker) loadMore(paths []string, role map[string]string, c *Cache) erro
 				errs[i-base] = err
 				return
 			}
-			lo := &linkObj{Object: o, role: role[p], cached: cached, exports: map[string][]int{}, reached: make([]bool, len(o.Funcs))}
+			lo := &linkObj{Object: o, role: l.role[p], cached: cached, exports: map[string][]int{}, reached: make([]bool, len(o.Funcs))}
 			for k, e := range o.Exports {
 				lo.exports[e.Name] = append(lo.exports[e.Name], k)
 			}
@@ -682,6 +724,9 @@ func (l *linker) run() {
 			ref := o.Syms[r.Sym]
 			if dlFuncs[ref.Name] {
 				l.dl(n, r, ref.Name)
+			}
+			if _, ok := execFuncs[ref.Name]; ok {
+				l.exec(n, r, ref.Name)
 			}
 			targets := l.lookup(int(n.o), ref)
 			if len(targets) == 0 && !ref.Weak {

@@ -52,7 +52,7 @@ PY = "/usr/bin/python3"
 CORPUS = {
     "cp": (["cp", "f1", "f3"], [["cp", "-a", "d1", "d2"], ["cp", "-r", "--preserve=all", "d1", "d3"], ["cp", "-s", "f1", "lnk2"], ["cp", "-l", "f1", "hard"]]),
     "mv": (["mv", "f1", "f3"], [["mv", "d1", "d4"], ["mv", "-b", "f1", "f2"], ["mv", "-t", "out", "f1", "f2"]]),
-    "ls": (["ls"], [["ls", "-la"], ["ls", "-lR", "d1"], ["ls", "--color=always", "-l", "d1"], ["ls", "-i", "-S"]]),
+    "ls": (["ls"], [["ls", "-la"], ["ls", "-lR", "d1"], ["ls", "--color=always", "-l", "d1"], ["ls", "-s", "-S"]]),
     "sed": (["sed", "s/a/b/", "f1"], [["sed", "-i", "s/a/b/", "f1"], ["sed", "-n", "2p", "f1"], ["sed", "-E", "s/(a+)/<\\1>/g", "f1"], ["sed", "-s", "-n", "$p", "f1", "f2"]]),
     "find": (["find", ".", "-name", "g"], [["find", ".", "-delete"], ["find", ".", "-type", "f", "-newer", "f1"], ["find", ".", "-name", "x", "-exec", "cat", "{}", "+"], ["find", ".", "-printf", "%s %p\\n"]]),
     "grep": (["grep", "a", "f1"], [["grep", "-r", "a", "."], ["grep", "-c", "a", "f1"], ["grep", "-P", "a+n", "f1"], ["grep", "-l", "-Z", "-r", "y", "d1"]]),
@@ -91,8 +91,10 @@ def tree_hash(d):
     return h.hexdigest()
 
 def fresh(template, work):
-    d = tempfile.mkdtemp(dir=work)
-    fx = os.path.join(d, "fx")
+    """A fresh copy of the fixture, always at the same path: what the
+    inputs print (pwd, paths) must not depend on the copy."""
+    fx = os.path.join(work, "fx")
+    shutil.rmtree(fx, ignore_errors=True)
     sh(["cp", "-a", template, fx], check=True)
     return fx
 
@@ -117,7 +119,7 @@ CALL_RE = re.compile(r'^\d+\s+(?:<\.\.\. )?([a-z0-9_]+)(?:\(| resumed>)')
 
 def strace(argv, template, work):
     fx = fresh(template, work)
-    out = os.path.join(os.path.dirname(fx), "strace.txt")
+    out = os.path.join(work, "strace.txt")
     run(argv, fx, prefix=["strace", "-f", "-qq", "-o", out])
     calls, progs = set(), []
     for line in open(out, errors="replace"):
