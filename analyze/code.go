@@ -224,6 +224,11 @@ func (im *image) analyzeCode() error {
 				}
 			}
 		}
+		// Code that runs off its end continues in the next function
+		// (a function split where a jump target was found).
+		if j := int32(i + 1); int(j) < len(o.Funcs) && o.Funcs[j].Addr == hi && fallsThrough(&fc) {
+			f.Calls = append(f.Calls, j)
+		}
 		f.Calls = dedup32(f.Calls)
 	}
 	im.resolveWrappers(m, &fc)
@@ -318,16 +323,23 @@ func (im *image) findMissingStarts(starts map[uint64]bool) {
 	var fc funcCode
 	add := map[uint64]bool{}
 	for i := range im.starts {
-		im.decodeFunc(i, &fc)
+		lo, hi := im.decodeFunc(i, &fc)
 		for k := range fc.insts {
 			in := &fc.insts[k]
 			var t uint64
 			var ok bool
-			switch in.Op {
-			case x86asm.CALL:
+			switch {
+			case in.Op == x86asm.CALL:
 				t, ok = relTarget(in, fc.pcs[k])
-			case x86asm.LEA:
+			case in.Op == x86asm.LEA:
 				t, ok = ripTarget(in, fc.pcs[k])
+			case in.Op == x86asm.JMP || isJcc(in.Op):
+				// A jump out of the function is a tail call: its
+				// target starts a function (musl's __syscall_cp jumps
+				// to __syscall_cp_c, which has no symbol).
+				if t, ok = relTarget(in, fc.pcs[k]); ok && t >= lo && t < hi {
+					ok = false
+				}
 			}
 			if ok && !starts[t] && im.inExec(t) {
 				add[t] = true
@@ -337,4 +349,17 @@ func (im *image) findMissingStarts(starts map[uint64]bool) {
 	for a := range add {
 		starts[a] = true
 	}
+}
+
+// fallsThrough reports whether the last instruction that is not padding
+// lets execution continue past the function's end.
+func fallsThrough(fc *funcCode) bool {
+	for k := len(fc.insts) - 1; k >= 0; k-- {
+		in := &fc.insts[k]
+		if in.Op == x86asm.NOP || in.Op == x86asm.INT && in.Args[0] == x86asm.Imm(3) {
+			continue
+		}
+		return !endsBlock(in.Op)
+	}
+	return false
 }

@@ -735,7 +735,7 @@ func (l *linker) run() {
 			}
 			for _, t := range targets {
 				if _, ok := l.parent[t]; !ok {
-					if o.Whole && o.role == "program" {
+					if o.role == "program" {
 						l.parent[t] = edge{root: o.Path + " imports " + ref.Name, valid: true}
 					} else {
 						l.parent[t] = edge{from: n, valid: true}

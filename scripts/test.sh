@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 # System packages the tests use: libseccomp (the reference compiler, cgo,
 # tests only) and its tools, runc + busybox-static (a real OCI runtime and a
 # tiny rootfs), strace (the recorder baseline), bubblewrap (start-up
-# comparison), gcc (C test programs).
-pkgs=(libseccomp-dev seccomp runc busybox-static strace bubblewrap gcc libc6-dev pkg-config python3-minimal tar)
+# comparison), gcc (C test programs), musl-tools (musl builds for analyze).
+pkgs=(libseccomp-dev seccomp runc busybox-static strace bubblewrap gcc libc6-dev pkg-config python3-minimal tar musl-tools)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
