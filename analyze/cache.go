@@ -16,7 +16,7 @@ import (
 // CacheVersion is part of every cache key: it changes whenever the
 // analysis or the Object format changes, so that a newer sysfence never
 // reads what an older one wrote (the old entries are simply not found).
-const CacheVersion = 5
+const CacheVersion = 6
 
 // Cache stores the analysis of each ELF file by build ID (or, for a file
 // without one, by path, size, modification time and inode). It is safe

@@ -352,14 +352,17 @@ func (im *image) findMissingStarts(starts map[uint64]bool) {
 }
 
 // fallsThrough reports whether the last instruction that is not padding
-// lets execution continue past the function's end.
+// lets execution continue past the function's end. A call there is taken
+// as one that does not return (__stack_chk_fail, abort): compilers put
+// nothing after such calls, and a function rarely ends in a call that
+// returns.
 func fallsThrough(fc *funcCode) bool {
 	for k := len(fc.insts) - 1; k >= 0; k-- {
 		in := &fc.insts[k]
 		if in.Op == x86asm.NOP || in.Op == x86asm.INT && in.Args[0] == x86asm.Imm(3) {
 			continue
 		}
-		return !endsBlock(in.Op)
+		return !endsBlock(in.Op) && in.Op != x86asm.CALL
 	}
 	return false
 }
