@@ -54,6 +54,10 @@ type ObjectInfo struct {
 	Cached  bool   // read from the cache
 	Funcs   int
 	Reached int // functions reachable
+	// IndirectCalls counts the calls through a register or memory (not
+	// the GOT) in the object: each can reach only functions whose
+	// address is taken, which are all in the result.
+	IndirectCalls int
 }
 
 // Syscall is one syscall in the result, with why it is there.
@@ -321,7 +325,7 @@ func Analyze(programs []string, opts Options) (*Result, error) {
 				n++
 			}
 		}
-		res.Objects = append(res.Objects, ObjectInfo{Path: o.Path, BuildID: o.BuildID, Role: o.role, Cached: o.cached, Funcs: len(o.Funcs), Reached: n})
+		res.Objects = append(res.Objects, ObjectInfo{Path: o.Path, BuildID: o.BuildID, Role: o.role, Cached: o.cached, Funcs: len(o.Funcs), Reached: n, IndirectCalls: o.Indirect})
 	}
 	res.Findings = l.finds
 	return res, nil
