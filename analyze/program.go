@@ -29,7 +29,8 @@ type Options struct {
 	// Libraries are shared objects loaded at run time (dlopen: Python's
 	// extension modules, NSS modules): every function they export is an
 	// entry point, their constructors run, and their imports are
-	// resolved against every object analysed.
+	// resolved against every object analysed. One that a program loads
+	// by itself is analysed as its library (from its imports) instead.
 	Libraries []string
 }
 
