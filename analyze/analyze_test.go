@@ -291,3 +291,59 @@ func TestExplain(t *testing.T) {
 		t.Errorf("explanation %q, want mkdir <- libc.so.6:mkdir <- ... imports mkdir", e)
 	}
 }
+
+// TestDlopenDlsymExec: names given to dlsym, dlopen and exec as
+// constants are followed (V8 finds pkey_alloc with dlsym; tar runs
+// /bin/sh); a name known only at run time is reported where it is used.
+func TestDlopenDlsymExec(t *testing.T) {
+	dir := t.TempDir()
+	cc := testenv.LookPath(t, "cc", "gcc")
+	build := func(out string, extra []string, src string) {
+		t.Helper()
+		f := filepath.Join(dir, filepath.Base(out)+".c")
+		os.WriteFile(f, []byte(src), 0o644)
+		if b, err := exec.Command(cc, append(append([]string{"-O2", "-o", out}, extra...), f, "-ldl")...).CombinedOutput(); err != nil {
+			t.Fatalf("cc: %v\n%s", err, b)
+		}
+	}
+	lib := filepath.Join(dir, "libplug.so")
+	build(lib, []string{"-shared", "-fPIC"}, "#include <unistd.h>\n#include <sys/syscall.h>\nlong plug(void) { return syscall(SYS_kcmp, 0, 0, 0, 0, 0); }\n")
+	prog := filepath.Join(dir, "prog")
+	build(prog, nil, `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	if (argc > 1 && argv[1][0] == 'p') {
+		int (*f)(unsigned, unsigned) = (int (*)(unsigned, unsigned))dlsym(RTLD_DEFAULT, "pkey_alloc");
+		if (f) f(0, 0);
+	}
+	if (argc > 1 && argv[1][0] == 'l') dlopen("`+lib+`", RTLD_NOW);
+	if (argc > 1 && argv[1][0] == 's') execl("/bin/sh", "sh", "-c", "true", (char *)0);
+	if (argc > 2 && argv[1][0] == 'x') execvp(argv[2], argv + 2);
+	return 0;
+}
+`)
+	r := analyzeT(t, nil, prog)
+	got := names(r)
+	for _, want := range []string{"pkey_alloc", "kcmp"} {
+		if _, ok := got[want]; !ok {
+			t.Errorf("%s missing", want)
+		}
+	}
+	if s := got["pkey_alloc"]; !strings.Contains(strings.Join(s.Why, " "), "looks up pkey_alloc with dlsym") {
+		t.Errorf("pkey_alloc: %s", s.Explain())
+	}
+	sh, _ := filepath.EvalSymlinks("/bin/sh")
+	if !slices.Contains(r.Programs, sh) {
+		t.Errorf("programs %v: /bin/sh (%s), which the program executes, is not analysed", r.Programs, sh)
+	}
+	reported := false
+	for _, f := range r.Findings {
+		if f.Kind == "exec" && f.Object == prog && strings.Contains(f.Detail, "execvp") {
+			reported = true
+		}
+	}
+	if !reported {
+		t.Errorf("execvp of argv[2] is not reported: %v", r.Findings)
+	}
+}
