@@ -2,8 +2,9 @@
 # The corpus measurement of `sysfence analyze` and `record --static` (the
 # README's table): installs the corpus's Debian packages, builds the
 # shipped binary and a static C test program, and runs
-# scripts/bench_static.py. Needs root (apt-get, recording) and about five
-# minutes. Pass -k NAME to run the programs whose name contains NAME.
+# scripts/bench_static.py. Needs root (apt-get, recording) and a minute or
+# two (73 s on the README's 2-CPU VM). -k NAME runs the programs whose
+# name contains NAME.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
