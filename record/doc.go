@@ -88,6 +88,15 @@
 // (tested). A profile entry without such a comment (written by hand or
 // by another tool) counts as seen in one recording.
 //
+// # Static analysis (record --static)
+//
+// With ptrace.Options.Files the recording also lists the programs
+// executed and the files mapped executable (Observations.Execs, Mapped).
+// ProfileOptions.Static adds what package analyze finds that code can
+// reach: a syscall not seen gets an entry commented "not seen; static:
+// CHAIN", and a seen one keeps its count and loses its argument rules,
+// since the analysis reaches it with arguments it does not bound.
+//
 // # Runtimes
 //
 // A runtime that loads the filter before it executes the command needs

@@ -3,6 +3,7 @@ package record
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/sysfence/sysfence/internal/notsup"
 	"github.com/sysfence/sysfence/syscalls"
@@ -57,6 +58,12 @@ type Observations struct {
 	// Warnings tell what the recorder may have missed (the caller prints
 	// them).
 	Warnings []string
+	// Execs are the programs executed and Mapped the files mapped
+	// executable (shared libraries, dlopen'ed modules), when the backend
+	// records them (ptrace with Files): what record --static analyses.
+	// Sorted, symlinks resolved.
+	Execs  []string
+	Mapped []string
 
 	// nameRecordings counts, once recordings are merged, the recordings
 	// that saw each syscall name on any ABI (Stats.Recordings counts per
@@ -257,6 +264,8 @@ func (o *Observations) Merge(other *Observations) {
 	o.Threads += other.Threads
 	o.ArgsRecorded = o.ArgsRecorded && other.ArgsRecorded
 	o.Warnings = append(o.Warnings, other.Warnings...)
+	o.Execs = unionSorted(o.Execs, other.Execs)
+	o.Mapped = unionSorted(o.Mapped, other.Mapped)
 	for arch, oa := range other.ABIs {
 		for nr, os := range oa.Syscalls {
 			s := o.Lookup(arch, nr)
@@ -320,4 +329,37 @@ func (o *Observations) recordingsByName() map[string]int {
 		}
 	}
 	return m
+}
+
+func unionSorted(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range append(append([]string(nil), a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ExecutableMappings returns the files that a /proc/PID/maps listing
+// shows mapped with execute permission, in order, once each.
+func ExecutableMappings(maps []byte) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(maps), "\n") {
+		// address perms offset dev inode path
+		f := strings.Fields(line)
+		if len(f) < 6 || len(f[1]) < 3 || f[1][2] != 'x' || !strings.HasPrefix(f[5], "/") {
+			continue
+		}
+		p := strings.TrimSuffix(strings.Join(f[5:], " "), " (deleted)")
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }

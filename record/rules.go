@@ -26,6 +26,21 @@ type ProfileOptions struct {
 	// Native is the ABI listed first in architectures (the one the
 	// runtime and the command start in); nil means the running program's.
 	Native *syscalls.Arch
+	// Static adds what static analysis found the code can reach (record
+	// --static, analyze -o): a syscall not seen gets an entry whose
+	// comment says where it comes from ("not seen; static: pipe <-
+	// libc.so.6:pipe <- /usr/bin/bash imports pipe"), and a seen one
+	// keeps no argument rule, since the analysis reaches it with any
+	// arguments.
+	Static []StaticCall
+}
+
+// StaticCall is a syscall static analysis found reachable.
+type StaticCall struct {
+	Arch *syscalls.Arch
+	Nr   uint32
+	// Why says where it comes from (analyze's explanation chain).
+	Why string
 }
 
 // Unknown is a syscall number seen on an ABI that has no name for it. A
@@ -66,6 +81,7 @@ type nameAgg struct {
 	total      int    // recordings merged into the observations
 	native     string // the native ABI's name (comments omit it when alone)
 	escaped    uint64 // children that escaped the recorder (Stats.Escaped)
+	static     string // why static analysis reaches it, if it does
 }
 
 type archCalls struct {
@@ -111,9 +127,13 @@ func (o *Observations) Profile(opts ProfileOptions) (*Result, error) {
 	}
 
 	// Architectures: the native ABI first, then the others seen.
+	staticArch := map[*syscalls.Arch]bool{}
+	for _, sc := range opts.Static {
+		staticArch[sc.Arch] = true
+	}
 	p.Architectures = []specs.Arch{specs.Arch(native.OCI)}
 	for _, a := range syscalls.Arches() {
-		if a != native && o.ABIs[a] != nil && len(o.ABIs[a].Syscalls) > 0 {
+		if a != native && (o.ABIs[a] != nil && len(o.ABIs[a].Syscalls) > 0 || staticArch[a]) {
 			p.Architectures = append(p.Architectures, specs.Arch(a.OCI))
 		}
 	}
@@ -160,6 +180,22 @@ func (o *Observations) Profile(opts ProfileOptions) (*Result, error) {
 		}
 	}
 
+	for _, sc := range opts.Static {
+		name, ok := sc.Arch.SyscallName(sc.Nr)
+		if !ok {
+			res.Unknown = append(res.Unknown, Unknown{Arch: sc.Arch, Nr: sc.Nr})
+			continue
+		}
+		g := aggs[name]
+		if g == nil {
+			g = &nameAgg{name: name, total: o.Recordings, native: native.Name}
+			aggs[name] = g
+		}
+		if g.static == "" {
+			g.static = sc.Why
+		}
+	}
+
 	var out []*seccomp.Syscall
 	if g := aggs["clone3"]; g != nil && opts.Args && g.restrictable() {
 		out = append(out, clone3Rules(g, aggs)...)
@@ -192,12 +228,16 @@ func (o *Observations) Profile(opts ProfileOptions) (*Result, error) {
 	}
 	for _, n := range names {
 		g := aggs[n]
-		if opts.Args && g.restrictable() && !extraSet[n] {
+		if opts.Args && g.restrictable() && !extraSet[n] && g.static == "" {
 			out = append(out, g.argRules()...)
 			continue
 		}
 		t := g.tally()
 		switch {
+		case g.static != "" && g.calls == 0:
+			t.notes = append(t.notes, "static: "+g.static)
+		case g.static != "" && opts.Args && g.restrictable():
+			t.notes = append(t.notes, "static analysis reaches it with arguments it cannot bound, so they are not restricted")
 		case g.calls == 0 && extraSet[n]:
 			t.notes = append(t.notes, fmt.Sprintf("needed by %s after it loads the filter", rt))
 		case g.calls == 0:

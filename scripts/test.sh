@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 # tests only) and its tools, runc + busybox-static (a real OCI runtime and a
 # tiny rootfs), strace (the recorder baseline), bubblewrap (start-up
 # comparison), gcc (C test programs), chromium (renders explain's HTML page
-# headless).
-pkgs=(libseccomp-dev seccomp runc busybox-static strace bubblewrap gcc libc6-dev pkg-config python3-minimal tar chromium)
+# headless), musl-tools (musl builds for analyze).
+pkgs=(libseccomp-dev seccomp runc busybox-static strace bubblewrap gcc libc6-dev pkg-config python3-minimal tar chromium musl-tools)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

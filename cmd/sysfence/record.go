@@ -38,6 +38,7 @@ type recordFlags struct {
 	format        string
 	yaml          bool
 	quiet         bool
+	static        bool
 }
 
 func newRecordCmd() *cobra.Command {
@@ -101,6 +102,7 @@ turns both off.`,
 	fl.StringVar(&f.format, "format", "docker", "profile format: docker, podman, oci (a bare LinuxSeccomp object), oci-config (a whole config.json) or spo")
 	fl.BoolVar(&f.yaml, "yaml", false, "write YAML instead of JSON")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no live line and no summary on stderr")
+	fl.BoolVar(&f.static, "static", false, "add what the programs run and the libraries they mapped can reach (static analysis; ptrace backend)")
 	return c
 }
 
@@ -200,7 +202,7 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 	for _, w := range plan.warnings {
 		fmt.Fprintf(c.ErrOrStderr(), "sysfence: warning: %s\n", w)
 	}
-	sess, err := recorder.Prepare(recorder.Options{Backend: recorder.Backend(f.backend), Args: f.args, Errors: f.errors, ForwardSignals: true})
+	sess, err := recorder.Prepare(recorder.Options{Backend: recorder.Backend(f.backend), Args: f.args, Errors: f.errors, ForwardSignals: true, Files: f.static})
 	if err != nil {
 		return cli.Usage(err)
 	}
@@ -248,6 +250,11 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 		return launchError(err)
 	}
 
+	if f.static {
+		if err := addStatic(stderr, rec.Observations, &plan.opts, f.quiet); err != nil {
+			return err
+		}
+	}
 	res, err := rec.Profile(plan.opts)
 	if err != nil {
 		return cli.Usage(err)

@@ -50,6 +50,7 @@ architecture.`,
 		newRecordCmd(),
 		newLintCmd(),
 		newExplainCmd(),
+		newAnalyzeCmd(),
 	)
 	return root
 }

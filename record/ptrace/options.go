@@ -14,6 +14,10 @@ type Options struct {
 	// ForwardSignals passes SIGINT, SIGTERM, SIGHUP and SIGQUIT received
 	// by this process on to the command, as sandbox.Options does.
 	ForwardSignals bool
+	// Files records the programs executed (/proc/PID/exe at each exec)
+	// and the files mapped executable (/proc/PID/maps at each thread's
+	// exit stop, before the kernel unmaps anything), for record --static.
+	Files bool
 }
 
 // ErrNotSupported is record.ErrNotSupported: errors from New match it when

@@ -3,6 +3,9 @@ package ptrace
 import (
 	"errors"
 	"fmt"
+	"os"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -196,6 +199,8 @@ type loop struct {
 	restoring int
 	known     map[int]bool // threads seen
 	threads   uint64
+	execs     map[string]bool // Options.Files: programs executed
+	mapped    map[string]bool // Options.Files: files mapped executable
 	warnings  []string
 	info      syscallInfo
 }
@@ -220,6 +225,8 @@ func (l *loop) run(root int) (syscall.WaitStatus, error) {
 	restore := quietSIGCHLD()
 	defer restore()
 	l.known = map[int]bool{root: true}
+	l.execs, l.mapped = map[string]bool{}, map[string]bool{}
+	l.noteExe(root)
 	l.r.processes.Add(1)
 	l.r.addLive(root)
 	var rootStatus unix.WaitStatus
@@ -347,8 +354,14 @@ func (l *loop) stopped(tid int, ws unix.WaitStatus) {
 		if msg, err := unix.PtraceGetEventMsg(tid); err == nil && int(msg) != tid {
 			l.gone(int(msg))
 		}
+		l.noteExe(tid)
 		cont(resume, tid, 0)
-	default: // PTRACE_EVENT_EXIT, PTRACE_EVENT_VFORK_DONE
+	case unix.PTRACE_EVENT_EXIT:
+		// The thread's memory is still mapped here: what it loaded
+		// with dlopen is listed.
+		l.noteMaps(tid)
+		cont(resume, tid, 0)
+	default: // PTRACE_EVENT_VFORK_DONE
 		cont(resume, tid, 0)
 	}
 }
@@ -558,6 +571,31 @@ func (l *loop) warnOnce(w string) {
 	l.warnings = append(l.warnings, w)
 }
 
+// noteExe records the program thread tid runs (Options.Files).
+func (l *loop) noteExe(tid int) {
+	if !l.r.opts.Files {
+		return
+	}
+	if p, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", tid)); err == nil {
+		l.execs[strings.TrimSuffix(p, " (deleted)")] = true
+	}
+}
+
+// noteMaps records the files mapped executable in thread tid's process
+// (Options.Files).
+func (l *loop) noteMaps(tid int) {
+	if !l.r.opts.Files {
+		return
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", tid))
+	if err != nil {
+		return
+	}
+	for _, p := range record.ExecutableMappings(data) {
+		l.mapped[p] = true
+	}
+}
+
 // observations turns the counters into record.Observations.
 func (l *loop) observations() *record.Observations {
 	o := record.New()
@@ -576,6 +614,14 @@ func (l *loop) observations() *record.Observations {
 	if execve, ok := l.r.native.Number("execve"); ok && o.Processes > 0 {
 		o.Add(l.r.native, execve, 1, errs(&counter{}))
 	}
+	for p := range l.execs {
+		o.Execs = append(o.Execs, p)
+	}
+	for p := range l.mapped {
+		o.Mapped = append(o.Mapped, p)
+	}
+	sort.Strings(o.Execs)
+	sort.Strings(o.Mapped)
 	for _, c := range l.counters {
 		if c.arch == nil {
 			o.Warnings = append(o.Warnings, fmt.Sprintf("%d calls of syscall %d on an unknown ABI (AUDIT_ARCH %#x) are not in the profile", c.calls, c.nr, c.token))

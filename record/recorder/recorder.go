@@ -39,6 +39,10 @@ type Options struct {
 	// ForwardSignals passes SIGINT, SIGTERM, SIGHUP and SIGQUIT received
 	// by this process on to the command (see sandbox.Options).
 	ForwardSignals bool
+	// Files records the programs executed and the files mapped
+	// executable (record --static). Only the ptrace backend can, at its
+	// exec and exit stops: Auto then picks ptrace, and EBPF refuses it.
+	Files bool
 }
 
 // Session is one recording: the backend is chosen, and the eBPF programs
@@ -79,6 +83,8 @@ func Prepare(opts Options) (*Session, error) {
 	case "", Auto:
 		if opts.Errors {
 			s.fallback = errors.New("the eBPF recorder does not count errors")
+		} else if opts.Files {
+			s.fallback = errors.New("the eBPF recorder does not see which files are executed and mapped, which --static analyses")
 		} else if err := s.loadEBPF(); err == nil {
 			return s, nil
 		} else {
@@ -90,6 +96,9 @@ func Prepare(opts Options) (*Session, error) {
 	case EBPF:
 		if opts.Errors {
 			return nil, errors.New("the eBPF recorder does not count errors: use the ptrace backend for them")
+		}
+		if opts.Files {
+			return nil, errors.New("the eBPF recorder does not see which files are executed and mapped: use the ptrace backend for --static")
 		}
 		if err := s.loadEBPF(); err != nil {
 			return nil, err
@@ -114,7 +123,7 @@ func (s *Session) loadEBPF() error {
 }
 
 func (s *Session) loadPtrace() error {
-	r, err := ptrace.New(ptrace.Options{Args: s.opts.Args, Errors: s.opts.Errors, ForwardSignals: s.opts.ForwardSignals})
+	r, err := ptrace.New(ptrace.Options{Args: s.opts.Args, Errors: s.opts.Errors, ForwardSignals: s.opts.ForwardSignals, Files: s.opts.Files})
 	if err != nil {
 		return err
 	}
