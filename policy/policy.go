@@ -126,6 +126,32 @@ type Decision struct {
 	Why    Why
 }
 
+// Text says in one line what decided, the one wording of reports and
+// explanations: "default action KILL_PROCESS", the rule as where names
+// its profile entry (where(entry); nil: "syscalls[N]"), or the
+// bad-architecture or ENOSYS answer.
+func (d Decision) Text(where func(entry int) string) string {
+	switch d.Why {
+	case WhyRule:
+		e := d.Rule.Origin.Entry
+		if e < 0 {
+			return d.Rule.String()
+		}
+		w := fmt.Sprintf("syscalls[%d]", e)
+		if where != nil {
+			w = where(e)
+		}
+		return w + ": " + d.Rule.String()
+	case WhyDefault:
+		return "default action " + d.Action.String()
+	case WhyBadArch:
+		return "architecture not in the filter (bad-arch action " + d.Action.String() + ")"
+	case WhyENOSYS:
+		return "syscall newer than any the profile names: ENOSYS so that libc falls back (runc's rule; --no-enosys turns it off)"
+	}
+	return d.Action.String()
+}
+
 // Why tells which part of the policy decided.
 type Why uint8
 

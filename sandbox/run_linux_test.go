@@ -173,7 +173,7 @@ func TestRunArgumentRule(t *testing.T) {
 			t.Errorf("stderr got %q through", o.stderr)
 		}
 		if report {
-			o.wantEvents(t, bin+`: write(2, "to stderr\n", 10) was denied: EPERM (syscalls[11] write: ERRNO(1) if args[0] != 0x1)`)
+			o.wantEvents(t, bin+`: write(2, "to stderr\n", 10) was denied: EPERM (syscalls[11]: write: ERRNO(1) if args[0] != 0x1)`)
 		}
 	})
 }
@@ -213,7 +213,7 @@ func TestRunExecOnce(t *testing.T) {
 				}
 				call := `execve("/bin/echo", ["/bin/echo", "not", "printed"], `
 				if len(o.events) != 1 || !strings.HasPrefix(o.events[0], "/bin/sh") || !strings.Contains(o.events[0], call) ||
-					!strings.HasSuffix(o.events[0], "(syscalls[0] execve: "+deny.String()+")") {
+					!strings.HasSuffix(o.events[0], "(syscalls[0]: execve: "+deny.String()+")") {
 					t.Errorf("events %q, want one naming %s", o.events, call)
 				}
 			})
@@ -232,7 +232,7 @@ func TestRunReportsDescendants(t *testing.T) {
 		t.Errorf("stdout %q", o.stdout)
 	}
 	if len(o.events) != 1 || !strings.HasPrefix(o.events[0], "uname was killed: uname(0x") ||
-		!strings.HasSuffix(o.events[0], ") is not allowed (syscalls[0] uname: KILL_PROCESS)") {
+		!strings.HasSuffix(o.events[0], ") is not allowed (syscalls[0]: uname: KILL_PROCESS)") {
 		t.Errorf("events %q", o.events)
 	}
 }
@@ -286,7 +286,7 @@ func TestRunReportsInt80(t *testing.T) {
 	}
 	if testenv.Int80Works(t) {
 		o.wantExit(t, 128+31, syscall.SIGSYS)
-		o.wantEvents(t, bin+" was killed: x86 getpid() is not allowed (architecture not in the profile: KILL_PROCESS)")
+		o.wantEvents(t, bin+" was killed: x86 getpid() is not allowed (architecture not in the filter (bad-arch action KILL_PROCESS))")
 	} else {
 		o.wantExit(t, 128+11, syscall.SIGSEGV)
 		o.wantEvents(t)
@@ -437,7 +437,7 @@ func TestRunReportsThreadKillWording(t *testing.T) {
 	requireSandbox(t)
 	bin := cprog(t, "thread_kill", false)
 	prog, pol := filter(t, policy.ActAllow, rule{name: "getppid", action: policy.ActKillThread}, rule{name: "uname", action: policy.ActKillProcess})
-	threadDied := regexp.MustCompile(`^` + regexp.QuoteMeta(bin) + `: thread ([0-9]+) was killed \(the process goes on\): getppid\(\) is not allowed \(syscalls\[0\] getppid: KILL\)$`)
+	threadDied := regexp.MustCompile(`^` + regexp.QuoteMeta(bin) + `: thread ([0-9]+) was killed \(the process goes on\): getppid\(\) is not allowed \(syscalls\[0\]: getppid: KILL\)$`)
 
 	o := runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin)
 	o.wantExit(t, 0, 0)
@@ -450,11 +450,11 @@ func TestRunReportsThreadKillWording(t *testing.T) {
 	o = runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin, "uname")
 	o.wantExit(t, 128+31, syscall.SIGSYS)
 	if len(o.events) != 2 || !threadDied.MatchString(o.events[0]) ||
-		o.events[1] != bin+" was killed: uname(NULL) is not allowed (syscalls[1] uname: KILL_PROCESS)" {
+		o.events[1] != bin+" was killed: uname(NULL) is not allowed (syscalls[1]: uname: KILL_PROCESS)" {
 		t.Errorf("a thread, then the process killed: stdout %q, events %q", o.stdout, o.events)
 	}
 
 	o = runCmd(t, Options{Filter: prog, Explain: PolicyExplainer(pol)}, true, bin, "alone")
 	o.wantExit(t, 128+31, syscall.SIGSYS)
-	o.wantEvents(t, bin+" was killed: getppid() is not allowed (syscalls[0] getppid: KILL)")
+	o.wantEvents(t, bin+" was killed: getppid() is not allowed (syscalls[0]: getppid: KILL)")
 }

@@ -61,10 +61,10 @@ func TestPolicyExplainer(t *testing.T) {
 		action policy.Action
 		want   string
 	}{
-		{"rule", Syscall{Arch: x86, Nr: write, Args: [6]uint64{2}}, policy.Errno(1), "syscalls[3] write: ERRNO(1) if args[0] != 0x1"},
+		{"rule", Syscall{Arch: x86, Nr: write, Args: [6]uint64{2}}, policy.Errno(1), "syscalls[3]: write: ERRNO(1) if args[0] != 0x1"},
 		{"default", Syscall{Arch: x86, Nr: 257}, policy.ActKillProcess, "default action KILL_PROCESS"},
 		{"disagree", Syscall{Arch: x86, Nr: 257}, policy.ActAllow, "default action KILL_PROCESS; but the filter returned ALLOW"},
-		{"badarch", Syscall{Nr: 5}, policy.ActKillProcess, "architecture not in the profile: KILL_PROCESS"},
+		{"badarch", Syscall{Nr: 5}, policy.ActKillProcess, "architecture not in the filter (bad-arch action KILL_PROCESS)"},
 	} {
 		t.Run("why="+tc.name, func(t *testing.T) {
 			if got := e.Explain(tc.call, tc.action); got != tc.want {

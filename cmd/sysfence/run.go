@@ -318,12 +318,7 @@ type resultExplainer struct{ res *build.Result }
 func (e resultExplainer) Explain(call sandbox.Syscall, action policy.Action) string {
 	d := call.Data()
 	dec := e.res.Policy.Decide(d.Arch, d.Nr, &d.Args)
-	s := e.res.Explain(dec).Text
-	if dec.Action != action {
-		// Never explain an answer the kernel did not give.
-		s += fmt.Sprintf("; but the filter returned %v", action)
-	}
-	return s
+	return sandbox.ExplainDecision(e.res.Explain(dec).Text, dec.Action, action)
 }
 
 // launchError maps a failure to start CMD to sysfence's exit status: 127

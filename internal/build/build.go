@@ -326,16 +326,13 @@ func (r *Result) Explain(d policy.Decision) Explanation {
 			e.Where = r.Profile.Where(fmt.Sprintf("syscalls[%d]", e.Entry))
 		}
 		e.Rule = d.Rule.String()
-		e.Text = fmt.Sprintf("%s: %s", r.EntryWhere(oi), e.Rule)
 	case policy.WhyDefault:
 		e.Kind = "default"
-		e.Text = "default action " + d.Action.String()
 	case policy.WhyBadArch:
 		e.Kind = "bad-arch"
-		e.Text = "architecture not in the filter (bad-arch action " + d.Action.String() + ")"
 	case policy.WhyENOSYS:
 		e.Kind = "enosys"
-		e.Text = "syscall newer than any the profile names: ENOSYS so that libc falls back (runc's rule; --no-enosys turns it off)"
 	}
+	e.Text = d.Text(r.EntryWhere)
 	return e
 }
