@@ -319,3 +319,24 @@ func TruncationBySeccomp(p *landlock.Plan) bool {
 	}
 	return true
 }
+
+// refuseTruncation applies TruncationBySeccomp to plan, once, wherever the
+// plan comes from: the filter refuses every truncation (see the added
+// rules), so the ruleset need not handle TRUNCATE (opens stop paying for
+// the walk up to / that asking for it costs), and what Landlock below ABI
+// 3 cannot do about truncation is no longer unenforced. It reports
+// whether the filter must refuse truncation.
+func refuseTruncation(plan *landlock.Plan) bool {
+	if !TruncationBySeccomp(plan) {
+		return false
+	}
+	plan.HandledFS &^= llsys.AccessFSTruncate
+	var gaps []landlock.Gap
+	for _, g := range plan.Unenforced {
+		if g.ABI != 3 {
+			gaps = append(gaps, g)
+		}
+	}
+	plan.Unenforced = gaps
+	return true
+}

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
-
 	"github.com/sysfence/sysfence/internal/execdeps"
 	"github.com/sysfence/sysfence/landlock"
 )
@@ -113,18 +111,7 @@ func PlanRules(req *RulesRequest) (*RulesPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if TruncationBySeccomp(plan) {
-		// sandbox refuses truncation with the filter, and the ruleset does
-		// not handle TRUNCATE (see sandbox.TruncationBySeccomp); what
-		// Landlock below ABI 3 cannot do is done.
-		plan.HandledFS &^= llsys.AccessFSTruncate
-		var gaps []landlock.Gap
-		for _, g := range plan.Unenforced {
-			if g.ABI != 3 {
-				gaps = append(gaps, g)
-			}
-		}
-		plan.Unenforced = gaps
+	if refuseTruncation(plan) {
 		pp.Lines = append(pp.Lines, "filter: truncation is refused by the seccomp filter (no rule grants writing): "+
 			"truncate(2) and O_TRUNC opens fail with EACCES, openat2 and io_uring with ENOSYS")
 	}

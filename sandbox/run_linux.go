@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/bpf"
@@ -209,11 +208,7 @@ func (s *session) planRules() error {
 		s.nonDumpable = true
 	}
 	if plan := iso.plan; plan != nil {
-		if TruncationBySeccomp(plan) && !opts.Strict {
-			// The filter refuses every truncation (see added.go), so the
-			// ruleset need not handle TRUNCATE, and opens stop paying for
-			// the walk up to / that asking for it costs.
-			plan.HandledFS &^= llsys.AccessFSTruncate
+		if !opts.Strict && refuseTruncation(plan) {
 			added.truncation = true
 		}
 		added.mptcp = plan.HandledNet != 0
