@@ -51,17 +51,22 @@ type Session struct {
 	opts     Options
 	backend  Backend
 	fallback error
+	impl     backend
 
-	pt *ptrace.Recorder
-	eb *ebpf.Recorder
+	stopOnce sync.Once
+	stopped  chan struct{}
+}
 
-	mu          sync.Mutex // eBPF map access against Stop and Close
-	pidfd       int        // eBPF: the command, until it is reaped
-	commandDone atomic.Bool
-	cutShort    atomic.Bool // Stop found part of the tree still running (eBPF)
-	stopOnce    sync.Once
-	stopped     chan struct{}
-	closed      bool
+// backend is what each recorder does for a Session.
+type backend interface {
+	// run records cmd and its descendants until all have exited, or
+	// stopped is closed; cut says the tree was still running then.
+	run(cmd *sandbox.Command, stopped <-chan struct{}) (o *record.Observations, res *sandbox.Result, cut bool, err error)
+	progress() record.Progress
+	commandExited() bool
+	// stop kills every process of the tree.
+	stop()
+	close() error
 }
 
 // Recording is what a session recorded.
@@ -78,7 +83,7 @@ type Recording struct {
 // matching record.ErrNotSupported names the missing privilege or kernel
 // feature.
 func Prepare(opts Options) (*Session, error) {
-	s := &Session{opts: opts, pidfd: -1, stopped: make(chan struct{})}
+	s := &Session{opts: opts, stopped: make(chan struct{})}
 	switch opts.Backend {
 	case "", Auto:
 		if opts.Errors {
@@ -118,7 +123,7 @@ func (s *Session) loadEBPF() error {
 	if err != nil {
 		return err
 	}
-	s.eb, s.backend = r, EBPF
+	s.impl, s.backend = &ebpfBackend{eb: r, forward: s.opts.ForwardSignals, pidfd: -1}, EBPF
 	return nil
 }
 
@@ -127,7 +132,7 @@ func (s *Session) loadPtrace() error {
 	if err != nil {
 		return err
 	}
-	s.pt, s.backend = r, Ptrace
+	s.impl, s.backend = ptraceBackend{r}, Ptrace
 	return nil
 }
 
@@ -142,132 +147,152 @@ func (s *Session) Fallback() error { return s.fallback }
 // (or Stop), and returns the recording. A command that cannot be started
 // is a *sandbox.ExecError. A session runs one command.
 func (s *Session) Run(cmd *sandbox.Command) (*Recording, error) {
-	if s.pt != nil {
-		o, res, err := s.pt.Run(cmd)
-		s.commandDone.Store(true)
-		if err != nil {
-			return nil, err
-		}
-		return &Recording{Observations: o, Result: res, Stopped: s.isStopped()}, nil
-	}
-	res, err := sandbox.Trace(cmd, &sandbox.TraceOptions{
-		Ready: func(pid int) error {
-			if err := s.eb.Track(pid); err != nil {
-				return err
-			}
-			if fd := openPidfd(pid); fd >= 0 {
-				s.mu.Lock()
-				s.pidfd = fd
-				s.mu.Unlock()
-			}
-			return nil
-		},
-		ForwardSignals: s.opts.ForwardSignals,
-	})
-	s.mu.Lock()
-	s.commandDone.Store(true)
-	if s.pidfd >= 0 {
-		closePidfd(s.pidfd)
-		s.pidfd = -1
-	}
-	s.mu.Unlock()
+	o, res, cut, err := s.impl.run(cmd, s.stopped)
 	if err != nil {
 		return nil, err
 	}
-	// Descendants that outlive the command are recorded to their end.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.stopped:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	werr := s.eb.Wait(ctx)
-	if werr != nil && !errors.Is(werr, context.Canceled) {
-		return nil, werr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.eb.Stop()
-	if err != nil {
-		return nil, err
-	}
-	return &Recording{Observations: o, Result: res, Stopped: s.cutShort.Load()}, nil
+	return &Recording{Observations: o, Result: res, Stopped: cut}, nil
 }
 
 // Progress returns what has been recorded so far; it may be called from
 // any goroutine while Run runs.
-func (s *Session) Progress() record.Progress {
-	if s.pt != nil {
-		return s.pt.Progress()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return record.Progress{}
-	}
-	p, _ := s.eb.Progress()
-	return p
-}
+func (s *Session) Progress() record.Progress { return s.impl.progress() }
 
 // CommandExited reports whether the command itself has exited; the
 // recording may go on for its descendants.
-func (s *Session) CommandExited() bool {
-	if s.pt != nil {
-		return s.pt.CommandExited()
-	}
-	return s.commandDone.Load()
-}
+func (s *Session) CommandExited() bool { return s.impl.commandExited() }
 
 // Stop ends the recording early: every process of the tree is killed, and
 // Run returns what was recorded until then. It may be called from any
 // goroutine, more than once.
 func (s *Session) Stop() {
 	s.stopOnce.Do(func() { close(s.stopped) })
-	if s.pt != nil {
-		s.pt.Kill()
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Stopped only if something was still running: a Ctrl-C handled after
-	// the whole tree had exited stopped nothing.
-	if !s.commandDone.Load() {
-		s.cutShort.Store(true)
-	} else if !s.closed {
-		if n, err := s.eb.Live(); err != nil || n > 0 {
-			s.cutShort.Store(true)
-		}
-	}
-	if s.pidfd >= 0 {
-		killPidfd(s.pidfd)
-	}
-	if !s.closed {
-		s.eb.Kill()
-	}
-}
-
-func (s *Session) isStopped() bool {
-	select {
-	case <-s.stopped:
-		return true
-	default:
-		return false
-	}
+	s.impl.stop()
 }
 
 // Close releases the backend (the eBPF programs and maps).
-func (s *Session) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+func (s *Session) Close() error { return s.impl.close() }
+
+// ptraceBackend records with ptrace: the recorder starts the command and
+// follows it to the end of its last descendant itself.
+type ptraceBackend struct{ r *ptrace.Recorder }
+
+func (b ptraceBackend) run(cmd *sandbox.Command, stopped <-chan struct{}) (*record.Observations, *sandbox.Result, bool, error) {
+	o, res, err := b.r.Run(cmd)
+	cut := false
+	select {
+	case <-stopped:
+		cut = true
+	default:
+	}
+	return o, res, cut, err
+}
+
+func (b ptraceBackend) progress() record.Progress { return b.r.Progress() }
+func (b ptraceBackend) commandExited() bool       { return b.r.CommandExited() }
+func (b ptraceBackend) stop()                     { b.r.Kill() }
+func (b ptraceBackend) close() error              { return nil }
+
+// ebpfBackend records with eBPF: the command is started by sandbox.Trace,
+// tracked from its exec stop, and the programs count until the last of
+// its descendants has exited.
+type ebpfBackend struct {
+	eb      *ebpf.Recorder
+	forward bool
+
+	mu          sync.Mutex // map access against stop and close
+	pidfd       int        // the command, until it is reaped
+	commandDone atomic.Bool
+	cutShort    atomic.Bool // stop found part of the tree still running
+	closed      bool
+}
+
+func (b *ebpfBackend) run(cmd *sandbox.Command, stopped <-chan struct{}) (*record.Observations, *sandbox.Result, bool, error) {
+	res, err := sandbox.Trace(cmd, &sandbox.TraceOptions{
+		Ready: func(pid int) error {
+			if err := b.eb.Track(pid); err != nil {
+				return err
+			}
+			if fd := openPidfd(pid); fd >= 0 {
+				b.mu.Lock()
+				b.pidfd = fd
+				b.mu.Unlock()
+			}
+			return nil
+		},
+		ForwardSignals: b.forward,
+	})
+	b.mu.Lock()
+	b.commandDone.Store(true)
+	if b.pidfd >= 0 {
+		closePidfd(b.pidfd)
+		b.pidfd = -1
+	}
+	b.mu.Unlock()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	// Descendants that outlive the command are recorded to their end.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stopped:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	werr := b.eb.Wait(ctx)
+	if werr != nil && !errors.Is(werr, context.Canceled) {
+		return nil, nil, false, werr
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, err := b.eb.Stop()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return o, res, b.cutShort.Load(), nil
+}
+
+func (b *ebpfBackend) progress() record.Progress {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return record.Progress{}
+	}
+	p, _ := b.eb.Progress()
+	return p
+}
+
+func (b *ebpfBackend) commandExited() bool { return b.commandDone.Load() }
+
+func (b *ebpfBackend) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Stopped only if something was still running: a Ctrl-C handled after
+	// the whole tree had exited stopped nothing.
+	if !b.commandDone.Load() {
+		b.cutShort.Store(true)
+	} else if !b.closed {
+		if n, err := b.eb.Live(); err != nil || n > 0 {
+			b.cutShort.Store(true)
+		}
+	}
+	if b.pidfd >= 0 {
+		killPidfd(b.pidfd)
+	}
+	if !b.closed {
+		b.eb.Kill()
+	}
+}
+
+func (b *ebpfBackend) close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
 		return nil
 	}
-	s.closed = true
-	if s.eb != nil {
-		return s.eb.Close()
-	}
-	return nil
+	b.closed = true
+	return b.eb.Close()
 }
