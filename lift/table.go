@@ -135,7 +135,20 @@ func (f Func) Table(include ...*syscalls.Arch) (*Table, error) {
 	}
 	t := &Table{}
 	listed := s.leaf(0)
+	// The ABIs asked for first, in their order, then the rest in
+	// libseccomp's order.
+	var order []*syscalls.Arch
+	for _, a := range include {
+		if !slices.Contains(order, a) {
+			order = append(order, a)
+		}
+	}
 	for _, a := range syscalls.Arches() {
+		if !slices.Contains(order, a) {
+			order = append(order, a)
+		}
+	}
+	for _, a := range order {
 		if !tokens[a.AuditArch] {
 			continue
 		}
@@ -154,7 +167,9 @@ func (f Func) Table(include ...*syscalls.Arch) (*Table, error) {
 			return nil, fmt.Errorf("%s: %w", a.Name, err)
 		}
 		t.ABIs = append(t.ABIs, &ABI{Arch: a, Ranges: ranges})
-		listed = s.iteN(s.predicate(fieldValue(fieldArch), bpf.JmpJEQ, a.AuditArch), s.leaf(1), listed)
+		if !slices.ContainsFunc(t.ABIs[:len(t.ABIs)-1], func(x *ABI) bool { return x.Arch.AuditArch == a.AuditArch }) {
+			listed = s.iteN(s.predicate(fieldValue(fieldArch), bpf.JmpJEQ, a.AuditArch), s.leaf(1), listed)
+		}
 	}
 	for _, c := range classes {
 		set := c.set.Intersect(Set{s: s, p: s.not(listed), first: archFirst, width: 32})
