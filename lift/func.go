@@ -75,19 +75,19 @@ func (f Func) Map(op func(v uint64) uint64) Func {
 func KernelOrder(ret uint32) int32 { return int32(ret & 0xffff0000) }
 
 // Stack returns the decision of filters stacked on one thread, as the
-// kernel combines them: filters[0] is the most recently installed (index
-// 0 of PTRACE_SECCOMP_GET_FILTER), and the kernel runs them from there
-// back to the first, keeping a later-run result only when its action
-// ranks strictly lower in KernelOrder (so among equal actions with
-// different data, the most recent filter's answer stands). Values must be
-// filter return values (32 bits).
+// kernel combines them. filters are in the order they were installed
+// (index 0 first, as PTRACE_SECCOMP_GET_FILTER numbers them); the kernel
+// runs the last installed first and back to the first, keeping a later
+// result only when its action ranks strictly lower in KernelOrder (so
+// among equal actions with different data, the most recently installed
+// filter's answer stands). Values must be filter return values (32 bits).
 func Stack(filters ...Func) Func {
 	if len(filters) == 0 {
 		panic("lift: Stack of no filter")
 	}
-	out := filters[0]
-	for _, g := range filters[1:] {
-		out = Combine(out, g, func(newer, older uint64) uint64 {
+	out := filters[len(filters)-1]
+	for i := len(filters) - 2; i >= 0; i-- {
+		out = Combine(out, filters[i], func(newer, older uint64) uint64 {
 			if KernelOrder(uint32(older)) < KernelOrder(uint32(newer)) {
 				return older
 			}

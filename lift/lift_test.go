@@ -540,7 +540,7 @@ func TestStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := Stack(f2, f1) // second installed last
+	st := Stack(f1, f2) // second installed last
 	r := rand.New(rand.NewPCG(testSeed(t), 7))
 	for range 100000 {
 		d := randomInput(r, []uint32{a.AuditArch})
