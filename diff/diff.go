@@ -9,7 +9,6 @@ import (
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/lift"
 	"github.com/sysfence/sysfence/policy"
-	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -149,42 +148,7 @@ func witnessNr(abi *syscalls.Arch, lo, hi uint32) uint32 {
 // Numbers names a finding's run of syscall numbers: "openat", "mount,
 // umount2", "nr 0x1cf-0x3fffffff", "nr 0x1c0-0x3fffffff (fchmodat2,
 // map_shadow_stack, …)".
-func (f *Finding) Numbers() string {
-	if f.ABI == nil {
-		if f.Lo == f.Hi {
-			return "nr " + lift.Num(uint64(f.Lo))
-		}
-		return fmt.Sprintf("nr %s-%s", lift.Num(uint64(f.Lo)), lift.Num(uint64(f.Hi)))
-	}
-	var names []string
-	all := true
-	for nr := uint64(f.Lo); nr <= uint64(f.Hi); nr++ {
-		if n, ok := f.ABI.SyscallName(uint32(nr)); ok {
-			names = append(names, n)
-		} else {
-			all = false
-		}
-		if nr-uint64(f.Lo) >= 4096 {
-			all = false
-			break
-		}
-	}
-	if all && len(names) <= 6 {
-		return strings.Join(names, ", ")
-	}
-	s := fmt.Sprintf("nr %s-%s", lift.Num(uint64(f.Lo)), lift.Num(uint64(f.Hi)))
-	if f.Lo == f.Hi {
-		s = "nr " + lift.Num(uint64(f.Lo))
-	}
-	if len(names) > 0 {
-		more := ""
-		if len(names) > 3 {
-			names, more = names[:3], ", …"
-		}
-		s += " (" + strings.Join(names, ", ") + more + ")"
-	}
-	return s
-}
+func (f *Finding) Numbers() string { return lift.RunString(f.ABI, f.Lo, f.Hi) }
 
 // Where names the ABI (or architecture values) of a finding: "x86_64",
 // "arch ∉ {0xc000003e, 0x40000003}".
@@ -240,30 +204,9 @@ func (f *Finding) String() string {
 	return b.String()
 }
 
-// errnoNames maps errno numbers to the names profiles use.
-var errnoNames = func() map[uint]string {
-	m := map[uint]string{}
-	for _, n := range profile.ErrnoNames() {
-		v, _ := profile.ErrnoNumber(n)
-		if old, ok := m[v]; !ok || n < old && n != "ENOTSUP" {
-			m[v] = n
-		}
-	}
-	m[95] = "EOPNOTSUPP"
-	return m
-}()
-
 // Action names a return value as scmp_bpf_sim does, with errno names:
 // ALLOW, ERRNO(EPERM), KILL_PROCESS, TRACE(7).
-func Action(ret uint32) string {
-	a := policy.Action(ret)
-	if a.Kind() == policy.ActErrno {
-		if n, ok := errnoNames[uint(a.Data())]; ok {
-			return "ERRNO(" + n + ")"
-		}
-	}
-	return a.String()
-}
+func Action(ret uint32) string { return lift.Action(uint64(ret)) }
 
 // Contains reports whether the input d is in the finding: its
 // architecture, number and arguments.

@@ -40,10 +40,24 @@ func (t Task) Describe() string {
 // modeWords is the Seccomp: line as a person reads it.
 func (t Task) modeWords() string {
 	s := fmt.Sprintf("Seccomp: %d, %s", int(t.Mode), t.Mode)
-	if t.NumFilters >= 0 {
+	if t.Mode == ModeFilter && t.NumFilters >= 0 {
 		s += fmt.Sprintf("; Seccomp_filters: %d", t.NumFilters)
 	}
 	return s
+}
+
+// dumpError is an error of ReadFilters whose message already says what
+// its sentinel says.
+type dumpError struct {
+	msg  string
+	kind error
+}
+
+func (e *dumpError) Error() string { return e.msg }
+func (e *dumpError) Unwrap() error { return e.kind }
+
+func dumpErrorf(kind error, format string, args ...any) error {
+	return &dumpError{msg: "seccomp: " + fmt.Sprintf(format, args...), kind: kind}
 }
 
 // Filter is one seccomp filter as the kernel keeps it.

@@ -27,9 +27,9 @@ func ReadTask(pid, tid int) (Task, error) {
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			if tid == pid {
-				return t, fmt.Errorf("seccomp: process %d does not exist: %w", pid, syscall.ESRCH)
+				return t, dumpErrorf(syscall.ESRCH, "process %d does not exist", pid)
 			}
-			return t, fmt.Errorf("seccomp: process %d has no thread %d: %w", pid, tid, syscall.ESRCH)
+			return t, dumpErrorf(syscall.ESRCH, "process %d has no thread %d", pid, tid)
 		}
 		return t, fmt.Errorf("seccomp: %w", err)
 	}
@@ -81,7 +81,7 @@ func threadIDs(pid int) ([]int, error) {
 	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("seccomp: process %d does not exist: %w", pid, syscall.ESRCH)
+			return nil, dumpErrorf(syscall.ESRCH, "process %d does not exist", pid)
 		}
 		return nil, fmt.Errorf("seccomp: %w", err)
 	}
@@ -160,16 +160,16 @@ func ReadFilters(pid int, tids ...int) ([]ThreadFilters, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("seccomp: process %d does not exist: %w", pid, syscall.ESRCH)
+		return nil, dumpErrorf(syscall.ESRCH, "process %d does not exist", pid)
 	}
 	t := out[0].Task
 	if len(out) > 1 {
-		return nil, fmt.Errorf("seccomp: %s has no seccomp filter on any of its %d threads (%s): %w", t.Describe(), len(out), t.modeWords(), ErrNoFilter)
+		return nil, dumpErrorf(ErrNoFilter, "%s has no seccomp filter on any of its %d threads (%s)", t.Describe(), len(out), t.modeWords())
 	}
 	if t.Mode == ModeStrict {
-		return nil, fmt.Errorf("seccomp: %s is in seccomp strict mode (%s): there is no filter to read: %w", t.Describe(), t.modeWords(), ErrNoFilter)
+		return nil, dumpErrorf(ErrNoFilter, "%s is in seccomp strict mode (%s): there is no filter to read", t.Describe(), t.modeWords())
 	}
-	return nil, fmt.Errorf("seccomp: %s has no seccomp filter (%s): %w", t.Describe(), t.modeWords(), ErrNoFilter)
+	return nil, dumpErrorf(ErrNoFilter, "%s has no seccomp filter (%s)", t.Describe(), t.modeWords())
 }
 
 // readThread reads one thread's filters; the caller holds its OS thread.
@@ -187,8 +187,12 @@ func readThread(pid, tid int) (ThreadFilters, error) {
 		if c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", t.TracerPid)); err == nil {
 			tracer = strings.TrimSpace(string(c))
 		}
-		return tf, fmt.Errorf("seccomp: %s is traced by process %d (%s), and the kernel hands a thread's filters only to its tracer (%s): %w",
-			t.Describe(), t.TracerPid, tracer, t.modeWords(), ErrTraced)
+		hint := ""
+		if tracer == "sysfence" {
+			hint = "; a command under 'sysfence run' is traced by sysfence unless run with --quiet"
+		}
+		return tf, dumpErrorf(ErrTraced, "%s is traced by process %d (%s), and the kernel hands a thread's filters only to its tracer (%s)%s",
+			t.Describe(), t.TracerPid, tracer, t.modeWords(), hint)
 	}
 	sig, err := attach(tid)
 	if err != nil {
@@ -296,7 +300,7 @@ func ptraceFilter(tid, i int, buf []byte) (int, error) {
 func attachError(t Task, err error) error {
 	switch err {
 	case syscall.ESRCH:
-		return fmt.Errorf("seccomp: %s exited: %w", t.Describe(), syscall.ESRCH)
+		return dumpErrorf(syscall.ESRCH, "%s exited", t.Describe())
 	case syscall.EPERM:
 		why := "attaching needs root (CAP_SYS_PTRACE) and a process that may be traced"
 		if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil && strings.TrimSpace(string(b)) == "3" {
@@ -320,7 +324,7 @@ func getFilterError(t Task, err error) error {
 	case syscall.EMEDIUMTYPE:
 		return fmt.Errorf("seccomp: reading the filters of %s: a filter is not classic BPF: %w", t.Describe(), ErrNotSupported)
 	case syscall.EINVAL:
-		return fmt.Errorf("seccomp: reading the filters of %s: it is not in filter mode (any more): %w", t.Describe(), ErrNoFilter)
+		return dumpErrorf(ErrNoFilter, "reading the filters of %s: it is not in filter mode (any more)", t.Describe())
 	}
 	return fmt.Errorf("seccomp: reading the filters of %s: %w", t.Describe(), err)
 }

@@ -47,6 +47,7 @@ architecture.`,
 		newDisasmCmd(),
 		newRunCmd(),
 		newRecordCmd(),
+		newDumpCmd(), newDiffCmd(),
 	)
 	return root
 }
