@@ -121,15 +121,16 @@ func (b *policyBuilder) otherArches() error {
 	var reasons []string
 	for i, g := range b.t.Other {
 		v, ok := constRanges(g.Ranges)
-		if !ok {
-			reasons = append(reasons, fmt.Sprintf("architecture values %s are decided by syscall number or arguments, not refused as a whole", g.Arches.String("arch")))
-			continue
-		}
-		if i == 0 {
+		switch {
+		case !ok && g.Arches.Full():
+			reasons = append(reasons, "the filter never looks at the architecture (seccomp_data.arch): it decides every ABI's calls by the same numbers, which a policy cannot say (a policy refuses unlisted architectures as a whole)")
+		case !ok:
+			reasons = append(reasons, fmt.Sprintf("the architectures where %s are decided by syscall number or arguments, not refused as a whole", g.Arches.String("arch")))
+		case i == 0:
 			b.bad = policy.Action(v)
-			continue
+		default:
+			reasons = append(reasons, fmt.Sprintf("the architectures where %s get %v while other unlisted ones get %v", g.Arches.String("arch"), policy.Action(v), b.bad))
 		}
-		reasons = append(reasons, fmt.Sprintf("architecture values %s get %v while other unlisted ones get %v", g.Arches.String("arch"), policy.Action(v), b.bad))
 	}
 	if len(reasons) > 0 {
 		return &NotExpressibleError{Format: "policy", Reasons: reasons}

@@ -219,6 +219,19 @@ func TestDumpLibseccomp(t *testing.T) {
 		}
 	}
 
+	// A hand-written filter that never looks at the architecture: no
+	// policy can say that; dump writes the exact table and says why.
+	mark3 := newMark()
+	background(t, mark3, []string{prog, "noarch", "sleep"})
+	pid3 := findMarked(t, mark3, "selffilter")
+	r = sysfence(t, "dump", strconv.Itoa(pid3), "--format", "profile")
+	wantOut := "x86_64 (arch 0xc000003e, numbers without the x32 bit):\n  nr 0-0x3e (read, write, open, …): ALLOW\n  uname: ERRNO(EPERM)\n"
+	wantNote := "sysfence: note: no policy (and no profile) can hold what this filter decides, so here is the decision itself, ABI by ABI (exact): the filter never looks at the architecture (seccomp_data.arch)"
+	if r.code != 0 || !strings.HasPrefix(r.stdout, wantOut) || !strings.Contains(r.stdout, "other architectures (arch != 0xc000003e), by number:\n  nr 0-0x3e: ALLOW\n  nr 0x3f: ERRNO(EPERM)\n") ||
+		!strings.HasPrefix(r.stderr, wantNote) {
+		t.Errorf("dump --format profile of a filter without an arch check: %v", r)
+	}
+
 	mark2 := newMark()
 	background(t, mark2, []string{prog, "thread", "sleep"})
 	pid2 := findMarked(t, mark2, "selffilter")
@@ -343,7 +356,8 @@ func TestDumpRunc(t *testing.T) {
 			t.Errorf("runc answers %s for %s %s", f.A, f.ABI, f.Numbers)
 		}
 	}
-	t.Logf("runc's filter and sysfence's docker-default differ in %d places, each a syscall this libseccomp does not know", len(out.Findings))
+	t.Logf("runc's filter and sysfence's docker-default differ in %d places, each a syscall this libseccomp does not know:\n%s",
+		len(out.Findings), sysfence(t, "diff", ps, "docker-default").stdout)
 
 	r = sysfence(t, "dump", ps, "--format", "profile")
 	switch {
