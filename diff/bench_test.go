@@ -80,6 +80,19 @@ func BenchmarkDockerMinusOne(b *testing.B) {
 	}
 	b.Run("build+lift+compare", func(b *testing.B) { run(b, true) })
 	b.Run("lift+compare", func(b *testing.B) { run(b, false) })
+	b.Run("compare", func(b *testing.B) {
+		ra, _ := build.Build(build.Request{Profile: def, Arch: x86_64})
+		rb, _ := build.Build(build.Request{Profile: minus, Arch: x86_64})
+		s := lift.NewSpace()
+		fa, _ := s.Program(ra.Program.Filter, false)
+		fb, _ := s.Program(rb.Program.Filter, false)
+		for b.Loop() {
+			found, err := Compare(fa, fb, x86_64)
+			if err != nil || len(found) != 3 {
+				b.Fatalf("%d findings, %v", len(found), err)
+			}
+		}
+	})
 }
 
 // TestDockerMinusOne is the benchmark's case as a test: exactly mkdir

@@ -15,8 +15,9 @@ func newRootCmd() *cobra.Command {
 		Long: `sysfence is a seccomp toolkit: it records what a command needs into a minimal
 profile (record), runs commands under a profile (run), compiles Docker/OCI
 seccomp profiles into small, fast BPF filters, checks syscalls against them,
-disassembles filters, and resolves syscall names and numbers for every
-architecture.`,
+disassembles filters, reads the filters of running processes (dump), shows
+exactly where two profiles or filters differ (diff), and resolves syscall
+names and numbers for every architecture.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
