@@ -213,6 +213,11 @@ func attach(tid int) (syscall.Signal, error) {
 	if err := unix.PtraceSeize(tid); err != nil {
 		return 0, err
 	}
+	return interrupt(tid)
+}
+
+// interrupt stops a seized thread (see attach).
+func interrupt(tid int) (syscall.Signal, error) {
 	if err := unix.PtraceInterrupt(tid); err != nil {
 		unix.PtraceDetach(tid)
 		return 0, err

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"os/signal"
 	"runtime"
 	"slices"
 	"strings"
@@ -25,6 +26,25 @@ import (
 func init() {
 	children["stacked"] = childStacked
 	children["idle"] = childIdle
+	children["signals"] = childSignals
+}
+
+// childSignals counts the SIGUSR1s it gets and answers each line on
+// stdin with the count.
+func childSignals() {
+	got := make(chan os.Signal, 16)
+	signal.Notify(got, syscall.SIGUSR1)
+	fmt.Println("ready", 0)
+	n := 0
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		time.Sleep(50 * time.Millisecond)
+		for len(got) > 0 {
+			<-got
+			n++
+		}
+		fmt.Println("count", n)
+	}
 }
 
 // The filters of childStacked: every thread gets first and second (TSYNC),
@@ -282,4 +302,41 @@ func childrenOf(pid int) []int {
 		out = append(out, n)
 	}
 	return out
+}
+
+// TestAttachPassesSignalsOn: a signal that reaches a thread while dump
+// holds it (its delivery stop comes before the interrupt's) is delivered
+// at the detach; detached without it, the signal would be lost.
+func TestAttachPassesSignalsOn(t *testing.T) {
+	requireDump(t)
+	for _, pass := range []bool{true, false} {
+		c := startChild(t, "signals")
+		pid := c.cmd.Process.Pid
+		runtime.LockOSThread()
+		if err := unix.PtraceSeize(pid); err != nil {
+			runtime.UnlockOSThread()
+			t.Fatal(err)
+		}
+		unix.Tgkill(pid, pid, syscall.SIGUSR1)
+		time.Sleep(20 * time.Millisecond)
+		sig, err := interrupt(pid)
+		if err != nil || sig != syscall.SIGUSR1 {
+			t.Errorf("the first stop: signal %v, %v", sig, err)
+		}
+		if !pass {
+			sig = 0
+		}
+		if err := detach(pid, sig); err != nil {
+			t.Error(err)
+		}
+		runtime.UnlockOSThread()
+		fmt.Fprintln(c.in, "ping")
+		want := "count 1"
+		if !pass {
+			want = "count 0" // what a detach without the signal does
+		}
+		if !c.out.Scan() || c.out.Text() != want {
+			t.Errorf("passing the signal on %v: %q, want %q", pass, c.out.Text(), want)
+		}
+	}
 }

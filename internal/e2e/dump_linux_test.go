@@ -488,6 +488,24 @@ func TestDiffInputs(t *testing.T) {
 	if r := sysfence(t, "compile", prof, "-o", filter); r.code != 0 {
 		t.Fatal(r)
 	}
+	r := sysfence(t, "diff", "docker-default", prof, "--json")
+	var out struct {
+		Findings []struct {
+			ABI     string `json:"abi"`
+			Numbers string `json:"numbers"`
+			A       string `json:"a"`
+			BRet    uint32 `json:"b_ret"`
+			Witness struct {
+				Call string `json:"call"`
+				Nr   uint32 `json:"nr"`
+			} `json:"witness"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 1 || len(out.Findings) != 3 ||
+		out.Findings[0].ABI != "x86_64" || out.Findings[0].Numbers != "mkdir" || out.Findings[0].A != "ALLOW" ||
+		out.Findings[0].BRet != 0x50001 || out.Findings[0].Witness.Call != "mkdir(NULL, 0)" || out.Findings[0].Witness.Nr != 83 {
+		t.Errorf("diff --json: %v (%v)", r, err)
+	}
 	for _, tc := range []struct {
 		args   []string
 		code   int
