@@ -24,11 +24,11 @@ const exampleProfile = `{
 // runsExamples are the commands whose self-contained examples are run.
 // run's and record's start programs under seccomp and are left to their
 // own tests (`run --strict -- /bin/true` shows a program being killed).
-var runsExamples = map[string]bool{"check": true, "compile": true, "disasm": true, "syscalls": true, "lint": true, "explain": true}
+var runsExamples = map[string]bool{"check": true, "compile": true, "disasm": true, "syscalls": true, "lint": true, "explain": true, "diff": true}
 
 // findsExamples are the commands whose examples may exit 1: lint's on a
-// profile with findings.
-var findsExamples = map[string]bool{"lint": true}
+// profile with findings, diff's where the two inputs differ.
+var findsExamples = map[string]bool{"lint": true, "diff": true}
 
 // TestHelpExamples checks every line of every command's Example. Each
 // sysfence invocation in it must parse: known flags, the right number of
@@ -178,6 +178,9 @@ func checkExampleArgs(args []string, dir string) (bool, error) {
 		words = words[:len(words)-len(pos)+cmdAt+1]
 	}
 	for _, w := range words {
+		if strings.Contains(w, "$") {
+			return false, nil // a shell expansion ("$PID"): not self-contained
+		}
 		looksLikeFile := strings.HasPrefix(w, "./") || strings.HasSuffix(w, ".json") || strings.HasSuffix(w, ".bpf") || strings.HasSuffix(w, ".yaml")
 		if !looksLikeFile || outputs[w] {
 			continue

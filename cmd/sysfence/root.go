@@ -15,9 +15,11 @@ func newRootCmd() *cobra.Command {
 		Long: `sysfence is a seccomp toolkit: it records what a command needs into a minimal
 profile (record), runs commands under a profile (run), compiles Docker/OCI
 seccomp profiles into small, fast BPF filters, checks syscalls against them,
-disassembles filters, finds the mistakes in profiles (lint) and says what they
-let a program do (explain), and resolves syscall names and numbers for every
-architecture.`,
+disassembles filters, reads the filters of running processes (dump), shows
+exactly where two profiles or filters differ (diff), finds the mistakes in
+profiles (lint) and says what they let a program do (explain), finds what a
+program can call without running it (analyze), and resolves syscall names and
+numbers for every architecture.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -51,6 +53,7 @@ architecture.`,
 		newLintCmd(),
 		newExplainCmd(),
 		newAnalyzeCmd(),
+		newDumpCmd(), newDiffCmd(),
 	)
 	return root
 }
