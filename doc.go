@@ -36,15 +36,17 @@
 // whose one thread is killed would hang, so the API never kills a single
 // thread unless asked to. SetENOSYS turns on runc's rule that a syscall
 // newer than every syscall the filter names fails with ENOSYS, so that
-// libc and the Go runtime fall back to older calls (on for profiles, as
-// in `sysfence run` and runc; off for NewFilter, as in libseccomp).
+// libc and the Go runtime fall back to older calls (on for FromProfile
+// unless ProfileOptions.NoENOSYS, as in runc; off for NewFilter, as in
+// libseccomp).
 //
-// Filters go through the same pipeline as `sysfence run` and `sysfence
-// compile` (profile → resolve → policy → compile), so a profile gives the
-// program those commands install (with KILL_PROCESS instead of runc's
-// KILL_THREAD for bad architectures, unless SetBadArchAction says
-// otherwise), and Compile returns that program for inspection or export
-// (bwrap --seccomp takes Export's bytes).
+// Filters are built by the packages sysfence's commands use (profile
+// resolves, policy builds the rule set, compile emits BPF), so a profile
+// gives the program that sysfence's run and compile commands install for
+// it (with KILL_PROCESS instead of runc's KILL_THREAD for bad
+// architectures, unless SetBadArchAction says otherwise), and Compile
+// returns that program for inspection or export (Export writes the raw
+// form that bwrap's --seccomp option reads).
 // Check runs the compiled program on sysfence's BPF emulator, which is
 // how tests can assert what the kernel will answer without loading it.
 //

@@ -14,8 +14,9 @@
 //     control-flow graph; Assemble reads listings back exactly.
 //   - Format writes raw, disasm, c, go, json or dot output.
 //
-// It knows nothing about profiles or loading filters: the compiler produces
-// programs, the seccomp package loads them, and tests and `sysfence check`
-// run them here. Errors carry the program counter (*Error) or the input
+// It knows nothing about profiles or loading filters: package compile
+// produces programs, package seccomp loads them, and whatever must know
+// what a program answers without loading it (tests, checks, reports) runs
+// it here. Errors carry the program counter (*Error) or the input
 // line (*SyntaxError).
 package bpf

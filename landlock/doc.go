@@ -1,8 +1,11 @@
-// Package landlock turns sysfence's path and port rules (--allow-read,
-// --allow-write, --allow-exec, --allow-bind, --allow-connect, and a
-// profile's x-sysfence section) into a Landlock ruleset, decides what the
-// kernel's Landlock ABI can enforce, and enforces it on the thread that is
-// about to exec the sandboxed command. It is a thin layer over
+// Package landlock turns path and port rules (Rules: what a command may
+// read, write and execute, and which TCP ports it may bind and connect
+// to, as a launcher or a profile's x-sysfence section gives them) into a
+// Landlock ruleset, decides what the kernel's Landlock ABI can enforce
+// (Plan), and enforces it on the thread that is about to exec the
+// sandboxed command (Apply, or RulesetFD for a launcher that enforces it
+// in the command itself). It is what sysfence's run command builds on
+// for paths and ports, and a thin layer over
 // github.com/landlock-lsm/go-landlock: the access-right constants, ABI
 // presets, ruleset construction (NewRulesetFD) and syscall wrappers are
 // go-landlock's.
@@ -16,15 +19,17 @@
 //
 //	abi, err := landlock.KernelABI()           // cached probe; error matches ErrNotSupported without Landlock
 //	plan, err := landlock.NewPlan(rules, abi, landlock.Options{BestEffort: bestEffort})
-//	                                           // *UnenforceableError -> exit 2; *PathError -> exit 2
-//	for _, l := range plan.Lines() { ... }     // --verbose, and always the UNENFORCED lines
-//	fd, flags, err := plan.RulesetFD()         // sysfence run: package sandbox hands fd to CMD and makes
+//	                                           // *UnenforceableError: the ABI cannot enforce the rules;
+//	                                           // *PathError: a path that cannot carry a rule
+//	for _, l := range plan.Lines() { ... }     // what the plan enforces and leaves open; show
+//	                                           // plan.Unenforced to the user whenever it is not empty
+//	fd, flags, err := plan.RulesetFD()         // a launcher (package sandbox) hands fd to CMD and makes
 //	                                           // CMD call landlock_restrict_self at its exec stop
 //	rep, err := landlock.Apply(plan)           // or, in a re-executed shim, right before execve(CMD)
 //
 // rules should include what internal/execdeps says CMD needs to start
 // (Result.Split: read paths into Rules.Read, exec paths into Rules.Exec),
-// but only when the user gave path rules: without any, adding them would
+// but only when the caller gave path rules: without any, adding them would
 // turn on deny-by-default for the file system.
 //
 // Apply locks the calling goroutine to its OS thread for good, sets
@@ -41,18 +46,18 @@
 //
 // Once any path rule is given, every file-system right the ABI knows is
 // handled (denied unless a rule grants it). A rule on a directory covers
-// its whole tree. The rights each rule kind grants:
+// its whole tree. The rights each kind of rule (field of Rules) grants:
 //
-//	--allow-read  file: READ_FILE
-//	              dir:  READ_FILE, READ_DIR (list it and its subdirectories)
-//	--allow-exec  file or dir: EXECUTE, READ_FILE
-//	              (execve opens the file for reading with __FMODE_EXEC and
-//	              Landlock checks both; the same holds for #! and ELF
-//	              interpreters)
-//	--allow-write file: WRITE_FILE, TRUNCATE (3), IOCTL_DEV (5), RESOLVE_UNIX (9)
-//	              dir:  the file rights for everything beneath, plus
-//	                    REMOVE_DIR, REMOVE_FILE, MAKE_DIR, MAKE_REG, MAKE_SOCK,
-//	                    MAKE_FIFO, MAKE_SYM, REFER (2)
+//	Read   file: READ_FILE
+//	       dir:  READ_FILE, READ_DIR (list it and its subdirectories)
+//	Exec   file or dir: EXECUTE, READ_FILE
+//	       (execve opens the file for reading with __FMODE_EXEC and
+//	       Landlock checks both; the same holds for #! and ELF
+//	       interpreters)
+//	Write  file: WRITE_FILE, TRUNCATE (3), IOCTL_DEV (5), RESOLVE_UNIX (9)
+//	       dir:  the file rights for everything beneath, plus
+//	             REMOVE_DIR, REMOVE_FILE, MAKE_DIR, MAKE_REG, MAKE_SOCK,
+//	             MAKE_FIFO, MAKE_SYM, REFER (2)
 //
 // (n) is the ABI that introduced the right; below it the right is neither
 // handled nor granted. Write does not imply read: give both for
@@ -66,8 +71,8 @@
 // rights than it had.
 //
 // Once any port rule is given, BIND_TCP and CONNECT_TCP (ABI 4) are
-// handled: --allow-bind alone also denies every connect(2), and the
-// reverse. UDP rights (ABI 10) are never handled: the rules name TCP ports
+// handled: Bind rules alone also deny every connect(2), and Connect rules
+// alone every bind(2). UDP rights (ABI 10) are never handled: the rules name TCP ports
 // only, and handling UDP would deny all of it, DNS included.
 //
 // # ABIs: what is refused and what is only reported
@@ -78,11 +83,11 @@
 // go-landlock validates the ruleset against that view. A kernel newer than
 // MaxABI (11) is used as 11.
 //
-// sysfence promises for path rules what ABI 5 gives (read, write, exec,
+// A plan promises for path rules what ABI 5 gives (read, write, exec,
 // truncate and device ioctls all restricted) and for port rules what ABI 4
 // gives. What a lower ABI cannot deliver is unenforced, and NewPlan
-// refuses it (*UnenforceableError, exit 2) unless Options.BestEffort, in
-// which case Plan.Unenforced names exactly what stays allowed:
+// refuses it (*UnenforceableError) unless Options.BestEffort, in which
+// case Plan.Unenforced names exactly what stays allowed:
 //
 //	ABI 0       everything (no Landlock)
 //	ABI < 3     truncate(2)/O_TRUNC of any file (TRUNCATE needs 3)

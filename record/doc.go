@@ -11,10 +11,11 @@
 // (seccomp_data.arch and .nr): a 64-bit process that uses int 0x80 makes
 // x86 calls, an x32 call is numbered with the x32 bit. For each syscall
 // they count the calls, the errors where the backend can see them, how
-// many merged recordings saw it and, with --args, the raw values of the
-// arguments that decide the risk (ArgSpecs). A number without a name on
-// its ABI is kept by number; it never gets an empty or made-up name.
-// Merge unions recordings (--merge).
+// many merged recordings saw it and, when the recorder was asked for them
+// (its Args option), the raw values of the arguments that decide the risk
+// (ArgSpecs). A number without a name on its ABI is kept by number; it
+// never gets an empty or made-up name. Merge unions recordings in memory,
+// MergeProfiles the profiles written from them.
 //
 // # From observations to rules
 //
@@ -51,8 +52,8 @@
 // ENOSYS, libc falls back to clone (as under Docker's default profile),
 // and clone's entries carry the namespace flags seen on clone3 too.
 // Otherwise clone3 is allowed without conditions. A syscall whose values
-// were not all recorded (a merged recording without --args, a full map)
-// gets a plain entry.
+// were not all recorded (a merged recording made without argument values,
+// a full map) gets a plain entry.
 //
 // # What a recording cannot see
 //
@@ -81,12 +82,12 @@
 // the argument values of an argument rule; the per-ABI counts are left
 // out when the native ABI is the only one; R is how many of the T merged
 // recordings saw the syscall, on any ABI and whatever its arguments, left
-// out for a single recording and for a syscall none of them saw. Merging
-// profiles (record --merge) adds the counts entry by entry and the
-// recordings name by name, so that merging written profiles one at a
-// time gives the comments that merging the observations in memory gives
-// (tested). A profile entry without such a comment (written by hand or
-// by another tool) counts as seen in one recording.
+// out for a single recording and for a syscall none of them saw.
+// MergeProfiles adds the counts entry by entry and the recordings name by
+// name, so that merging written profiles one at a time gives the comments
+// that merging the observations in memory gives (tested). A profile entry
+// without such a comment (written by hand or by another tool) counts as
+// seen in one recording.
 //
 // # Static analysis (record --static)
 //
@@ -100,9 +101,11 @@
 // # Runtimes
 //
 // A runtime that loads the filter before it executes the command needs
-// its own post-load syscalls in the profile (--for). RuntimeSyscalls holds
-// these sets as data, with the sources they come from: sysfence run needs
-// nothing extra; runc (and Docker, which runs runc) and crun need what
-// they call between loading the filter and execve. A syscall the runtime
-// needs is allowed without argument conditions.
+// its own post-load syscalls in the profile (ProfileOptions.For).
+// RuntimeSyscalls holds these sets as data, with the sources they come
+// from: RuntimeSysfence (package sandbox, which loads the filter at the
+// command's exec stop) needs nothing extra; runc (and Docker, which runs
+// runc) and crun need what they call between loading the filter and
+// execve. A syscall the runtime needs is allowed without argument
+// conditions.
 package record

@@ -63,7 +63,7 @@ func newTraceSession(cmd *Command, t *TraceOptions) (*session, error) {
 		}
 	}
 	s := &session{cmd: cmd, opts: &Options{ForwardSignals: t.ForwardSignals}, native: native,
-		reported: map[deniedKey]uint64{}, pidfd: -1, prog: t.Filter, orig: t.Filter}
+		reported: map[deniedKey]uint64{}, pidfd: -1, llFd: -1, llChildFd: -1, prog: t.Filter, orig: t.Filter}
 	s.argv = cmd.Args
 	if len(s.argv) == 0 {
 		s.argv = []string{cmd.Path}

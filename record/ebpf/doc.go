@@ -33,9 +33,9 @@
 // recording. sched_process_fork adds every thread
 // and child created by a tracked task; it fires in the parent before the
 // child is first woken, so no call of the child is missed, however short
-// its life. sysfence record starts the command with sandbox.Trace
-// instead, whose child has exec'd before its parent can act, and calls
-// Track at the exec stop: the stopped process's bit is set from user
+// its life. A launcher built on sandbox.Trace (as package recorder is),
+// whose child has exec'd before its parent can act, calls Track at the
+// exec stop instead: the stopped process's bit is set from user
 // space (nothing else is tracked yet, so no program races with that
 // write) and the execve that got there is counted as its first call.
 // sched_process_exit removes each task, which also keeps pid

@@ -85,6 +85,6 @@
 //
 // PTRACE_O_EXITKILL kills every tracee if the recorder dies, and the
 // command also has a parent-death signal: nothing is left traced or
-// stopped. Kill ends a recording early (a second Ctrl-C): every tracee is
-// killed and the recording so far is returned.
+// stopped. Kill ends a recording early (on an interrupt, say): every
+// tracee is killed and the recording so far is returned.
 package ptrace

@@ -5,12 +5,14 @@
 //
 // Both backends start the command the same way, through sandbox.Trace:
 // stdio, terminal, process group, no_new_privs, exit status and signal
-// forwarding are those of `sysfence run`, and the recording starts at the
-// command's exec stop, so nothing of sysfence's own start-up is recorded.
-// The eBPF backend starts tracking the process there (Track) and lets it
-// run untraced; the ptrace backend traces it with a RET_TRACE filter.
+// forwarding are those of sandbox.Run, and the recording starts at the
+// command's exec stop, so nothing of the launcher's own start-up is
+// recorded. The eBPF backend starts tracking the process there (Track)
+// and lets it run untraced; the ptrace backend traces it with a RET_TRACE
+// filter.
 //
 // A recording ends when the command and every descendant have exited,
-// or early with Stop (Ctrl-C): then whatever is left of the tree is
-// killed and what was recorded until then is returned.
+// or early with Stop (on an interrupt, say): then whatever is left of the
+// tree is killed and what was recorded until then is returned. This is
+// what sysfence's record command builds on.
 package recorder
