@@ -55,6 +55,6 @@ func ExampleRun() {
 	fmt.Println("exit code", res.ExitCode)
 	// Output:
 	// started
-	// report: sh: chdir("/tmp") was denied: EPERM (syscalls[0] chdir: ERRNO(1))
+	// report: sh: chdir("/tmp") was denied: EPERM (syscalls[0]: chdir: ERRNO(1))
 	// exit code 7
 }
