@@ -2,14 +2,11 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sysfence/sysfence/diff"
 	"github.com/sysfence/sysfence/internal/cli"
-	"github.com/sysfence/sysfence/internal/filterdump"
 	"github.com/sysfence/sysfence/lift"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -116,55 +113,23 @@ type diffSide struct {
 	abis []*syscalls.Arch // the ABIs it was built for, when known
 }
 
-// loadDiffSide reads a profile, raw filter or process id. (The one place
-// that tells the three apart.)
+// loadDiffSide resolves and lifts one side of the diff.
 func loadDiffSide(cmd *cobra.Command, space *lift.Space, arg string, pf *profileFlags) (diffSide, error) {
-	if pid, ok := processArg(arg); ok {
-		native, err := machineArch()
-		if err != nil {
-			return diffSide{}, err
-		}
-		p, err := filterdump.Read(pid)
-		if err != nil {
-			return diffSide{}, cli.Usage(err)
-		}
-		for _, f := range p.Findings() {
-			fmt.Fprintf(cmd.ErrOrStderr(), "sysfence: finding: %s; comparing %s\n", f, filterdump.ThreadList(p.Main().TIDs))
-		}
-		f, err := p.Main().Lift(space, native.BigEndian)
-		if err != nil {
-			return diffSide{}, cli.Usagef("process %d: %v", pid, err)
-		}
-		return diffSide{f: f}, nil
-	}
-	in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), arg, pf, nil)
+	in, err := loadAnyInput(cmd, arg, pf)
 	if err != nil {
 		return diffSide{}, err
 	}
-	f, err := space.Program(in.prog, in.arch.BigEndian)
+	f, err := liftInput(space, in)
 	if err != nil {
-		return diffSide{}, cli.Usagef("%s: %v", arg, err)
+		return diffSide{}, err
 	}
 	s := diffSide{f: f}
-	if in.res != nil {
-		for _, ap := range in.res.Policy.Arches {
+	if in.Result != nil {
+		for _, ap := range in.Result.Policy.Arches {
 			s.abis = append(s.abis, ap.Arch)
 		}
 	}
 	return s, nil
-}
-
-// processArg reports whether arg names a process: a number that is no
-// file's name.
-func processArg(arg string) (int, bool) {
-	pid, err := strconv.Atoi(arg)
-	if err != nil || pid <= 0 {
-		return 0, false
-	}
-	if _, err := os.Stat(arg); err == nil {
-		return 0, false
-	}
-	return pid, true
 }
 
 func containsArch(l []*syscalls.Arch, a *syscalls.Arch) bool {

@@ -2,16 +2,11 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"io/fs"
-	"os"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sysfence/sysfence/explain"
 	"github.com/sysfence/sysfence/internal/atomicfile"
-	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/lint"
 )
@@ -41,9 +36,10 @@ the other does not, what it closes, and whose argument rules differ.
 --html FILE writes one self-contained page (no network needed to view it)
 with the group table, a colour grid of syscalls by ABI, and lint's findings.
 
-A raw filter (FILE.bpf) or a running process (PID) cannot be explained yet:
-their programs have to be lifted back into rules first, which sysfence does
-not do yet.`,
+A raw filter (FILE.bpf) or a running process (PID, root or CAP_SYS_ADMIN)
+is explained from what its program decides, lifted back into rules exactly
+(as 'sysfence dump --format profile' does); such rules name no profile
+entry.`,
 		Example: `  sysfence explain docker-default
   sysfence explain profile.json --against docker-default
   sysfence explain --json docker-default
@@ -56,17 +52,17 @@ not do yet.`,
 					return cli.Usagef("--html: %v", err)
 				}
 			}
-			res, err := explainInput(cmd, args[0], &pf)
+			ei, err := explainInput(cmd, args[0], &pf)
 			if err != nil {
 				return err
 			}
-			rep, err := explain.Explain(explain.Input{Policy: res.Policy, Profile: res.Profile, Resolved: res.Resolved})
+			rep, err := explain.Explain(ei)
 			if err != nil {
 				return cli.Usagef("%s: %v", args[0], err)
 			}
 			w := cmd.OutOrStdout()
 			if htmlOut != "" {
-				findings, err := lint.Check(lint.Input{Profile: res.Profile, Resolved: res.Resolved, Policy: res.Policy})
+				findings, err := lint.Check(lint.Input{Name: ei.Name, Profile: ei.Profile, Resolved: ei.Resolved, Policy: ei.Policy})
 				if err != nil {
 					return cli.Usagef("%s: %v", args[0], err)
 				}
@@ -79,11 +75,11 @@ not do yet.`,
 				}
 			}
 			if against != "" {
-				ores, err := explainInput(cmd, against, &pf)
+				oi, err := explainInput(cmd, against, &pf)
 				if err != nil {
 					return err
 				}
-				other, err := explain.Explain(explain.Input{Policy: ores.Policy, Profile: ores.Profile, Resolved: ores.Resolved})
+				other, err := explain.Explain(oi)
 				if err != nil {
 					return cli.Usagef("%s: %v", against, err)
 				}
@@ -109,21 +105,21 @@ not do yet.`,
 	return c
 }
 
-// explainInput loads a PROFILE argument through the common input path.
-// Raw filters and processes need a lifting of their program into rules,
-// which does not exist yet: they are refused, saying so.
-func explainInput(cmd *cobra.Command, arg string, pf *profileFlags) (*build.Result, error) {
-	if _, err := strconv.ParseUint(arg, 10, 31); err == nil {
-		if _, statErr := os.Stat(arg); errors.Is(statErr, fs.ErrNotExist) {
-			return nil, cli.Usagef("%s: explaining a running process (PID) needs its filters read and lifted back into rules, which sysfence does not do yet", arg)
-		}
-	}
-	in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), arg, pf, nil)
+// explainInput resolves the argument (a profile, raw filter or process)
+// into what explain describes: a profile's policy with its positions, or
+// the policy a filter decides, lifted.
+func explainInput(cmd *cobra.Command, arg string, pf *profileFlags) (explain.Input, error) {
+	in, err := loadAnyInput(cmd, arg, pf)
 	if err != nil {
-		return nil, err
+		return explain.Input{}, err
 	}
-	if in.res == nil {
-		return nil, cli.Usagef("%s: is a raw BPF filter: explaining one needs its program lifted back into rules, which sysfence does not do yet", arg)
+	pol, err := policyOf(in)
+	if err != nil {
+		return explain.Input{}, err
 	}
-	return in.res, nil
+	ei := explain.Input{Name: in.Name, Policy: pol}
+	if in.Result != nil {
+		ei.Profile, ei.Resolved = in.Result.Profile, in.Result.Resolved
+	}
+	return ei, nil
 }

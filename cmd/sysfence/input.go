@@ -6,9 +6,14 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
+	"github.com/sysfence/sysfence/internal/filterdump"
+	"github.com/sysfence/sysfence/lift"
+	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -45,4 +50,62 @@ func loadFilterInput(stdin io.Reader, stderr io.Writer, arg string, pf *profileF
 		printWarnings(stderr, in.Result)
 	}
 	return &filterInput{prog: in.Program, arch: in.Arch, res: in.Result}, nil
+}
+
+// loadAnyInput resolves arg as loadFilterInput does, and also a running
+// process (its pid): what diff, lint and explain take. A process whose
+// threads run under different filter stacks is a finding, said on stderr;
+// the main thread's stack is the one used.
+func loadAnyInput(cmd *cobra.Command, arg string, pf *profileFlags) (*build.Input, error) {
+	req, err := pf.request(arg, cmd.InOrStdin())
+	if err != nil {
+		return nil, err
+	}
+	in, err := build.Resolve(req, build.AnyOrProcess, false)
+	if err != nil {
+		return nil, cli.Usage(err)
+	}
+	if in.Result != nil {
+		printWarnings(cmd.ErrOrStderr(), in.Result)
+	}
+	if p := in.Process; p != nil {
+		for _, f := range p.Findings() {
+			fmt.Fprintf(cmd.ErrOrStderr(), "sysfence: finding: %s; using %s\n", f, filterdump.ThreadList(p.Main().TIDs))
+		}
+	}
+	return in, nil
+}
+
+// liftInput is what in decides, lifted (lift.Func): a profile's compiled
+// filter, a raw filter, or a process's stack of filters.
+func liftInput(space *lift.Space, in *build.Input) (lift.Func, error) {
+	var f lift.Func
+	var err error
+	if in.Process != nil {
+		f, err = in.Process.Main().Lift(space, in.Arch.BigEndian)
+	} else {
+		f, err = space.Program(in.Program, in.Arch.BigEndian)
+	}
+	if err != nil {
+		return lift.Func{}, cli.Usagef("%s: %v", in.Name, err)
+	}
+	return f, nil
+}
+
+// policyOf is the policy behind in: a profile's own, or the one a raw
+// filter or a process's filters decide, lifted (its rules then name no
+// profile entry).
+func policyOf(in *build.Input) (*policy.Policy, error) {
+	if in.Result != nil {
+		return in.Result.Policy, nil
+	}
+	f, err := liftInput(lift.NewSpace(), in)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := f.Policy(in.Arch)
+	if err != nil {
+		return nil, cli.Usagef("%s: %v", in.Name, err)
+	}
+	return pol, nil
 }

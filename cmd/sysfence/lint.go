@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/lint"
 )
@@ -16,7 +15,7 @@ func newLintCmd() *cobra.Command {
 	var format, severity string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "lint PROFILE... [--format text|json|sarif] [--severity LEVEL]",
+		Use:   "lint PROFILE|FILE.bpf|PID... [--format text|json|sarif] [--severity LEVEL]",
 		Short: "Find the mistakes that let calls past a profile",
 		Long: `Check profiles for the mistakes behind real seccomp bypasses and breakages:
 calls filtered directly but open through socketcall(2)/ipc(2), rules escaped
@@ -61,15 +60,15 @@ Exit status: 1 when an unacknowledged finding at or above --severity
 			}
 			var reports []lint.Report
 			for _, arg := range args {
-				res, err := lintInput(cmd, arg, &pf)
+				li, err := lintInput(cmd, arg, &pf)
 				if err != nil {
 					return err
 				}
-				fs, err := lint.Check(lint.Input{Profile: res.Profile, Resolved: res.Resolved, Policy: res.Policy})
+				fs, err := lint.Check(li)
 				if err != nil {
-					return cli.Usagef("%s: %v", res.Profile.File, err)
+					return cli.Usagef("%s: %v", li.Name, err)
 				}
-				reports = append(reports, lint.Report{File: res.Profile.File, Findings: fs})
+				reports = append(reports, lint.Report{File: li.Name, Findings: fs})
 			}
 			if err := write(cmd.OutOrStdout(), reports, min); err != nil {
 				return err
@@ -89,16 +88,21 @@ Exit status: 1 when an unacknowledged finding at or above --severity
 	return c
 }
 
-// lintInput loads one PROFILE argument through the common input path. A
-// raw filter cannot be linted yet: its rules have to be lifted back into
-// a policy first, which sysfence does not do yet.
-func lintInput(cmd *cobra.Command, arg string, pf *profileFlags) (*build.Result, error) {
-	in, err := loadFilterInput(cmd.InOrStdin(), cmd.ErrOrStderr(), arg, pf, nil)
+// lintInput resolves one argument (a profile, raw filter or process) into
+// what lint checks: a profile's own policy with its positions, or the
+// policy a filter decides, lifted (its findings then name no position).
+func lintInput(cmd *cobra.Command, arg string, pf *profileFlags) (lint.Input, error) {
+	in, err := loadAnyInput(cmd, arg, pf)
 	if err != nil {
-		return nil, err
+		return lint.Input{}, err
 	}
-	if in.res == nil {
-		return nil, cli.Usagef("%s: is a raw BPF filter: lint reads profiles (lifting a filter back into rules is not implemented yet)", arg)
+	pol, err := policyOf(in)
+	if err != nil {
+		return lint.Input{}, err
 	}
-	return in.res, nil
+	li := lint.Input{Name: in.Name, Policy: pol}
+	if in.Result != nil {
+		li.Profile, li.Resolved = in.Result.Profile, in.Result.Resolved
+	}
+	return li, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -94,13 +95,42 @@ func TestLintCommand(t *testing.T) {
 		{[]string{"lint", "--severity", "fatal", "clean.json"}, "sysfence: --severity: unknown severity \"fatal\": one of note, warning, error\n"},
 		{[]string{"lint", "missing.json"}, "sysfence: missing.json: cannot read it: no such file or directory\n"},
 		{[]string{"lint", "broken.json"}, "sysfence: broken.json:2:45: syscalls[0].action: unknown action \"SCMP_ACT_ALOW\" (did you mean SCMP_ACT_ALLOW?)\n"},
-		{[]string{"lint", "filter.bpf"}, "sysfence: filter.bpf: is a raw BPF filter: lint reads profiles (lifting a filter back into rules is not implemented yet)\n"},
 		{[]string{"lint"}, "sysfence: sysfence lint needs at least 1 argument(s), got 0 (see 'sysfence lint --help')\n"},
 	} {
 		r := runSysfence(t, dir, c.args...)
 		if r.code != 2 || r.stderr != c.stderr || r.stdout != "" {
 			t.Errorf("%v: %+v, want exit 2 and %q", c.args, r, c.stderr)
 		}
+	}
+}
+
+// TestLintLiftedFilter: a raw filter is linted from what it decides,
+// lifted: the findings of the profile it was compiled from, without
+// positions.
+func TestLintLiftedFilter(t *testing.T) {
+	dir := t.TempDir()
+	b, err := sysfence("compile", "docker-default", "--arch", "x86_64").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "filter.bpf"), b, 0o644)
+	ids := func(out string) []string {
+		var l []string
+		for _, f := range strings.Split(out, "\n") {
+			if i, j := strings.Index(f, "["), strings.Index(f, "]"); i > 0 && j > i && !strings.HasPrefix(f, " ") {
+				l = append(l, f[strings.LastIndex(f[:i], " ")+1:j+1])
+			}
+		}
+		slices.Sort(l)
+		return slices.Compact(l)
+	}
+	rb := runSysfence(t, dir, "lint", "filter.bpf")
+	rp := runSysfence(t, dir, "lint", "--arch", "x86_64", "docker-default")
+	if rb.code != 1 || len(ids(rb.stdout)) == 0 || !slices.Equal(ids(rb.stdout), ids(rp.stdout)) {
+		t.Errorf("lint of the filter found %v (exit %d), of its profile %v", ids(rb.stdout), rb.code, ids(rp.stdout))
+	}
+	if !strings.HasPrefix(rb.stdout, "filter.bpf: ") {
+		t.Errorf("findings of a filter name it, without a position: %q", rb.stdout)
 	}
 }
 

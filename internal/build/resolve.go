@@ -7,10 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/filterdump"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -32,6 +34,10 @@ const (
 	// FilterInput: a raw filter, struct sock_filter instructions in the
 	// target architecture's byte order.
 	FilterInput
+	// AnyOrProcess: as Any, and also a running process, named by its
+	// pid (a number that no file in the current directory has as name):
+	// its filters, read from the kernel (Input.Process).
+	AnyOrProcess
 )
 
 // StdinName is how standard input is named in messages and profiles.
@@ -56,6 +62,10 @@ type Input struct {
 	// Invalid, with Resolve's force, says why the kernel would refuse a
 	// raw filter that was returned anyway (nil: it would load it).
 	Invalid error
+	// Process holds the filters of a running process (AnyOrProcess with a
+	// pid); Program is then nil (a process may run under a stack of
+	// filters, see filterdump.Stack).
+	Process *filterdump.Process
 }
 
 // Resolve reads req.Ref as want says (Any sniffs) and returns a built
@@ -65,6 +75,22 @@ type Input struct {
 // profile its line:column and field.
 func Resolve(req Request, want Kind, force bool) (*Input, error) {
 	ref := req.Ref
+	if want == AnyOrProcess {
+		if pid, ok := processRef(ref); ok {
+			p, err := filterdump.Read(pid)
+			if err != nil {
+				return nil, err
+			}
+			arch := req.Arch
+			if arch == nil {
+				if arch, err = syscalls.Native(); err != nil {
+					return nil, err
+				}
+			}
+			return &Input{Name: fmt.Sprintf("process %d", pid), Process: p, Arch: arch}, nil
+		}
+		want = Any
+	}
 	if req.Profile != nil || want == ProfileInput && ref != "-" && !fileExists(ref) || profile.IsBuiltin(ref) && want != FilterInput {
 		return resolveProfile(req)
 	}
@@ -81,6 +107,19 @@ func Resolve(req Request, want Kind, force bool) (*Input, error) {
 	}
 	req.Profile = p
 	return resolveProfile(req)
+}
+
+// processRef reports whether ref names a process: a positive number that
+// is no file's name.
+func processRef(ref string) (int, bool) {
+	pid, err := strconv.Atoi(ref)
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	if _, err := os.Stat(ref); err == nil {
+		return 0, false
+	}
+	return pid, true
 }
 
 func resolveProfile(req Request) (*Input, error) {
