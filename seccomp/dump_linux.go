@@ -189,7 +189,7 @@ func readThread(pid, tid int) (ThreadFilters, error) {
 		}
 		hint := ""
 		if tracer == "sysfence" {
-			hint = "; a command under 'sysfence run' is traced by sysfence unless run with --quiet"
+			hint = "; a command that 'sysfence run' started as its child is traced by sysfence for its lifetime (with --quiet and a filter that allows execve, sysfence execs it in place, untraced)"
 		}
 		return tf, dumpErrorf(ErrTraced, "%s is traced by process %d (%s), and the kernel hands a thread's filters only to its tracer (%s)%s",
 			t.Describe(), t.TracerPid, tracer, t.modeWords(), hint)
