@@ -192,7 +192,7 @@ func TestDumpRun(t *testing.T) {
 	runner := background(t, mark2, []string{bin, "run", "--", "/bin/sleep", "60"})
 	pid2 := findMarked(t, mark2, "sleep")
 	r = sysfence(t, "dump", strconv.Itoa(pid2))
-	wantErr := fmt.Sprintf("sysfence: seccomp: process %d (sleep) is traced by process %d (sysfence), and the kernel hands a thread's filters only to its tracer (Seccomp: 2, filter; Seccomp_filters: 1); a command under 'sysfence run' is traced by sysfence unless run with --quiet\n", pid2, runner.Process.Pid)
+	wantErr := fmt.Sprintf("sysfence: seccomp: process %d (sleep) is traced by process %d (sysfence), and the kernel hands a thread's filters only to its tracer (Seccomp: 2, filter; Seccomp_filters: 1); a command that 'sysfence run' started as its child is traced by sysfence for its lifetime (with --quiet and a filter that allows execve, sysfence execs it in place, untraced)\n", pid2, runner.Process.Pid)
 	if r.code != 2 || r.stdout != "" || r.stderr != wantErr {
 		t.Errorf("dump of a traced command: %v\nwant stderr %q", r, wantErr)
 	}
