@@ -355,7 +355,7 @@ func readOnlyDevicePaths(p *Plan) []string {
 
 // limits lists what Landlock at abi leaves alone for rules like r. These
 // are not failures: they hold on every kernel up to the named ABI and are
-// documented in the README.
+// documented in docs/limits.md.
 func limits(r Rules, abi int) []Gap {
 	var out []Gap
 	if abi == 0 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's two tables for `sysfence run`, measured side by side in one
+# The two tables for `sysfence run` in docs/performance.md, measured side by side in one
 # run (internal/e2e's BenchmarkStartup and BenchmarkSyscallCost: every
 # iteration runs every contestant once, in rotating order; medians):
 #

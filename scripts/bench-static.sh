@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The corpus measurement of `sysfence analyze` and `record --static` (the
-# README's table): installs the corpus's Debian packages, builds the
+# docs/analyze.md's table): installs the corpus's Debian packages, builds the
 # shipped binary and a static C test program, and runs
 # scripts/bench_static.py. Needs root (apt-get, recording) and a minute or
-# two (73 s on the README's 2-CPU VM). -k NAME runs the programs whose
+# two (73 s on the 2-CPU VM of docs/analyze.md). -k NAME runs the programs whose
 # name contains NAME.
 set -euo pipefail
 cd "$(dirname "$0")/.."

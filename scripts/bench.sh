@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares sysfence's compiler with libseccomp, gVisor's pkg/seccomp and
 # elastic/go-seccomp-bpf on Docker's default profile, side by side in one
-# run, and prints the README's markdown table (bench/, its own Go module).
+# run, and prints docs/performance.md's markdown table (bench/, its own Go module).
 #
 #   scripts/bench.sh              # the table
 #   scripts/bench.sh -runs 1001   # more timing runs per cell

@@ -109,7 +109,7 @@ func TestExplainCommand(t *testing.T) {
 // in headless Chromium, with the network off, and checks what a person
 // sees: the facts, the capability table, the argument rules, lint's
 // findings and a grid row for every syscall, all without anything
-// fetched from elsewhere. It also takes a screenshot (the README's is
+// fetched from elsewhere. It also takes a screenshot (docs/explain-docker-default.png is
 // made the same way).
 func TestExplainHTMLInChromium(t *testing.T) {
 	chromium := testenv.LookPath(t, "chromium", "chromium")

@@ -25,7 +25,7 @@ import (
 // each of them once, in an order that rotates, so that drift on a shared
 // machine hits them alike; each reports the median over the iterations
 // as a metric of its own. Run them with scripts/bench-run.sh, which
-// prints the README's tables.
+// prints docs/performance.md's tables.
 
 var (
 	ddOnce sync.Once

@@ -3,7 +3,7 @@
 // with CGO_ENABLED=0, as shipped) with profiles written by the tests, and
 // the same profiles under runc (package runctest) to show that what
 // sysfence enforces is what a container runtime enforces. It also has the
-// benchmarks behind the README's numbers (start-up cost, and the per-call
+// benchmarks behind docs/performance.md's numbers (start-up cost, and the per-call
 // cost of the compiled Docker default against libseccomp's; the latter
 // needs the build tag libseccomp).
 //
