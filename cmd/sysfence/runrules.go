@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
-	"github.com/spf13/pflag"
 
 	"github.com/sysfence/sysfence/internal/cli"
+	pflag "github.com/sysfence/sysfence/internal/cmdline"
 	"github.com/sysfence/sysfence/internal/execdeps"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/profile"
