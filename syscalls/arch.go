@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // X32SyscallBit is __X32_SYSCALL_BIT: the kernel sets it in the syscall
@@ -194,8 +196,10 @@ type table struct {
 	byNr   []uint16 // indexes into names, sorted by number
 }
 
-// byName indexes names; built on first use (a map beats a binary search
-// over 508 strings by ~3x, and compilers resolve hundreds of names).
+// byName indexes names; built once many names have been looked up (a map
+// beats a binary search over 508 strings by ~3x, and compilers resolve
+// hundreds of names), while a command that resolves a few (sysfence run
+// checks a dozen) is better off without building it.
 var byName = sync.OnceValue(func() map[string]uint16 {
 	m := make(map[string]uint16, len(names))
 	for i, n := range names {
@@ -204,7 +208,17 @@ var byName = sync.OnceValue(func() map[string]uint16 {
 	return m
 })
 
+// lookups counts name lookups until byName pays off.
+var lookups atomic.Int32
+
 func nameIndex(name string) int {
+	if lookups.Load() < 64 {
+		lookups.Add(1)
+		if i, ok := slices.BinarySearch(names[:], name); ok {
+			return i
+		}
+		return -1
+	}
 	if i, ok := byName()[name]; ok {
 		return int(i)
 	}
@@ -218,8 +232,8 @@ type ID uint16
 
 // LookupID returns the ID of a syscall name known on any ABI.
 func LookupID(name string) (ID, bool) {
-	i, ok := byName()[name]
-	return ID(i), ok
+	i := nameIndex(name)
+	return ID(max(i, 0)), i >= 0
 }
 
 // Name returns the syscall name of an ID.

@@ -147,6 +147,9 @@ func readCSV(v string) ([]string, error) {
 }
 
 func writeCSV(vals []string) string {
+	if len(vals) == 0 {
+		return "" // every default of a list: no 4 KB buffer per flag at start
+	}
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	w.Write(vals)
