@@ -130,8 +130,8 @@ func assembleReadable(s string, pc int, st flowState, c context) (Instruction, e
 	lhs, rhs = strings.TrimSpace(lhs), strings.TrimSpace(rhs)
 	if len(lhs) > 1 && lhs[0] == 'A' { // A op= v
 		name := strings.TrimSpace(lhs[1:]) + "="
-		for op, sym := range aluOps {
-			if sym == name {
+		for _, o := range aluOps {
+			if op := o.op; o.sym == name {
 				if rhs == "X" {
 					return Instruction{Op: ClassALU | op | SrcX}, nil
 				}

@@ -108,33 +108,33 @@ type CacheABI struct {
 	Bitmap bool
 }
 
-// cacheHosts maps a kernel architecture to the ABIs it runs: native first,
+// cacheHosts lists, per kernel architecture, the ABIs it runs: native first,
 // then compat (SECCOMP_ARCH_NATIVE / SECCOMP_ARCH_COMPAT in the arch's
 // asm/seccomp.h), then ABIs it runs without a bitmap.
-var cacheHosts = map[string][]struct {
-	name   string
-	bitmap bool
+var cacheHosts = [...]struct {
+	host, abi string
+	bitmap    bool
 }{
-	"x86_64":      {{"x86_64", true}, {"x86", true}, {"x32", false}},
-	"x86":         {{"x86", true}},
-	"aarch64":     {{"aarch64", true}, {"arm", true}},
-	"arm":         {{"arm", true}},
-	"loongarch64": {{"loongarch64", true}},
-	"m68k":        {{"m68k", true}},
-	"mips":        {{"mips", false}},
-	"mipsel":      {{"mipsel", false}},
-	"mips64":      {{"mips64", false}, {"mips64n32", false}, {"mips", false}},
-	"mipsel64":    {{"mipsel64", false}, {"mipsel64n32", false}, {"mipsel", false}},
-	"parisc":      {{"parisc", true}},
-	"parisc64":    {{"parisc64", true}, {"parisc", true}},
-	"ppc":         {{"ppc", true}},
-	"ppc64":       {{"ppc64", true}, {"ppc", true}},
-	"ppc64le":     {{"ppc64le", true}},
-	"riscv64":     {{"riscv64", true}},
-	"s390":        {{"s390", true}},
-	"s390x":       {{"s390x", true}, {"s390", true}},
-	"sh":          {{"sh", true}},
-	"sheb":        {{"sheb", true}},
+	{"x86_64", "x86_64", true}, {"x86_64", "x86", true}, {"x86_64", "x32", false},
+	{"x86", "x86", true},
+	{"aarch64", "aarch64", true}, {"aarch64", "arm", true},
+	{"arm", "arm", true},
+	{"loongarch64", "loongarch64", true},
+	{"m68k", "m68k", true},
+	{"mips", "mips", false},
+	{"mipsel", "mipsel", false},
+	{"mips64", "mips64", false}, {"mips64", "mips64n32", false}, {"mips64", "mips", false},
+	{"mipsel64", "mipsel64", false}, {"mipsel64", "mipsel64n32", false}, {"mipsel64", "mipsel", false},
+	{"parisc", "parisc", true},
+	{"parisc64", "parisc64", true}, {"parisc64", "parisc", true},
+	{"ppc", "ppc", true},
+	{"ppc64", "ppc64", true}, {"ppc64", "ppc", true},
+	{"ppc64le", "ppc64le", true},
+	{"riscv64", "riscv64", true},
+	{"s390", "s390", true},
+	{"s390x", "s390x", true}, {"s390x", "s390", true},
+	{"sh", "sh", true},
+	{"sheb", "sheb", true},
 }
 
 // CacheABIs returns the ABIs a kernel for host runs, native first. x32 and
@@ -150,8 +150,11 @@ func CacheABIs(host *syscalls.Arch) []CacheABI {
 		name = "mipsel64"
 	}
 	var out []CacheABI
-	for _, h := range cacheHosts[name] {
-		a, err := syscalls.ArchByName(h.name)
+	for _, h := range cacheHosts {
+		if h.host != name {
+			continue
+		}
+		a, err := syscalls.ArchByName(h.abi)
 		if err != nil {
 			panic(err) // the table above names only known ABIs
 		}
@@ -160,9 +163,9 @@ func CacheABIs(host *syscalls.Arch) []CacheABI {
 	return out
 }
 
-// uprobeExempt lists the syscalls x86_64 kernels pass without filtering
+// uprobeExempt tells the syscalls x86_64 kernels pass without filtering
 // (seccomp_uprobe_exception: uretprobe, then uprobe), native ABI only.
-var uprobeExempt = map[string]bool{"uretprobe": true, "uprobe": true}
+func uprobeExempt(name string) bool { return name == "uretprobe" || name == "uprobe" }
 
 // CacheReport tells, for every ABI a host kernel runs and every syscall
 // of that ABI's table, whether the kernel's action cache lets the syscall
@@ -194,7 +197,7 @@ func Cache(p Program, host *syscalls.Arch) *CacheReport {
 			if !abi.Bitmap {
 				e.Cached = false
 			}
-			if i == 0 && abi.Arch.Name == "x86_64" && uprobeExempt[s.Name] {
+			if i == 0 && abi.Arch.Name == "x86_64" && uprobeExempt(s.Name) {
 				e.Exempt = true
 			}
 			ac.Syscalls = append(ac.Syscalls, e)

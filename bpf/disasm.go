@@ -95,13 +95,37 @@ func Disassemble(p Program, opts Options) *Listing {
 // String is Disassemble(p, Options{}).String().
 func (p Program) String() string { return Disassemble(p, Options{}).String() }
 
-// aluOps are the ALU operators of the readable form, by BPF_OP.
-var aluOps = map[uint16]string{AluADD: "+=", AluSUB: "-=", AluMUL: "*=", AluDIV: "/=", AluOR: "|=",
-	AluAND: "&=", AluXOR: "^=", AluLSH: "<<=", AluRSH: ">>="}
+// aluOps are the ALU operators of the readable form, by BPF_OP (static
+// data: nothing is built when the package initialises).
+var aluOps = [...]struct {
+	op  uint16
+	sym string
+}{{AluADD, "+="}, {AluSUB, "-="}, {AluMUL, "*="}, {AluDIV, "/="}, {AluOR, "|="},
+	{AluAND, "&="}, {AluXOR, "^="}, {AluLSH, "<<="}, {AluRSH, ">>="}}
 
-// condOps are the comparisons of the readable form, by BPF_OP: the
+// aluSym is the readable operator of an ALU BPF_OP, or "".
+func aluSym(op uint16) string {
+	for _, o := range aluOps {
+		if o.op == op {
+			return o.sym
+		}
+	}
+	return ""
+}
+
+// condSyms are the comparisons of the readable form, by BPF_OP: the
 // condition that takes jt, and its negation.
-var condOps = map[uint16][2]string{JmpJEQ: {"==", "!="}, JmpJGT: {">", "<="}, JmpJGE: {">=", "<"}}
+func condSyms(op uint16) [2]string {
+	switch op {
+	case JmpJEQ:
+		return [2]string{"==", "!="}
+	case JmpJGT:
+		return [2]string{">", "<="}
+	case JmpJGE:
+		return [2]string{">=", "<"}
+	}
+	return [2]string{}
+}
 
 // readable is the readable form of one instruction.
 func readable(pc int, ins Instruction, s flowState, c context) string {
@@ -160,7 +184,7 @@ func readable(pc int, ins Instruction, s flowState, c context) string {
 		default:
 			operand = num(k)
 		}
-		return "A " + aluOps[op] + " " + operand
+		return "A " + aluSym(op) + " " + operand
 	}
 	jt, jf := target(pc, uint32(ins.Jt)), target(pc, uint32(ins.Jf))
 	switch {
@@ -187,9 +211,9 @@ func condText(ins Instruction, s flowState, c context, neg bool) string {
 		}
 		return "A & " + operand
 	}
-	sym := condOps[op][0]
+	sym := condSyms(op)[0]
 	if neg {
-		sym = condOps[op][1]
+		sym = condSyms(op)[1]
 	}
 	return "A " + sym + " " + operand
 }

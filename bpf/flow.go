@@ -233,20 +233,22 @@ func (c context) syscallNumber(name string) (uint32, bool) {
 
 // auditArchNames are the <linux/audit.h> names of the AUDIT_ARCH tokens,
 // without the AUDIT_ prefix, keyed by libseccomp ABI name.
-var auditArchNames = map[string]string{
-	"x86": "ARCH_I386", "x86_64": "ARCH_X86_64", "arm": "ARCH_ARM", "aarch64": "ARCH_AARCH64",
-	"loongarch64": "ARCH_LOONGARCH64", "m68k": "ARCH_M68K", "mips": "ARCH_MIPS", "mipsel": "ARCH_MIPSEL",
-	"mips64": "ARCH_MIPS64", "mipsel64": "ARCH_MIPSEL64", "mips64n32": "ARCH_MIPS64N32",
-	"mipsel64n32": "ARCH_MIPSEL64N32", "parisc": "ARCH_PARISC", "parisc64": "ARCH_PARISC64",
-	"ppc": "ARCH_PPC", "ppc64": "ARCH_PPC64", "ppc64le": "ARCH_PPC64LE", "riscv64": "ARCH_RISCV64",
-	"s390": "ARCH_S390", "s390x": "ARCH_S390X", "sh": "ARCH_SHEL", "sheb": "ARCH_SH",
+var auditArchNames = [...]struct{ abi, name string }{
+	{"x86", "ARCH_I386"}, {"x86_64", "ARCH_X86_64"}, {"arm", "ARCH_ARM"}, {"aarch64", "ARCH_AARCH64"},
+	{"loongarch64", "ARCH_LOONGARCH64"}, {"m68k", "ARCH_M68K"}, {"mips", "ARCH_MIPS"}, {"mipsel", "ARCH_MIPSEL"},
+	{"mips64", "ARCH_MIPS64"}, {"mipsel64", "ARCH_MIPSEL64"}, {"mips64n32", "ARCH_MIPS64N32"},
+	{"mipsel64n32", "ARCH_MIPSEL64N32"}, {"parisc", "ARCH_PARISC"}, {"parisc64", "ARCH_PARISC64"},
+	{"ppc", "ARCH_PPC"}, {"ppc64", "ARCH_PPC64"}, {"ppc64le", "ARCH_PPC64LE"}, {"riscv64", "ARCH_RISCV64"},
+	{"s390", "ARCH_S390"}, {"s390x", "ARCH_S390X"}, {"sh", "ARCH_SHEL"}, {"sheb", "ARCH_SH"},
 }
 
 // auditArchName names an AUDIT_ARCH token, or "".
 func auditArchName(token uint32) string {
 	for _, a := range syscalls.ByAuditArch(token) {
-		if n, ok := auditArchNames[a.Name]; ok {
-			return n
+		for _, n := range auditArchNames {
+			if n.abi == a.Name {
+				return n.name
+			}
 		}
 	}
 	return ""
@@ -256,9 +258,9 @@ func auditArchName(token uint32) string {
 // optional).
 func auditArchToken(name string) (uint32, bool) {
 	name = strings.TrimPrefix(name, "AUDIT_")
-	for abi, n := range auditArchNames {
-		if n == name {
-			a, err := syscalls.ArchByName(abi)
+	for _, n := range auditArchNames {
+		if n.name == name {
+			a, err := syscalls.ArchByName(n.abi)
 			if err != nil {
 				return 0, false
 			}

@@ -1,6 +1,8 @@
 package lift
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/sysfence/sysfence/bpf"
@@ -73,6 +75,27 @@ func (f Func) Map(op func(v uint64) uint64) Func {
 // lowest, ALLOW (0x7fff0000) the highest; values between the known
 // actions rank where their action bits put them.
 func KernelOrder(ret uint32) int32 { return int32(ret & 0xffff0000) }
+
+// ErrNoProgram: a stack of no filter.
+var ErrNoProgram = errors.New("no filter")
+
+// Programs lifts the filters of a stack, in installation order, and
+// combines them as the kernel does (Stack); bigEndian is the machine's
+// byte order.
+func (s *Space) Programs(progs []bpf.Program, bigEndian bool) (Func, error) {
+	if len(progs) == 0 {
+		return Func{}, ErrNoProgram
+	}
+	var fs []Func
+	for i, p := range progs {
+		g, err := s.Program(p, bigEndian)
+		if err != nil {
+			return Func{}, fmt.Errorf("filter %d of %d: %w", i+1, len(progs), err)
+		}
+		fs = append(fs, g)
+	}
+	return Stack(fs...), nil
+}
 
 // Stack returns the decision of filters stacked on one thread, as the
 // kernel combines them. filters are in the order they were installed

@@ -132,9 +132,25 @@ func ActionFromOCI(name specs.LinuxSeccompAction, errnoRet *uint) (Action, error
 	return a, err
 }
 
-var ociOps = map[specs.LinuxSeccompOperator]Op{
-	specs.OpEqualTo: OpEq, specs.OpNotEqual: OpNe, specs.OpLessThan: OpLt, specs.OpLessEqual: OpLe,
-	specs.OpGreaterThan: OpGt, specs.OpGreaterEqual: OpGe, specs.OpMaskedEqual: OpMaskedEq,
+// ociOp is the operator an OCI one names.
+func ociOp(op specs.LinuxSeccompOperator) (Op, bool) {
+	switch op {
+	case specs.OpEqualTo:
+		return OpEq, true
+	case specs.OpNotEqual:
+		return OpNe, true
+	case specs.OpLessThan:
+		return OpLt, true
+	case specs.OpLessEqual:
+		return OpLe, true
+	case specs.OpGreaterThan:
+		return OpGt, true
+	case specs.OpGreaterEqual:
+		return OpGe, true
+	case specs.OpMaskedEqual:
+		return OpMaskedEq, true
+	}
+	return 0, false
 }
 
 // ociArch finds an architecture by its OCI name (SCMP_ARCH_*), exactly as
@@ -269,7 +285,7 @@ func (b *Builder) AddOCISyscalls(list []specs.LinuxSyscall, first int) error {
 			if arg.Index > 5 {
 				return ociErr(fmt.Sprintf("%s.args[%d].index", path(), k), fmt.Errorf("%w: %d", ErrArgIndex, arg.Index))
 			}
-			op, ok := ociOps[arg.Op]
+			op, ok := ociOp(arg.Op)
 			if !ok {
 				return ociErr(fmt.Sprintf("%s.args[%d].op", path(), k), fmt.Errorf("%w %q", ErrUnknownOperator, string(arg.Op)))
 			}

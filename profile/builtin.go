@@ -5,31 +5,28 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"strings"
 	"unsafe"
 
 	"github.com/moby/profiles/seccomp"
 )
 
-// builtins are the profiles known by name. docker-default comes from the
+// builtin finds a profile known by name. docker-default comes from the
 // moby module itself, so upgrading the module upgrades it (moby defines it
 // for Linux only; see builtin_linux.go).
-var builtins = func() map[string]func() *seccomp.Seccomp {
-	m := map[string]func() *seccomp.Seccomp{}
-	if dockerDefault != nil {
-		m["docker-default"] = dockerDefault
+func builtin(name string) (func() *seccomp.Seccomp, bool) {
+	if name == "docker-default" && dockerDefault != nil {
+		return dockerDefault, true
 	}
-	return m
-}()
+	return nil, false
+}
 
 // Builtins lists the names of the built-in profiles, sorted.
 func Builtins() []string {
-	out := make([]string, 0, len(builtins))
-	for n := range builtins {
-		out = append(out, n)
+	out := []string{}
+	if dockerDefault != nil {
+		out = append(out, "docker-default")
 	}
-	slices.Sort(out)
 	return out
 }
 
@@ -37,7 +34,7 @@ func Builtins() []string {
 // Docker JSON text (as Marshal writes it, which for docker-default is
 // moby's default.json), produced only when a position is asked for.
 func Builtin(name string) (*Profile, error) {
-	mk, ok := builtins[name]
+	mk, ok := builtin(name)
 	if !ok {
 		return nil, fmt.Errorf("%w %q%s; built-in profiles: %s", ErrUnknownProfile, name, didYouMean(suggest(name, Builtins())), strings.Join(Builtins(), ", "))
 	}
@@ -62,7 +59,7 @@ func Builtin(name string) (*Profile, error) {
 // the file. Standard input ("-") is the caller's to read (package
 // internal/build's resolver does), never a library's.
 func Load(ref string) (*Profile, error) {
-	if _, ok := builtins[ref]; ok {
+	if _, ok := builtin(ref); ok {
 		return Builtin(ref)
 	}
 	if ref == "-" {
@@ -84,7 +81,7 @@ func Load(ref string) (*Profile, error) {
 
 // IsBuiltin reports whether name is a built-in profile.
 func IsBuiltin(name string) bool {
-	_, ok := builtins[name]
+	_, ok := builtin(name)
 	return ok
 }
 

@@ -40,42 +40,45 @@ var (
 	spoFields       = []string{"apiVersion", "kind", "metadata", "spec", "status"}
 )
 
+// refusal is a field from another format, refused with the reason.
+type refusal struct{ key, why string }
+
 // The fields allowed per grammar, and fields from other formats refused
 // with the reason.
 var (
-	seccompAllowed = [...][]string{
-		modeBare:      slices.Concat(seccompFields, seccompDocker, seccompPodman),
-		modeOCIConfig: seccompFields,
-		modeSPO:       spoSpecFields,
+	seccompAllowed = [...][][]string{
+		modeBare:      {seccompFields, seccompDocker, seccompPodman},
+		modeOCIConfig: {seccompFields},
+		modeSPO:       {spoSpecFields},
 	}
-	seccompRefused = [...]map[string]string{
+	seccompRefused = [...][]refusal{
 		modeOCIConfig: {
-			"archMap":      "is a Docker profile field that runc ignores; use \"architectures\" (or resolve the Docker profile first)",
-			"defaultErrno": "is a Podman profile field that runc ignores; use \"defaultErrnoRet\"",
+			{"archMap", "is a Docker profile field that runc ignores; use \"architectures\" (or resolve the Docker profile first)"},
+			{"defaultErrno", "is a Podman profile field that runc ignores; use \"defaultErrnoRet\""},
 		},
 		modeSPO: {
-			"defaultErrnoRet": "is not a SeccompProfile field (the operator always uses EPERM)",
-			ExtensionKey:      "cannot be carried by a SeccompProfile: the Kubernetes API server drops unknown spec fields",
-			"archMap":         "is not a SeccompProfile field; use \"architectures\"",
+			{"defaultErrnoRet", "is not a SeccompProfile field (the operator always uses EPERM)"},
+			{ExtensionKey, "cannot be carried by a SeccompProfile: the Kubernetes API server drops unknown spec fields"},
+			{"archMap", "is not a SeccompProfile field; use \"architectures\""},
 		},
 	}
-	syscallAllowed = [...][]string{
-		modeBare:      slices.Concat(syscallFields, syscallDocker, syscallPodman),
-		modeOCIConfig: syscallFields,
-		modeSPO:       syscallFields,
+	syscallAllowed = [...][][]string{
+		modeBare:      {syscallFields, syscallDocker, syscallPodman},
+		modeOCIConfig: {syscallFields},
+		modeSPO:       {syscallFields},
 	}
-	syscallRefused = [...]map[string]string{
+	syscallRefused = [...][]refusal{
 		modeOCIConfig: {
-			"name":     "is not an OCI field (runc ignores it); use \"names\"",
-			"comment":  "is a Docker profile field that runc's config.json does not have",
-			"includes": "is a Docker profile field that runc ignores; resolve the Docker profile first",
-			"excludes": "is a Docker profile field that runc ignores; resolve the Docker profile first",
-			"errno":    "is a Podman profile field that runc ignores; use \"errnoRet\"",
+			{"name", "is not an OCI field (runc ignores it); use \"names\""},
+			{"comment", "is a Docker profile field that runc's config.json does not have"},
+			{"includes", "is a Docker profile field that runc ignores; resolve the Docker profile first"},
+			{"excludes", "is a Docker profile field that runc ignores; resolve the Docker profile first"},
+			{"errno", "is a Podman profile field that runc ignores; use \"errnoRet\""},
 		},
 		modeSPO: {
-			"name":     "is not a SeccompProfile field; use \"names\"",
-			"includes": "is not a SeccompProfile field (the operator has no conditional rules)",
-			"excludes": "is not a SeccompProfile field (the operator has no conditional rules)",
+			{"name", "is not a SeccompProfile field; use \"names\""},
+			{"includes", "is not a SeccompProfile field (the operator has no conditional rules)"},
+			{"excludes", "is not a SeccompProfile field (the operator has no conditional rules)"},
 		},
 	}
 )
@@ -145,9 +148,9 @@ func (d *decoder) expect(n *node, p *path, k kind, what string) bool {
 }
 
 // fields checks an object's keys: no duplicates, none outside allowed.
-// extra lists fields that exist in another format, with the reason they
+// refused lists fields that exist in another format, with the reason they
 // are refused here.
-func (d *decoder) fields(n *node, p *path, allowed []string, refused map[string]string) bool {
+func (d *decoder) fields(n *node, p *path, refused []refusal, allowed ...[]string) bool {
 	kids := d.t.kids(n)
 	for i := range kids {
 		m := &kids[i]
@@ -158,14 +161,14 @@ func (d *decoder) fields(n *node, p *path, allowed []string, refused map[string]
 				return false
 			}
 		}
-		if slices.Contains(allowed, key) {
+		if slices.ContainsFunc(allowed, func(fs []string) bool { return slices.Contains(fs, key) }) {
 			continue
 		}
-		if why, ok := refused[key]; ok {
-			d.failKey(m, p, "%q %s", key, why)
+		if i := slices.IndexFunc(refused, func(r refusal) bool { return r.key == key }); i >= 0 {
+			d.failKey(m, p, "%q %s", key, refused[i].why)
 			return false
 		}
-		d.failKey(m, p, "unknown field %q%s", key, didYouMean(suggest(key, allowed)))
+		d.failKey(m, p, "unknown field %q%s", key, didYouMean(suggest(key, slices.Concat(allowed...))))
 		return false
 	}
 	return true
@@ -279,7 +282,7 @@ func (d *decoder) errnoName(n *node, p *path) (*uint, bool) {
 		u := uint(v)
 		return &u, true
 	}
-	if v, ok := errnoNames[s]; ok {
+	if v, ok := errnoNames()[s]; ok {
 		return &v, true
 	}
 	d.fail(n, p, "unknown errno name %q%s", s, didYouMean(suggest(s, ErrnoNames())))
@@ -306,7 +309,7 @@ func (d *decoder) action(n *node, p *path) (specs.LinuxSeccompAction, bool) {
 		return "", false
 	}
 	if !slices.Contains(actionNames, s) {
-		d.fail(n, p, "unknown action %q%s", s, didYouMean(suggestNamed(s, actionNames, actionSynonyms)))
+		d.fail(n, p, "unknown action %q%s", s, didYouMean(suggestNamed(s, actionNames, actionSynonyms())))
 		return "", false
 	}
 	return specs.LinuxSeccompAction(s), true
@@ -329,7 +332,7 @@ func (d *decoder) arch(n *node, p *path) (specs.Arch, bool) {
 	}
 	if d.mode == modeSPO {
 		if !slices.Contains(spoArchNames, s) {
-			if slices.Contains(ociArchNames, s) {
+			if slices.Contains(ociArchNames(), s) {
 				d.fail(n, p, "architecture %q is not accepted by the SeccompProfile API", s)
 			} else {
 				d.fail(n, p, "unknown architecture %q%s", s, didYouMean(archSuggestion(s)))
@@ -338,7 +341,7 @@ func (d *decoder) arch(n *node, p *path) (specs.Arch, bool) {
 		}
 		return specs.Arch(s), true
 	}
-	if !slices.Contains(ociArchNames, s) {
+	if !slices.Contains(ociArchNames(), s) {
 		d.fail(n, p, "unknown architecture %q%s", s, didYouMean(archSuggestion(s)))
 		return "", false
 	}
@@ -351,7 +354,7 @@ func archSuggestion(s string) string {
 	if a, err := syscalls.ArchByName(s); err == nil {
 		return a.OCI
 	}
-	return suggest(s, ociArchNames)
+	return suggest(s, ociArchNames())
 }
 
 func (d *decoder) archList(n *node, p *path) ([]specs.Arch, bool) {
@@ -379,7 +382,7 @@ func (d *decoder) seccompObject(n *node, p *path) (*seccomp.Seccomp, *Extension)
 		return nil, nil
 	}
 	allowed, refused := seccompAllowed[d.mode], seccompRefused[d.mode]
-	if !d.fields(n, p, allowed, refused) {
+	if !d.fields(n, p, refused, allowed...) {
 		return nil, nil
 	}
 	s := &seccomp.Seccomp{}
@@ -522,7 +525,7 @@ func (d *decoder) archMap(n *node, p *path) ([]seccomp.Architecture, bool) {
 	for i := range d.t.kids(n) {
 		e := &d.t.kids(n)[i]
 		ip := p.index(i)
-		if !d.expect(e, &ip, kObj, "an object {architecture, subArchitectures}") || !d.fields(e, &ip, archMapFields, nil) {
+		if !d.expect(e, &ip, kObj, "an object {architecture, subArchitectures}") || !d.fields(e, &ip, nil, archMapFields) {
 			return nil, false
 		}
 		a := d.t.get(e, "architecture")
@@ -585,7 +588,7 @@ func (d *decoder) syscallEntry(n *node, p *path, sc *seccomp.Syscall) {
 		return
 	}
 	allowed, refused := syscallAllowed[d.mode], syscallRefused[d.mode]
-	if !d.fields(n, p, allowed, refused) {
+	if !d.fields(n, p, refused, allowed...) {
 		return
 	}
 	var errnoName *uint
@@ -725,7 +728,7 @@ func (d *decoder) args(n *node, p *path) []specs.LinuxSeccompArg {
 	for i := range d.t.kids(n) {
 		e := &d.t.kids(n)[i]
 		ip := p.index(i)
-		if !d.expect(e, &ip, kObj, "an argument condition {index, value, valueTwo, op}") || !d.fields(e, &ip, argFields, nil) {
+		if !d.expect(e, &ip, kObj, "an argument condition {index, value, valueTwo, op}") || !d.fields(e, &ip, nil, argFields) {
 			return nil
 		}
 		a := &out[i]
@@ -769,7 +772,7 @@ func (d *decoder) args(n *node, p *path) []specs.LinuxSeccompArg {
 				s, ok := d.stringVal(v, &fp)
 				if ok {
 					if !slices.Contains(operatorNames, s) {
-						d.fail(v, &fp, "unknown operator %q%s", s, didYouMean(suggestNamed(s, operatorNames, operatorSynonyms)))
+						d.fail(v, &fp, "unknown operator %q%s", s, didYouMean(suggestNamed(s, operatorNames, operatorSynonyms())))
 					}
 					a.Op = specs.LinuxSeccompOperator(s)
 				}
@@ -801,7 +804,7 @@ func (d *decoder) filter(n *node, p *path) *seccomp.Filter {
 	if n.kind == kNull {
 		return nil
 	}
-	if !d.expect(n, p, kObj, "an object {caps, arches, minKernel}") || !d.fields(n, p, filterFields, nil) {
+	if !d.expect(n, p, kObj, "an object {caps, arches, minKernel}") || !d.fields(n, p, nil, filterFields) {
 		return nil
 	}
 	f := &seccomp.Filter{}
@@ -826,12 +829,12 @@ func (d *decoder) filter(n *node, p *path) *seccomp.Filter {
 		case "arches":
 			f.Arches, _ = d.strList(v, &fp, nil)
 			for j, a := range f.Arches {
-				if !slices.Contains(filterArchNames, a) {
+				if !slices.Contains(filterArchNames(), a) {
 					jp := fp.index(j)
-					s := suggest(a, filterArchNames)
+					s := suggest(a, filterArchNames())
 					if arch, err := syscalls.ArchByName(a); err == nil {
 						s = arch.Native
-						if mn, ok := mobyNative[arch.Name]; ok {
+						if mn, _, ok := mobyNative(arch.Name); ok {
 							s = mn
 						}
 					}
@@ -891,7 +894,7 @@ func (d *decoder) extension(n *node, p *path) (*Extension, bool) {
 	if n.kind == kNull {
 		return nil, true
 	}
-	if !d.expect(n, p, kObj, "an object {allowRead, allowWrite, allowExec, allowBind, allowConnect}") || !d.fields(n, p, extensionFields, nil) {
+	if !d.expect(n, p, kObj, "an object {allowRead, allowWrite, allowExec, allowBind, allowConnect}") || !d.fields(n, p, nil, extensionFields) {
 		return nil, false
 	}
 	e := &Extension{}

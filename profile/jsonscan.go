@@ -25,14 +25,13 @@ import (
 // arena for a long array (the stack grows by doubling, and both live at
 // once): a 10 MB profile of one long names list took 20 times its size.
 
-// plain marks the bytes a string can hold without a closer look: printable
-// ASCII except the quote and the backslash.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
+// plainBits marks the bytes a string can hold without a closer look:
+// printable ASCII (0x20-0x7e) except the quote (0x22) and the backslash
+// (0x5c), one bit per byte value (static data, nothing built at init).
+var plainBits = [4]uint64{0xffff_fffb_0000_0000, 0x7fff_ffff_efff_ffff}
+
+// plain reports whether a string can hold c without a closer look.
+func plain(c byte) bool { return plainBits[c>>6]&(1<<(c&63)) != 0 }
 
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 512
@@ -169,12 +168,7 @@ func countValues(src string, counts []int32) ([]int32, int) {
 }
 
 // structural marks the bytes countValues looks at.
-var structural = func() (t [256]bool) {
-	for _, c := range `"{}[],` {
-		t[c] = true
-	}
-	return t
-}()
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true, ',': true}
 
 // total is the number of nodes of a document: its values and the root.
 func total(counts []int32) int {
@@ -347,7 +341,7 @@ func (s *jsonScanner) number(p node) node {
 func (s *jsonScanner) string() (s0, s1 int32, ok bool) {
 	s.off++ // opening quote
 	start := s.off
-	for s.off < len(s.src) && plain[s.src[s.off]] {
+	for s.off < len(s.src) && plain(s.src[s.off]) {
 		s.off++
 	}
 	for s.off < len(s.src) {

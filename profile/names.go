@@ -3,6 +3,7 @@ package profile
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -32,13 +33,13 @@ const archNative = "SCMP_ARCH_NATIVE"
 
 // ociArchNames are the SCMP_ARCH_* names of every ABI sysfence knows (the
 // runtime-spec's list).
-var ociArchNames = func() []string {
+var ociArchNames = sync.OnceValue(func() []string {
 	var out []string
 	for _, a := range syscalls.Arches() {
 		out = append(out, a.OCI)
 	}
 	return out
-}()
+})
 
 // spoArchNames is the SeccompProfile CRD's enum for architectures: the API
 // server refuses any other value.
@@ -50,35 +51,39 @@ var spoArchNames = []string{
 	"SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
 }
 
-// mobyNative maps an ABI to the libseccomp "native" name moby compares
+// mobyNatives map an ABI to the libseccomp "native" name moby compares
 // includes/excludes "arches" with (moby's goToNative table): amd64, x86,
 // arm64, ... with moby's "mips3l64n32" spelling for mipsel64n32. ABIs
 // that are no Go/Docker host (x32, big-endian 32-bit MIPS, m68k, PA-RISC,
 // SuperH) have none: moby on such a host matches no "arches" entry.
-var mobyNative = map[string]string{
-	"x86": "x86", "x86_64": "amd64", "arm": "arm", "aarch64": "arm64",
-	"loongarch64": "loongarch64", "mips64": "mips64", "mips64n32": "mips64n32",
-	"mipsel64": "mipsel64", "mipsel64n32": "mips3l64n32", "mipsel": "mipsel",
-	"ppc": "ppc", "ppc64": "ppc64", "ppc64le": "ppc64le", "riscv64": "riscv64",
-	"s390": "s390", "s390x": "s390x",
+//
+// Each row is also moby's nativeToSeccomp: the archMap entry (OCI name)
+// a native architecture selects.
+var mobyNatives = [...]struct{ abi, native, oci string }{
+	{"x86", "x86", "SCMP_ARCH_X86"}, {"x86_64", "amd64", "SCMP_ARCH_X86_64"}, {"arm", "arm", "SCMP_ARCH_ARM"},
+	{"aarch64", "arm64", "SCMP_ARCH_AARCH64"}, {"loongarch64", "loongarch64", "SCMP_ARCH_LOONGARCH64"},
+	{"mips64", "mips64", "SCMP_ARCH_MIPS64"}, {"mips64n32", "mips64n32", "SCMP_ARCH_MIPS64N32"},
+	{"mipsel64", "mipsel64", "SCMP_ARCH_MIPSEL64"}, {"mipsel64n32", "mips3l64n32", "SCMP_ARCH_MIPSEL64N32"},
+	{"mipsel", "mipsel", "SCMP_ARCH_MIPSEL"}, {"ppc", "ppc", "SCMP_ARCH_PPC"}, {"ppc64", "ppc64", "SCMP_ARCH_PPC64"},
+	{"ppc64le", "ppc64le", "SCMP_ARCH_PPC64LE"}, {"riscv64", "riscv64", "SCMP_ARCH_RISCV64"},
+	{"s390", "s390", "SCMP_ARCH_S390"}, {"s390x", "s390x", "SCMP_ARCH_S390X"},
 }
 
-// mobyNativeToOCI is moby's nativeToSeccomp: which archMap entry a native
-// architecture selects.
-var mobyNativeToOCI = map[string]string{
-	"x86": "SCMP_ARCH_X86", "amd64": "SCMP_ARCH_X86_64", "arm": "SCMP_ARCH_ARM",
-	"arm64": "SCMP_ARCH_AARCH64", "loongarch64": "SCMP_ARCH_LOONGARCH64",
-	"mips64": "SCMP_ARCH_MIPS64", "mips64n32": "SCMP_ARCH_MIPS64N32",
-	"mipsel64": "SCMP_ARCH_MIPSEL64", "mips3l64n32": "SCMP_ARCH_MIPSEL64N32",
-	"mipsel": "SCMP_ARCH_MIPSEL", "ppc": "SCMP_ARCH_PPC", "ppc64": "SCMP_ARCH_PPC64",
-	"ppc64le": "SCMP_ARCH_PPC64LE", "riscv64": "SCMP_ARCH_RISCV64",
-	"s390": "SCMP_ARCH_S390", "s390x": "SCMP_ARCH_S390X",
+// mobyNative is the moby native name of an ABI, and the OCI name of the
+// archMap entry that name selects.
+func mobyNative(abi string) (native, oci string, ok bool) {
+	for _, m := range mobyNatives {
+		if m.abi == abi {
+			return m.native, m.oci, true
+		}
+	}
+	return "", "", false
 }
 
 // filterArchNames are the names a profile may put in includes/excludes
 // "arches": every libseccomp native name (moby's, plus the ABIs Docker
 // does not run on, which simply never match).
-var filterArchNames = func() []string {
+var filterArchNames = sync.OnceValue(func() []string {
 	set := map[string]bool{"mips3l64n32": true}
 	for _, a := range syscalls.Arches() {
 		set[a.Native] = true
@@ -89,7 +94,7 @@ var filterArchNames = func() []string {
 	}
 	slices.Sort(out)
 	return out
-}()
+})
 
 // capNames lists Linux capabilities by number (<linux/capability.h>).
 var capNames = []string{
@@ -125,30 +130,32 @@ var dockerDefaultCaps = []string{
 // use. MIPS and PA-RISC number several errnos differently; Podman itself
 // uses the numbers of the machine it runs on. A test checks this table
 // against golang.org/x/sys/unix on linux/amd64.
-var errnoNames = map[string]uint{
-	"EPERM": 1, "ENOENT": 2, "ESRCH": 3, "EIO": 5, "ENXIO": 6, "E2BIG": 7, "ENOEXEC": 8,
-	"EBADF": 9, "ECHILD": 10, "EAGAIN": 11, "ENOMEM": 12, "EACCES": 13, "EFAULT": 14,
-	"ENOTBLK": 15, "EBUSY": 16, "EEXIST": 17, "EXDEV": 18, "ENODEV": 19, "ENOTDIR": 20,
-	"EISDIR": 21, "EINVAL": 22, "ENFILE": 23, "EMFILE": 24, "ENOTTY": 25, "ETXTBSY": 26,
-	"EFBIG": 27, "ENOSPC": 28, "ESPIPE": 29, "EROFS": 30, "EMLINK": 31, "EPIPE": 32,
-	"EDOM": 33, "ERANGE": 34, "EDEADLK": 35, "ENAMETOOLONG": 36, "ENOLCK": 37,
-	"ENOSYS": 38, "ENOTEMPTY": 39, "ELOOP": 40, "ENOMSG": 42, "EIDRM": 43, "EREMOTE": 66,
-	"EBADMSG": 74, "EOVERFLOW": 75, "EILSEQ": 84, "EUSERS": 87, "ENOTSOCK": 88,
-	"EDESTADDRREQ": 89, "EMSGSIZE": 90, "EPROTOTYPE": 91, "ENOPROTOOPT": 92,
-	"EPROTONOSUPPORT": 93, "ESOCKTNOSUPPORT": 94, "EOPNOTSUPP": 95, "ENOTSUP": 95,
-	"EPFNOSUPPORT": 96, "EAFNOSUPPORT": 97, "EADDRINUSE": 98, "EADDRNOTAVAIL": 99,
-	"ENETDOWN": 100, "ENETUNREACH": 101, "ENETRESET": 102, "ECONNABORTED": 103,
-	"ECONNRESET": 104, "ENOBUFS": 105, "EISCONN": 106, "ENOTCONN": 107, "ESHUTDOWN": 108,
-	"ETOOMANYREFS": 109, "ETIMEDOUT": 110, "ECONNREFUSED": 111, "EHOSTDOWN": 112,
-	"EHOSTUNREACH": 113, "EALREADY": 114, "EINPROGRESS": 115, "ESTALE": 116,
-	"EDQUOT": 122, "ENOMEDIUM": 123, "EMEDIUMTYPE": 124, "ECANCELED": 125,
-	"EOWNERDEAD": 130, "ENOTRECOVERABLE": 131,
-}
+var errnoNames = sync.OnceValue(func() map[string]uint {
+	return map[string]uint{
+		"EPERM": 1, "ENOENT": 2, "ESRCH": 3, "EIO": 5, "ENXIO": 6, "E2BIG": 7, "ENOEXEC": 8,
+		"EBADF": 9, "ECHILD": 10, "EAGAIN": 11, "ENOMEM": 12, "EACCES": 13, "EFAULT": 14,
+		"ENOTBLK": 15, "EBUSY": 16, "EEXIST": 17, "EXDEV": 18, "ENODEV": 19, "ENOTDIR": 20,
+		"EISDIR": 21, "EINVAL": 22, "ENFILE": 23, "EMFILE": 24, "ENOTTY": 25, "ETXTBSY": 26,
+		"EFBIG": 27, "ENOSPC": 28, "ESPIPE": 29, "EROFS": 30, "EMLINK": 31, "EPIPE": 32,
+		"EDOM": 33, "ERANGE": 34, "EDEADLK": 35, "ENAMETOOLONG": 36, "ENOLCK": 37,
+		"ENOSYS": 38, "ENOTEMPTY": 39, "ELOOP": 40, "ENOMSG": 42, "EIDRM": 43, "EREMOTE": 66,
+		"EBADMSG": 74, "EOVERFLOW": 75, "EILSEQ": 84, "EUSERS": 87, "ENOTSOCK": 88,
+		"EDESTADDRREQ": 89, "EMSGSIZE": 90, "EPROTOTYPE": 91, "ENOPROTOOPT": 92,
+		"EPROTONOSUPPORT": 93, "ESOCKTNOSUPPORT": 94, "EOPNOTSUPP": 95, "ENOTSUP": 95,
+		"EPFNOSUPPORT": 96, "EAFNOSUPPORT": 97, "EADDRINUSE": 98, "EADDRNOTAVAIL": 99,
+		"ENETDOWN": 100, "ENETUNREACH": 101, "ENETRESET": 102, "ECONNABORTED": 103,
+		"ECONNRESET": 104, "ENOBUFS": 105, "EISCONN": 106, "ENOTCONN": 107, "ESHUTDOWN": 108,
+		"ETOOMANYREFS": 109, "ETIMEDOUT": 110, "ECONNREFUSED": 111, "EHOSTDOWN": 112,
+		"EHOSTUNREACH": 113, "EALREADY": 114, "EINPROGRESS": 115, "ESTALE": 116,
+		"EDQUOT": 122, "ENOMEDIUM": 123, "EMEDIUMTYPE": 124, "ECANCELED": 125,
+		"EOWNERDEAD": 130, "ENOTRECOVERABLE": 131,
+	}
+})
 
 // ErrnoNames returns the errno names Podman accepts, sorted.
 func ErrnoNames() []string {
-	out := make([]string, 0, len(errnoNames))
-	for n := range errnoNames {
+	out := make([]string, 0, len(errnoNames()))
+	for n := range errnoNames() {
 		out = append(out, n)
 	}
 	slices.Sort(out)
@@ -157,7 +164,7 @@ func ErrnoNames() []string {
 
 // ErrnoNumber returns the number of a Podman errno name ("ENOSYS" -> 38).
 func ErrnoNumber(name string) (uint, bool) {
-	n, ok := errnoNames[name]
+	n, ok := errnoNames()[name]
 	return n, ok
 }
 
@@ -176,8 +183,8 @@ func suggest(s string, candidates []string) string {
 // write. Keys are squashed (see squash); a synonym is what the user meant
 // even when a typo of another name is closer ("LTE" is one edit from LT,
 // but means LE).
-var (
-	actionSynonyms = map[string]string{
+var actionSynonyms = sync.OnceValue(func() map[string]string {
+	return map[string]string{
 		"USERNOTIF": "SCMP_ACT_NOTIFY", "USERNOTIFY": "SCMP_ACT_NOTIFY", "NOTIF": "SCMP_ACT_NOTIFY",
 		"NOTIFICATION": "SCMP_ACT_NOTIFY", "USERNOTIFICATION": "SCMP_ACT_NOTIFY",
 		"KILLPROC": "SCMP_ACT_KILL_PROCESS", "PROCESSKILL": "SCMP_ACT_KILL_PROCESS", "KILLALL": "SCMP_ACT_KILL_PROCESS",
@@ -185,7 +192,10 @@ var (
 		"ERROR": "SCMP_ACT_ERRNO", "ERR": "SCMP_ACT_ERRNO", "EPERM": "SCMP_ACT_ERRNO", "DENY": "SCMP_ACT_ERRNO",
 		"ALLOWED": "SCMP_ACT_ALLOW", "ACCEPT": "SCMP_ACT_ALLOW", "PERMIT": "SCMP_ACT_ALLOW",
 	}
-	operatorSynonyms = map[string]string{
+})
+
+var operatorSynonyms = sync.OnceValue(func() map[string]string {
+	return map[string]string{
 		"LTE": "SCMP_CMP_LE", "LEQ": "SCMP_CMP_LE", "LESSEQUAL": "SCMP_CMP_LE", "LESSOREQUAL": "SCMP_CMP_LE",
 		"LESSTHANOREQUAL": "SCMP_CMP_LE", "LESSEQUALTO": "SCMP_CMP_LE", "<=": "SCMP_CMP_LE",
 		"GTE": "SCMP_CMP_GE", "GEQ": "SCMP_CMP_GE", "GREATEREQUAL": "SCMP_CMP_GE", "GREATEROREQUAL": "SCMP_CMP_GE",
@@ -198,7 +208,7 @@ var (
 		"MASKEDEQUAL": "SCMP_CMP_MASKED_EQ", "MASKEDEQUALTO": "SCMP_CMP_MASKED_EQ", "MASKEQ": "SCMP_CMP_MASKED_EQ",
 		"MASKEQUAL": "SCMP_CMP_MASKED_EQ", "MASKED": "SCMP_CMP_MASKED_EQ", "MASK": "SCMP_CMP_MASKED_EQ", "&": "SCMP_CMP_MASKED_EQ",
 	}
-)
+})
 
 // squashPrefixes are the namespace prefixes squash drops, longest first:
 // SCMP_ACT_, the kernel's SECCOMP_RET_, libseccomp-golang's ActX and

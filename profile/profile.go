@@ -391,7 +391,7 @@ func decodeDocument(file string, t *tree) (*Profile, *ParseError) {
 // spoEnvelope checks a SeccompProfile's apiVersion, kind, metadata and
 // spec, and returns its identity.
 func (d *decoder) spoEnvelope(root *node, top *path) *SPOMeta {
-	if !d.fields(root, top, spoFields, nil) {
+	if !d.fields(root, top, nil, spoFields) {
 		return nil
 	}
 	meta := &SPOMeta{}

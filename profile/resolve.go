@@ -178,8 +178,8 @@ func Resolve(p *Profile, t Target) (*Resolved, error) {
 		out.Architectures = append(out.Architectures, a)
 		archPath = append(archPath, fmt.Sprintf("architectures[%d]", i))
 	}
-	native := mobyNative[t.Arch.Name]
-	if want, ok := mobyNativeToOCI[native]; ok {
+	native, want, ok := mobyNative(t.Arch.Name)
+	if ok {
 		for i, a := range s.ArchMap {
 			if string(a.Arch) == want {
 				out.Architectures = append(out.Architectures, a.Arch)

@@ -7,10 +7,10 @@ import (
 
 // Names of common constants, only to make profile comments readable.
 var (
-	socketDomains = map[uint64]string{1: "AF_UNIX", 2: "AF_INET", 4: "AF_IPX", 5: "AF_APPLETALK", 9: "AF_X25",
+	socketDomains = [...]string{1: "AF_UNIX", 2: "AF_INET", 4: "AF_IPX", 5: "AF_APPLETALK", 9: "AF_X25",
 		10: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET", 29: "AF_CAN", 31: "AF_BLUETOOTH", 38: "AF_ALG",
 		40: "AF_VSOCK", 44: "AF_XDP"}
-	socketTypes = map[uint64]string{1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM",
+	socketTypes = [...]string{1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM",
 		5: "SOCK_SEQPACKET", 6: "SOCK_DCCP", 10: "SOCK_PACKET"}
 	cloneFlags = []struct {
 		bit  uint64
@@ -32,9 +32,9 @@ func describeArgs(spec ArgSpec, k ArgValues) string {
 func describeField(name string, i int, f ArgField, v uint64) string {
 	switch {
 	case name == "socket" && i == 0:
-		return "domain=" + named(socketDomains, v)
+		return "domain=" + named(socketDomains[:], v)
 	case name == "socket":
-		return "type=" + named(socketTypes, v)
+		return "type=" + named(socketTypes[:], v)
 	case name == "clone" || name == "clone3" || name == "unshare":
 		var set []string
 		for _, c := range cloneFlags {
@@ -59,9 +59,9 @@ func describeField(name string, i int, f ArgField, v uint64) string {
 	return fmt.Sprintf("%#x", v)
 }
 
-func named(m map[uint64]string, v uint64) string {
-	if n, ok := m[v]; ok {
-		return n
+func named(names []string, v uint64) string {
+	if v < uint64(len(names)) && names[v] != "" {
+		return names[v]
 	}
 	return fmt.Sprint(v)
 }

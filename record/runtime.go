@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -18,7 +19,7 @@ const (
 )
 
 // ErrUnknownRuntime is returned for a --for value sysfence does not know.
-var ErrUnknownRuntime = fmt.Errorf("unknown runtime")
+var ErrUnknownRuntime = errors.New("unknown runtime")
 
 // Runtimes lists the values --for accepts.
 func Runtimes() []Runtime {

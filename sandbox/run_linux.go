@@ -539,9 +539,11 @@ func (s *session) inject(pid int, in *launch.Injector) error {
 	if s.notify {
 		// The listener fd appears in the command, which must not keep it:
 		// it is closed right after, through the filter. Guard that close
-		// unless the filter allows it anyway.
-		fd := lowestFreeFd(pid)
-		if !s.allowsClose(prog, fd) {
+		// unless the filter allows it anyway: for any fd when close is
+		// allowed whatever its arguments (as under Docker's default; no
+		// ~0.1 ms listing of /proc/PID/fd then), else for the fd the
+		// kernel will pick.
+		if !bpf.CacheCheck(prog, s.native.AuditArch, sysClose).Cached && !s.allowsClose(prog, lowestFreeFd(pid)) {
 			var err error
 			if prog, err = rewrite.CloseGuard(prog, s.native.AuditArch, sysClose, s.native.BigEndian, s.magic); err != nil {
 				return err

@@ -279,13 +279,13 @@ func errnoName(n uint16) string {
 	if n == 0 {
 		return "returned 0 without running"
 	}
-	if name := errnoNames[n]; name != "" {
-		return name
+	if int(n) < len(errnoNames) && errnoNames[n] != "" {
+		return errnoNames[n]
 	}
 	return fmt.Sprintf("errno %d", n)
 }
 
-var errnoNames = map[uint16]string{
+var errnoNames = [...]string{
 	1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 7: "E2BIG", 8: "ENOEXEC",
 	9: "EBADF", 10: "ECHILD", 11: "EAGAIN", 12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY",
 	17: "EEXIST", 18: "EXDEV", 19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 23: "ENFILE",

@@ -45,7 +45,7 @@ func CheckStrict() error { return strictProbe() }
 
 var (
 	flagMu     sync.Mutex
-	flagProbes = map[FilterFlag]error{}
+	flagProbes map[FilterFlag]error // made on first use, under flagMu
 )
 
 // companion is what a flag must be probed together with, because the
@@ -68,6 +68,9 @@ func CheckFlags(f FilterFlag) error {
 	}
 	flagMu.Lock()
 	defer flagMu.Unlock()
+	if flagProbes == nil {
+		flagProbes = map[FilterFlag]error{}
+	}
 	for bit := FilterFlag(1); bit != 0 && bit <= f; bit <<= 1 {
 		if f&bit == 0 {
 			continue
@@ -94,14 +97,17 @@ func CheckFlags(f FilterFlag) error {
 
 var (
 	actionMu     sync.Mutex
-	actionProbes = map[bpf.Action]error{}
+	actionProbes map[bpf.Action]error // made on first use, under actionMu
 )
 
-// legacyActions are the actions every kernel with seccomp filters knows;
+// legacyAction tells the actions every kernel with seccomp filters knows;
 // they are assumed when the kernel predates SECCOMP_GET_ACTION_AVAIL (4.14).
-var legacyActions = map[bpf.Action]bool{
-	bpf.ActKillThread: true, bpf.ActTrap: true, bpf.ActErrno: true,
-	bpf.ActTrace: true, bpf.ActAllow: true,
+func legacyAction(a bpf.Action) bool {
+	switch a {
+	case bpf.ActKillThread, bpf.ActTrap, bpf.ActErrno, bpf.ActTrace, bpf.ActAllow:
+		return true
+	}
+	return false
 }
 
 // CheckAction reports whether the kernel supports the action
@@ -113,6 +119,9 @@ func CheckAction(a bpf.Action) error {
 	kind := a.Kind()
 	actionMu.Lock()
 	defer actionMu.Unlock()
+	if actionProbes == nil {
+		actionProbes = map[bpf.Action]error{}
+	}
 	if err, ok := actionProbes[kind]; ok {
 		return err
 	}
@@ -124,7 +133,7 @@ func CheckAction(a bpf.Action) error {
 	case unix.EOPNOTSUPP:
 		err = fmt.Errorf("seccomp: the kernel does not support the action %v: %w", kind, ErrNotSupported)
 	case unix.EINVAL: // no SECCOMP_GET_ACTION_AVAIL: a kernel older than 4.14
-		if !legacyActions[kind] {
+		if !legacyAction(kind) {
 			err = fmt.Errorf("seccomp: the kernel does not support the action %v (it predates Linux 4.14): %w", kind, ErrNotSupported)
 		}
 	default:

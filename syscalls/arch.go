@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // X32SyscallBit is __X32_SYSCALL_BIT: the kernel sets it in the syscall
@@ -89,14 +91,14 @@ var arches = []*Arch{
 	{Name: "sheb", OCI: "SCMP_ARCH_SHEB", Native: "sheb", AuditArch: 42, Bits: 32, BigEndian: true, Multiplexed: true, table: &shTable},
 }
 
-// aliases maps other common spellings (Go's GOARCH, uname -m, moby's
-// "mips3l64n32" typo) to libseccomp names.
-var aliases = map[string]string{
-	"amd64": "x86_64", "x86-64": "x86_64", "i386": "x86", "i486": "x86", "i586": "x86", "i686": "x86", "386": "x86",
-	"arm64": "aarch64", "armv7l": "arm", "armv6l": "arm", "loong64": "loongarch64",
-	"mipsle": "mipsel", "mips64le": "mipsel64", "mips64p32": "mips64n32", "mips64p32le": "mipsel64n32",
-	"mips3l64n32": "mipsel64n32", "powerpc": "ppc", "powerpc64": "ppc64", "powerpc64le": "ppc64le",
-	"hppa": "parisc", "hppa64": "parisc64", "parisc64le": "parisc64", "shle": "sh",
+// aliases are other common spellings (Go's GOARCH, uname -m, moby's
+// "mips3l64n32" typo) of libseccomp names.
+var aliases = [...]struct{ alias, name string }{
+	{"amd64", "x86_64"}, {"x86-64", "x86_64"}, {"i386", "x86"}, {"i486", "x86"}, {"i586", "x86"}, {"i686", "x86"}, {"386", "x86"},
+	{"arm64", "aarch64"}, {"armv7l", "arm"}, {"armv6l", "arm"}, {"loong64", "loongarch64"},
+	{"mipsle", "mipsel"}, {"mips64le", "mipsel64"}, {"mips64p32", "mips64n32"}, {"mips64p32le", "mipsel64n32"},
+	{"mips3l64n32", "mipsel64n32"}, {"powerpc", "ppc"}, {"powerpc64", "ppc64"}, {"powerpc64le", "ppc64le"},
+	{"hppa", "parisc"}, {"hppa64", "parisc64"}, {"parisc64le", "parisc64"}, {"shle", "sh"},
 }
 
 // Arches returns every known ABI, in libseccomp's order.
@@ -107,8 +109,11 @@ func Arches() []*Arch { return arches }
 func ArchByName(name string) (*Arch, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
 	n = strings.TrimPrefix(n, "scmp_arch_")
-	if a, ok := aliases[n]; ok {
-		n = a
+	for _, a := range aliases {
+		if a.alias == n {
+			n = a.name
+			break
+		}
 	}
 	for _, a := range arches {
 		if a.Name == n {
@@ -127,17 +132,33 @@ func ArchNames() []string {
 	return out
 }
 
-// goarchToName maps runtime.GOARCH to libseccomp names.
-var goarchToName = map[string]string{
-	"386": "x86", "amd64": "x86_64", "arm": "arm", "arm64": "aarch64", "loong64": "loongarch64",
-	"mips": "mips", "mipsle": "mipsel", "mips64": "mips64", "mips64le": "mipsel64",
-	"ppc64": "ppc64", "ppc64le": "ppc64le", "riscv64": "riscv64", "s390x": "s390x",
+// goarchToName is the libseccomp name of a runtime.GOARCH.
+func goarchToName(goarch string) (string, bool) {
+	switch goarch {
+	case "386":
+		return "x86", true
+	case "amd64":
+		return "x86_64", true
+	case "arm":
+		return "arm", true
+	case "arm64":
+		return "aarch64", true
+	case "loong64":
+		return "loongarch64", true
+	case "mips", "mips64", "ppc64", "ppc64le", "riscv64", "s390x":
+		return goarch, true
+	case "mipsle":
+		return "mipsel", true
+	case "mips64le":
+		return "mipsel64", true
+	}
+	return "", false
 }
 
 // Native returns the architecture of the running program, or an error on a
 // GOARCH seccomp does not support.
 func Native() (*Arch, error) {
-	n, ok := goarchToName[runtime.GOARCH]
+	n, ok := goarchToName(runtime.GOARCH)
 	if !ok {
 		return nil, fmt.Errorf("%w: GOARCH %s has no seccomp ABI", ErrUnknownArch, runtime.GOARCH)
 	}
@@ -175,8 +196,10 @@ type table struct {
 	byNr   []uint16 // indexes into names, sorted by number
 }
 
-// byName indexes names; built on first use (a map beats a binary search
-// over 508 strings by ~3x, and compilers resolve hundreds of names).
+// byName indexes names; built once many names have been looked up (a map
+// beats a binary search over 508 strings by ~3x, and compilers resolve
+// hundreds of names), while a command that resolves a few (sysfence run
+// checks a dozen) is better off without building it.
 var byName = sync.OnceValue(func() map[string]uint16 {
 	m := make(map[string]uint16, len(names))
 	for i, n := range names {
@@ -185,7 +208,17 @@ var byName = sync.OnceValue(func() map[string]uint16 {
 	return m
 })
 
+// lookups counts name lookups until byName pays off.
+var lookups atomic.Int32
+
 func nameIndex(name string) int {
+	if lookups.Load() < 64 {
+		lookups.Add(1)
+		if i, ok := slices.BinarySearch(names[:], name); ok {
+			return i
+		}
+		return -1
+	}
 	if i, ok := byName()[name]; ok {
 		return int(i)
 	}
@@ -199,8 +232,8 @@ type ID uint16
 
 // LookupID returns the ID of a syscall name known on any ABI.
 func LookupID(name string) (ID, bool) {
-	i, ok := byName()[name]
-	return ID(i), ok
+	i := nameIndex(name)
+	return ID(max(i, 0)), i >= 0
 }
 
 // Name returns the syscall name of an ID.
@@ -292,18 +325,22 @@ type Mux struct {
 }
 
 // socketCalls and ipcCalls are the call numbers of <linux/net.h> and
-// <linux/ipc.h>.
-var socketCalls = map[string]uint32{
-	"socket": 1, "bind": 2, "connect": 3, "listen": 4, "accept": 5, "getsockname": 6,
-	"getpeername": 7, "socketpair": 8, "send": 9, "recv": 10, "sendto": 11, "recvfrom": 12,
-	"shutdown": 13, "setsockopt": 14, "getsockopt": 15, "sendmsg": 16, "recvmsg": 17,
-	"accept4": 18, "recvmmsg": 19, "sendmmsg": 20,
-}
+// <linux/ipc.h>, built on first use.
+var socketCalls = sync.OnceValue(func() map[string]uint32 {
+	return map[string]uint32{
+		"socket": 1, "bind": 2, "connect": 3, "listen": 4, "accept": 5, "getsockname": 6,
+		"getpeername": 7, "socketpair": 8, "send": 9, "recv": 10, "sendto": 11, "recvfrom": 12,
+		"shutdown": 13, "setsockopt": 14, "getsockopt": 15, "sendmsg": 16, "recvmsg": 17,
+		"accept4": 18, "recvmmsg": 19, "sendmmsg": 20,
+	}
+})
 
-var ipcCalls = map[string]uint32{
-	"semop": 1, "semget": 2, "semctl": 3, "semtimedop": 4, "msgsnd": 11, "msgrcv": 12,
-	"msgget": 13, "msgctl": 14, "shmat": 21, "shmdt": 22, "shmget": 23, "shmctl": 24,
-}
+var ipcCalls = sync.OnceValue(func() map[string]uint32 {
+	return map[string]uint32{
+		"semop": 1, "semget": 2, "semctl": 3, "semtimedop": 4, "msgsnd": 11, "msgrcv": 12,
+		"msgget": 13, "msgctl": 14, "shmat": 21, "shmdt": 22, "shmget": 23, "shmctl": 24,
+	}
+})
 
 // Mux reports whether name is reachable through socketcall(2) or ipc(2) on
 // this ABI, as libseccomp treats it (also when a direct call exists).
@@ -311,12 +348,12 @@ func (a *Arch) Mux(name string) (Mux, bool) {
 	if !a.Multiplexed {
 		return Mux{}, false
 	}
-	if c, ok := socketCalls[name]; ok {
+	if c, ok := socketCalls()[name]; ok {
 		if nr, ok := a.Number("socketcall"); ok {
 			return Mux{Name: "socketcall", Nr: nr, Call: c}, true
 		}
 	}
-	if c, ok := ipcCalls[name]; ok {
+	if c, ok := ipcCalls()[name]; ok {
 		if nr, ok := a.Number("ipc"); ok {
 			return Mux{Name: "ipc", Nr: nr, Call: c}, true
 		}
@@ -329,9 +366,9 @@ func (a *Arch) Mux(name string) (Mux, bool) {
 func MuxCalls(mux string) map[string]uint32 {
 	switch mux {
 	case "socketcall":
-		return socketCalls
+		return socketCalls()
 	case "ipc":
-		return ipcCalls
+		return ipcCalls()
 	}
 	return nil
 }

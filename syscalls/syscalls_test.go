@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"slices"
 	"testing"
 
 	gen "github.com/sysfence/sysfence/syscalls/internal/gen"
@@ -191,5 +192,28 @@ func TestDistance(t *testing.T) {
 		if got := distance(c.b, c.a); got != c.want {
 			t.Errorf("distance(%q, %q) = %d, want %d", c.b, c.a, got, c.want)
 		}
+	}
+}
+
+// nameIndex answers alike before and after it switches from a binary
+// search to the map.
+func TestNameIndexBothWays(t *testing.T) {
+	if !slices.IsSorted(names[:]) {
+		t.Fatal("names is not sorted: the binary search needs it")
+	}
+	for pass := 0; pass < 2; pass++ {
+		for i, n := range names {
+			if got := nameIndex(n); got != i {
+				t.Fatalf("pass %d: nameIndex(%q) = %d, want %d", pass, n, got, i)
+			}
+		}
+		for _, n := range []string{"", "nosuch", "zzz", "_"} {
+			if got := nameIndex(n); got != -1 {
+				t.Fatalf("pass %d: nameIndex(%q) = %d, want -1", pass, n, got)
+			}
+		}
+	}
+	if lookups.Load() < 64 {
+		t.Fatal("the map was never used")
 	}
 }

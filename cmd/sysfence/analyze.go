@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/spf13/cobra"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 
 	"github.com/sysfence/sysfence/analyze"
 	"github.com/sysfence/sysfence/internal/cli"

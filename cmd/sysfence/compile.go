@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"os"
 
-	"github.com/spf13/cobra"
-
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/atomicfile"
 	"github.com/sysfence/sysfence/internal/cli"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 )
 
 func newCompileCmd() *cobra.Command {

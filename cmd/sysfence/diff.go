@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/spf13/cobra"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 
 	"github.com/sysfence/sysfence/diff"
 	"github.com/sysfence/sysfence/internal/cli"

@@ -3,10 +3,9 @@ package main
 import (
 	"io"
 
-	"github.com/spf13/cobra"
-
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/cli"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 )
 
 func newDisasmCmd() *cobra.Command {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/spf13/cobra"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/atomicfile"
@@ -197,7 +197,7 @@ func dumpProcess(w io.Writer, stderr io.Writer, p *filterdump.Process, format st
 // the table of every ABI and number run.
 func writeLifted(w, stderr io.Writer, s *filterdump.Stack, native *syscalls.Arch) error {
 	space := lift.NewSpace()
-	f, err := s.Lift(space, native.BigEndian)
+	f, err := space.Programs(s.Programs(), native.BigEndian)
 	if err != nil {
 		return cli.Usage(err)
 	}
@@ -293,7 +293,7 @@ func processJSON(p *filterdump.Process, native *syscalls.Arch) dumpJSON {
 		}
 		if len(s.Filters) > 0 {
 			var buf bytes.Buffer
-			if f, err := s.Lift(lift.NewSpace(), native.BigEndian); err != nil {
+			if f, err := lift.NewSpace().Programs(s.Programs(), native.BigEndian); err != nil {
 				sj.Note = err.Error()
 			} else if pol, err := f.Policy(native); err != nil {
 				sj.Note = err.Error()

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
+	pflag "github.com/sysfence/sysfence/internal/cmdline"
 )
 
 // exampleProfile is the profile.json the examples name: mount is denied.

@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 
-	"github.com/spf13/cobra"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 
 	"github.com/sysfence/sysfence/explain"
 	"github.com/sysfence/sysfence/internal/atomicfile"

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/spf13/cobra"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/build"
@@ -82,7 +82,7 @@ func liftInput(space *lift.Space, in *build.Input) (lift.Func, error) {
 	var f lift.Func
 	var err error
 	if in.Process != nil {
-		f, err = in.Process.Main().Lift(space, in.Arch.BigEndian)
+		f, err = space.Programs(in.Process.Main().Programs(), in.Arch.BigEndian)
 	} else {
 		f, err = space.Program(in.Program, in.Arch.BigEndian)
 	}

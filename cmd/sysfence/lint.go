@@ -4,7 +4,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/spf13/cobra"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/lint"

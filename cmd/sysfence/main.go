@@ -1,6 +1,7 @@
 // sysfence is CPU-light and short-lived: a cgroup-derived GOMAXPROCS buys
-// nothing, and reading the cgroup files at start (and again from sysmon)
-// costs every `sysfence run`.
+// nothing, and sysmon re-reading the cgroup's limit costs a long run. (The
+// runtime still reads the cgroup files once at start, whatever the
+// setting: an empty Go program pays that too.)
 //
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0

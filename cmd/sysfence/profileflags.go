@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/spf13/pflag"
-
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
+	pflag "github.com/sysfence/sysfence/internal/cmdline"
 	"github.com/sysfence/sysfence/profile"
 )
 

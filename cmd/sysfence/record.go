@@ -13,11 +13,11 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/spf13/cobra"
 
 	"github.com/sysfence/sysfence/internal/atomicfile"
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/cli"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/record"

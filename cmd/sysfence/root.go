@@ -3,9 +3,8 @@ package main
 import (
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/sysfence/sysfence/internal/cli"
+	cobra "github.com/sysfence/sysfence/internal/cmdline"
 )
 
 func newRootCmd() *cobra.Command {
@@ -23,9 +22,8 @@ numbers for every architecture.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.CompletionOptions.HiddenDefaultCmd = true
 	// Runnable with any arguments so that an unknown command reaches
-	// unknownCommand instead of cobra's multi-line "Did you mean this?".
+	// unknownCommand instead of a multi-line "Did you mean this?".
 	root.Args = cobra.ArbitraryArgs
 	root.SuggestionsMinimumDistance = 2
 	root.RunE = func(c *cobra.Command, args []string) error {

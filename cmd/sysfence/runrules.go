@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/sysfence/sysfence/internal/cli"
+	pflag "github.com/sysfence/sysfence/internal/cmdline"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/sandbox"

@@ -113,8 +113,10 @@ func must(n int, err error) uint32 {
 // filter from a file with --filter; and quiet mode on the exec-stop path,
 // with a filter that denies execve), and under bubblewrap with the same precompiled filter
 // (bwrap --ro-bind / / --seccomp FD). gohello is a Go program that does
-// nothing: the floor of any launcher written in Go. Metrics are medians
-// in milliseconds; "added" ones subtract /bin/true's median.
+// nothing: the floor of any launcher written in Go; sysfence-nothing is
+// `sysfence syscalls read`, sysfence's own start and exit with next to no
+// work. Metrics are medians in milliseconds; "added" ones subtract
+// /bin/true's median.
 func BenchmarkStartup(b *testing.B) {
 	bin := sysfenceBin(b)
 	bwrap := testenv.LookPath(b, "bwrap", "bubblewrap")
@@ -127,6 +129,7 @@ func BenchmarkStartup(b *testing.B) {
 	cs := []contestant{
 		{"true", plain("/bin/true"), succeeded},
 		{"gohello", plain(hello), succeeded},
+		{"sysfence-nothing", plain(bin, "syscalls", "read"), succeeded},
 		{"bwrap", func() (*exec.Cmd, func()) {
 			f, err := os.Open(filter)
 			if err != nil {

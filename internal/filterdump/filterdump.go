@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/sysfence/sysfence/bpf"
-	"github.com/sysfence/sysfence/lift"
 	"github.com/sysfence/sysfence/seccomp"
 )
 
@@ -172,23 +171,6 @@ func threadList(tids []int) string {
 
 // ThreadList is threadList for the CLI.
 func ThreadList(tids []int) string { return threadList(tids) }
-
-// Lift lifts a stack's filters and combines them as the kernel does
-// (lift.Stack). bigEndian is the machine's byte order.
-func (s *Stack) Lift(space *lift.Space, bigEndian bool) (lift.Func, error) {
-	if len(s.Filters) == 0 {
-		return lift.Func{}, fmt.Errorf("%s: %w", s.Summary(), seccomp.ErrNoFilter)
-	}
-	var fs []lift.Func
-	for i, f := range s.Filters {
-		g, err := space.Program(f.Program, bigEndian)
-		if err != nil {
-			return lift.Func{}, fmt.Errorf("filter %d of %d: %w", i+1, len(s.Filters), err)
-		}
-		fs = append(fs, g)
-	}
-	return lift.Stack(fs...), nil
-}
 
 // Programs returns the stack's programs in installation order.
 func (s *Stack) Programs() []bpf.Program {

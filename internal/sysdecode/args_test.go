@@ -64,7 +64,7 @@ func TestArgCount(t *testing.T) {
 	}
 }
 
-// On x86 a few calls pass their arguments otherwise than Signatures says
+// On x86 a few calls pass their arguments otherwise than signatures says
 // (a 64-bit offset in two registers, the old mmap's one pointer): their
 // registers are shown as they are.
 func TestCallOtherRegisterLayout(t *testing.T) {

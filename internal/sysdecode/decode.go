@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -35,76 +36,78 @@ const (
 	ArgRaw                    // a register of a call whose signature is unknown: hex, 0 for 0
 )
 
-// Signatures gives the argument kinds of the syscalls sysfence knows how to
+// signatures gives the argument kinds of the syscalls sysfence knows how to
 // print, by name (the same on every ABI that has the syscall). A syscall
-// listed with no arguments takes none.
-var Signatures = map[string][]Kind{
-	"read": {ArgFd, ArgHex, ArgUlong}, "write": {ArgFd, ArgBuf, ArgUlong}, "pread64": {ArgFd, ArgHex, ArgUlong, ArgLong},
-	"pwrite64": {ArgFd, ArgBuf, ArgUlong, ArgLong}, "readv": {ArgFd, ArgHex, ArgInt}, "writev": {ArgFd, ArgHex, ArgInt},
-	"open": {ArgPath, ArgOpenFlags, ArgMode}, "openat": {ArgDirFd, ArgPath, ArgOpenFlags, ArgMode},
-	"openat2": {ArgDirFd, ArgPath, ArgHex, ArgUlong}, "creat": {ArgPath, ArgMode}, "close": {ArgFd},
-	"close_range": {ArgInt, ArgInt, ArgHex},
-	"stat":        {ArgPath, ArgHex}, "lstat": {ArgPath, ArgHex}, "stat64": {ArgPath, ArgHex}, "lstat64": {ArgPath, ArgHex},
-	"fstat": {ArgFd, ArgHex}, "fstat64": {ArgFd, ArgHex}, "newfstatat": {ArgDirFd, ArgPath, ArgHex, ArgAtFlags},
-	"fstatat64": {ArgDirFd, ArgPath, ArgHex, ArgAtFlags}, "statx": {ArgDirFd, ArgPath, ArgAtFlags, ArgHex, ArgHex},
-	"statfs": {ArgPath, ArgHex}, "fstatfs": {ArgFd, ArgHex},
-	"access": {ArgPath, ArgAccess}, "faccessat": {ArgDirFd, ArgPath, ArgAccess},
-	"faccessat2": {ArgDirFd, ArgPath, ArgAccess, ArgAtFlags},
-	"execve":     {ArgPath, ArgArgv, ArgHex}, "execveat": {ArgDirFd, ArgPath, ArgArgv, ArgHex, ArgAtFlags},
-	"mkdir": {ArgPath, ArgMode}, "mkdirat": {ArgDirFd, ArgPath, ArgMode}, "rmdir": {ArgPath},
-	"unlink": {ArgPath}, "unlinkat": {ArgDirFd, ArgPath, ArgAtFlags},
-	"rename": {ArgPath, ArgPath}, "renameat": {ArgDirFd, ArgPath, ArgDirFd, ArgPath}, "renameat2": {ArgDirFd, ArgPath, ArgDirFd, ArgPath, ArgHex},
-	"link": {ArgPath, ArgPath}, "linkat": {ArgDirFd, ArgPath, ArgDirFd, ArgPath, ArgAtFlags},
-	"symlink": {ArgPath, ArgPath}, "symlinkat": {ArgPath, ArgDirFd, ArgPath},
-	"readlink": {ArgPath, ArgHex, ArgUlong}, "readlinkat": {ArgDirFd, ArgPath, ArgHex, ArgUlong},
-	"chdir": {ArgPath}, "fchdir": {ArgFd}, "chroot": {ArgPath}, "getcwd": {ArgHex, ArgUlong},
-	"chmod": {ArgPath, ArgMode}, "fchmod": {ArgFd, ArgMode}, "fchmodat": {ArgDirFd, ArgPath, ArgMode},
-	"fchmodat2": {ArgDirFd, ArgPath, ArgMode, ArgAtFlags},
-	"chown":     {ArgPath, ArgInt, ArgInt}, "lchown": {ArgPath, ArgInt, ArgInt}, "fchown": {ArgFd, ArgInt, ArgInt},
-	"fchownat": {ArgDirFd, ArgPath, ArgInt, ArgInt, ArgAtFlags},
-	"truncate": {ArgPath, ArgLong}, "ftruncate": {ArgFd, ArgLong},
-	"mknod": {ArgPath, ArgMode, ArgHex}, "mknodat": {ArgDirFd, ArgPath, ArgMode, ArgHex},
-	"mount": {ArgPath, ArgPath, ArgPath, ArgHex, ArgHex}, "umount2": {ArgPath, ArgHex},
-	"utimensat": {ArgDirFd, ArgPath, ArgHex, ArgAtFlags},
-	"dup":       {ArgFd}, "dup2": {ArgFd, ArgFd}, "dup3": {ArgFd, ArgFd, ArgOpenFlags},
-	"pipe": {ArgHex}, "pipe2": {ArgHex, ArgOpenFlags}, "fcntl": {ArgFd, ArgInt, ArgHex}, "ioctl": {ArgFd, ArgHex, ArgHex},
-	"lseek": {ArgFd, ArgLong, ArgInt}, "getdents64": {ArgFd, ArgHex, ArgUlong}, "fsync": {ArgFd}, "flock": {ArgFd, ArgInt},
-	"mmap": {ArgHex, ArgUlong, ArgProt, ArgMapFlags, ArgFd, ArgHex}, "mmap2": {ArgHex, ArgUlong, ArgProt, ArgMapFlags, ArgFd, ArgHex},
-	"mprotect": {ArgHex, ArgUlong, ArgProt}, "munmap": {ArgHex, ArgUlong}, "brk": {ArgHex}, "madvise": {ArgHex, ArgUlong, ArgInt},
-	"mremap": {ArgHex, ArgUlong, ArgUlong, ArgHex, ArgHex},
-	"exit":   {ArgInt}, "exit_group": {ArgInt}, "kill": {ArgInt, ArgSignal}, "tkill": {ArgInt, ArgSignal},
-	"tgkill": {ArgInt, ArgInt, ArgSignal}, "pidfd_open": {ArgInt, ArgHex}, "pidfd_send_signal": {ArgFd, ArgSignal, ArgHex, ArgHex},
-	"clone": {ArgCloneFlags, ArgHex, ArgHex, ArgHex, ArgHex}, "clone3": {ArgHex, ArgUlong}, "fork": {}, "vfork": {},
-	"wait4": {ArgInt, ArgHex, ArgHex, ArgHex}, "waitid": {ArgInt, ArgInt, ArgHex, ArgHex, ArgHex},
-	"unshare": {ArgCloneFlags}, "setns": {ArgFd, ArgCloneFlags},
-	"socket": {ArgAddrFamily, ArgSockType, ArgInt}, "socketpair": {ArgAddrFamily, ArgSockType, ArgInt, ArgHex},
-	"bind": {ArgFd, ArgHex, ArgInt}, "connect": {ArgFd, ArgHex, ArgInt}, "listen": {ArgFd, ArgInt},
-	"accept": {ArgFd, ArgHex, ArgHex}, "accept4": {ArgFd, ArgHex, ArgHex, ArgHex},
-	"sendto": {ArgFd, ArgBuf, ArgUlong, ArgHex, ArgHex, ArgInt}, "recvfrom": {ArgFd, ArgHex, ArgUlong, ArgHex, ArgHex, ArgHex},
-	"getpid": {}, "getppid": {}, "gettid": {}, "getuid": {}, "geteuid": {}, "getgid": {}, "getegid": {},
-	"setuid": {ArgInt}, "setgid": {ArgInt}, "setreuid": {ArgInt, ArgInt}, "setregid": {ArgInt, ArgInt},
-	"setresuid": {ArgInt, ArgInt, ArgInt}, "setresgid": {ArgInt, ArgInt, ArgInt}, "getpgrp": {}, "setsid": {},
-	"sched_yield": {}, "pause": {}, "sync": {}, "vhangup": {}, "restart_syscall": {},
-	"rt_sigreturn": {}, "sigreturn": {}, "munlockall": {}, "inotify_init": {},
-	"personality": {ArgHex}, "arch_prctl": {ArgHex, ArgHex}, "prctl": {ArgInt, ArgHex, ArgHex, ArgHex, ArgHex},
-	"ptrace": {ArgInt, ArgInt, ArgHex, ArgHex}, "seccomp": {ArgInt, ArgHex, ArgHex}, "bpf": {ArgInt, ArgHex, ArgUlong},
-	"getrandom": {ArgHex, ArgUlong, ArgHex}, "uname": {ArgHex}, "sethostname": {ArgBuf, ArgUlong},
-	"nanosleep": {ArgHex, ArgHex}, "clock_nanosleep": {ArgInt, ArgHex, ArgHex, ArgHex},
-	"set_tid_address": {ArgHex}, "set_robust_list": {ArgHex, ArgUlong}, "rseq": {ArgHex, ArgUlong, ArgInt, ArgHex},
-	"prlimit64": {ArgInt, ArgInt, ArgHex, ArgHex}, "memfd_create": {ArgPath, ArgHex},
-	"swapon": {ArgPath, ArgHex}, "swapoff": {ArgPath}, "acct": {ArgPath}, "pivot_root": {ArgPath, ArgPath},
-	"reboot": {ArgHex, ArgHex, ArgHex, ArgHex}, "init_module": {ArgHex, ArgUlong, ArgPath}, "finit_module": {ArgFd, ArgPath, ArgHex},
-	"delete_module": {ArgPath, ArgHex}, "kexec_load": {ArgHex, ArgUlong, ArgHex, ArgHex},
-	"rt_sigaction": {ArgSignal, ArgHex, ArgHex, ArgUlong}, "rt_sigprocmask": {ArgInt, ArgHex, ArgHex, ArgUlong},
-	"futex": {ArgHex, ArgInt, ArgInt, ArgHex, ArgHex, ArgInt}, "fadvise64": {ArgFd, ArgLong, ArgLong, ArgInt},
-	"open_tree": {ArgDirFd, ArgPath, ArgHex}, "open_by_handle_at": {ArgFd, ArgHex, ArgOpenFlags},
-	"name_to_handle_at": {ArgDirFd, ArgPath, ArgHex, ArgHex, ArgAtFlags},
-	"getxattr":          {ArgPath, ArgPath, ArgHex, ArgUlong}, "lgetxattr": {ArgPath, ArgPath, ArgHex, ArgUlong},
-	"fgetxattr": {ArgFd, ArgPath, ArgHex, ArgUlong}, "setxattr": {ArgPath, ArgPath, ArgHex, ArgUlong, ArgHex},
-	"lsetxattr": {ArgPath, ArgPath, ArgHex, ArgUlong, ArgHex}, "fsetxattr": {ArgFd, ArgPath, ArgHex, ArgUlong, ArgHex},
-	"listxattr": {ArgPath, ArgHex, ArgUlong}, "llistxattr": {ArgPath, ArgHex, ArgUlong}, "flistxattr": {ArgFd, ArgHex, ArgUlong},
-	"removexattr": {ArgPath, ArgPath}, "lremovexattr": {ArgPath, ArgPath}, "fremovexattr": {ArgFd, ArgPath},
-}
+// listed with no arguments takes none. Built on first use.
+var signatures = sync.OnceValue(func() map[string][]Kind {
+	return map[string][]Kind{
+		"read": {ArgFd, ArgHex, ArgUlong}, "write": {ArgFd, ArgBuf, ArgUlong}, "pread64": {ArgFd, ArgHex, ArgUlong, ArgLong},
+		"pwrite64": {ArgFd, ArgBuf, ArgUlong, ArgLong}, "readv": {ArgFd, ArgHex, ArgInt}, "writev": {ArgFd, ArgHex, ArgInt},
+		"open": {ArgPath, ArgOpenFlags, ArgMode}, "openat": {ArgDirFd, ArgPath, ArgOpenFlags, ArgMode},
+		"openat2": {ArgDirFd, ArgPath, ArgHex, ArgUlong}, "creat": {ArgPath, ArgMode}, "close": {ArgFd},
+		"close_range": {ArgInt, ArgInt, ArgHex},
+		"stat":        {ArgPath, ArgHex}, "lstat": {ArgPath, ArgHex}, "stat64": {ArgPath, ArgHex}, "lstat64": {ArgPath, ArgHex},
+		"fstat": {ArgFd, ArgHex}, "fstat64": {ArgFd, ArgHex}, "newfstatat": {ArgDirFd, ArgPath, ArgHex, ArgAtFlags},
+		"fstatat64": {ArgDirFd, ArgPath, ArgHex, ArgAtFlags}, "statx": {ArgDirFd, ArgPath, ArgAtFlags, ArgHex, ArgHex},
+		"statfs": {ArgPath, ArgHex}, "fstatfs": {ArgFd, ArgHex},
+		"access": {ArgPath, ArgAccess}, "faccessat": {ArgDirFd, ArgPath, ArgAccess},
+		"faccessat2": {ArgDirFd, ArgPath, ArgAccess, ArgAtFlags},
+		"execve":     {ArgPath, ArgArgv, ArgHex}, "execveat": {ArgDirFd, ArgPath, ArgArgv, ArgHex, ArgAtFlags},
+		"mkdir": {ArgPath, ArgMode}, "mkdirat": {ArgDirFd, ArgPath, ArgMode}, "rmdir": {ArgPath},
+		"unlink": {ArgPath}, "unlinkat": {ArgDirFd, ArgPath, ArgAtFlags},
+		"rename": {ArgPath, ArgPath}, "renameat": {ArgDirFd, ArgPath, ArgDirFd, ArgPath}, "renameat2": {ArgDirFd, ArgPath, ArgDirFd, ArgPath, ArgHex},
+		"link": {ArgPath, ArgPath}, "linkat": {ArgDirFd, ArgPath, ArgDirFd, ArgPath, ArgAtFlags},
+		"symlink": {ArgPath, ArgPath}, "symlinkat": {ArgPath, ArgDirFd, ArgPath},
+		"readlink": {ArgPath, ArgHex, ArgUlong}, "readlinkat": {ArgDirFd, ArgPath, ArgHex, ArgUlong},
+		"chdir": {ArgPath}, "fchdir": {ArgFd}, "chroot": {ArgPath}, "getcwd": {ArgHex, ArgUlong},
+		"chmod": {ArgPath, ArgMode}, "fchmod": {ArgFd, ArgMode}, "fchmodat": {ArgDirFd, ArgPath, ArgMode},
+		"fchmodat2": {ArgDirFd, ArgPath, ArgMode, ArgAtFlags},
+		"chown":     {ArgPath, ArgInt, ArgInt}, "lchown": {ArgPath, ArgInt, ArgInt}, "fchown": {ArgFd, ArgInt, ArgInt},
+		"fchownat": {ArgDirFd, ArgPath, ArgInt, ArgInt, ArgAtFlags},
+		"truncate": {ArgPath, ArgLong}, "ftruncate": {ArgFd, ArgLong},
+		"mknod": {ArgPath, ArgMode, ArgHex}, "mknodat": {ArgDirFd, ArgPath, ArgMode, ArgHex},
+		"mount": {ArgPath, ArgPath, ArgPath, ArgHex, ArgHex}, "umount2": {ArgPath, ArgHex},
+		"utimensat": {ArgDirFd, ArgPath, ArgHex, ArgAtFlags},
+		"dup":       {ArgFd}, "dup2": {ArgFd, ArgFd}, "dup3": {ArgFd, ArgFd, ArgOpenFlags},
+		"pipe": {ArgHex}, "pipe2": {ArgHex, ArgOpenFlags}, "fcntl": {ArgFd, ArgInt, ArgHex}, "ioctl": {ArgFd, ArgHex, ArgHex},
+		"lseek": {ArgFd, ArgLong, ArgInt}, "getdents64": {ArgFd, ArgHex, ArgUlong}, "fsync": {ArgFd}, "flock": {ArgFd, ArgInt},
+		"mmap": {ArgHex, ArgUlong, ArgProt, ArgMapFlags, ArgFd, ArgHex}, "mmap2": {ArgHex, ArgUlong, ArgProt, ArgMapFlags, ArgFd, ArgHex},
+		"mprotect": {ArgHex, ArgUlong, ArgProt}, "munmap": {ArgHex, ArgUlong}, "brk": {ArgHex}, "madvise": {ArgHex, ArgUlong, ArgInt},
+		"mremap": {ArgHex, ArgUlong, ArgUlong, ArgHex, ArgHex},
+		"exit":   {ArgInt}, "exit_group": {ArgInt}, "kill": {ArgInt, ArgSignal}, "tkill": {ArgInt, ArgSignal},
+		"tgkill": {ArgInt, ArgInt, ArgSignal}, "pidfd_open": {ArgInt, ArgHex}, "pidfd_send_signal": {ArgFd, ArgSignal, ArgHex, ArgHex},
+		"clone": {ArgCloneFlags, ArgHex, ArgHex, ArgHex, ArgHex}, "clone3": {ArgHex, ArgUlong}, "fork": {}, "vfork": {},
+		"wait4": {ArgInt, ArgHex, ArgHex, ArgHex}, "waitid": {ArgInt, ArgInt, ArgHex, ArgHex, ArgHex},
+		"unshare": {ArgCloneFlags}, "setns": {ArgFd, ArgCloneFlags},
+		"socket": {ArgAddrFamily, ArgSockType, ArgInt}, "socketpair": {ArgAddrFamily, ArgSockType, ArgInt, ArgHex},
+		"bind": {ArgFd, ArgHex, ArgInt}, "connect": {ArgFd, ArgHex, ArgInt}, "listen": {ArgFd, ArgInt},
+		"accept": {ArgFd, ArgHex, ArgHex}, "accept4": {ArgFd, ArgHex, ArgHex, ArgHex},
+		"sendto": {ArgFd, ArgBuf, ArgUlong, ArgHex, ArgHex, ArgInt}, "recvfrom": {ArgFd, ArgHex, ArgUlong, ArgHex, ArgHex, ArgHex},
+		"getpid": {}, "getppid": {}, "gettid": {}, "getuid": {}, "geteuid": {}, "getgid": {}, "getegid": {},
+		"setuid": {ArgInt}, "setgid": {ArgInt}, "setreuid": {ArgInt, ArgInt}, "setregid": {ArgInt, ArgInt},
+		"setresuid": {ArgInt, ArgInt, ArgInt}, "setresgid": {ArgInt, ArgInt, ArgInt}, "getpgrp": {}, "setsid": {},
+		"sched_yield": {}, "pause": {}, "sync": {}, "vhangup": {}, "restart_syscall": {},
+		"rt_sigreturn": {}, "sigreturn": {}, "munlockall": {}, "inotify_init": {},
+		"personality": {ArgHex}, "arch_prctl": {ArgHex, ArgHex}, "prctl": {ArgInt, ArgHex, ArgHex, ArgHex, ArgHex},
+		"ptrace": {ArgInt, ArgInt, ArgHex, ArgHex}, "seccomp": {ArgInt, ArgHex, ArgHex}, "bpf": {ArgInt, ArgHex, ArgUlong},
+		"getrandom": {ArgHex, ArgUlong, ArgHex}, "uname": {ArgHex}, "sethostname": {ArgBuf, ArgUlong},
+		"nanosleep": {ArgHex, ArgHex}, "clock_nanosleep": {ArgInt, ArgHex, ArgHex, ArgHex},
+		"set_tid_address": {ArgHex}, "set_robust_list": {ArgHex, ArgUlong}, "rseq": {ArgHex, ArgUlong, ArgInt, ArgHex},
+		"prlimit64": {ArgInt, ArgInt, ArgHex, ArgHex}, "memfd_create": {ArgPath, ArgHex},
+		"swapon": {ArgPath, ArgHex}, "swapoff": {ArgPath}, "acct": {ArgPath}, "pivot_root": {ArgPath, ArgPath},
+		"reboot": {ArgHex, ArgHex, ArgHex, ArgHex}, "init_module": {ArgHex, ArgUlong, ArgPath}, "finit_module": {ArgFd, ArgPath, ArgHex},
+		"delete_module": {ArgPath, ArgHex}, "kexec_load": {ArgHex, ArgUlong, ArgHex, ArgHex},
+		"rt_sigaction": {ArgSignal, ArgHex, ArgHex, ArgUlong}, "rt_sigprocmask": {ArgInt, ArgHex, ArgHex, ArgUlong},
+		"futex": {ArgHex, ArgInt, ArgInt, ArgHex, ArgHex, ArgInt}, "fadvise64": {ArgFd, ArgLong, ArgLong, ArgInt},
+		"open_tree": {ArgDirFd, ArgPath, ArgHex}, "open_by_handle_at": {ArgFd, ArgHex, ArgOpenFlags},
+		"name_to_handle_at": {ArgDirFd, ArgPath, ArgHex, ArgHex, ArgAtFlags},
+		"getxattr":          {ArgPath, ArgPath, ArgHex, ArgUlong}, "lgetxattr": {ArgPath, ArgPath, ArgHex, ArgUlong},
+		"fgetxattr": {ArgFd, ArgPath, ArgHex, ArgUlong}, "setxattr": {ArgPath, ArgPath, ArgHex, ArgUlong, ArgHex},
+		"lsetxattr": {ArgPath, ArgPath, ArgHex, ArgUlong, ArgHex}, "fsetxattr": {ArgFd, ArgPath, ArgHex, ArgUlong, ArgHex},
+		"listxattr": {ArgPath, ArgHex, ArgUlong}, "llistxattr": {ArgPath, ArgHex, ArgUlong}, "flistxattr": {ArgFd, ArgHex, ArgUlong},
+		"removexattr": {ArgPath, ArgPath}, "lremovexattr": {ArgPath, ArgPath}, "fremovexattr": {ArgFd, ArgPath},
+	}
+})
 
 // Decoder prints syscalls of one ABI, reading strings from Mem (nil: no
 // memory access; pointers are printed in hex).
@@ -140,17 +143,13 @@ func (d Decoder) Name(nr uint32) string {
 	name := Name(d.Arch, nr)
 	native := d.Native
 	if native == nil {
-		native = runningABI
+		native, _ = syscalls.Native() // nil on a GOARCH seccomp does not know
 	}
 	if d.Arch != nil && native != nil && d.Arch.Name != native.Name {
 		return d.Arch.Name + " " + name
 	}
 	return name
 }
-
-// runningABI is the ABI of this program (nil on a GOARCH seccomp does
-// not know).
-var runningABI, _ = syscalls.Native()
 
 // ArgCount returns how many arguments syscall nr takes on ABI a, counted
 // in registers (on a 32-bit ABI a 64-bit value takes two), as strace
@@ -180,7 +179,7 @@ func ArgCount(a *syscalls.Arch, nr uint32) (n int, ok bool) {
 func (d Decoder) Call(nr uint32, args [6]uint64) string {
 	name := Name(d.Arch, nr)
 	count, counted := ArgCount(d.Arch, nr)
-	kinds, ok := Signatures[name]
+	kinds, ok := signatures()[name]
 	if ok && counted && len(kinds) != count {
 		// This ABI passes the call's arguments otherwise (a 64-bit
 		// offset in two registers on x86, x86's old mmap taking one
@@ -294,7 +293,7 @@ func (d Decoder) Arg(k Kind, v, next uint64) string {
 	case ArgSignal:
 		return Signal(a, v)
 	case ArgAddrFamily:
-		if s, ok := addressFamilies[uint64(uint32(v))]; ok {
+		if s, ok := lookupName(addressFamilies, uint64(uint32(v))); ok {
 			return s
 		}
 		return fmt.Sprint(int32(v))

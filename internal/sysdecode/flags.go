@@ -2,6 +2,7 @@ package sysdecode
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sysfence/sysfence/syscalls"
@@ -81,13 +82,15 @@ var openCommon = []flag{
 	{oTmpfile, "__O_TMPFILE"}, {0o10000000, "O_PATH"},
 }
 
-var openGeneric = append([]flag{
+// The four open flags whose values differ between the families; the
+// rest are openCommon.
+var openGeneric = []flag{
 	{0o40000, "O_DIRECT"}, {0o100000, "O_LARGEFILE"}, {0o200000, "O_DIRECTORY"}, {0o400000, "O_NOFOLLOW"},
-}, openCommon...)
+}
 
-var openARM = append([]flag{
+var openARM = []flag{
 	{0o200000, "O_DIRECT"}, {0o400000, "O_LARGEFILE"}, {0o40000, "O_DIRECTORY"}, {0o100000, "O_NOFOLLOW"},
-}, openCommon...)
+}
 
 // OpenFlags formats open(2) flags, e.g. "O_WRONLY|O_CREAT|O_TRUNC".
 func OpenFlags(a *syscalls.Arch, v uint64) string {
@@ -106,7 +109,7 @@ func OpenFlags(a *syscalls.Arch, v uint64) string {
 	if rest == 0 {
 		return acc
 	}
-	return acc + "|" + formatFlags(rest, table, "")
+	return acc + "|" + formatFlags(rest, slices.Concat(table, openCommon), "")
 }
 
 var atFlags = []flag{
@@ -176,16 +179,26 @@ func Signal(a *syscalls.Arch, v uint64) string {
 	return fmt.Sprint(n)
 }
 
-var addressFamilies = map[uint64]string{0: "AF_UNSPEC", 1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET", 38: "AF_ALG", 40: "AF_VSOCK", 44: "AF_XDP"}
+var addressFamilies = []flag{{0, "AF_UNSPEC"}, {1, "AF_UNIX"}, {2, "AF_INET"}, {10, "AF_INET6"}, {16, "AF_NETLINK"}, {17, "AF_PACKET"}, {38, "AF_ALG"}, {40, "AF_VSOCK"}, {44, "AF_XDP"}}
 
-var sockTypes = map[uint64]string{1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM", 5: "SOCK_SEQPACKET", 10: "SOCK_PACKET"}
+var sockTypes = []flag{{1, "SOCK_STREAM"}, {2, "SOCK_DGRAM"}, {3, "SOCK_RAW"}, {4, "SOCK_RDM"}, {5, "SOCK_SEQPACKET"}, {10, "SOCK_PACKET"}}
+
+// lookupName is the name of value v in table.
+func lookupName(table []flag, v uint64) (string, bool) {
+	for _, f := range table {
+		if f.val == v {
+			return f.name, true
+		}
+	}
+	return "", false
+}
 
 func sockType(a *syscalls.Arch, v uint64) string {
 	if strings.HasPrefix(a.Name, "mips") { // MIPS swaps STREAM and DGRAM
 		return hex(v)
 	}
 	v = uint64(uint32(v))
-	base, ok := sockTypes[v&0xf]
+	base, ok := lookupName(sockTypes, v&0xf)
 	if !ok {
 		base = fmt.Sprint(v & 0xf)
 	}

@@ -23,9 +23,6 @@ import (
 	"github.com/sysfence/sysfence/syscalls"
 )
 
-// traceFilter sends every syscall to the tracer: RET_TRACE with no data.
-var traceFilter = bpf.Program{bpf.Ret(uint32(policy.ActTrace))}
-
 const (
 	// PTRACE_O_TRACESYSGOOD costs nothing by itself: it marks the
 	// syscall-exit-stops that the loop asks for with PTRACE_SYSCALL
@@ -96,7 +93,7 @@ func (r *Recorder) Run(cmd *sandbox.Command) (*record.Observations, *sandbox.Res
 	l := &loop{r: r, counters: map[uint64]*counter{}, pending: map[int]*counter{},
 		clones: map[int]*cloneCall{}, held: map[int]unix.WaitStatus{}, fixChild: map[int]func(int){}}
 	res, err := sandbox.Trace(cmd, &sandbox.TraceOptions{
-		Filter:         traceFilter,
+		Filter:         bpf.Program{bpf.Ret(uint32(policy.ActTrace))}, // every syscall to the tracer
 		Loop:           l.run,
 		PtraceOptions:  baseOptions,
 		ForwardSignals: r.opts.ForwardSignals,
