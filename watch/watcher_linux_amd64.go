@@ -779,6 +779,12 @@ func (w *Watcher) decode(d *Decision, raw []byte) string {
 			}
 			n := int(int16(le.Uint16(raw[infoPathLen+2*i:])))
 			if n <= 0 {
+				// A page the process never touched cannot be read
+				// without a fault, which the programs may not take:
+				// read it now, from the process if it is still there.
+				if b := procString(d.Pid, d.Args[a-1]); b != nil {
+					mem[d.Args[a-1]] = b
+				}
 				continue
 			}
 			s := raw[off : off+n]
@@ -790,6 +796,24 @@ func (w *Watcher) decode(d *Decision, raw []byte) string {
 	}
 	dec := sysdecode.Decoder{Arch: d.Arch, Mem: mem, Native: w.arches[abiNative]}
 	return dec.Call(d.Nr, d.Args)
+}
+
+// procString reads a NUL-terminated string of at most pathMax bytes from
+// a process's memory; nil if it cannot.
+func procString(pid int, addr uint64) []byte {
+	f, err := sysdecode.OpenProcMem(pid)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	s, complete, err := sysdecode.ReadString(f, addr, pathMax-1)
+	if err != nil {
+		return nil
+	}
+	if complete {
+		return append([]byte(s), 0)
+	}
+	return []byte(s)
 }
 
 // capturedMem serves the strings the programs read at the call.
