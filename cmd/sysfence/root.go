@@ -47,6 +47,7 @@ architecture.`,
 		newDisasmCmd(),
 		newRunCmd(),
 		newRecordCmd(),
+		newWatchCmd(),
 	)
 	return root
 }

@@ -138,8 +138,9 @@ func errnoName(n uint) string {
 // and encoding. A call the profile denied by an explicit entry (rather
 // than by its default) would still be denied with an allowing entry next
 // to it, so the call's name is first taken out of every entry whose
-// action denies. It returns nil when nothing was missing.
-func updateProfile(path string, base *profile.Profile, obs *record.Observations) (*update, error) {
+// action denies. It returns nil when nothing was missing. by names the
+// command in the added entries' comments ("sysfence run --audit").
+func updateProfile(path string, base *profile.Profile, obs *record.Observations, by string) (*update, error) {
 	if obs == nil || len(obs.Entries()) == 0 {
 		return nil, nil
 	}
@@ -160,7 +161,7 @@ func updateProfile(path string, base *profile.Profile, obs *record.Observations)
 	allowed := map[string]bool{}
 	var added []string
 	for _, sc := range missing.Syscalls {
-		sc.Comment = "added by sysfence run --audit: " + sc.Comment
+		sc.Comment = "added by " + by + ": " + sc.Comment
 		for _, n := range profile.EntryNames(sc) {
 			if !allowed[n] {
 				allowed[n] = true
