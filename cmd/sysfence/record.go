@@ -37,6 +37,7 @@ type recordFlags struct {
 	format        string
 	yaml          bool
 	quiet         bool
+	attach        attachFlags // --pid, --cgroup, --container, --duration
 }
 
 func newRecordCmd() *cobra.Command {
@@ -85,8 +86,16 @@ turns both off.`,
   sysfence record --args --for runc -o app.json -- ./app --self-test
   sysfence record --merge app.json -o app.json -- ./app --other-test
   sysfence record --backend ptrace --errors -o /dev/null -- make`,
-		Args: argsBetween(1, -1),
-		RunE: func(c *cobra.Command, args []string) error { return runRecord(c, &f, args) },
+		Args: argsBetween(0, -1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if f.attach.set() {
+				return runRecordAttach(c, &f, args)
+			}
+			if len(args) == 0 {
+				return cli.Usagef("%s needs CMD, or --pid, --cgroup or --container (see '%s --help')", c.CommandPath(), c.CommandPath())
+			}
+			return runRecord(c, &f, args)
+		},
 	}
 	fl := c.Flags()
 	fl.SetInterspersed(false) // everything after CMD belongs to CMD
@@ -100,6 +109,7 @@ turns both off.`,
 	fl.StringVar(&f.format, "format", "docker", "profile format: docker, oci-config or spo")
 	fl.BoolVar(&f.yaml, "yaml", false, "write YAML instead of JSON")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no live line and no summary on stderr")
+	f.attach.register(c)
 	return c
 }
 
