@@ -16,6 +16,7 @@ import (
 
 	"github.com/sysfence/sysfence/internal/cgroups"
 	"github.com/sysfence/sysfence/internal/runctest"
+	"github.com/sysfence/sysfence/internal/spotest"
 )
 
 // startSysfence starts sysfence with args, waits for the stderr line
@@ -121,8 +122,9 @@ func TestRecordContainer(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	prof := filepath.Join(t.TempDir(), "recorded.json")
-	wait := startSysfence(t, "Ctrl-C ends", 60*time.Second, "record", "--container", id, "--for", "runc", "-o", prof)
+	// As a SeccompProfile: what a cluster would distribute.
+	prof := filepath.Join(t.TempDir(), "recorded.yaml")
+	wait := startSysfence(t, "Ctrl-C ends", 60*time.Second, "record", "--container", id, "--for", "runc", "--format", "spo", "-o", prof)
 	if err := os.WriteFile(gate, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +147,10 @@ func TestRecordContainer(t *testing.T) {
 		t.Errorf("the set of distinct syscalls stopped growing %.1fs after the start (%v):\n%s", grew, err, r.stderr[i:])
 	}
 	t.Logf("the set of distinct syscalls grew until %.1fs after the start", grew)
+
+	if err := spotest.Validate(mustRead(t, prof)); err != nil {
+		t.Errorf("the recorded SeccompProfile is not valid for the operator: %v\n%s", err, mustRead(t, prof))
+	}
 
 	// Again under the recorded profile: the same output.
 	oci := runctest.ResolvedOCI(t, prof)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/sysfence/sysfence/internal/cgroups"
 	"github.com/sysfence/sysfence/internal/runctest"
+	"github.com/sysfence/sysfence/internal/spotest"
 	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/profile"
 )
@@ -297,41 +298,70 @@ func TestWatchRuncContainer(t *testing.T) {
 		}
 	})
 
-	t.Run("update", func(t *testing.T) {
-		healed := filepath.Join(t.TempDir(), "healed.json")
-		data, err := os.ReadFile(prof)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(healed, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		let := runHeld(t, b, id, healed)
-		stop := startWatch(t, "--container", id, "--update", healed)
-		if res := let(); res.Stdout != "mkdir status 1\n" {
-			t.Fatalf("container:\n%v", res)
-		}
-		r := stop()
-		if !regexp.MustCompile(`sysfence: watch: ` + regexp.QuoteMeta(healed) + ` updated: \d syscalls? allowed \([a-z_, ]*\bmkdir\b`).MatchString(r.stderr) {
-			t.Fatalf("watch --update:\n%v", r)
-		}
-		p, err := profile.Load(healed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		allowed := false
-		for _, sc := range p.Seccomp.Syscalls {
-			allowed = allowed || sc.Action == specs.ActAllow && len(sc.Args) == 0 && slices.Contains(profile.EntryNames(sc), "mkdir")
-		}
-		if !allowed || p.Seccomp.DefaultAction != specs.ActErrno {
-			t.Errorf("healed profile:\n%s", mustRead(t, healed))
-		}
-		// The healed profile runs the container cleanly.
-		let = runHeld(t, b, id, healed)
-		if res := let(); res.ExitCode != 0 || res.Stdout != "mkdir status 0\n" || res.Stderr != "" {
-			t.Errorf("under the healed profile:\n%v", res)
-		}
-	})
+	// The heal loop, on a Docker profile and on a SeccompProfile (which
+	// stays one, valid for the operator).
+	for _, format := range []profile.Format{profile.FormatDocker, profile.FormatSPO} {
+		t.Run(fmt.Sprintf("update=%v", format), func(t *testing.T) {
+			src := prof
+			if format == profile.FormatSPO {
+				// A SeccompProfile has no Docker conditions: start from
+				// the profile resolved for this machine, as runc gets it.
+				oci, err := json.Marshal(runctest.ResolvedOCI(t, prof))
+				if err != nil {
+					t.Fatal(err)
+				}
+				src = filepath.Join(t.TempDir(), "resolved.json")
+				if err := os.WriteFile(src, oci, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := profile.Load(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			healed := filepath.Join(t.TempDir(), "healed.json")
+			if format == profile.FormatSPO {
+				healed = filepath.Join(t.TempDir(), "healed.yaml")
+			}
+			data, err := profile.Marshal(p, profile.WriteOptions{Format: format})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(healed, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			let := runHeld(t, b, id, healed)
+			stop := startWatch(t, "--container", id, "--update", healed)
+			if res := let(); res.Stdout != "mkdir status 1\n" {
+				t.Fatalf("container:\n%v", res)
+			}
+			r := stop()
+			if !regexp.MustCompile(`sysfence: watch: ` + regexp.QuoteMeta(healed) + ` updated: \d syscalls? allowed \([a-z_, ]*\bmkdir\b`).MatchString(r.stderr) {
+				t.Fatalf("watch --update:\n%v", r)
+			}
+			hp, err := profile.Load(healed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			allowed := false
+			for _, sc := range hp.Seccomp.Syscalls {
+				allowed = allowed || sc.Action == specs.ActAllow && len(sc.Args) == 0 && slices.Contains(profile.EntryNames(sc), "mkdir")
+			}
+			if !allowed || hp.Seccomp.DefaultAction != specs.ActErrno || hp.Format != format {
+				t.Errorf("healed profile (%v):\n%s", hp.Format, mustRead(t, healed))
+			}
+			if format == profile.FormatSPO {
+				if err := spotest.Validate(mustRead(t, healed)); err != nil {
+					t.Errorf("the healed SeccompProfile is not valid for the operator: %v", err)
+				}
+			}
+			// The healed profile runs the container cleanly.
+			let = runHeld(t, b, id, healed)
+			if res := let(); res.ExitCode != 0 || res.Stdout != "mkdir status 0\n" || res.Stderr != "" {
+				t.Errorf("under the healed profile:\n%v", res)
+			}
+		})
+	}
 }
 
 func mustRead(t testing.TB, path string) []byte {
