@@ -226,3 +226,31 @@ func TestStormNothingLost(t *testing.T) {
 		})
 	}
 }
+
+// TestTraceWithTracer: strace --seccomp-bpf puts a filter answering
+// TRACE for the calls it traces and stays attached as the tracer: each
+// such call is a TRACE decision the tracer lets run, seen at sys_enter.
+func TestTraceWithTracer(t *testing.T) {
+	strace := testenv.LookPath(t, "strace", "strace")
+	log := filepath.Join(t.TempDir(), "strace.log")
+	w := watchCommand(t, Options{}, strace, "-f", "--seccomp-bpf", "-e", "trace=uname", "-o", log, "/bin/sh", "-c", "uname; uname -r >/dev/null")
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	traced := uint64(strings.Count(string(b), "uname("))
+	var seen uint64
+	// (strace's filter also traces execve, and a gettid of its own.)
+	for _, g := range w.groups() {
+		if g.Action.Kind() != policy.ActTrace || g.Outcome != Ran ||
+			!strings.HasPrefix(g.Verdict(), "went to the tracer, which let it run (TRACE(") {
+			t.Errorf("reported %s", g.Line())
+		}
+		if strings.HasPrefix(g.Call, "uname(") {
+			seen += g.Count
+		}
+	}
+	if traced == 0 || seen != traced {
+		t.Errorf("strace saw %d uname calls, the watch %d:\n%s", traced, seen, b)
+	}
+}

@@ -983,6 +983,14 @@ func loadKernelLayout() (*kernelLayout, error) {
 	if err != nil {
 		return nil, &NotSupportedError{Missing: "kernel BTF (CONFIG_DEBUG_INFO_BTF, /sys/kernel/btf/vmlinux)", Err: err}
 	}
+	return layoutFromSpec(spec)
+}
+
+// layoutFromSpec reads the layout from a kernel's BTF; anything missing
+// is an error naming it (a kernel without the action cache, or whose
+// seccomp keeps no copy of its filters' programs, is refused, not
+// watched in part).
+func layoutFromSpec(spec *btf.Spec) (*kernelLayout, error) {
 	missing := func(what string, err error) error {
 		return &NotSupportedError{Missing: "a kernel whose BTF has " + what, Err: err}
 	}

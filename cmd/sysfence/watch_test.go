@@ -1,9 +1,13 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/sysfence/sysfence/internal/testenv"
 )
 
 // TestWatchUsage: the selection and --update are checked before
@@ -32,5 +36,35 @@ func TestWatchUsage(t *testing.T) {
 				t.Errorf("exit %d stderr %q, want 2 %q", r.code, r.stderr, tc.stderr)
 			}
 		})
+	}
+}
+
+// TestWatchUnprivileged: without CAP_BPF and CAP_PERFMON watch says so
+// in one line and exits 2.
+func TestWatchUnprivileged(t *testing.T) {
+	testenv.RequireRoot(t)
+	// A copy of the test binary that nobody may run.
+	dir, err := os.MkdirTemp("", "sysfence-watch-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "sysfence.test")
+	data, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := sysfence("watch", "--duration", "1s")
+	cmd.Path, cmd.Args[0] = bin, bin
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	r := runIt(t, cmd)
+	if r.code != 2 || r.stderr != "sysfence: watch needs CAP_BPF and CAP_PERFMON (run as root)\n" {
+		t.Errorf("exit %d stderr %q", r.code, r.stderr)
 	}
 }
