@@ -361,6 +361,10 @@ type Summary struct {
 	// describe: the table of distinct calls was full and so was the ring
 	// buffer. They are in Calls and ByAction["unknown"].
 	Undelivered uint64
+	// Unchecked counts calls that ran and that may have been LOG, TRACE
+	// or USER_NOTIF decisions, which could not be looked at (both full).
+	// They are not in Calls.
+	Unchecked uint64
 	// Unread counts decisions whose filters could not be read (their
 	// action is what the kernel's handling shows).
 	Unread uint64
@@ -436,6 +440,9 @@ func (s Summary) Losses() []string {
 	if s.Undelivered > 0 {
 		out = append(out, fmt.Sprintf("sysfence watch: %s counted but not described: the table of distinct calls and the ring buffer were both full", plural(s.Undelivered, "decision was", "decisions were")))
 	}
+	if s.Unchecked > 0 {
+		out = append(out, fmt.Sprintf("sysfence watch: %s that may have been LOG, TRACE or USER_NOTIF decisions could not be looked at: the table of distinct calls and the ring buffer were both full", plural(s.Unchecked, "call", "calls")))
+	}
 	if s.Unread > 0 {
 		out = append(out, fmt.Sprintf("sysfence watch: for %s the filters could not be read: the action shown is what the kernel did", plural(s.Unread, "decision", "decisions")))
 	}
@@ -467,11 +474,12 @@ func (s Summary) JSON() ([]byte, error) {
 		Calls          uint64            `json:"calls"`
 		ByAction       map[string]uint64 `json:"byAction"`
 		Undelivered    uint64            `json:"undelivered"`
+		Unchecked      uint64            `json:"unchecked"`
 		Unread         uint64            `json:"unread"`
 		FiltersDropped uint64            `json:"filtersDropped"`
 		Groups         []group           `json:"groups"`
 	}{Summary: true, Seconds: s.Duration.Seconds(), Calls: s.Calls, ByAction: s.ByAction,
-		Undelivered: s.Undelivered, Unread: s.Unread, FiltersDropped: s.FiltersDropped, Groups: []group{}}
+		Undelivered: s.Undelivered, Unchecked: s.Unchecked, Unread: s.Unread, FiltersDropped: s.FiltersDropped, Groups: []group{}}
 	for _, g := range s.Groups {
 		out.Groups = append(out.Groups, group{g.Pid, g.Comm, g.Container, g.Cgroup, g.Call, actionName(&g.Decision), g.Verdict(), g.Why, g.Count})
 	}

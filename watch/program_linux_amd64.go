@@ -86,18 +86,21 @@ const (
 	filtLog      = 32 // u8
 	filtNotif    = 33 // u8
 	filtLen      = 36 // u32, 0 when the kernel kept no copy of the program
-	filtInsns    = 40
+	filtInsPtr   = 40 // u64, where the kernel keeps the copy
+	filtInsns    = 48
 	filtRecSize  = filtInsns + 8*maxInsns
 	chainMapSize = 3 * abiSlots / 8 // bytes of a chains bitmap
+	chainKeySize = 32               // the newest filter's address, bpf_prog, program copy and length
 )
 
 // Indexes of the stats array.
 const (
-	statNewDropped     = iota // new keys whose record did not fit the ring buffer (the key is in the map)
-	statKeysFull              // decisions the keys map had no room for (sent one by one)
-	statPerCallDropped        // of those, the ones the ring buffer had no room for either: counted, not described
-	statFilterDropped         // filter programs the ring buffer had no room for (sent again later)
-	statScratchMissing        // cannot happen: the per-CPU scratch value was not found
+	statNewDropped       = iota // new keys whose record did not fit the ring buffer (the key is in the map)
+	statKeysFull                // decisions the keys map had no room for (sent one by one)
+	statPerCallDropped          // of those, the ones the ring buffer had no room for either: counted, not described
+	statFilterDropped           // filter programs the ring buffer had no room for (sent again later)
+	statCandidateDropped        // calls that ran and may have been LOG/TRACE/USER_NOTIF, not sent (both full)
+	statScratchMissing          // cannot happen: the per-CPU scratch value was not found
 	statCount
 )
 
@@ -115,6 +118,13 @@ const (
 	fpABI   = -68 // u32
 	fpNr    = -72 // u32 (without the x32 bit)
 	fpCmd   = -80 // u64
+	// fpID is a filter's identity (5 x u64): its bpf_prog, the address,
+	// length, first and last instruction of its saved program. A freed
+	// filter's address is soon another's (strace installs a probe filter
+	// in a child just before the real one): all of these must match.
+	fpID     = -128
+	idWords  = 5
+	knownVal = 8 * idWords
 )
 
 // kernelLayout is where the programs find what they read, from the
@@ -394,8 +404,13 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 		asm.Mov.Imm(asm.R3, recSize),
 		asm.Mov.Imm(asm.R4, 0),
 		asm.FnRingbufOutput.Call(),
-		asm.JEq.Imm(asm.R0, 0, "reported"))
+		asm.JEq.Imm(asm.R0, 0, "reported"),
+		asm.LoadMem(asm.R1, asm.RFP, fpKind, asm.Word),
+		asm.JEq.Imm(asm.R1, kindProceed, "candidate_dropped"))
 	b.statAdd(m, statPerCallDropped)
+	b.emit(asm.Ja.Label("reported"))
+	b.mark("candidate_dropped")
+	b.statAdd(m, statCandidateDropped)
 	b.emit(asm.Ja.Label("reported"))
 
 	b.mark("old_key")
@@ -512,21 +527,49 @@ func (b *builder) ensureFilter(k *kernelLayout, m *progMaps, depth int) {
 		b.emit(asm.LoadMem(asm.R6, asm.R6, int16(k.filterPrev), asm.DWord))
 	}
 	b.emit(asm.JEq.Imm(asm.R6, 0, done),
-		asm.LoadMem(asm.R1, asm.R6, int16(k.filterProg), asm.DWord),
+		asm.Mov.Imm(asm.R1, 0))
+	for i := 0; i < idWords; i++ {
+		b.emit(asm.StoreMem(asm.RFP, int16(fpID+8*i), asm.R1, asm.DWord))
+	}
+	idDone := b.fresh("filter_id")
+	b.emit(asm.LoadMem(asm.R1, asm.R6, int16(k.filterProg), asm.DWord),
 		asm.StoreMem(asm.RFP, fpVal, asm.R1, asm.DWord),
-		asm.LoadMem(asm.R1, asm.RFP, fpF, asm.DWord),
+		asm.StoreMem(asm.RFP, fpID, asm.R1, asm.DWord),
+		asm.JEq.Imm(asm.R1, 0, idDone),
+		asm.LoadMem(asm.R4, asm.R1, int16(k.progOrig), asm.DWord),
+		asm.JEq.Imm(asm.R4, 0, idDone),
+		asm.LoadMem(asm.R2, asm.R4, int16(k.fprogLen), asm.Half),
+		asm.StoreMem(asm.RFP, fpID+16, asm.R2, asm.DWord),
+		asm.LoadMem(asm.R3, asm.R4, int16(k.fprogFilter), asm.DWord),
+		asm.StoreMem(asm.RFP, fpID+8, asm.R3, asm.DWord),
+		asm.JEq.Imm(asm.R3, 0, idDone))
+	b.stackPtr(asm.R1, fpID+24)
+	b.emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call(),
+		asm.LoadMem(asm.R2, asm.RFP, fpID+16, asm.DWord),
+		asm.JEq.Imm(asm.R2, 0, idDone),
+		asm.Add.Imm(asm.R2, -1),
+		asm.LSh.Imm(asm.R2, 3),
+		asm.LoadMem(asm.R3, asm.RFP, fpID+8, asm.DWord),
+		asm.Add.Reg(asm.R3, asm.R2))
+	b.stackPtr(asm.R1, fpID+32)
+	b.emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call())
+	b.mark(idDone)
+	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpF, asm.DWord),
 		asm.StoreMem(asm.RFP, fpU64, asm.R1, asm.DWord),
 		mapPtr(asm.R1, m.known))
 	b.stackPtr(asm.R2, fpU64)
 	b.emit(asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, send),
-		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
-		asm.LoadMem(asm.R2, asm.RFP, fpVal, asm.DWord),
-		asm.JEq.Reg(asm.R1, asm.R2, done))
+		asm.JEq.Imm(asm.R0, 0, send))
+	for i := 0; i < idWords; i++ {
+		b.emit(asm.LoadMem(asm.R1, asm.R0, int16(8*i), asm.DWord),
+			asm.LoadMem(asm.R2, asm.RFP, int16(fpID+8*i), asm.DWord),
+			asm.JNE.Reg(asm.R1, asm.R2, send))
+	}
+	b.emit(asm.Ja.Label(done))
 	b.mark(send)
 	b.emit(mapPtr(asm.R1, m.known))
 	b.stackPtr(asm.R2, fpU64)
-	b.stackPtr(asm.R3, fpVal)
+	b.stackPtr(asm.R3, fpID)
 	b.emit(asm.Mov.Imm(asm.R4, bpfAny),
 		asm.FnMapUpdateElem.Call(),
 		mapPtr(asm.R1, m.events),
@@ -547,7 +590,9 @@ func (b *builder) ensureFilter(k *kernelLayout, m *progMaps, depth int) {
 		asm.StoreMem(asm.R0, filtLog, asm.R1, asm.Byte),
 		asm.LoadMem(asm.R1, asm.R6, int16(k.filterNotif), asm.DWord),
 		asm.StoreImm(asm.R0, filtNotif, 0, asm.Byte),
-		asm.StoreImm(asm.R0, filtLen, 0, asm.Word))
+		asm.StoreImm(asm.R0, filtLen, 0, asm.Word),
+		asm.Mov.Imm(asm.R2, 0),
+		asm.StoreMem(asm.R0, filtInsPtr, asm.R2, asm.DWord))
 	noNotif := b.fresh("filter_nonotif")
 	b.emit(asm.JEq.Imm(asm.R1, 0, noNotif),
 		asm.StoreImm(asm.R0, filtNotif, 1, asm.Byte))
@@ -563,6 +608,7 @@ func (b *builder) ensureFilter(k *kernelLayout, m *progMaps, depth int) {
 		asm.LoadMem(asm.R3, asm.R4, int16(k.fprogFilter), asm.DWord),
 		asm.LoadMem(asm.R1, asm.RFP, fpRec, asm.DWord),
 		asm.StoreMem(asm.R1, filtLen, asm.R2, asm.Word),
+		asm.StoreMem(asm.R1, filtInsPtr, asm.R3, asm.DWord),
 		asm.LSh.Imm(asm.R2, 3),
 		asm.Add.Imm(asm.R1, filtInsns),
 		asm.FnProbeReadKernel.Call(),
@@ -624,11 +670,28 @@ func sysEnter(k *kernelLayout, m *progMaps, sel *selection, entry []uint32) asm.
 	b.emit(asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord)) // id
 	b.abi(k)
 	b.cached(k, "exit")
-	// The chain's bitmap: bit ABI*1024+nr.
+	// The chain's bitmap: bit ABI*1024+nr. The chain is known by its
+	// newest filter (its older ones never change), which is known by
+	// more than its address: a freed filter's address is soon another's.
+	b.emit(asm.Mov.Imm(asm.R1, 0))
+	for i := 0; i < chainKeySize/8; i++ {
+		b.emit(asm.StoreMem(asm.RFP, int16(fpID+8*i), asm.R1, asm.DWord))
+	}
 	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskFilter), asm.DWord),
-		asm.StoreMem(asm.RFP, fpU64, asm.R1, asm.DWord),
-		mapPtr(asm.R1, m.chains))
-	b.stackPtr(asm.R2, fpU64)
+		asm.StoreMem(asm.RFP, fpID, asm.R1, asm.DWord),
+		asm.JEq.Imm(asm.R1, 0, "chain_key"),
+		asm.LoadMem(asm.R2, asm.R1, int16(k.filterProg), asm.DWord),
+		asm.StoreMem(asm.RFP, fpID+8, asm.R2, asm.DWord),
+		asm.JEq.Imm(asm.R2, 0, "chain_key"),
+		asm.LoadMem(asm.R3, asm.R2, int16(k.progOrig), asm.DWord),
+		asm.JEq.Imm(asm.R3, 0, "chain_key"),
+		asm.LoadMem(asm.R4, asm.R3, int16(k.fprogFilter), asm.DWord),
+		asm.StoreMem(asm.RFP, fpID+16, asm.R4, asm.DWord),
+		asm.LoadMem(asm.R4, asm.R3, int16(k.fprogLen), asm.Half),
+		asm.StoreMem(asm.RFP, fpID+24, asm.R4, asm.DWord))
+	b.mark("chain_key")
+	b.emit(mapPtr(asm.R1, m.chains))
+	b.stackPtr(asm.R2, fpID)
 	b.emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "candidate"),
 		asm.LoadMem(asm.R1, asm.RFP, fpNr, asm.Word),

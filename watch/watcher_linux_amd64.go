@@ -53,8 +53,8 @@ type Watcher struct {
 	names      cgroups.Names
 
 	mu       sync.Mutex
-	filters  map[uint64]*Filter // by kernel address
-	chainSet map[uint64]bool    // chains whose bitmap was written
+	filters  map[uint64]*kfilter // by kernel address (the latest filter there)
+	chainSet map[[4]uint64]bool  // chains whose bitmap was written, by chains map key
 	keys     map[string]*keyState
 	pending  []*pendingDecision
 	agg      aggregator
@@ -98,7 +98,7 @@ func New(opts Options) (*Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Watcher{opts: opts, filters: map[uint64]*Filter{}, chainSet: map[uint64]bool{},
+	w := &Watcher{opts: opts, filters: map[uint64]*kfilter{}, chainSet: map[[4]uint64]bool{},
 		keys: map[string]*keyState{}, dirty: map[*Group]uint64{}, isNew: map[*Group]bool{}}
 	for i, n := range []string{"x86_64", "x86", "x32"} {
 		a, err := syscalls.ArchByName(n)
@@ -142,8 +142,11 @@ func (w *Watcher) load(k *kernelLayout, sel *selection) error {
 		{&m.scratch, ebpf.MapSpec{Name: "sfw_scratch", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: uint32(recSize+7) &^ 7, MaxEntries: 1}},
 		{&m.keys, ebpf.MapSpec{Name: "sfw_keys", Type: ebpf.Hash, KeySize: keySize, ValueSize: infoSize, MaxEntries: maxKeys}},
 		{&m.events, ebpf.MapSpec{Name: "sfw_events", Type: ebpf.RingBuf, MaxEntries: ringbufSize}},
-		{&m.known, ebpf.MapSpec{Name: "sfw_known", Type: ebpf.Hash, KeySize: 8, ValueSize: 8, MaxEntries: maxFilters}},
-		{&m.chains, ebpf.MapSpec{Name: "sfw_chains", Type: ebpf.Hash, KeySize: 8, ValueSize: chainMapSize, MaxEntries: maxChains}},
+		// Least recently used filters and chains make room for new ones
+		// on a machine that runs for long: one evicted is sent again
+		// (a filter) or looked at again (a chain) when next used.
+		{&m.known, ebpf.MapSpec{Name: "sfw_known", Type: ebpf.LRUHash, KeySize: 8, ValueSize: knownVal, MaxEntries: maxFilters}},
+		{&m.chains, ebpf.MapSpec{Name: "sfw_chains", Type: ebpf.LRUHash, KeySize: chainKeySize, ValueSize: chainMapSize, MaxEntries: maxChains}},
 		{&m.paths, ebpf.MapSpec{Name: "sfw_paths", Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 3 * abiSlots}},
 		{&m.stats, ebpf.MapSpec{Name: "sfw_stats", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: statCount}},
 		{&m.tree, ebpf.MapSpec{Name: "sfw_tree", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: maxTree}},
@@ -415,6 +418,12 @@ func (w *Watcher) handle(raw []byte) {
 	}
 }
 
+// kfilter is a filter and what the kernel knows it by.
+type kfilter struct {
+	Filter
+	id [4]uint64 // address, bpf_prog, program copy, length: the chains map's key when newest
+}
+
 func (w *Watcher) takeFilter(raw []byte) {
 	if len(raw) < filtInsns {
 		return
@@ -422,7 +431,8 @@ func (w *Watcher) takeFilter(raw []byte) {
 	le := binary.LittleEndian
 	ptr := le.Uint64(raw[filtPtr:])
 	n := int(le.Uint32(raw[filtLen:]))
-	f := &Filter{Log: raw[filtLog] != 0, Listener: raw[filtNotif] != 0}
+	f := &kfilter{Filter: Filter{Log: raw[filtLog] != 0, Listener: raw[filtNotif] != 0},
+		id: [4]uint64{ptr, le.Uint64(raw[filtProg:]), le.Uint64(raw[filtInsPtr:]), uint64(n)}}
 	if n > 0 && filtInsns+8*n <= len(raw) {
 		prog, err := bpf.Decode(raw[filtInsns:filtInsns+8*n], binary.LittleEndian)
 		if err == nil {
@@ -487,6 +497,13 @@ func (w *Watcher) poll() error {
 			copy(raw[keyOff:], e.k)
 			copy(raw[infoOff:], e.v)
 			w.pending = append(w.pending, &pendingDecision{key: string(e.k), raw: raw, since: time.Now()})
+			continue
+		}
+		if ks.discard {
+			// Not a decision (a call the filters allow, looked at
+			// before its chain's bitmap was there): make room.
+			w.maps.keys.Delete(e.k)
+			delete(w.keys, string(e.k))
 			continue
 		}
 		if count := binary.LittleEndian.Uint64(e.v); count > ks.seen {
@@ -576,7 +593,11 @@ func (w *Watcher) noteChain(raw []byte) {
 	le := binary.LittleEndian
 	top := le.Uint64(raw[keyChain:])
 	depth := int(le.Uint32(raw[infoDepth:]))
-	if top == 0 || w.chainSet[top] || depth == 0 || le.Uint32(raw[infoFlags:])&flagTruncated != 0 {
+	if top == 0 || depth == 0 || le.Uint32(raw[infoFlags:])&flagTruncated != 0 || w.filters[top] == nil {
+		return
+	}
+	key := w.filters[top].id
+	if w.chainSet[key] {
 		return
 	}
 	var progs []bpf.Program
@@ -603,8 +624,8 @@ func (w *Watcher) noteChain(raw []byte) {
 			}
 		}
 	}
-	if err := w.maps.chains.Put(top, bits); err == nil {
-		w.chainSet[top] = true
+	if err := w.maps.chains.Put(key, bits); err == nil {
+		w.chainSet[key] = true
 	}
 }
 
@@ -671,7 +692,7 @@ func (w *Watcher) decide(raw []byte) (*Decision, bool) {
 			known = false
 			break
 		}
-		chain = append(chain, *f)
+		chain = append(chain, f.Filter)
 	}
 	if known && d.Arch != nil {
 		data := bpf.Data{Nr: d.Nr, Arch: d.Arch.AuditArch, InstructionPointer: d.IP, Args: d.Args}
@@ -872,6 +893,7 @@ func (w *Watcher) Summary() Summary {
 		s.Calls += s.Undelivered
 		s.ByAction["unknown"] += s.Undelivered
 	}
+	s.Unchecked = w.stats[statCandidateDropped]
 	s.FiltersDropped = w.stats[statFilterDropped]
 	s.Missed = w.dropped
 	return s
