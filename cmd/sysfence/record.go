@@ -91,6 +91,9 @@ turns both off.`,
 			if f.attach.set() {
 				return runRecordAttach(c, &f, args)
 			}
+			if len(args) == 0 && len(f.merge) > 0 {
+				return runMergeOnly(c, &f)
+			}
 			if len(args) == 0 {
 				return cli.Usagef("%s needs CMD, or --pid, --cgroup or --container (see '%s --help')", c.CommandPath(), c.CommandPath())
 			}

@@ -40,10 +40,15 @@ those of the runtime). It ends when the last process has exited, at Ctrl-C,
 or after --duration, and writes the same profile as for CMD. The live line
 and the summary say when the set of distinct syscalls last grew ("stable
 for 4m10s"): a service that has not called anything new for a long while
-has likely shown what it needs.`
+has likely shown what it needs.
+
+Without CMD or a target, --merge merges the profiles given only: the
+recordings of several machines (SeccompProfiles of several nodes, say)
+give the same profile in any order.`
 	c.Example += `
   sysfence record --container 3f2a9c1b0e7d --for runc -o web.json --duration 1h
-  sysfence record --cgroup /system.slice/nginx.service --args -o nginx.json`
+  sysfence record --cgroup /system.slice/nginx.service --args -o nginx.json
+  sysfence record --merge node-a.yaml --merge node-b.yaml --format spo -o web.yaml`
 	fl := c.Flags()
 	fl.IntVar(&f.pid, "pid", 0, "record this running process, its descendants and what they start")
 	fl.StringVar(&f.cgroup, "cgroup", "", "record the processes of this cgroup (unified hierarchy) and below it")

@@ -94,7 +94,26 @@ func TestMergeNodesAnyOrder(t *testing.T) {
 		}
 	}
 
-	// The same through the command line (with the recording it makes).
+	// The same through the command line: record --merge without CMD, and
+	// with one (whose recording joins them).
+	for _, p := range perms {
+		out := filepath.Join(dir, fmt.Sprintf("only-%d%d%d.yaml", p[0], p[1], p[2]))
+		args := []string{"record", "-q", "--format", "spo", "-o", out}
+		for _, i := range p {
+			args = append(args, "--merge", nodes[i])
+		}
+		if r := runIt(t, sysfence(args...)); r.code != 0 {
+			t.Fatalf("record --merge: %+v", r)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = regexp.MustCompile(`(?m)^  name: .*$`).ReplaceAll(data, []byte("  name: merged"))
+		if !bytes.Equal(data, first) {
+			t.Errorf("record --merge in order %v differs from MergeProfiles:\n%s\nwant:\n%s", p, data, first)
+		}
+	}
 	var cli []byte
 	for _, p := range perms {
 		out := filepath.Join(dir, fmt.Sprintf("merged-%d%d%d.yaml", p[0], p[1], p[2]))
