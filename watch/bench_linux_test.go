@@ -11,12 +11,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
 )
 
 // BenchmarkOverhead measures what a machine-wide watch adds to loops of
 // calls that no filter denies, without a filter and under one (as in a
-// container), side by side: every round runs the loop without a watch
-// and with one, in alternating order; medians over the rounds.
+// container), side by side: every round runs the loop without a watch,
+// with one, and with two empty programs on sys_enter and sys_exit (the
+// floor of any design on these tracepoints), in rotating order; medians
+// over the rounds.
 //
 //	go test ./watch -run '^$' -bench Overhead -benchtime 1x
 func BenchmarkOverhead(b *testing.B) {
@@ -27,7 +33,7 @@ func BenchmarkOverhead(b *testing.B) {
 			{"getpid", "none", "200000"}, {"getpid", "filter", "200000"},
 			{"openclose", "none", "40000"}, {"openclose", "filter", "40000"},
 		} {
-			var with, without []float64
+			var with, without, floor []float64
 			for r := 0; r < rounds; r++ {
 				run := func() float64 {
 					out, err := exec.Command(loop, wl.call, wl.filter, "5", wl.calls).Output()
@@ -53,17 +59,52 @@ func BenchmarkOverhead(b *testing.B) {
 					w.Close()
 					return v
 				}
-				if r%2 == 0 {
-					without = append(without, run())
-					with = append(with, watched())
-				} else {
-					with = append(with, watched())
-					without = append(without, run())
+				empty := func() float64 {
+					detach := attachEmpty(b)
+					defer detach()
+					return run()
+				}
+				order := []func(){
+					func() { without = append(without, run()) },
+					func() { with = append(with, watched()) },
+					func() { floor = append(floor, empty()) },
+				}
+				for i := range order {
+					order[(i+r)%len(order)]()
 				}
 			}
-			m0, m1 := median(without), median(with)
-			b.Logf("%s, %s: %.1f ns/call without a watch, %.1f with (×%.3f, +%.1f%%)", wl.call, wl.filter, m0, m1, m1/m0, 100*(m1/m0-1))
+			m0, m1, mf := median(without), median(with), median(floor)
+			b.Logf("%s, %s: %.1f ns/call without a watch, %.1f with (×%.3f, +%.1f%%); empty sys_enter+sys_exit programs: %.1f (×%.3f)",
+				wl.call, wl.filter, m0, m1, m1/m0, 100*(m1/m0-1), mf, mf/m0)
 			b.ReportMetric(m1/m0, fmt.Sprintf("x-%s-%s", wl.call, wl.filter))
+			b.ReportMetric(mf/m0, fmt.Sprintf("x-floor-%s-%s", wl.call, wl.filter))
+		}
+	}
+}
+
+// attachEmpty attaches programs that do nothing to sys_enter and
+// sys_exit.
+func attachEmpty(b *testing.B) func() {
+	var links []link.Link
+	var progs []*ebpf.Program
+	for _, tp := range []string{"sys_enter", "sys_exit"} {
+		p, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.RawTracepoint, License: "Dual MIT/GPL",
+			Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: tp, Program: p})
+		if err != nil {
+			b.Fatal(err)
+		}
+		progs, links = append(progs, p), append(links, l)
+	}
+	return func() {
+		for _, l := range links {
+			l.Close()
+		}
+		for _, p := range progs {
+			p.Close()
 		}
 	}
 }
