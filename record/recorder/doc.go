@@ -13,4 +13,10 @@
 // A recording ends when the command and every descendant have exited,
 // or early with Stop (Ctrl-C): then whatever is left of the tree is
 // killed and what was recorded until then is returned.
+//
+// AttachTo records processes that are already running (a process tree,
+// or a cgroup and the cgroups below it) with the eBPF backend, from the
+// moment it attaches: Wait returns when the last of them has exited (the
+// cgroup is empty), and Finish returns what was recorded. Nothing is
+// killed; Stop only ends the waiting.
 package recorder
