@@ -39,6 +39,7 @@ type recordFlags struct {
 	yaml          bool
 	quiet         bool
 	static        bool
+	attach        attachFlags // --pid, --cgroup, --container, --duration
 }
 
 func newRecordCmd() *cobra.Command {
@@ -87,8 +88,19 @@ turns both off.`,
   sysfence record --args --for runc -o app.json -- ./app --self-test
   sysfence record --merge app.json -o app.json -- ./app --other-test
   sysfence record --backend ptrace --errors -o /dev/null -- make`,
-		Args: argsBetween(1, -1),
-		RunE: func(c *cobra.Command, args []string) error { return runRecord(c, &f, args) },
+		Args: argsBetween(0, -1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if f.attach.set() {
+				return runRecordAttach(c, &f, args)
+			}
+			if len(args) == 0 && len(f.merge) > 0 {
+				return runMergeOnly(c, &f)
+			}
+			if len(args) == 0 {
+				return cli.Usagef("%s needs CMD, or --pid, --cgroup or --container (see '%s --help')", c.CommandPath(), c.CommandPath())
+			}
+			return runRecord(c, &f, args)
+		},
 	}
 	fl := c.Flags()
 	fl.SetInterspersed(false) // everything after CMD belongs to CMD
@@ -103,6 +115,7 @@ turns both off.`,
 	fl.BoolVar(&f.yaml, "yaml", false, "write YAML instead of JSON")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no live line and no summary on stderr")
 	fl.BoolVar(&f.static, "static", false, "add what the programs run and the libraries they mapped can reach (static analysis; ptrace backend)")
+	f.attach.register(c)
 	return c
 }
 

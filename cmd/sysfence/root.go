@@ -52,6 +52,7 @@ numbers for every architecture.`,
 		newExplainCmd(),
 		newAnalyzeCmd(),
 		newDumpCmd(), newDiffCmd(),
+		newWatchCmd(),
 	)
 	return root
 }

@@ -174,7 +174,7 @@ func runRun(f *runFlags, c *cobra.Command, args []string) error {
 	if f.audit {
 		printAudit(stderr, out.Audit, opts.Landlock.HasRules() || opts.SupervisedPaths != nil)
 		if f.update != "" {
-			u, err := updateProfile(f.update, res.Profile, out.Observed)
+			u, err := updateProfile(f.update, res.Profile, out.Observed, "sysfence run --audit")
 			if err != nil {
 				return err
 			}

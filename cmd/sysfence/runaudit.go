@@ -41,12 +41,13 @@ func printAudit(w io.Writer, recs []sandbox.AuditRecord, rules bool) {
 	}
 }
 
-// updateProfile heals the profile the audit ran under with what it saw
-// (record.Heal) and writes the result to path, atomically, in the
+// updateProfile heals the profile a run was denied by (an audit's, or a
+// watched one's) with what it saw (record.Heal); by names the command in
+// the added entries' comments ("sysfence watch"). It writes the result to path, atomically, in the
 // profile's own format and encoding. It returns nil when nothing was
 // missing.
-func updateProfile(path string, base *profile.Profile, obs *record.Observations) (*record.HealReport, error) {
-	merged, rep, err := record.Heal(base, obs, "added by sysfence run --audit")
+func updateProfile(path string, base *profile.Profile, obs *record.Observations, by string) (*record.HealReport, error) {
+	merged, rep, err := record.Heal(base, obs, "added by "+by)
 	if err != nil {
 		return nil, cli.Usagef("--update %s: %v", path, err)
 	}

@@ -245,9 +245,15 @@ func TestDumpLibseccomp(t *testing.T) {
 // libseccompProg builds testdata/selffilter.c against libseccomp.
 func libseccompProg(t *testing.T) string {
 	t.Helper()
+	return libseccompC(t, "testdata/selffilter.c", "selffilter")
+}
+
+// libseccompC builds a C program that links libseccomp.
+func libseccompC(t testing.TB, src, name string) string {
+	t.Helper()
 	cc := testenv.LookPath(t, "cc", "gcc")
-	out := filepath.Join(t.TempDir(), "selffilter")
-	cmd := exec.Command(cc, "-O2", "-o", out, "testdata/selffilter.c", "-lseccomp", "-lpthread")
+	out := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command(cc, "-O2", "-pthread", "-o", out, src, "-lseccomp")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		if bytes.Contains(b, []byte("seccomp.h")) || bytes.Contains(b, []byte("-lseccomp")) {
 			testenv.Skip(t, "libseccomp's headers are not installed (Debian package libseccomp-dev)")

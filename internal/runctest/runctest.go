@@ -215,6 +215,8 @@ type Run struct {
 	Timeout time.Duration
 	// Edit, when set, changes the configuration of this run last.
 	Edit func(*specs.Spec)
+	// ID names the container; empty means runctest-PID-N.
+	ID string
 }
 
 // Result is how a run ended.
@@ -262,7 +264,10 @@ func (b *Bundle) Run(ctx context.Context, r Run) (*Result, error) {
 	if err := os.WriteFile(filepath.Join(b.Dir, "config.json"), data, 0o644); err != nil {
 		return nil, fmt.Errorf("runctest: %w", err)
 	}
-	id := fmt.Sprintf("runctest-%d-%d", os.Getpid(), seq.Add(1))
+	id := r.ID
+	if id == "" {
+		id = fmt.Sprintf("runctest-%d-%d", os.Getpid(), seq.Add(1))
+	}
 	b.ids = append(b.ids, id)
 	logFile := filepath.Join(b.Dir, id+".log")
 	timeout := r.Timeout

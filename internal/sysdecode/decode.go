@@ -39,6 +39,12 @@ const (
 // signatures gives the argument kinds of the syscalls sysfence knows how to
 // print, by name (the same on every ABI that has the syscall). A syscall
 // listed with no arguments takes none. Built on first use.
+// Signatures gives the argument kinds of the syscalls sysfence knows how
+// to print, by name (the same on every ABI that has the syscall), built on
+// first use. A syscall listed with no arguments takes none. The map is
+// shared: do not change it.
+func Signatures() map[string][]Kind { return signatures() }
+
 var signatures = sync.OnceValue(func() map[string][]Kind {
 	return map[string][]Kind{
 		"read": {ArgFd, ArgHex, ArgUlong}, "write": {ArgFd, ArgBuf, ArgUlong}, "pread64": {ArgFd, ArgHex, ArgUlong, ArgLong},

@@ -76,6 +76,18 @@
 // detach is still running. Close always detaches the links and frees the
 // programs and maps.
 //
+// # Running processes
+//
+// Attach follows a tree that is already running: each thread of the
+// process and of the processes below it (from /proc) gets its bit from a
+// small program run through BPF_PROG_RUN, with the same atomic
+// operations the attached programs use, so the tree may fork and exit
+// meanwhile; /proc is scanned again until no thread is missing, and a
+// thread that exited in between is taken out again. With
+// Options.Cgroup, sys_enter selects the tasks of a cgroup (and below)
+// instead: bpf_get_current_ancestor_cgroup_id at the cgroup's level
+// equals its id; no tree is kept.
+//
 // # Limits
 //
 // The recorder must run in the initial PID namespace (Follow takes the

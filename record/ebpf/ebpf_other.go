@@ -42,3 +42,6 @@ func (*Recorder) Stop() (*record.Observations, error) { return nil, unsupported(
 
 // Close does nothing.
 func (*Recorder) Close() error { return nil }
+
+// Attach fails with ErrNotSupported.
+func (*Recorder) Attach(int) error { return unsupported() }

@@ -245,9 +245,13 @@ func (b *builder) abi(k *kernelLayout) {
 
 // sysEnter counts the syscalls of tracked tasks by (ABI, number) and, with
 // argspec, their deciding argument values. For an untracked task it only
-// notes the execve of a followed (pending) process.
-func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers) asm.Instructions {
+// notes the execve of a followed (pending) process. With a cgroup
+// selected, the tasks of that cgroup and below it are the tracked ones.
+func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers, cg CgroupSelector) asm.Instructions {
 	b := &builder{}
+	if cg.ID != 0 {
+		return sysEnterCgroup(k, m, cg)
+	}
 	// The current task (a BTF pointer the verifier checks loads from)
 	// gives the thread id and the ABI without helper copies; the tracked
 	// test is a bit in an array, whose lookup the verifier inlines.
@@ -274,27 +278,7 @@ func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers) asm.Instructions {
 	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
 
 	// Numbers beyond the slots (and ids like -1) are kept by number too.
-	b.mark("overflow")
-	b.emit(asm.Mov.Reg(asm.R1, asm.R9),
-		asm.LSh.Imm(asm.R1, 32),
-		asm.Mov.Reg32(asm.R2, asm.R8), // zero-extends the low 32 bits
-		asm.Or.Reg(asm.R1, asm.R2),
-		asm.StoreMem(asm.RFP, fpOverflow, asm.R1, asm.DWord),
-		mapPtr(asm.R1, m.overflow))
-	b.stackPtr(asm.R2, fpOverflow)
-	b.emit(asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "overflow_new"),
-		asm.Mov.Imm(asm.R1, 1),
-		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
-		asm.Ja.Label("exit"))
-	b.mark("overflow_new")
-	b.emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpOne, asm.R1, asm.DWord), mapPtr(asm.R1, m.overflow))
-	b.stackPtr(asm.R2, fpOverflow)
-	b.stackPtr(asm.R3, fpOne)
-	b.emit(asm.Mov.Imm(asm.R4, 0), asm.FnMapUpdateElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "exit"))
-	b.statAdd(m, statLostCounts, 1)
-	b.emit(asm.Ja.Label("exit"))
+	b.overflow(m)
 
 	// Untracked: only an execve/execveat of a pending process matters.
 	b.mark("untracked")
@@ -326,6 +310,77 @@ func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers) asm.Instructions {
 		asm.StoreMem(asm.R0, 0, asm.R1, asm.Word),
 		asm.StoreMem(asm.R0, 4, asm.R8, asm.Word),
 		asm.Ja.Label("exit"))
+	return b.insns
+}
+
+// sysEnterCgroup counts the syscalls of the tasks in a cgroup, or below
+// it: the kernel's ancestor id at the cgroup's level is the cgroup's id.
+func sysEnterCgroup(k *kernelLayout, m *progMaps, cg CgroupSelector) asm.Instructions {
+	b := &builder{}
+	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
+		asm.Mov.Imm(asm.R1, int32(cg.Level)),
+		asm.FnGetCurrentAncestorCgroupId.Call(),
+		asm.LoadImm(asm.R1, int64(cg.ID), asm.DWord),
+		asm.JNE.Reg(asm.R0, asm.R1, "exit"),
+		asm.FnGetCurrentTaskBtf.Call(),
+		asm.Mov.Reg(asm.R7, asm.R0),
+		asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord)) // id = ctx->args[1]
+	b.abi(k)
+	b.emit(asm.JGE.Imm(asm.R8, abiSlots, "overflow"),
+		asm.Mov.Reg(asm.R1, asm.R9),
+		asm.Mul.Imm(asm.R1, abiSlots),
+		asm.Add.Reg(asm.R1, asm.R8),
+		asm.StoreMem(asm.RFP, fpIdx, asm.R1, asm.Word))
+	b.countAtIdx(m, "exit")
+	if m.argspec != nil {
+		b.args(m)
+	}
+	b.mark("exit")
+	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	b.overflow(m)
+	return b.insns
+}
+
+// overflow counts a number beyond the slots (or an id like -1) by
+// number. R8 id, R9 ABI.
+func (b *builder) overflow(m *progMaps) {
+	b.mark("overflow")
+	b.emit(asm.Mov.Reg(asm.R1, asm.R9),
+		asm.LSh.Imm(asm.R1, 32),
+		asm.Mov.Reg32(asm.R2, asm.R8), // zero-extends the low 32 bits
+		asm.Or.Reg(asm.R1, asm.R2),
+		asm.StoreMem(asm.RFP, fpOverflow, asm.R1, asm.DWord),
+		mapPtr(asm.R1, m.overflow))
+	b.stackPtr(asm.R2, fpOverflow)
+	b.emit(asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "overflow_new"),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
+		asm.Ja.Label("exit"))
+	b.mark("overflow_new")
+	b.emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpOne, asm.R1, asm.DWord), mapPtr(asm.R1, m.overflow))
+	b.stackPtr(asm.R2, fpOverflow)
+	b.stackPtr(asm.R3, fpOne)
+	b.emit(asm.Mov.Imm(asm.R4, 0), asm.FnMapUpdateElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"))
+	b.statAdd(m, statLostCounts, 1)
+	b.emit(asm.Ja.Label("exit"))
+}
+
+// seed adds the thread id in ctx->args[0] to the tree (or, with remove,
+// takes it out), with the same atomic operations as the other programs:
+// Attach runs it through BPF_PROG_RUN for each thread of the processes
+// it attaches to, while those run and fork.
+func seed(m *progMaps, remove bool) asm.Instructions {
+	b := &builder{}
+	b.emit(asm.LoadMem(asm.R1, asm.R1, 0, asm.DWord),
+		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word))
+	if remove {
+		b.untrack(m, fpTid)
+	} else {
+		b.track(m, fpTid)
+	}
+	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
 	return b.insns
 }
 

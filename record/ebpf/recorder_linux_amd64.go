@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	syncatomic "sync/atomic"
 	"time"
@@ -59,6 +62,11 @@ type Recorder struct {
 	links  []link.Link
 	mu     sync.Mutex
 	done   bool
+	// seedProgs add and remove a thread id from user space (Attach).
+	seedProg, unseedProg *ebpf.Program
+	// attached counts the processes Attach started to record; with it
+	// (or a cgroup) there is no exec that starts the recording.
+	attached syncatomic.Int64
 	// tracked counts the processes that Track started: they are live
 	// tasks and processes the programs did not count, and each one's
 	// execve is its first call.
@@ -133,15 +141,31 @@ func load(opts Options, k *kernelLayout) (_ *Recorder, err error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range []struct {
+	progs := []struct {
 		tp    string
 		insns asm.Instructions
 	}{
 		{"sched_process_fork", processFork(k, &r.maps)},
 		{"sched_process_exit", processExit(&r.maps)},
 		{"sched_process_exec", processExec(&r.maps)},
-		{"sys_enter", sysEnter(k, &r.maps, ex)},
-	} {
+		{"sys_enter", sysEnter(k, &r.maps, ex, opts.Cgroup)},
+	}
+	if opts.Cgroup.ID != 0 {
+		progs = progs[3:] // the cgroup is the tree
+	} else {
+		for _, p := range []struct {
+			dst    **ebpf.Program
+			remove bool
+		}{{&r.seedProg, false}, {&r.unseedProg, true}} {
+			prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Name: "sf_seed", Type: ebpf.RawTracepoint, Instructions: seed(&r.maps, p.remove), License: "Dual MIT/GPL"})
+			if err != nil {
+				return nil, loadError("seed", err)
+			}
+			*p.dst = prog
+			r.progs = append(r.progs, prog)
+		}
+	}
+	for _, p := range progs {
 		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 			Name:         shortName(p.tp),
 			Type:         ebpf.RawTracepoint,
@@ -318,6 +342,97 @@ func (r *Recorder) Track(pid int) error {
 	return nil
 }
 
+// Attach starts recording the running process pid, every thread of it,
+// every process below it, and every thread and process they create from
+// now on. Threads are added with the same atomic operations the
+// programs use (a program run for each), so the programs may run and
+// fork meanwhile; the tree is scanned again until it has no thread the
+// recorder missed. Calls made before Attach are not recorded.
+func (r *Recorder) Attach(pid int) error {
+	if r.seedProg == nil {
+		return errors.New("ebpf: Attach records process trees, not a cgroup")
+	}
+	if err := unix.Kill(pid, 0); err != nil && !errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("ebpf: process %d: %w", pid, err)
+	}
+	seeded := map[int]bool{}
+	procs := map[int]bool{}
+	for round := 0; round < 20; round++ {
+		added := false
+		for _, t := range treeThreads(pid) {
+			if seeded[t.tid] {
+				continue
+			}
+			if t.tid <= 0 || t.tid >= tidBits {
+				continue
+			}
+			if _, err := r.seedProg.Run(&ebpf.RunOptions{Context: []uint64{uint64(t.tid)}}); err != nil {
+				return fmt.Errorf("ebpf: following thread %d: %w", t.tid, err)
+			}
+			seeded[t.tid], added, procs[t.tgid] = true, true, true
+		}
+		if !added {
+			break
+		}
+	}
+	// A thread that exited between the scan and its seeding would stay
+	// in the tree (and count as alive): take those out again.
+	for tid := range seeded {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", tid)); err != nil {
+			r.unseedProg.Run(&ebpf.RunOptions{Context: []uint64{uint64(tid)}})
+		}
+	}
+	r.attached.Add(int64(len(procs)))
+	return nil
+}
+
+type threadID struct{ tid, tgid int }
+
+// treeThreads lists the threads of pid and of every process below it,
+// from /proc.
+func treeThreads(pid int) []threadID {
+	children := map[int][]int{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		children[ppid] = append(children[ppid], p)
+	}
+	procs := []int{pid}
+	for i := 0; i < len(procs); i++ {
+		procs = append(procs, children[procs[i]]...)
+	}
+	var out []threadID
+	for _, p := range procs {
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
+		if err != nil {
+			continue
+		}
+		for _, t := range tasks {
+			if tid, err := strconv.Atoi(t.Name()); err == nil {
+				out = append(out, threadID{tid, p})
+			}
+		}
+	}
+	return out
+}
+
 // Kill sends SIGKILL to every process the recorder is following (to end
 // a recording early). The thread ids come from the tracking bitmap,
 // whose bits are cleared as tasks exit.
@@ -361,7 +476,7 @@ func (r *Recorder) Progress() (record.Progress, error) {
 	if err := r.maps.stats.Lookup(uint32(statProcesses), &procs); err != nil {
 		return p, fmt.Errorf("ebpf: reading stats: %w", err)
 	}
-	p.Processes = procs + uint64(r.tracked.Load())
+	p.Processes = procs + uint64(r.tracked.Load()) + uint64(r.attached.Load())
 	counts, err := r.readCounts()
 	if err != nil {
 		return p, err
@@ -469,7 +584,7 @@ func (r *Recorder) read() (*record.Observations, error) {
 		}
 	}
 	started := uint64(r.tracked.Load())
-	o.Processes, o.Threads = stats[statProcesses]+started, stats[statThreads]
+	o.Processes, o.Threads = stats[statProcesses]+started+uint64(r.attached.Load()), stats[statThreads]
 	stats[statExecs] += started
 
 	counts, err := r.readCounts()
@@ -531,7 +646,7 @@ func (r *Recorder) read() (*record.Observations, error) {
 	if stats[statNoExecNr] > 0 {
 		o.Warnings = append(o.Warnings, "the exec call that started the command was not seen; execve may be missing from the profile")
 	}
-	if stats[statExecs] == 0 {
+	if stats[statExecs] == 0 && r.attached.Load() == 0 && r.opts.Cgroup.ID == 0 {
 		o.Warnings = append(o.Warnings, "the command never started: no followed process completed an exec")
 	}
 	return o, nil

@@ -15,4 +15,10 @@
 // or early with Stop (on an interrupt, say): then whatever is left of the
 // tree is killed and what was recorded until then is returned. This is
 // what sysfence's record command builds on.
+//
+// AttachTo records processes that are already running (a process tree,
+// or a cgroup and the cgroups below it) with the eBPF backend, from the
+// moment it attaches: Wait returns when the last of them has exited (the
+// cgroup is empty), and Finish returns what was recorded. Nothing is
+// killed; Stop only ends the waiting.
 package recorder
