@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sysfence/sysfence/internal/cgroups"
@@ -122,7 +123,8 @@ func result(ret int64) string {
 	return "returns " + strconv.FormatInt(ret, 10)
 }
 
-var errnoByNumber = func() map[uint]string {
+// errnoByNumber is built on first use, not at start-up.
+var errnoByNumber = sync.OnceValue(func() map[uint]string {
 	m := map[uint]string{}
 	for _, n := range profile.ErrnoNames() {
 		if v, ok := profile.ErrnoNumber(n); ok {
@@ -134,13 +136,13 @@ var errnoByNumber = func() map[uint]string {
 	// Aliases share numbers: prefer the names strace prints.
 	m[11], m[35], m[95] = "EAGAIN", "EDEADLK", "EOPNOTSUPP"
 	return m
-}()
+})
 
 func errnoName(n uint16) string {
 	if n == 0 {
 		return "0 (the call did not run)"
 	}
-	if s, ok := errnoByNumber[uint(n)]; ok {
+	if s, ok := errnoByNumber()[uint(n)]; ok {
 		return s
 	}
 	return fmt.Sprintf("errno %d", n)
@@ -274,7 +276,20 @@ type jsonDecision struct {
 	Total     uint64   `json:"total"`
 }
 
-var outcomeNames = map[Outcome]string{Skipped: "skipped", Killed: "killed", Trapped: "trapped", Ran: "ran"}
+// String names the outcome as the JSON reports do.
+func (o Outcome) String() string {
+	switch o {
+	case Skipped:
+		return "skipped"
+	case Killed:
+		return "killed"
+	case Trapped:
+		return "trapped"
+	case Ran:
+		return "ran"
+	}
+	return ""
+}
 
 // JSON is the report as one JSON object (one line): the decision with
 // "count", the calls it stands for, and "total", the group's count so
@@ -284,7 +299,7 @@ func (r Report) JSON() ([]byte, error) {
 	j := jsonDecision{
 		Time: d.Time.Format(time.RFC3339Nano), Pid: d.Pid, Tid: d.Tid, Comm: d.Comm, Cmdline: d.Cmdline,
 		Cgroup: d.Cgroup, Container: d.Container, Nr: d.Nr, Call: d.Call, Action: actionName(d),
-		Known: d.Known, Outcome: outcomeNames[d.Outcome], Verdict: d.Verdict(), Why: d.Why,
+		Known: d.Known, Outcome: d.Outcome.String(), Verdict: d.Verdict(), Why: d.Why,
 		Count: r.Calls, Total: r.Count, Args: callArgs(d.Call),
 	}
 	if j.Cmdline == nil {

@@ -1,9 +1,6 @@
 package cgroups
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // Container is a container found in a cgroup path.
 type Container struct {
@@ -15,15 +12,38 @@ type Container struct {
 	Runtime string
 }
 
-var (
-	hex64 = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	// systemd driver scopes and Podman's cgroupfs names.
-	scoped = regexp.MustCompile(`^(docker|cri-containerd|crio|libpod|containerd)-([0-9a-f]{64})(\.scope)?$`)
-)
+// Matched by hand rather than with regexp: these run for every reported
+// decision, and package-level regexps would be compiled at every start of
+// the binary.
 
-var scopeRuntime = map[string]string{
-	"docker": "docker", "cri-containerd": "containerd", "containerd": "containerd",
-	"crio": "cri-o", "libpod": "podman",
+// isHex64 reports whether s is a 64-digit lower-case hex ID.
+func isHex64(s string) bool { return len(s) == 64 && isHex(s) }
+
+// scoped splits the systemd driver's scope names and Podman's cgroupfs
+// names ("docker-ID.scope", "cri-containerd-ID.scope", "crio-ID.scope",
+// "libpod-ID", "containerd-ID") into the container's ID and its runtime.
+func scoped(name string) (id, runtime string, ok bool) {
+	i := strings.LastIndexByte(strings.TrimSuffix(name, ".scope"), '-')
+	if i < 0 {
+		return "", "", false
+	}
+	prefix, id := name[:i], strings.TrimSuffix(name[i+1:], ".scope")
+	if !isHex64(id) {
+		return "", "", false
+	}
+	switch prefix {
+	case "docker":
+		runtime = "docker"
+	case "cri-containerd", "containerd":
+		runtime = "containerd"
+	case "crio":
+		runtime = "cri-o"
+	case "libpod":
+		runtime = "podman"
+	default:
+		return "", "", false
+	}
+	return id, runtime, true
 }
 
 // ContainerID finds the container a cgroup path belongs to: the
@@ -34,10 +54,10 @@ func ContainerID(path string) (Container, bool) {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	for i := len(parts) - 1; i >= 0; i-- {
 		p := parts[i]
-		if m := scoped.FindStringSubmatch(p); m != nil {
-			return Container{ID: m[2], Runtime: scopeRuntime[m[1]]}, true
+		if id, rt, ok := scoped(p); ok {
+			return Container{ID: id, Runtime: rt}, true
 		}
-		if hex64.MatchString(p) {
+		if isHex64(p) {
 			rt := ""
 			if i > 0 {
 				switch parent := parts[i-1]; {
@@ -56,7 +76,7 @@ func ContainerID(path string) (Container, bool) {
 // ShortID is how the text reports name a container: the first 12
 // characters of a 64-hex ID (as docker ps shows it), other IDs whole.
 func ShortID(id string) string {
-	if hex64.MatchString(id) {
+	if isHex64(id) {
 		return id[:12]
 	}
 	return id
@@ -74,9 +94,9 @@ func matchesContainer(name, id string) bool {
 		return false
 	}
 	full := name
-	if m := scoped.FindStringSubmatch(name); m != nil {
-		full = m[2]
-	} else if !hex64.MatchString(name) {
+	if id, _, ok := scoped(name); ok {
+		full = id
+	} else if !isHex64(name) {
 		return false
 	}
 	return full == id || (len(id) >= 4 && isHex(id) && strings.HasPrefix(full, id))
