@@ -144,33 +144,44 @@ func Run(p Program, d *Data, bigEndian bool, trace bool) (Result, error) {
 				}
 				continue
 			}
-			switch op & 0xf0 { // ClassALU
-			case AluADD:
-				a += v
-			case AluSUB:
-				a -= v
-			case AluMUL:
-				a *= v
-			case AluDIV:
-				if v == 0 {
-					// Only reachable with X: the kernel's cBPF
-					// conversion makes the filter return 0.
-					res.Ret = 0
-					return res, nil
-				}
-				a /= v
-			case AluOR:
-				a |= v
-			case AluAND:
-				a &= v
-			case AluXOR:
-				a ^= v
-			case AluLSH:
-				a <<= v & 31
-			default: // AluRSH
-				a >>= v & 31
+			if op&0xf0 == AluDIV && v == 0 {
+				// Only reachable with X: the kernel's cBPF
+				// conversion makes the filter return 0.
+				res.Ret = 0
+				return res, nil
 			}
+			a = ALU(op, a, v)
 		}
 		pc++
 	}
+}
+
+// ALU is the kernel's classic BPF arithmetic: A op v for the operation in
+// op's ALU bits (op may hold the class and source bits too). Shifts take
+// v modulo 32, as the kernel's conversion to eBPF does; v must not be 0
+// for AluDIV (a filter dividing by a zero X returns 0, which Run handles).
+// AluNEG ignores v. Seccomp allows no other operation (Validate refuses
+// AluMOD), so anything else is taken as AluRSH.
+func ALU(op uint16, a, v uint32) uint32 {
+	switch op & 0xf0 {
+	case AluADD:
+		return a + v
+	case AluSUB:
+		return a - v
+	case AluMUL:
+		return a * v
+	case AluDIV:
+		return a / v
+	case AluOR:
+		return a | v
+	case AluAND:
+		return a & v
+	case AluXOR:
+		return a ^ v
+	case AluLSH:
+		return a << (v & 31)
+	case AluNEG:
+		return -a
+	}
+	return a >> (v & 31)
 }

@@ -181,3 +181,30 @@ func BenchmarkRun(b *testing.B) {
 		}
 	}
 }
+
+// TestALUIsRun checks ALU against Run, which the kernel comparisons pin,
+// for every operation seccomp allows, on both sources.
+func TestALUIsRun(t *testing.T) {
+	ops := []uint16{AluADD, AluSUB, AluMUL, AluDIV, AluOR, AluAND, AluXOR, AluLSH, AluRSH}
+	vals := []uint32{0, 1, 2, 7, 31, 32, 33, 0x7fffffff, 0x80000000, 0xffffffff}
+	for _, op := range ops {
+		for _, a := range vals {
+			for _, v := range vals {
+				if op == AluDIV && v == 0 {
+					continue
+				}
+				prog := Program{{Op: opLdImm, K: a}, AluK(op, v), {Op: opRetA}}
+				res, err := Run(prog, &Data{}, false, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := ALU(ClassALU|op, a, v); got != res.Ret {
+					t.Errorf("ALU(%#x, %#x, %#x) = %#x; Run answers %#x", op, a, v, got, res.Ret)
+				}
+			}
+		}
+	}
+	if got := ALU(ClassALU|AluNEG, 5, 99); got != ^uint32(5)+1 {
+		t.Errorf("ALU(neg, 5) = %#x", got)
+	}
+}

@@ -322,7 +322,7 @@ func (l *lifter) step(pc int, st state) (int32, error) {
 // result is no exact image of a single word.
 func aluValue(op uint16, a, k value, useX bool) (value, string) {
 	if a.isConst() && k.isConst() {
-		return constValue(aluConst(op, a.c, k.c)), ""
+		return constValue(bpf.ALU(op, a.c, k.c)), ""
 	}
 	if op == bpf.AluNEG {
 		return value{}, "negates seccomp_data." + fieldName(int(a.field))
@@ -377,33 +377,6 @@ func aluValue(op uint16, a, k value, useX bool) (value, string) {
 		}
 	}
 	return value{}, fmt.Sprintf("computes with seccomp_data.%s arithmetically", fieldName(int(a.field)))
-}
-
-// aluConst is the emulator's arithmetic (bpf.Run).
-func aluConst(op uint16, a, v uint32) uint32 {
-	switch op {
-	case bpf.AluADD:
-		return a + v
-	case bpf.AluSUB:
-		return a - v
-	case bpf.AluMUL:
-		return a * v
-	case bpf.AluDIV:
-		return a / v
-	case bpf.AluOR:
-		return a | v
-	case bpf.AluAND:
-		return a & v
-	case bpf.AluXOR:
-		return a ^ v
-	case bpf.AluLSH:
-		return a << (v & 31)
-	case bpf.AluRSH:
-		return a >> (v & 31)
-	case bpf.AluNEG:
-		return -a
-	}
-	return 0
 }
 
 // condition returns the predicate of a conditional jump (JEQ, JGT, JGE

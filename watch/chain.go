@@ -199,7 +199,7 @@ func (s *search) walk(st absState) bool {
 				st.a = absVal{}
 				break
 			}
-			st.a.v = alu(op&0xf0, st.a.v, src.v)
+			st.a.v = bpf.ALU(op, st.a.v, src.v)
 		case bpf.ClassJMP:
 			if op&0xf0 == bpf.JmpJA {
 				st.pc += 1 + int(ins.K)
@@ -227,28 +227,6 @@ func (s *search) walk(st absState) bool {
 		}
 		st.pc++
 	}
-}
-
-func alu(op uint16, a, v uint32) uint32 {
-	switch op {
-	case bpf.AluADD:
-		return a + v
-	case bpf.AluSUB:
-		return a - v
-	case bpf.AluMUL:
-		return a * v
-	case bpf.AluDIV:
-		return a / v
-	case bpf.AluOR:
-		return a | v
-	case bpf.AluAND:
-		return a & v
-	case bpf.AluXOR:
-		return a ^ v
-	case bpf.AluLSH:
-		return a << (v & 31)
-	}
-	return a >> (v & 31) // AluRSH
 }
 
 func jump(op uint16, a, v uint32) bool {

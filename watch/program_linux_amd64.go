@@ -1,10 +1,10 @@
 package watch
 
 import (
-	"fmt"
-
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+
+	"github.com/sysfence/sysfence/internal/ebpfasm"
 )
 
 // What the programs and the Go side share. The kernel side sees each
@@ -156,58 +156,29 @@ type progMaps struct {
 	entered, scratch, keys, events, known, chains, paths, stats, tree *ebpf.Map
 }
 
-// builder emits instructions with forward labels (as record/ebpf does).
-type builder struct {
-	insns   asm.Instructions
-	label   string
-	counter int
-}
+// builder is a program being written, with the helpers this package
+// adds to ebpfasm.Builder.
+type builder struct{ ebpfasm.Builder }
 
-func (b *builder) emit(ins ...asm.Instruction) {
-	for _, in := range ins {
-		if b.label != "" {
-			in = in.WithSymbol(b.label)
-			b.label = ""
-		}
-		b.insns = append(b.insns, in)
-	}
-}
-
-func (b *builder) mark(l string) {
-	if b.label != "" {
-		b.emit(asm.Ja.Label(l))
-	}
-	b.label = l
-}
-
-func (b *builder) fresh(prefix string) string {
-	b.counter++
-	return fmt.Sprintf("%s_%d", prefix, b.counter)
-}
-
-func mapPtr(r asm.Register, m *ebpf.Map) asm.Instruction { return asm.LoadMapPtr(r, m.FD()) }
-
-func (b *builder) stackPtr(r asm.Register, off int32) {
-	b.emit(asm.Mov.Reg(r, asm.RFP), asm.Add.Imm(r, off))
-}
+func mapPtr(r asm.Register, m *ebpf.Map) asm.Instruction { return ebpfasm.MapPtr(r, m) }
 
 // statAdd adds one to stats[idx]. Clobbers R0-R5.
 func (b *builder) statAdd(m *progMaps, idx int32) {
-	skip := b.fresh("stat")
-	b.emit(asm.StoreImm(asm.RFP, fpKey32, int64(idx), asm.Word), mapPtr(asm.R1, m.stats))
-	b.stackPtr(asm.R2, fpKey32)
-	b.emit(asm.FnMapLookupElem.Call(),
+	skip := b.Fresh("stat")
+	b.Emit(asm.StoreImm(asm.RFP, fpKey32, int64(idx), asm.Word), mapPtr(asm.R1, m.stats))
+	b.StackPtr(asm.R2, fpKey32)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, skip),
 		asm.Mov.Imm(asm.R1, 1),
 		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0))
-	b.mark(skip)
+	b.Mark(skip)
 }
 
 // prologue sets R7 to the current task and leaves for exit unless the
 // task is under seccomp, with its mode at fpMode and thread id at fpTid.
 // Programs save their context in R6 first.
 func (b *builder) prologue(k *kernelLayout) {
-	b.emit(asm.FnGetCurrentTaskBtf.Call(),
+	b.Emit(asm.FnGetCurrentTaskBtf.Call(),
 		asm.Mov.Reg(asm.R7, asm.R0),
 		asm.LoadMem(asm.R1, asm.R7, int16(k.taskMode), asm.Word),
 		asm.JEq.Imm(asm.R1, 0, "exit"),
@@ -220,12 +191,12 @@ func (b *builder) prologue(k *kernelLayout) {
 // R0, or a jump to none for a thread id beyond the map. The thread id is
 // at fpTid. Clobbers R0-R5.
 func (b *builder) markByte(m *progMaps, none string) {
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpTid, asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpTid, asm.Word),
 		asm.RSh.Imm(asm.R1, 3),
 		asm.StoreMem(asm.RFP, fpKey32, asm.R1, asm.Word),
 		mapPtr(asm.R1, m.entered))
-	b.stackPtr(asm.R2, fpKey32)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.StackPtr(asm.R2, fpKey32)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, none),
 		asm.LoadMem(asm.R1, asm.RFP, fpTid, asm.Word),
 		asm.And.Imm(asm.R1, 7),
@@ -236,31 +207,31 @@ func (b *builder) markByte(m *progMaps, none string) {
 // without the x32 bit at fpNr; the raw number is in R1. R7 task.
 // Clobbers R1-R3.
 func (b *builder) abi(k *kernelLayout) {
-	native, done := b.fresh("abi_native"), b.fresh("abi_done")
-	b.emit(asm.Mov.Reg(asm.R3, asm.R1),
+	native, done := b.Fresh("abi_native"), b.Fresh("abi_done")
+	b.Emit(asm.Mov.Reg(asm.R3, asm.R1),
 		asm.LoadMem(asm.R2, asm.R7, int16(k.taskStatus), asm.Word),
 		asm.And.Imm(asm.R2, tsCompat),
 		asm.JEq.Imm(asm.R2, 0, native),
 		asm.StoreImm(asm.RFP, fpABI, abiX86, asm.Word),
 		asm.Ja.Label(done))
-	b.mark(native)
-	b.emit(asm.StoreImm(asm.RFP, fpABI, abiNative, asm.Word),
+	b.Mark(native)
+	b.Emit(asm.StoreImm(asm.RFP, fpABI, abiNative, asm.Word),
 		asm.Mov.Reg(asm.R2, asm.R3),
 		asm.And.Imm(asm.R2, x32Bit),
 		asm.JEq.Imm(asm.R2, 0, done),
 		asm.StoreImm(asm.RFP, fpABI, abiX32, asm.Word),
 		asm.And.Imm(asm.R3, ^int32(x32Bit)))
-	b.mark(done)
-	b.emit(asm.StoreMem(asm.RFP, fpNr, asm.R3, asm.Word))
+	b.Mark(done)
+	b.Emit(asm.StoreMem(asm.RFP, fpNr, asm.R3, asm.Word))
 }
 
 // cached jumps to allowed when the kernel's action cache of the task's
 // newest filter says the call at fpABI/fpNr is always allowed (the
 // filters did not even run). R7 task. Clobbers R1-R4.
 func (b *builder) cached(k *kernelLayout, allowed string) {
-	notCached := b.fresh("uncached")
-	test := b.fresh("cache_test")
-	b.emit(asm.LoadMem(asm.R4, asm.R7, int16(k.taskFilter), asm.DWord),
+	notCached := b.Fresh("uncached")
+	test := b.Fresh("cache_test")
+	b.Emit(asm.LoadMem(asm.R4, asm.R7, int16(k.taskFilter), asm.DWord),
 		asm.JEq.Imm(asm.R4, 0, notCached),
 		asm.LoadMem(asm.R2, asm.RFP, fpNr, asm.Word),
 		asm.JGE.Imm(asm.R2, int32(64*k.cacheWords), notCached),
@@ -272,43 +243,43 @@ func (b *builder) cached(k *kernelLayout, allowed string) {
 		base uint32
 	}{{abiNative, k.cacheNative}, {abiX86, k.cacheCompat}} {
 		abi, base := c.abi, c.base
-		next := b.fresh("cache_abi")
-		b.emit(asm.JNE.Imm(asm.R3, abi, next))
+		next := b.Fresh("cache_abi")
+		b.Emit(asm.JNE.Imm(asm.R3, abi, next))
 		for w := 0; w < k.cacheWords; w++ {
-			skip := b.fresh("cache_word")
-			b.emit(asm.JNE.Imm(asm.R2, int32(w), skip),
+			skip := b.Fresh("cache_word")
+			b.Emit(asm.JNE.Imm(asm.R2, int32(w), skip),
 				asm.LoadMem(asm.R1, asm.R4, int16(base)+int16(8*w), asm.DWord),
 				asm.Ja.Label(test))
-			b.mark(skip)
+			b.Mark(skip)
 		}
-		b.emit(asm.Ja.Label(notCached))
-		b.mark(next)
+		b.Emit(asm.Ja.Label(notCached))
+		b.Mark(next)
 	}
-	b.emit(asm.Ja.Label(notCached)) // x32: never cached
-	b.mark(test)
-	b.emit(asm.LoadMem(asm.R2, asm.RFP, fpNr, asm.Word),
+	b.Emit(asm.Ja.Label(notCached)) // x32: never cached
+	b.Mark(test)
+	b.Emit(asm.LoadMem(asm.R2, asm.RFP, fpNr, asm.Word),
 		asm.And.Imm(asm.R2, 63),
 		asm.RSh.Reg(asm.R1, asm.R2),
 		asm.And.Imm(asm.R1, 1),
 		asm.JNE.Imm(asm.R1, 0, allowed))
-	b.mark(notCached)
+	b.Mark(notCached)
 }
 
 // selected jumps to out unless the current task is in the selection.
 // Clobbers R0-R5.
 func (b *builder) selected(k *kernelLayout, m *progMaps, sel *selection, out string) {
 	if sel.cgroupID != 0 {
-		b.emit(asm.Mov.Imm(asm.R1, int32(sel.cgroupLevel)),
+		b.Emit(asm.Mov.Imm(asm.R1, int32(sel.cgroupLevel)),
 			asm.FnGetCurrentAncestorCgroupId.Call(),
 			asm.LoadImm(asm.R1, int64(sel.cgroupID), asm.DWord),
 			asm.JNE.Reg(asm.R0, asm.R1, out))
 	}
 	if sel.tree {
-		b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
+		b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
 			asm.StoreMem(asm.RFP, fpKey32, asm.R1, asm.Word),
 			mapPtr(asm.R1, m.tree))
-		b.stackPtr(asm.R2, fpKey32)
-		b.emit(asm.FnMapLookupElem.Call(), asm.JEq.Imm(asm.R0, 0, out))
+		b.StackPtr(asm.R2, fpKey32)
+		b.Emit(asm.FnMapLookupElem.Call(), asm.JEq.Imm(asm.R0, 0, out))
 	}
 }
 
@@ -317,30 +288,30 @@ func (b *builder) selected(k *kernelLayout, m *progMaps, sel *selection, out str
 // new, with the programs of filters not sent yet. R7 task. Uses R6, R8,
 // R9; ends with a jump to exit.
 func (b *builder) report(k *kernelLayout, m *progMaps) {
-	b.emit(asm.Mov.Reg(asm.R1, asm.R7),
+	b.Emit(asm.Mov.Reg(asm.R1, asm.R7),
 		asm.FnTaskPtRegs.Call(),
 		asm.Mov.Reg(asm.R8, asm.R0),
 		asm.StoreImm(asm.RFP, fpKey32, 0, asm.Word),
 		mapPtr(asm.R1, m.scratch))
-	b.stackPtr(asm.R2, fpKey32)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.StackPtr(asm.R2, fpKey32)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JNE.Imm(asm.R0, 0, "have_scratch"))
 	b.statAdd(m, statScratchMissing)
-	b.emit(asm.Ja.Label("exit"))
-	b.mark("have_scratch")
-	b.emit(asm.Mov.Reg(asm.R9, asm.R0))
+	b.Emit(asm.Ja.Label("exit"))
+	b.Mark("have_scratch")
+	b.Emit(asm.Mov.Reg(asm.R9, asm.R0))
 	// Zero the key (compared whole by the map) and the info.
-	b.emit(asm.Mov.Imm(asm.R1, 0))
+	b.Emit(asm.Mov.Imm(asm.R1, 0))
 	for off := 0; off < recSize; off += 8 {
-		b.emit(asm.StoreMem(asm.R9, int16(off), asm.R1, asm.DWord))
+		b.Emit(asm.StoreMem(asm.R9, int16(off), asm.R1, asm.DWord))
 	}
-	b.emit(asm.StoreImm(asm.R9, recType, recDecision, asm.Word),
+	b.Emit(asm.StoreImm(asm.R9, recType, recDecision, asm.Word),
 		asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
 		asm.StoreMem(asm.R9, keyTgid, asm.R1, asm.Word),
 		asm.LoadMem(asm.R1, asm.R8, int16(k.regOrigAx), asm.DWord),
 		asm.StoreMem(asm.R9, keyNr, asm.R1, asm.Word))
 	b.abi(k)
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpABI, asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpABI, asm.Word),
 		asm.StoreMem(asm.R9, keyABI, asm.R1, asm.Byte),
 		asm.LoadMem(asm.R1, asm.RFP, fpKind, asm.Word),
 		asm.StoreMem(asm.R9, keyKind, asm.R1, asm.Byte),
@@ -351,31 +322,31 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 		asm.Ja.Label("no_ret"))
 	// The thread's exit code tells a filter's KILL_THREAD (SIGSYS) from
 	// strict mode's kill (SIGKILL): its filters are gone by now.
-	b.mark("exit_code")
-	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskExitCode), asm.Word),
+	b.Mark("exit_code")
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskExitCode), asm.Word),
 		asm.StoreMem(asm.R9, keyRet, asm.R1, asm.DWord))
-	b.mark("no_ret")
-	b.emit(asm.LoadMem(asm.R1, asm.R8, int16(k.regIP), asm.DWord),
+	b.Mark("no_ret")
+	b.Emit(asm.LoadMem(asm.R1, asm.R8, int16(k.regIP), asm.DWord),
 		asm.StoreMem(asm.R9, keyIP, asm.R1, asm.DWord),
 		asm.LoadMem(asm.R1, asm.RFP, fpABI, asm.Word),
 		asm.JEq.Imm(asm.R1, abiX86, "args_compat"))
 	for i, off := range k.nativeArgs {
-		b.emit(asm.LoadMem(asm.R1, asm.R8, int16(off), asm.DWord),
+		b.Emit(asm.LoadMem(asm.R1, asm.R8, int16(off), asm.DWord),
 			asm.StoreMem(asm.R9, int16(keyArgs+8*i), asm.R1, asm.DWord))
 	}
-	b.emit(asm.Ja.Label("args_done"))
-	b.mark("args_compat")
+	b.Emit(asm.Ja.Label("args_done"))
+	b.Mark("args_compat")
 	for i, off := range k.compatArgs {
-		b.emit(asm.LoadMem(asm.R1, asm.R8, int16(off), asm.DWord),
+		b.Emit(asm.LoadMem(asm.R1, asm.R8, int16(off), asm.DWord),
 			asm.StoreMem(asm.R9, int16(keyArgs+8*i), asm.R1, asm.DWord))
 	}
-	b.mark("args_done")
-	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskFilter), asm.DWord),
+	b.Mark("args_done")
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskFilter), asm.DWord),
 		asm.StoreMem(asm.R9, keyChain, asm.R1, asm.DWord))
 	b.paths(m)
 
 	// Info.
-	b.emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.R9, infoCount, asm.R1, asm.DWord),
+	b.Emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.R9, infoCount, asm.R1, asm.DWord),
 		asm.FnKtimeGetBootNs.Call(),
 		asm.StoreMem(asm.R9, infoTime, asm.R0, asm.DWord),
 		asm.LoadMem(asm.R1, asm.RFP, fpTid, asm.Word),
@@ -389,7 +360,7 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 	b.chain(k, m)
 
 	// Count it, or send it when it is new.
-	b.emit(mapPtr(asm.R1, m.keys),
+	b.Emit(mapPtr(asm.R1, m.keys),
 		asm.Mov.Reg(asm.R2, asm.R9), asm.Add.Imm(asm.R2, keyOff),
 		asm.Mov.Reg(asm.R3, asm.R9), asm.Add.Imm(asm.R3, infoOff),
 		asm.Mov.Imm(asm.R4, bpfNoExist),
@@ -398,7 +369,7 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 		asm.JEq.Imm(asm.R0, errEExist, "old_key"))
 	// The map is full: send this one by itself.
 	b.statAdd(m, statKeysFull)
-	b.emit(asm.StoreImm(asm.R9, recType, recPerCall, asm.Word),
+	b.Emit(asm.StoreImm(asm.R9, recType, recPerCall, asm.Word),
 		mapPtr(asm.R1, m.events),
 		asm.Mov.Reg(asm.R2, asm.R9),
 		asm.Mov.Imm(asm.R3, recSize),
@@ -408,13 +379,13 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 		asm.LoadMem(asm.R1, asm.RFP, fpKind, asm.Word),
 		asm.JEq.Imm(asm.R1, kindProceed, "candidate_dropped"))
 	b.statAdd(m, statPerCallDropped)
-	b.emit(asm.Ja.Label("reported"))
-	b.mark("candidate_dropped")
+	b.Emit(asm.Ja.Label("reported"))
+	b.Mark("candidate_dropped")
 	b.statAdd(m, statCandidateDropped)
-	b.emit(asm.Ja.Label("reported"))
+	b.Emit(asm.Ja.Label("reported"))
 
-	b.mark("old_key")
-	b.emit(mapPtr(asm.R1, m.keys),
+	b.Mark("old_key")
+	b.Emit(mapPtr(asm.R1, m.keys),
 		asm.Mov.Reg(asm.R2, asm.R9), asm.Add.Imm(asm.R2, keyOff),
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "reported"), // removed meanwhile: cannot happen, nothing deletes keys
@@ -422,37 +393,37 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
 		asm.Ja.Label("reported"))
 
-	b.mark("new_key")
-	b.emit(mapPtr(asm.R1, m.events),
+	b.Mark("new_key")
+	b.Emit(mapPtr(asm.R1, m.events),
 		asm.Mov.Reg(asm.R2, asm.R9),
 		asm.Mov.Imm(asm.R3, recSize),
 		asm.Mov.Imm(asm.R4, 0),
 		asm.FnRingbufOutput.Call(),
 		asm.JEq.Imm(asm.R0, 0, "reported"))
 	b.statAdd(m, statNewDropped)
-	b.mark("reported")
-	b.emit(asm.Ja.Label("after_report"))
+	b.Mark("reported")
+	b.Emit(asm.Ja.Label("after_report"))
 }
 
 // paths reads up to two path arguments of the call, as the paths map
 // says for its ABI and number: the index+1 of the first in bits 0-2, of
 // the second in bits 3-5. R9 scratch. Clobbers R0-R5.
 func (b *builder) paths(m *progMaps) {
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpNr, asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpNr, asm.Word),
 		asm.JGE.Imm(asm.R1, abiSlots, "paths_done"),
 		asm.LoadMem(asm.R2, asm.RFP, fpABI, asm.Word),
 		asm.Mul.Imm(asm.R2, abiSlots),
 		asm.Add.Reg(asm.R1, asm.R2),
 		asm.StoreMem(asm.RFP, fpKey32, asm.R1, asm.Word),
 		mapPtr(asm.R1, m.paths))
-	b.stackPtr(asm.R2, fpKey32)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.StackPtr(asm.R2, fpKey32)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "paths_done"),
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
 		asm.StoreMem(asm.RFP, fpTmp, asm.R1, asm.DWord))
 	for i, dst := range []int16{keyPath0, keyPath1} {
-		next := b.fresh("path")
-		b.emit(asm.LoadMem(asm.R1, asm.RFP, fpTmp, asm.DWord),
+		next := b.Fresh("path")
+		b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpTmp, asm.DWord),
 			asm.RSh.Imm(asm.R1, int32(3*i)),
 			asm.And.Imm(asm.R1, 7),
 			asm.JEq.Imm(asm.R1, 0, next),
@@ -467,15 +438,15 @@ func (b *builder) paths(m *progMaps) {
 			asm.Mov.Imm(asm.R2, pathMax),
 			asm.FnProbeReadUserStr.Call(),
 			asm.StoreMem(asm.R9, int16(infoPathLen+2*i), asm.R0, asm.Half))
-		b.mark(next)
+		b.Mark(next)
 	}
-	b.mark("paths_done")
+	b.Mark("paths_done")
 }
 
 // cmdline copies the start of the process's argument area. R7 task, R9
 // scratch. Clobbers R0-R5.
 func (b *builder) cmdline(k *kernelLayout) {
-	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskMM), asm.DWord),
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskMM), asm.DWord),
 		asm.JEq.Imm(asm.R1, 0, "cmd_done"),
 		asm.LoadMem(asm.R3, asm.R1, int16(k.mmArgStart), asm.DWord),
 		asm.LoadMem(asm.R2, asm.R1, int16(k.mmArgEnd), asm.DWord),
@@ -483,35 +454,35 @@ func (b *builder) cmdline(k *kernelLayout) {
 		asm.JSLE.Imm(asm.R2, 0, "cmd_done"),
 		asm.JLE.Imm(asm.R2, cmdlineMax, "cmd_len"),
 		asm.Mov.Imm(asm.R2, cmdlineMax))
-	b.mark("cmd_len")
-	b.emit(asm.StoreMem(asm.R9, infoCmdLen, asm.R2, asm.Word),
+	b.Mark("cmd_len")
+	b.Emit(asm.StoreMem(asm.R9, infoCmdLen, asm.R2, asm.Word),
 		asm.Mov.Reg(asm.R1, asm.R9), asm.Add.Imm(asm.R1, infoCmdline),
 		asm.FnProbeReadUser.Call(),
 		asm.JEq.Imm(asm.R0, 0, "cmd_done"),
 		asm.StoreImm(asm.R9, infoCmdLen, 0, asm.Word))
-	b.mark("cmd_done")
+	b.Mark("cmd_done")
 }
 
 // chain notes the task's filters in the info, newest first, and sends
 // the program of each filter the known map does not hold. R7 task, R9
 // scratch. Clobbers R0-R6.
 func (b *builder) chain(k *kernelLayout, m *progMaps) {
-	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskFilter), asm.DWord),
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskFilter), asm.DWord),
 		asm.StoreMem(asm.RFP, fpF, asm.R1, asm.DWord))
 	for i := 0; i < maxChain; i++ {
-		b.emit(asm.LoadMem(asm.R1, asm.RFP, fpF, asm.DWord),
+		b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpF, asm.DWord),
 			asm.JEq.Imm(asm.R1, 0, "chain_done"),
 			asm.StoreMem(asm.R9, int16(infoChain+8*i), asm.R1, asm.DWord),
 			asm.StoreImm(asm.R9, infoDepth, int64(i+1), asm.Word))
 		b.ensureFilter(k, m, i)
 		// f = f->prev: R6 is the filter at depth i.
-		b.emit(asm.LoadMem(asm.R1, asm.R6, int16(k.filterPrev), asm.DWord),
+		b.Emit(asm.LoadMem(asm.R1, asm.R6, int16(k.filterPrev), asm.DWord),
 			asm.StoreMem(asm.RFP, fpF, asm.R1, asm.DWord))
 	}
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpF, asm.DWord),
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpF, asm.DWord),
 		asm.JEq.Imm(asm.R1, 0, "chain_done"),
 		asm.StoreImm(asm.R9, infoFlags, flagTruncated, asm.Word))
-	b.mark("chain_done")
+	b.Mark("chain_done")
 }
 
 // ensureFilter sends the program of the filter at fpF, depth steps from
@@ -520,19 +491,19 @@ func (b *builder) chain(k *kernelLayout, m *progMaps) {
 // (so that the verifier knows its BTF type: a pointer spilled to the
 // stack as a map key is a plain number). Clobbers R0-R6.
 func (b *builder) ensureFilter(k *kernelLayout, m *progMaps, depth int) {
-	done := b.fresh("filter_known")
-	send := b.fresh("filter_send")
-	b.emit(asm.LoadMem(asm.R6, asm.R7, int16(k.taskFilter), asm.DWord))
+	done := b.Fresh("filter_known")
+	send := b.Fresh("filter_send")
+	b.Emit(asm.LoadMem(asm.R6, asm.R7, int16(k.taskFilter), asm.DWord))
 	for range depth {
-		b.emit(asm.LoadMem(asm.R6, asm.R6, int16(k.filterPrev), asm.DWord))
+		b.Emit(asm.LoadMem(asm.R6, asm.R6, int16(k.filterPrev), asm.DWord))
 	}
-	b.emit(asm.JEq.Imm(asm.R6, 0, done),
+	b.Emit(asm.JEq.Imm(asm.R6, 0, done),
 		asm.Mov.Imm(asm.R1, 0))
 	for i := 0; i < idWords; i++ {
-		b.emit(asm.StoreMem(asm.RFP, int16(fpID+8*i), asm.R1, asm.DWord))
+		b.Emit(asm.StoreMem(asm.RFP, int16(fpID+8*i), asm.R1, asm.DWord))
 	}
-	idDone := b.fresh("filter_id")
-	b.emit(asm.LoadMem(asm.R1, asm.R6, int16(k.filterProg), asm.DWord),
+	idDone := b.Fresh("filter_id")
+	b.Emit(asm.LoadMem(asm.R1, asm.R6, int16(k.filterProg), asm.DWord),
 		asm.StoreMem(asm.RFP, fpVal, asm.R1, asm.DWord),
 		asm.StoreMem(asm.RFP, fpID, asm.R1, asm.DWord),
 		asm.JEq.Imm(asm.R1, 0, idDone),
@@ -543,41 +514,41 @@ func (b *builder) ensureFilter(k *kernelLayout, m *progMaps, depth int) {
 		asm.LoadMem(asm.R3, asm.R4, int16(k.fprogFilter), asm.DWord),
 		asm.StoreMem(asm.RFP, fpID+8, asm.R3, asm.DWord),
 		asm.JEq.Imm(asm.R3, 0, idDone))
-	b.stackPtr(asm.R1, fpID+24)
-	b.emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call(),
+	b.StackPtr(asm.R1, fpID+24)
+	b.Emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call(),
 		asm.LoadMem(asm.R2, asm.RFP, fpID+16, asm.DWord),
 		asm.JEq.Imm(asm.R2, 0, idDone),
 		asm.Add.Imm(asm.R2, -1),
 		asm.LSh.Imm(asm.R2, 3),
 		asm.LoadMem(asm.R3, asm.RFP, fpID+8, asm.DWord),
 		asm.Add.Reg(asm.R3, asm.R2))
-	b.stackPtr(asm.R1, fpID+32)
-	b.emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call())
-	b.mark(idDone)
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpF, asm.DWord),
+	b.StackPtr(asm.R1, fpID+32)
+	b.Emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call())
+	b.Mark(idDone)
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpF, asm.DWord),
 		asm.StoreMem(asm.RFP, fpU64, asm.R1, asm.DWord),
 		mapPtr(asm.R1, m.known))
-	b.stackPtr(asm.R2, fpU64)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.StackPtr(asm.R2, fpU64)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, send))
 	for i := 0; i < idWords; i++ {
-		b.emit(asm.LoadMem(asm.R1, asm.R0, int16(8*i), asm.DWord),
+		b.Emit(asm.LoadMem(asm.R1, asm.R0, int16(8*i), asm.DWord),
 			asm.LoadMem(asm.R2, asm.RFP, int16(fpID+8*i), asm.DWord),
 			asm.JNE.Reg(asm.R1, asm.R2, send))
 	}
-	b.emit(asm.Ja.Label(done))
-	b.mark(send)
-	b.emit(mapPtr(asm.R1, m.known))
-	b.stackPtr(asm.R2, fpU64)
-	b.stackPtr(asm.R3, fpID)
-	b.emit(asm.Mov.Imm(asm.R4, bpfAny),
+	b.Emit(asm.Ja.Label(done))
+	b.Mark(send)
+	b.Emit(mapPtr(asm.R1, m.known))
+	b.StackPtr(asm.R2, fpU64)
+	b.StackPtr(asm.R3, fpID)
+	b.Emit(asm.Mov.Imm(asm.R4, bpfAny),
 		asm.FnMapUpdateElem.Call(),
 		mapPtr(asm.R1, m.events),
 		asm.Mov.Imm(asm.R2, filtRecSize),
 		asm.Mov.Imm(asm.R3, 0),
 		asm.FnRingbufReserve.Call())
-	dropped := b.fresh("filter_dropped")
-	b.emit(asm.JEq.Imm(asm.R0, 0, dropped),
+	dropped := b.Fresh("filter_dropped")
+	b.Emit(asm.JEq.Imm(asm.R0, 0, dropped),
 		asm.StoreMem(asm.RFP, fpRec, asm.R0, asm.DWord),
 		asm.StoreImm(asm.R0, recType, recFilter, asm.Word),
 		asm.LoadMem(asm.R1, asm.RFP, fpF, asm.DWord),
@@ -593,12 +564,12 @@ func (b *builder) ensureFilter(k *kernelLayout, m *progMaps, depth int) {
 		asm.StoreImm(asm.R0, filtLen, 0, asm.Word),
 		asm.Mov.Imm(asm.R2, 0),
 		asm.StoreMem(asm.R0, filtInsPtr, asm.R2, asm.DWord))
-	noNotif := b.fresh("filter_nonotif")
-	b.emit(asm.JEq.Imm(asm.R1, 0, noNotif),
+	noNotif := b.Fresh("filter_nonotif")
+	b.Emit(asm.JEq.Imm(asm.R1, 0, noNotif),
 		asm.StoreImm(asm.R0, filtNotif, 1, asm.Byte))
-	b.mark(noNotif)
-	submit := b.fresh("filter_submit")
-	b.emit(asm.LoadMem(asm.R1, asm.R6, int16(k.filterProg), asm.DWord),
+	b.Mark(noNotif)
+	submit := b.Fresh("filter_submit")
+	b.Emit(asm.LoadMem(asm.R1, asm.R6, int16(k.filterProg), asm.DWord),
 		asm.JEq.Imm(asm.R1, 0, submit),
 		asm.LoadMem(asm.R4, asm.R1, int16(k.progOrig), asm.DWord),
 		asm.JEq.Imm(asm.R4, 0, submit),
@@ -615,22 +586,22 @@ func (b *builder) ensureFilter(k *kernelLayout, m *progMaps, depth int) {
 		asm.JEq.Imm(asm.R0, 0, submit),
 		asm.LoadMem(asm.R1, asm.RFP, fpRec, asm.DWord),
 		asm.StoreImm(asm.R1, filtLen, 0, asm.Word))
-	b.mark(submit)
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpRec, asm.DWord),
+	b.Mark(submit)
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpRec, asm.DWord),
 		asm.Mov.Imm(asm.R2, 0),
 		asm.FnRingbufSubmit.Call(),
 		asm.Ja.Label(done))
-	b.mark(dropped)
+	b.Mark(dropped)
 	b.statAdd(m, statFilterDropped)
-	b.emit(mapPtr(asm.R1, m.known))
-	b.stackPtr(asm.R2, fpU64)
-	b.emit(asm.FnMapDeleteElem.Call())
-	b.mark(done)
+	b.Emit(mapPtr(asm.R1, m.known))
+	b.StackPtr(asm.R2, fpU64)
+	b.Emit(asm.FnMapDeleteElem.Call())
+	b.Mark(done)
 }
 
 func (b *builder) exit() {
-	b.mark("exit")
-	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	b.Mark("exit")
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
 }
 
 // sysEnter marks the thread as having entered its syscall (a call that
@@ -642,8 +613,8 @@ func (b *builder) exit() {
 // (from the Go side) says so or is not there yet.
 func sysEnter(k *kernelLayout, m *progMaps, sel *selection, entry []uint32) asm.Instructions {
 	b := &builder{}
-	b.emit(asm.Mov.Reg(asm.R6, asm.R1))
-	b.emit(asm.FnGetCurrentTaskBtf.Call(),
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1))
+	b.Emit(asm.FnGetCurrentTaskBtf.Call(),
 		asm.Mov.Reg(asm.R7, asm.R0),
 		asm.LoadMem(asm.R1, asm.R7, int16(k.taskMode), asm.Word),
 		asm.JNE.Imm(asm.R1, 0, "filtered"),
@@ -651,33 +622,33 @@ func sysEnter(k *kernelLayout, m *progMaps, sel *selection, entry []uint32) asm.
 		// (seccomp, prctl) is marked, or its sys_exit would look skipped.
 		asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord))
 	for _, nr := range entry {
-		b.emit(asm.JEq.Imm(asm.R1, int32(nr), "entering"))
+		b.Emit(asm.JEq.Imm(asm.R1, int32(nr), "entering"))
 	}
-	b.emit(asm.Ja.Label("exit"))
-	b.mark("entering")
-	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
+	b.Emit(asm.Ja.Label("exit"))
+	b.Mark("entering")
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
 		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word))
 	b.markByte(m, "exit")
-	b.emit(asm.StoreImm(asm.R0, 0, markEntered, asm.Byte),
+	b.Emit(asm.StoreImm(asm.R0, 0, markEntered, asm.Byte),
 		asm.Ja.Label("exit"))
-	b.mark("filtered")
-	b.emit(asm.StoreMem(asm.RFP, fpMode, asm.R1, asm.Word),
+	b.Mark("filtered")
+	b.Emit(asm.StoreMem(asm.RFP, fpMode, asm.R1, asm.Word),
 		asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
 		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word))
 	b.markByte(m, "marked")
-	b.emit(asm.StoreImm(asm.R0, 0, markEntered, asm.Byte))
-	b.mark("marked")
-	b.emit(asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord)) // id
+	b.Emit(asm.StoreImm(asm.R0, 0, markEntered, asm.Byte))
+	b.Mark("marked")
+	b.Emit(asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord)) // id
 	b.abi(k)
 	b.cached(k, "exit")
 	// The chain's bitmap: bit ABI*1024+nr. The chain is known by its
 	// newest filter (its older ones never change), which is known by
 	// more than its address: a freed filter's address is soon another's.
-	b.emit(asm.Mov.Imm(asm.R1, 0))
+	b.Emit(asm.Mov.Imm(asm.R1, 0))
 	for i := 0; i < chainKeySize/8; i++ {
-		b.emit(asm.StoreMem(asm.RFP, int16(fpID+8*i), asm.R1, asm.DWord))
+		b.Emit(asm.StoreMem(asm.RFP, int16(fpID+8*i), asm.R1, asm.DWord))
 	}
-	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskFilter), asm.DWord),
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskFilter), asm.DWord),
 		asm.StoreMem(asm.RFP, fpID, asm.R1, asm.DWord),
 		asm.JEq.Imm(asm.R1, 0, "chain_key"),
 		asm.LoadMem(asm.R2, asm.R1, int16(k.filterProg), asm.DWord),
@@ -689,10 +660,10 @@ func sysEnter(k *kernelLayout, m *progMaps, sel *selection, entry []uint32) asm.
 		asm.StoreMem(asm.RFP, fpID+16, asm.R4, asm.DWord),
 		asm.LoadMem(asm.R4, asm.R3, int16(k.fprogLen), asm.Half),
 		asm.StoreMem(asm.RFP, fpID+24, asm.R4, asm.DWord))
-	b.mark("chain_key")
-	b.emit(mapPtr(asm.R1, m.chains))
-	b.stackPtr(asm.R2, fpID)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.Mark("chain_key")
+	b.Emit(mapPtr(asm.R1, m.chains))
+	b.StackPtr(asm.R2, fpID)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "candidate"),
 		asm.LoadMem(asm.R1, asm.RFP, fpNr, asm.Word),
 		asm.JGE.Imm(asm.R1, abiSlots, "candidate"),
@@ -709,42 +680,42 @@ func sysEnter(k *kernelLayout, m *progMaps, sel *selection, entry []uint32) asm.
 		asm.RSh.Reg(asm.R2, asm.R1),
 		asm.And.Imm(asm.R2, 1),
 		asm.JEq.Imm(asm.R2, 0, "exit"))
-	b.mark("candidate")
+	b.Mark("candidate")
 	b.selected(k, m, sel, "exit")
-	b.emit(asm.StoreImm(asm.RFP, fpKind, kindProceed, asm.Word))
+	b.Emit(asm.StoreImm(asm.RFP, fpKind, kindProceed, asm.Word))
 	b.report(k, m)
-	b.mark("after_report")
+	b.Mark("after_report")
 	b.exit()
-	return b.insns
+	return b.Insns
 }
 
 // sysExit reports the calls that reach sys_exit without having reached
 // sys_enter: seccomp skipped them (its answers come before sys_enter).
 func sysExit(k *kernelLayout, m *progMaps, sel *selection) asm.Instructions {
 	b := &builder{}
-	b.emit(asm.Mov.Reg(asm.R6, asm.R1))
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1))
 	b.prologue(k)
 	b.markByte(m, "unmarked")
-	b.emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.Byte),
+	b.Emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.Byte),
 		asm.JEq.Imm(asm.R1, 0, "unmarked"),
 		asm.StoreImm(asm.R0, 0, 0, asm.Byte),
 		asm.Ja.Label("exit"))
-	b.mark("unmarked")
+	b.Mark("unmarked")
 	b.selected(k, m, sel, "exit")
-	b.emit(asm.StoreImm(asm.RFP, fpKind, kindSkip, asm.Word),
+	b.Emit(asm.StoreImm(asm.RFP, fpKind, kindSkip, asm.Word),
 		asm.LoadMem(asm.R1, asm.RFP, fpMode, asm.Word),
 		asm.JNE.Imm(asm.R1, modeDead, "kind_set"),
 		asm.StoreImm(asm.RFP, fpKind, kindDead, asm.Word))
-	b.mark("kind_set")
+	b.Mark("kind_set")
 	b.report(k, m)
-	b.mark("after_report")
+	b.Mark("after_report")
 	// A KILL reported here is not reported again at the thread's exit.
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpKind, asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpKind, asm.Word),
 		asm.JNE.Imm(asm.R1, kindDead, "exit"))
 	b.markByte(m, "exit")
-	b.emit(asm.StoreImm(asm.R0, 0, markKilled, asm.Byte))
+	b.Emit(asm.StoreImm(asm.R0, 0, markKilled, asm.Byte))
 	b.exit()
-	return b.insns
+	return b.Insns
 }
 
 // processExit clears the thread's mark and reports a thread that dies
@@ -754,23 +725,23 @@ func sysExit(k *kernelLayout, m *progMaps, sel *selection) asm.Instructions {
 // tree selected it also drops a process that has exited from the tree.
 func processExit(k *kernelLayout, m *progMaps, sel *selection) asm.Instructions {
 	b := &builder{}
-	b.emit(asm.Mov.Reg(asm.R6, asm.R1))
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1))
 	b.prologue(k)
 	b.markByte(m, "unmarked")
-	b.emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.Byte),
+	b.Emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.Byte),
 		asm.StoreImm(asm.R0, 0, 0, asm.Byte),
 		asm.JEq.Imm(asm.R1, markKilled, "exit"))
-	b.mark("unmarked")
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpMode, asm.Word),
+	b.Mark("unmarked")
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpMode, asm.Word),
 		asm.JNE.Imm(asm.R1, modeDead, "exit"))
 	b.selected(k, m, sel, "exit")
-	b.emit(asm.StoreImm(asm.RFP, fpKind, kindExit, asm.Word))
+	b.Emit(asm.StoreImm(asm.RFP, fpKind, kindExit, asm.Word))
 	b.report(k, m)
-	b.mark("after_report")
-	b.mark("exit")
+	b.Mark("after_report")
+	b.Mark("exit")
 	if sel.tree {
 		// After the report, which checks the tree.
-		b.emit(asm.FnGetCurrentTaskBtf.Call(),
+		b.Emit(asm.FnGetCurrentTaskBtf.Call(),
 			asm.LoadMem(asm.R1, asm.R0, int16(k.taskSignal), asm.DWord),
 			asm.JEq.Imm(asm.R1, 0, "tree_done"),
 			asm.LoadMem(asm.R2, asm.R1, int16(k.signalLive), asm.Word),
@@ -778,12 +749,12 @@ func processExit(k *kernelLayout, m *progMaps, sel *selection) asm.Instructions 
 			asm.LoadMem(asm.R1, asm.R0, int16(k.taskTgid), asm.Word),
 			asm.StoreMem(asm.RFP, fpKey32, asm.R1, asm.Word),
 			mapPtr(asm.R1, m.tree))
-		b.stackPtr(asm.R2, fpKey32)
-		b.emit(asm.FnMapDeleteElem.Call())
-		b.mark("tree_done")
+		b.StackPtr(asm.R2, fpKey32)
+		b.Emit(asm.FnMapDeleteElem.Call())
+		b.Mark("tree_done")
 	}
-	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
-	return b.insns
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	return b.Insns
 }
 
 // processFork marks the new thread of a task under seccomp as entered:
@@ -791,7 +762,7 @@ func processExit(k *kernelLayout, m *progMaps, sel *selection) asm.Instructions 
 // a process tree selected, a new process of the tree joins it.
 func processFork(k *kernelLayout, m *progMaps, sel *selection) asm.Instructions {
 	b := &builder{}
-	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1),
 		asm.FnGetCurrentTaskBtf.Call(),
 		asm.Mov.Reg(asm.R7, asm.R0))
 	// child->pid and child->tgid (a raw tracepoint's arguments are plain
@@ -800,31 +771,31 @@ func processFork(k *kernelLayout, m *progMaps, sel *selection) asm.Instructions 
 		off uint32
 		fp  int16
 	}{{k.taskPid, fpTid}, {k.taskTgid, fpABI}} {
-		b.emit(asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), asm.Add.Imm(asm.R3, int32(f.off)))
-		b.stackPtr(asm.R1, int32(f.fp))
-		b.emit(asm.Mov.Imm(asm.R2, 4), asm.FnProbeReadKernel.Call(),
+		b.Emit(asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), asm.Add.Imm(asm.R3, int32(f.off)))
+		b.StackPtr(asm.R1, int32(f.fp))
+		b.Emit(asm.Mov.Imm(asm.R2, 4), asm.FnProbeReadKernel.Call(),
 			asm.JNE.Imm(asm.R0, 0, "exit"))
 	}
 	if sel.tree {
-		b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
+		b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
 			asm.LoadMem(asm.R2, asm.RFP, fpABI, asm.Word),
 			asm.JEq.Reg(asm.R1, asm.R2, "tree_done"), // a thread: its process is there already
 			asm.StoreMem(asm.RFP, fpKey32, asm.R1, asm.Word),
 			mapPtr(asm.R1, m.tree))
-		b.stackPtr(asm.R2, fpKey32)
-		b.emit(asm.FnMapLookupElem.Call(),
+		b.StackPtr(asm.R2, fpKey32)
+		b.Emit(asm.FnMapLookupElem.Call(),
 			asm.JEq.Imm(asm.R0, 0, "tree_done"),
 			asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpVal, asm.R1, asm.DWord),
 			mapPtr(asm.R1, m.tree))
-		b.stackPtr(asm.R2, fpABI)
-		b.stackPtr(asm.R3, fpVal)
-		b.emit(asm.Mov.Imm(asm.R4, bpfAny), asm.FnMapUpdateElem.Call())
-		b.mark("tree_done")
+		b.StackPtr(asm.R2, fpABI)
+		b.StackPtr(asm.R3, fpVal)
+		b.Emit(asm.Mov.Imm(asm.R4, bpfAny), asm.FnMapUpdateElem.Call())
+		b.Mark("tree_done")
 	}
-	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskMode), asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskMode), asm.Word),
 		asm.JEq.Imm(asm.R1, 0, "exit"))
 	b.markByte(m, "exit")
-	b.emit(asm.StoreImm(asm.R0, 0, markEntered, asm.Byte))
+	b.Emit(asm.StoreImm(asm.R0, 0, markEntered, asm.Byte))
 	b.exit()
-	return b.insns
+	return b.Insns
 }

@@ -6,9 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +20,7 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/cgroups"
+	"github.com/sysfence/sysfence/internal/procfs"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
@@ -267,7 +265,7 @@ func (w *Watcher) seedTree(pid int) error {
 	seen := map[int]bool{}
 	for round := 0; round < 10; round++ {
 		added := false
-		for _, p := range descendants(pid) {
+		for _, p := range procfs.Descendants(pid) {
 			if seen[p] {
 				continue
 			}
@@ -282,39 +280,6 @@ func (w *Watcher) seedTree(pid int) error {
 		}
 	}
 	return nil
-}
-
-// descendants lists pid and every process below it, from /proc.
-func descendants(pid int) []int {
-	children := map[int][]int{}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		children[ppid] = append(children[ppid], p)
-	}
-	out := []int{pid}
-	for i := 0; i < len(out); i++ {
-		out = append(out, children[out[i]]...)
-	}
-	return out
 }
 
 // Run reports decisions until ctx ends, calling report (from this

@@ -268,28 +268,9 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 			return err
 		}
 	}
-	res, err := rec.Profile(plan.opts)
+	out, data, err := plan.profile(stderr, rec, f.output)
 	if err != nil {
-		return cli.Usage(err)
-	}
-	out := profile.New(res.Profile, nil)
-	out.File = "this recording"
-	if len(plan.merge) > 0 {
-		if out, err = record.MergeProfiles(append(plan.merge, out)...); err != nil {
-			return cli.Usagef("--merge: %v", err)
-		}
-	}
-	out.File = recordedName(f.output)
-	data, err := profile.Marshal(out, plan.write)
-	if err != nil {
-		return cli.Usage(err)
-	}
-
-	for _, w := range rec.Warnings {
-		fmt.Fprintf(stderr, "sysfence: warning: %s\n", w)
-	}
-	for _, u := range res.Unknown {
-		fmt.Fprintf(stderr, "sysfence: warning: %s\n", u)
+		return err
 	}
 	switch {
 	case rec.Stopped:
@@ -312,6 +293,34 @@ func runRecord(c *cobra.Command, f *recordFlags, args []string) error {
 		return cli.Died(rec.Result.ExitCode, rec.Result.Signal)
 	}
 	return nil
+}
+
+// profile turns a recording into the profile written, merged with the
+// --merge inputs, and says on stderr what the recording warned of.
+func (plan *recordPlan) profile(stderr io.Writer, rec *recorder.Recording, output string) (*profile.Profile, []byte, error) {
+	res, err := rec.Profile(plan.opts)
+	if err != nil {
+		return nil, nil, cli.Usage(err)
+	}
+	out := profile.New(res.Profile, nil)
+	out.File = "this recording"
+	if len(plan.merge) > 0 {
+		if out, err = record.MergeProfiles(append(plan.merge, out)...); err != nil {
+			return nil, nil, cli.Usagef("--merge: %v", err)
+		}
+	}
+	out.File = recordedName(output)
+	data, err := profile.Marshal(out, plan.write)
+	if err != nil {
+		return nil, nil, cli.Usage(err)
+	}
+	for _, w := range rec.Warnings {
+		fmt.Fprintf(stderr, "sysfence: warning: %s\n", w)
+	}
+	for _, u := range res.Unknown {
+		fmt.Fprintf(stderr, "sysfence: warning: %s\n", u)
+	}
+	return out, data, nil
 }
 
 // writeRecorded writes the profile: to stdout without -o or with -o -,

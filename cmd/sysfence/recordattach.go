@@ -12,7 +12,6 @@ import (
 
 	"github.com/sysfence/sysfence/internal/cgroups"
 	"github.com/sysfence/sysfence/internal/cli"
-	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/record/recorder"
 )
@@ -187,27 +186,9 @@ func runRecordAttach(c *cobra.Command, f *recordFlags, args []string) error {
 		return cli.Failed(err)
 	}
 
-	res, err := rec.Profile(plan.opts)
+	out, data, err := plan.profile(stderr, rec, f.output)
 	if err != nil {
-		return cli.Usage(err)
-	}
-	out := profile.New(res.Profile, nil)
-	out.File = "this recording"
-	if len(plan.merge) > 0 {
-		if out, err = record.MergeProfiles(append(plan.merge, out)...); err != nil {
-			return cli.Usagef("--merge: %v", err)
-		}
-	}
-	out.File = recordedName(f.output)
-	data, err := profile.Marshal(out, plan.write)
-	if err != nil {
-		return cli.Usage(err)
-	}
-	for _, w := range rec.Warnings {
-		fmt.Fprintf(stderr, "sysfence: warning: %s\n", w)
-	}
-	for _, u := range res.Unknown {
-		fmt.Fprintf(stderr, "sysfence: warning: %s\n", u)
+		return err
 	}
 	if rec.Stopped {
 		fmt.Fprintf(stderr, "sysfence: the recording ended with processes of %s still running: the profile holds what they did until then\n", what)

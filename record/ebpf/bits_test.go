@@ -21,14 +21,14 @@ func TestTrackBits(t *testing.T) {
 		wantLive int64
 	}{{"track", true, 1}, {"track", true, 1}, {"untrack", false, 0}, {"untrack", false, 0}} {
 		b := &builder{}
-		b.emit(asm.StoreImm(asm.RFP, fpTid, tid, asm.Word))
+		b.Emit(asm.StoreImm(asm.RFP, fpTid, tid, asm.Word))
 		if step.op == "track" {
 			b.track(&r.maps, fpTid)
 		} else {
 			b.untrack(&r.maps, fpTid)
 		}
-		b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
-		p, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.RawTracepoint, License: "Dual MIT/GPL", Instructions: b.insns})
+		b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+		p, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.RawTracepoint, License: "Dual MIT/GPL", Instructions: b.Insns})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,10 +1,10 @@
 package ebpf
 
 import (
-	"fmt"
-
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+
+	"github.com/sysfence/sysfence/internal/ebpfasm"
 )
 
 // Layout shared by the programs and the Go side.
@@ -77,67 +77,22 @@ type execNumbers struct {
 	nr  [abiCount][2]int32 // as stored (x32 without the bit)
 }
 
-// builder emits instructions with forward labels.
-type builder struct {
-	insns   asm.Instructions
-	label   string
-	counter int
-}
+// builder is a program being written, with the helpers this package
+// adds to ebpfasm.Builder.
+type builder struct{ ebpfasm.Builder }
 
-func (b *builder) emit(ins ...asm.Instruction) {
-	for _, in := range ins {
-		if b.label != "" {
-			in = in.WithSymbol(b.label)
-			b.label = ""
-		}
-		b.insns = append(b.insns, in)
-	}
-}
-
-// mark puts a label on the next instruction. Two labels in a row get a
-// no-op (JA +0) in between.
-func (b *builder) mark(l string) {
-	if b.label != "" {
-		b.emit(asm.Ja.Label(l))
-	}
-	b.label = l
-}
-
-func (b *builder) fresh(prefix string) string {
-	b.counter++
-	return fmt.Sprintf("%s_%d", prefix, b.counter)
-}
-
-// (cilium/ebpf's asm has no 64-bit store of an immediate, so 64-bit stack
-// constants go through R1.)
-
-// atomic emits a 64-bit atomic op on *(dst+0) with src. cilium/ebpf
-// v0.22's Instruction.Marshal takes the immediate before it fills in the
-// atomic operation, so every atomic op but ADD would be encoded as ADD;
-// setting the immediate here works around it (TestAtomicEncoding).
-func atomic(op asm.AtomicOp, dst, src asm.Register) asm.Instruction {
-	ins := op.Mem(dst, src, asm.DWord, 0)
-	ins.Constant = int64(op >> 8)
-	return ins
-}
-
-func mapPtr(r asm.Register, m *ebpf.Map) asm.Instruction { return asm.LoadMapPtr(r, m.FD()) }
-
-// stackPtr sets r to R10+off.
-func (b *builder) stackPtr(r asm.Register, off int32) {
-	b.emit(asm.Mov.Reg(r, asm.RFP), asm.Add.Imm(r, off))
-}
+func mapPtr(r asm.Register, m *ebpf.Map) asm.Instruction { return ebpfasm.MapPtr(r, m) }
 
 // statAdd atomically adds delta to stats[idx]. Clobbers R0-R5.
 func (b *builder) statAdd(m *progMaps, idx int32, delta int32) {
-	skip := b.fresh("stat_skip")
-	b.emit(asm.StoreImm(asm.RFP, fpStatKey, int64(idx), asm.Word), mapPtr(asm.R1, m.stats))
-	b.stackPtr(asm.R2, fpStatKey)
-	b.emit(asm.FnMapLookupElem.Call(),
+	skip := b.Fresh("stat_skip")
+	b.Emit(asm.StoreImm(asm.RFP, fpStatKey, int64(idx), asm.Word), mapPtr(asm.R1, m.stats))
+	b.StackPtr(asm.R2, fpStatKey)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, skip),
 		asm.Mov.Imm(asm.R1, delta),
 		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0))
-	b.mark(skip)
+	b.Mark(skip)
 }
 
 // countAtIdx adds one to this CPU's count of the slot stored at fpIdx
@@ -148,9 +103,9 @@ func (b *builder) statAdd(m *progMaps, idx int32, delta int32) {
 // tracked by the verifier), which bounds the offset into the value.
 // Clobbers R0-R5; jumps to fail if the lookup fails.
 func (b *builder) countAtIdx(m *progMaps, fail string) {
-	b.emit(asm.StoreImm(asm.RFP, fpStatKey, 0, asm.Word), mapPtr(asm.R1, m.counts))
-	b.stackPtr(asm.R2, fpStatKey)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.Emit(asm.StoreImm(asm.RFP, fpStatKey, 0, asm.Word), mapPtr(asm.R1, m.counts))
+	b.StackPtr(asm.R2, fpStatKey)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, fail),
 		asm.LoadMem(asm.R1, asm.RFP, fpIdx, asm.Word),
 		asm.JGE.Imm(asm.R1, abiCount*abiSlots, fail),
@@ -165,12 +120,12 @@ func (b *builder) countAtIdx(m *progMaps, fail string) {
 // (u32): its address in R0 (a tid beyond the map jumps to nilLabel) and
 // the tid's bit in R2. Clobbers R0-R5.
 func (b *builder) bitWord(m *progMaps, fpTid int16, nilLabel string) {
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpTid, asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpTid, asm.Word),
 		asm.RSh.Imm(asm.R1, 6),
 		asm.StoreMem(asm.RFP, fpWord, asm.R1, asm.Word),
 		mapPtr(asm.R1, m.tracked))
-	b.stackPtr(asm.R2, fpWord)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.StackPtr(asm.R2, fpWord)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, nilLabel),
 		// R2 = 1 << (tid & 63)
 		asm.LoadMem(asm.R3, asm.RFP, fpTid, asm.Word),
@@ -183,7 +138,7 @@ func (b *builder) bitWord(m *progMaps, fpTid int16, nilLabel string) {
 // tree. Clobbers R0-R5.
 func (b *builder) isTracked(m *progMaps, fpTid int16, notTracked string) {
 	b.bitWord(m, fpTid, notTracked)
-	b.emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+	b.Emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
 		asm.And.Reg(asm.R1, asm.R2),
 		asm.JEq.Imm(asm.R1, 0, notTracked))
 }
@@ -191,34 +146,34 @@ func (b *builder) isTracked(m *progMaps, fpTid int16, notTracked string) {
 // track adds the tid stored at fpTid to the tree; a newly set bit counts
 // as live. Clobbers R0-R5.
 func (b *builder) track(m *progMaps, fpTid int16) {
-	lost, end := b.fresh("track_lost"), b.fresh("track_end")
+	lost, end := b.Fresh("track_lost"), b.Fresh("track_end")
 	b.bitWord(m, fpTid, lost)
-	b.emit(asm.Mov.Reg(asm.R1, asm.R2),
-		atomic(asm.FetchOr, asm.R0, asm.R1), // R1 = old word
+	b.Emit(asm.Mov.Reg(asm.R1, asm.R2),
+		ebpfasm.Atomic(asm.FetchOr, asm.R0, asm.R1), // R1 = old word
 		asm.And.Reg(asm.R1, asm.R2),
 		asm.JNE.Imm(asm.R1, 0, end))
 	b.statAdd(m, statLive, 1)
-	b.emit(asm.Ja.Label(end))
-	b.mark(lost)
+	b.Emit(asm.Ja.Label(end))
+	b.Mark(lost)
 	b.statAdd(m, statLostTasks, 1)
-	b.mark(end)
+	b.Mark(end)
 }
 
 // untrack removes the tid stored at fpTid; a cleared bit counts down
 // live. Untracked tids cost a load, no atomic. Clobbers R0-R5.
 func (b *builder) untrack(m *progMaps, fpTid int16) {
-	end := b.fresh("untrack_end")
+	end := b.Fresh("untrack_end")
 	b.bitWord(m, fpTid, end)
-	b.emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+	b.Emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
 		asm.And.Reg(asm.R1, asm.R2),
 		asm.JEq.Imm(asm.R1, 0, end),
 		asm.Mov.Reg(asm.R1, asm.R2),
 		asm.Xor.Imm(asm.R1, -1), // ~bit
-		atomic(asm.FetchAnd, asm.R0, asm.R1),
+		ebpfasm.Atomic(asm.FetchAnd, asm.R0, asm.R1),
 		asm.And.Reg(asm.R1, asm.R2),
 		asm.JEq.Imm(asm.R1, 0, end)) // another CPU cleared it first
 	b.statAdd(m, statLive, -1)
-	b.mark(end)
+	b.Mark(end)
 }
 
 // abi sets R9 to the ABI of the current syscall and strips the x32 bit
@@ -227,20 +182,20 @@ func (b *builder) untrack(m *progMaps, fpTid int16) {
 // 0x80 from a 64-bit process included; it is what seccomp itself uses for
 // seccomp_data.arch. Clobbers R1.
 func (b *builder) abi(k *kernelLayout) {
-	native, done := b.fresh("abi_native"), b.fresh("abi_done")
-	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskStatus), asm.Word),
+	native, done := b.Fresh("abi_native"), b.Fresh("abi_done")
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskStatus), asm.Word),
 		asm.Mov.Imm(asm.R9, abiNative),
 		asm.And.Imm(asm.R1, tsCompat),
 		asm.JEq.Imm(asm.R1, 0, native),
 		asm.Mov.Imm(asm.R9, abiX86),
 		asm.Ja.Label(done))
-	b.mark(native)
-	b.emit(asm.Mov.Reg(asm.R1, asm.R8),
+	b.Mark(native)
+	b.Emit(asm.Mov.Reg(asm.R1, asm.R8),
 		asm.And.Imm(asm.R1, x32Bit),
 		asm.JEq.Imm(asm.R1, 0, done),
 		asm.Mov.Imm(asm.R9, abiX32),
 		asm.And.Imm(asm.R8, ^int32(x32Bit))) // sign-extends: clears only bit 30
-	b.mark(done)
+	b.Mark(done)
 }
 
 // sysEnter counts the syscalls of tracked tasks by (ABI, number) and, with
@@ -255,7 +210,7 @@ func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers, cg CgroupSelector) 
 	// The current task (a BTF pointer the verifier checks loads from)
 	// gives the thread id and the ABI without helper copies; the tracked
 	// test is a bit in an array, whose lookup the verifier inlines.
-	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1),
 		asm.FnGetCurrentTaskBtf.Call(),
 		asm.Mov.Reg(asm.R7, asm.R0),
 		asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
@@ -265,7 +220,7 @@ func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers, cg CgroupSelector) 
 
 	// Tracked: count.
 	b.abi(k)
-	b.emit(asm.JGE.Imm(asm.R8, abiSlots, "overflow"), // also negative ids
+	b.Emit(asm.JGE.Imm(asm.R8, abiSlots, "overflow"), // also negative ids
 		asm.Mov.Reg(asm.R1, asm.R9),
 		asm.Mul.Imm(asm.R1, abiSlots),
 		asm.Add.Reg(asm.R1, asm.R8),
@@ -274,50 +229,50 @@ func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers, cg CgroupSelector) 
 	if m.argspec != nil {
 		b.args(m)
 	}
-	b.mark("exit")
-	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	b.Mark("exit")
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
 
 	// Numbers beyond the slots (and ids like -1) are kept by number too.
 	b.overflow(m)
 
 	// Untracked: only an execve/execveat of a pending process matters.
-	b.mark("untracked")
+	b.Mark("untracked")
 	for _, id := range []int64{ex.raw[0][0], ex.raw[0][1], ex.raw[1][0], ex.raw[1][1], ex.raw[2][0], ex.raw[2][1]} {
-		b.emit(asm.JEq.Imm(asm.R8, int32(id), "maybe_exec"))
+		b.Emit(asm.JEq.Imm(asm.R8, int32(id), "maybe_exec"))
 	}
-	b.emit(asm.Ja.Label("exit"))
-	b.mark("maybe_exec")
+	b.Emit(asm.Ja.Label("exit"))
+	b.Mark("maybe_exec")
 	b.abi(k)
 	// Is (R9, R8) an exec call of its ABI?
 	for abi := range abiCount {
-		next := b.fresh("exec_abi")
-		b.emit(asm.JNE.Imm(asm.R9, int32(abi), next),
+		next := b.Fresh("exec_abi")
+		b.Emit(asm.JNE.Imm(asm.R9, int32(abi), next),
 			asm.JEq.Imm(asm.R8, ex.nr[abi][0], "is_exec"),
 			asm.JEq.Imm(asm.R8, ex.nr[abi][1], "is_exec"),
 			asm.Ja.Label("exit"))
-		b.mark(next)
+		b.Mark(next)
 	}
-	b.emit(asm.Ja.Label("exit"))
-	b.mark("is_exec")
-	b.emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
+	b.Emit(asm.Ja.Label("exit"))
+	b.Mark("is_exec")
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
 		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word),
 		mapPtr(asm.R1, m.pending))
-	b.stackPtr(asm.R2, fpKey2)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.StackPtr(asm.R2, fpKey2)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "exit"),
 		asm.Mov.Reg(asm.R1, asm.R9),
 		asm.Add.Imm(asm.R1, 1), // 0 means "no exec seen yet"
 		asm.StoreMem(asm.R0, 0, asm.R1, asm.Word),
 		asm.StoreMem(asm.R0, 4, asm.R8, asm.Word),
 		asm.Ja.Label("exit"))
-	return b.insns
+	return b.Insns
 }
 
 // sysEnterCgroup counts the syscalls of the tasks in a cgroup, or below
 // it: the kernel's ancestor id at the cgroup's level is the cgroup's id.
 func sysEnterCgroup(k *kernelLayout, m *progMaps, cg CgroupSelector) asm.Instructions {
 	b := &builder{}
-	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1),
 		asm.Mov.Imm(asm.R1, int32(cg.Level)),
 		asm.FnGetCurrentAncestorCgroupId.Call(),
 		asm.LoadImm(asm.R1, int64(cg.ID), asm.DWord),
@@ -326,7 +281,7 @@ func sysEnterCgroup(k *kernelLayout, m *progMaps, cg CgroupSelector) asm.Instruc
 		asm.Mov.Reg(asm.R7, asm.R0),
 		asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord)) // id = ctx->args[1]
 	b.abi(k)
-	b.emit(asm.JGE.Imm(asm.R8, abiSlots, "overflow"),
+	b.Emit(asm.JGE.Imm(asm.R8, abiSlots, "overflow"),
 		asm.Mov.Reg(asm.R1, asm.R9),
 		asm.Mul.Imm(asm.R1, abiSlots),
 		asm.Add.Reg(asm.R1, asm.R8),
@@ -335,36 +290,36 @@ func sysEnterCgroup(k *kernelLayout, m *progMaps, cg CgroupSelector) asm.Instruc
 	if m.argspec != nil {
 		b.args(m)
 	}
-	b.mark("exit")
-	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	b.Mark("exit")
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
 	b.overflow(m)
-	return b.insns
+	return b.Insns
 }
 
 // overflow counts a number beyond the slots (or an id like -1) by
 // number. R8 id, R9 ABI.
 func (b *builder) overflow(m *progMaps) {
-	b.mark("overflow")
-	b.emit(asm.Mov.Reg(asm.R1, asm.R9),
+	b.Mark("overflow")
+	b.Emit(asm.Mov.Reg(asm.R1, asm.R9),
 		asm.LSh.Imm(asm.R1, 32),
 		asm.Mov.Reg32(asm.R2, asm.R8), // zero-extends the low 32 bits
 		asm.Or.Reg(asm.R1, asm.R2),
 		asm.StoreMem(asm.RFP, fpOverflow, asm.R1, asm.DWord),
 		mapPtr(asm.R1, m.overflow))
-	b.stackPtr(asm.R2, fpOverflow)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.StackPtr(asm.R2, fpOverflow)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "overflow_new"),
 		asm.Mov.Imm(asm.R1, 1),
 		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
 		asm.Ja.Label("exit"))
-	b.mark("overflow_new")
-	b.emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpOne, asm.R1, asm.DWord), mapPtr(asm.R1, m.overflow))
-	b.stackPtr(asm.R2, fpOverflow)
-	b.stackPtr(asm.R3, fpOne)
-	b.emit(asm.Mov.Imm(asm.R4, 0), asm.FnMapUpdateElem.Call(),
+	b.Mark("overflow_new")
+	b.Emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpOne, asm.R1, asm.DWord), mapPtr(asm.R1, m.overflow))
+	b.StackPtr(asm.R2, fpOverflow)
+	b.StackPtr(asm.R3, fpOne)
+	b.Emit(asm.Mov.Imm(asm.R4, 0), asm.FnMapUpdateElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "exit"))
 	b.statAdd(m, statLostCounts, 1)
-	b.emit(asm.Ja.Label("exit"))
+	b.Emit(asm.Ja.Label("exit"))
 }
 
 // seed adds the thread id in ctx->args[0] to the tree (or, with remove,
@@ -373,23 +328,23 @@ func (b *builder) overflow(m *progMaps) {
 // it attaches to, while those run and fork.
 func seed(m *progMaps, remove bool) asm.Instructions {
 	b := &builder{}
-	b.emit(asm.LoadMem(asm.R1, asm.R1, 0, asm.DWord),
+	b.Emit(asm.LoadMem(asm.R1, asm.R1, 0, asm.DWord),
 		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word))
 	if remove {
 		b.untrack(m, fpTid)
 	} else {
 		b.track(m, fpTid)
 	}
-	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
-	return b.insns
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	return b.Insns
 }
 
 // args records the deciding argument values of the current syscall when
 // argspec has an entry for its index (stored at fpIdx). Registers: R6 ctx.
 func (b *builder) args(m *progMaps) {
-	b.emit(mapPtr(asm.R1, m.argspec))
-	b.stackPtr(asm.R2, fpIdx)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.Emit(mapPtr(asm.R1, m.argspec))
+	b.StackPtr(asm.R2, fpIdx)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "exit"),
 		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word), // number of fields
 		asm.JEq.Imm(asm.R1, 0, "exit"),
@@ -401,43 +356,43 @@ func (b *builder) args(m *progMaps) {
 		asm.Mov.Imm(asm.R1, 0), asm.StoreMem(asm.RFP, fpArgKey+16, asm.R1, asm.DWord))
 	// v0 = *(regs + off0)
 	b.readReg(4, fpArgKey+8)
-	b.emit(asm.LoadMem(asm.R1, asm.R9, 12, asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.R9, 12, asm.Word),
 		asm.JSet.Imm(asm.R1, argDeref, "args_deref"))
-	b.mark("args_second")
-	b.emit(asm.LoadMem(asm.R1, asm.R9, 0, asm.Word),
+	b.Mark("args_second")
+	b.Emit(asm.LoadMem(asm.R1, asm.R9, 0, asm.Word),
 		asm.JLT.Imm(asm.R1, 2, "args_store"))
 	b.readReg(8, fpArgKey+16)
-	b.emit(asm.Ja.Label("args_store"))
+	b.Emit(asm.Ja.Label("args_store"))
 
-	b.mark("args_deref") // v0 = *(u64 __user *)v0
-	b.emit(asm.LoadMem(asm.R3, asm.RFP, fpArgKey+8, asm.DWord))
-	b.stackPtr(asm.R1, fpArgKey+8)
-	b.emit(asm.Mov.Imm(asm.R2, 8),
+	b.Mark("args_deref") // v0 = *(u64 __user *)v0
+	b.Emit(asm.LoadMem(asm.R3, asm.RFP, fpArgKey+8, asm.DWord))
+	b.StackPtr(asm.R1, fpArgKey+8)
+	b.Emit(asm.Mov.Imm(asm.R2, 8),
 		asm.FnProbeReadUser.Call(),
 		asm.JEq.Imm(asm.R0, 0, "args_second"),
 		asm.Ja.Label("args_lost"))
 
-	b.mark("args_store")
-	b.emit(mapPtr(asm.R1, m.argvals))
-	b.stackPtr(asm.R2, fpArgKey)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.Mark("args_store")
+	b.Emit(mapPtr(asm.R1, m.argvals))
+	b.StackPtr(asm.R2, fpArgKey)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "args_new"),
 		asm.Mov.Imm(asm.R1, 1),
 		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
 		asm.Ja.Label("exit"))
-	b.mark("args_new")
-	b.emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpOne, asm.R1, asm.DWord), mapPtr(asm.R1, m.argvals))
-	b.stackPtr(asm.R2, fpArgKey)
-	b.stackPtr(asm.R3, fpOne)
-	b.emit(asm.Mov.Imm(asm.R4, bpfNoExist), asm.FnMapUpdateElem.Call(),
+	b.Mark("args_new")
+	b.Emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.RFP, fpOne, asm.R1, asm.DWord), mapPtr(asm.R1, m.argvals))
+	b.StackPtr(asm.R2, fpArgKey)
+	b.StackPtr(asm.R3, fpOne)
+	b.Emit(asm.Mov.Imm(asm.R4, bpfNoExist), asm.FnMapUpdateElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "exit"),
 		asm.JEq.Imm(asm.R0, errEExist, "exit")) // another CPU added it first
 	// The set is full (or memory unreadable): this syscall's values are
 	// incomplete, so its rule must not restrict them.
-	b.mark("args_lost")
-	b.emit(mapPtr(asm.R1, m.argfull))
-	b.stackPtr(asm.R2, fpIdx)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.Mark("args_lost")
+	b.Emit(mapPtr(asm.R1, m.argfull))
+	b.StackPtr(asm.R2, fpIdx)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "exit"),
 		asm.StoreImm(asm.R0, 0, 1, asm.Word),
 		asm.Ja.Label("exit"))
@@ -446,11 +401,11 @@ func (b *builder) args(m *progMaps) {
 // readReg reads the pt_regs word whose offset is at spec+specOff into the
 // stack at fp. R6 ctx, R9 spec.
 func (b *builder) readReg(specOff int16, fp int16) {
-	b.emit(asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord), // regs = ctx->args[0]
+	b.Emit(asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord), // regs = ctx->args[0]
 		asm.LoadMem(asm.R1, asm.R9, specOff, asm.Word),
 		asm.Add.Reg(asm.R3, asm.R1))
-	b.stackPtr(asm.R1, int32(fp))
-	b.emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call(),
+	b.StackPtr(asm.R1, int32(fp))
+	b.Emit(asm.Mov.Imm(asm.R2, 8), asm.FnProbeReadKernel.Call(),
 		asm.JNE.Imm(asm.R0, 0, "args_lost"))
 }
 
@@ -459,7 +414,7 @@ func (b *builder) readReg(specOff int16, fp int16) {
 // the child is woken), so the child is tracked before its first syscall.
 func processFork(k *kernelLayout, m *progMaps) asm.Instructions {
 	b := &builder{}
-	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1),
 		asm.FnGetCurrentPidTgid.Call(),
 		asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word))
 	b.isTracked(m, fpTid, "exit")
@@ -468,35 +423,35 @@ func processFork(k *kernelLayout, m *progMaps) asm.Instructions {
 		off uint32
 		fp  int16
 	}{{k.taskPid, fpKey2}, {k.taskTgid, fpIdx}} {
-		b.emit(asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), asm.Add.Imm(asm.R3, int32(f.off)))
-		b.stackPtr(asm.R1, int32(f.fp))
-		b.emit(asm.Mov.Imm(asm.R2, 4), asm.FnProbeReadKernel.Call(),
+		b.Emit(asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), asm.Add.Imm(asm.R3, int32(f.off)))
+		b.StackPtr(asm.R1, int32(f.fp))
+		b.Emit(asm.Mov.Imm(asm.R2, 4), asm.FnProbeReadKernel.Call(),
 			asm.JNE.Imm(asm.R0, 0, "lost"))
 	}
 	b.track(m, fpKey2)
-	b.emit(asm.LoadMem(asm.R1, asm.RFP, fpKey2, asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.RFP, fpKey2, asm.Word),
 		asm.LoadMem(asm.R2, asm.RFP, fpIdx, asm.Word),
 		asm.JNE.Reg(asm.R1, asm.R2, "thread"))
 	b.statAdd(m, statProcesses, 1)
-	b.emit(asm.Ja.Label("exit"))
-	b.mark("thread")
+	b.Emit(asm.Ja.Label("exit"))
+	b.Mark("thread")
 	b.statAdd(m, statThreads, 1)
-	b.emit(asm.Ja.Label("exit"))
-	b.mark("lost")
+	b.Emit(asm.Ja.Label("exit"))
+	b.Mark("lost")
 	b.statAdd(m, statLostTasks, 1)
-	b.mark("exit")
-	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
-	return b.insns
+	b.Mark("exit")
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	return b.Insns
 }
 
 // processExit removes an exiting task. Its last syscall's sys_enter has
 // completed before do_exit reaches this tracepoint.
 func processExit(m *progMaps) asm.Instructions {
 	b := &builder{}
-	b.emit(asm.FnGetCurrentPidTgid.Call(), asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word))
+	b.Emit(asm.FnGetCurrentPidTgid.Call(), asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word))
 	b.untrack(m, fpTid)
-	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
-	return b.insns
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	return b.Insns
 }
 
 // processExec starts tracking a followed process at its first successful
@@ -505,27 +460,27 @@ func processExit(m *progMaps) asm.Instructions {
 // leader's id, which it takes over (de_thread).
 func processExec(m *progMaps) asm.Instructions {
 	b := &builder{}
-	b.emit(asm.Mov.Reg(asm.R6, asm.R1),
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1),
 		asm.FnGetCurrentPidTgid.Call(),
 		asm.Mov.Reg(asm.R7, asm.R0),
 		asm.StoreMem(asm.RFP, fpTid, asm.R0, asm.Word))
 	b.isTracked(m, fpTid, "not_tracked")
-	b.emit(asm.Ja.Label("exit")) // tracked already
-	b.mark("not_tracked")
-	b.emit(asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord), // old_pid
+	b.Emit(asm.Ja.Label("exit")) // tracked already
+	b.Mark("not_tracked")
+	b.Emit(asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord), // old_pid
 		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word))
 	b.isTracked(m, fpKey2, "pending")
 	b.untrack(m, fpKey2)
 	b.track(m, fpTid)
-	b.emit(asm.Ja.Label("exit"))
+	b.Emit(asm.Ja.Label("exit"))
 
-	b.mark("pending")
-	b.emit(asm.Mov.Reg(asm.R1, asm.R7),
+	b.Mark("pending")
+	b.Emit(asm.Mov.Reg(asm.R1, asm.R7),
 		asm.RSh.Imm(asm.R1, 32),
 		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word),
 		mapPtr(asm.R1, m.pending))
-	b.stackPtr(asm.R2, fpKey2)
-	b.emit(asm.FnMapLookupElem.Call(),
+	b.StackPtr(asm.R2, fpKey2)
+	b.Emit(asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "exit"),
 		asm.LoadMem(asm.R8, asm.R0, 0, asm.Word), // abi+1, 0 if unseen
 		asm.LoadMem(asm.R9, asm.R0, 4, asm.Word), // nr
@@ -535,12 +490,12 @@ func processExec(m *progMaps) asm.Instructions {
 		// the next one will.
 		asm.JEq.Imm(asm.R8, 0, "exit"),
 		mapPtr(asm.R1, m.pending))
-	b.stackPtr(asm.R2, fpKey2)
-	b.emit(asm.FnMapDeleteElem.Call())
+	b.StackPtr(asm.R2, fpKey2)
+	b.Emit(asm.FnMapDeleteElem.Call())
 	b.track(m, fpTid)
 	b.statAdd(m, statProcesses, 1)
 	b.statAdd(m, statExecs, 1)
-	b.emit(asm.JGE.Imm(asm.R9, abiSlots, "noexec"),
+	b.Emit(asm.JGE.Imm(asm.R9, abiSlots, "noexec"),
 		asm.JGT.Imm(asm.R8, abiCount, "noexec"),
 		asm.Mov.Reg(asm.R1, asm.R8),
 		asm.Add.Imm(asm.R1, -1),
@@ -548,10 +503,10 @@ func processExec(m *progMaps) asm.Instructions {
 		asm.Add.Reg(asm.R1, asm.R9),
 		asm.StoreMem(asm.RFP, fpIdx, asm.R1, asm.Word))
 	b.countAtIdx(m, "exit")
-	b.emit(asm.Ja.Label("exit"))
-	b.mark("noexec")
+	b.Emit(asm.Ja.Label("exit"))
+	b.Mark("noexec")
 	b.statAdd(m, statNoExecNr, 1)
-	b.mark("exit")
-	b.emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
-	return b.insns
+	b.Mark("exit")
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	return b.Insns
 }

@@ -7,7 +7,6 @@ import (
 	"math/bits"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	syncatomic "sync/atomic"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 
+	"github.com/sysfence/sysfence/internal/procfs"
 	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -391,33 +391,7 @@ type threadID struct{ tid, tgid int }
 // treeThreads lists the threads of pid and of every process below it,
 // from /proc.
 func treeThreads(pid int) []threadID {
-	children := map[int][]int{}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		children[ppid] = append(children[ppid], p)
-	}
-	procs := []int{pid}
-	for i := 0; i < len(procs); i++ {
-		procs = append(procs, children[procs[i]]...)
-	}
+	procs := procfs.Descendants(pid)
 	var out []threadID
 	for _, p := range procs {
 		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))

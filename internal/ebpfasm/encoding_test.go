@@ -1,6 +1,4 @@
-//go:build linux && amd64
-
-package ebpf
+package ebpfasm
 
 import (
 	"bytes"
@@ -10,7 +8,7 @@ import (
 	"github.com/cilium/ebpf/asm"
 )
 
-// TestAtomicEncoding pins the workaround in atomic: the immediate of
+// TestAtomicEncoding pins the workaround in Atomic: the immediate of
 // BPF_ATOMIC instructions selects the operation (BPF_OR|BPF_FETCH 0x41,
 // BPF_AND|BPF_FETCH 0x51).
 func TestAtomicEncoding(t *testing.T) {
@@ -21,7 +19,7 @@ func TestAtomicEncoding(t *testing.T) {
 	}{{"op=FetchOr", asm.FetchOr, 0x41}, {"op=FetchAnd", asm.FetchAnd, 0x51}, {"op=Add", asm.AddAtomic, 0x00}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if _, err := atomic(tt.op, asm.R0, asm.R1).Marshal(&buf, binary.LittleEndian); err != nil {
+			if _, err := Atomic(tt.op, asm.R0, asm.R1).Marshal(&buf, binary.LittleEndian); err != nil {
 				t.Fatal(err)
 			}
 			b := buf.Bytes()
