@@ -10,7 +10,6 @@ import (
 
 	cobra "github.com/sysfence/sysfence/internal/cmdline"
 
-	"github.com/sysfence/sysfence/internal/cgroups"
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/record/recorder"
@@ -57,39 +56,12 @@ give the same profile in any order.`
 
 // target resolves the flags; what names it for messages.
 func (f *attachFlags) target() (recorder.Target, string, error) {
-	n := 0
-	for _, set := range []bool{f.pid != 0, f.cgroup != "", f.container != ""} {
-		if set {
-			n++
-		}
-	}
-	if n > 1 {
-		return recorder.Target{}, "", cli.Usagef("--pid, --cgroup and --container select different things: give one")
-	}
-	switch {
-	case f.pid < 0:
-		return recorder.Target{}, "", cli.Usagef("--pid %d: not a process ID", f.pid)
-	case f.pid > 0:
-		if err := syscall.Kill(f.pid, 0); err == syscall.ESRCH {
-			return recorder.Target{}, "", cli.Usagef("--pid %d: no such process", f.pid)
-		}
-		return recorder.Target{Pid: f.pid}, fmt.Sprintf("process %d", f.pid), nil
-	case f.cgroup != "":
-		cg, err := cgroups.Resolve(f.cgroup)
-		if err != nil {
-			return recorder.Target{}, "", cli.Usagef("--cgroup: %v", err)
-		}
-		return recorder.Target{Cgroup: cg}, "cgroup " + cg.Path, nil
-	}
-	cg, err := cgroups.FindContainer(f.container)
+	w, err := selectWorkload(f.pid, f.cgroup, f.container,
+		[]string{"--pid", "--cgroup", "--container"}, []bool{f.pid != 0, f.cgroup != "", f.container != ""})
 	if err != nil {
-		return recorder.Target{}, "", cli.Usagef("--container: %v", err)
+		return recorder.Target{}, "", err
 	}
-	id := f.container
-	if ct, ok := cgroups.ContainerID(cg.Path); ok {
-		id = ct.ID
-	}
-	return recorder.Target{Cgroup: cg}, "container " + cgroups.ShortID(id), nil
+	return recorder.Target{Pid: w.pid, Cgroup: w.cgroup}, w.String(), nil
 }
 
 // runRecordAttach records running processes.

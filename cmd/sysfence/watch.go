@@ -13,7 +13,6 @@ import (
 	cobra "github.com/sysfence/sysfence/internal/cmdline"
 
 	"github.com/sysfence/sysfence/internal/build"
-	"github.com/sysfence/sysfence/internal/cgroups"
 	"github.com/sysfence/sysfence/internal/cli"
 	"github.com/sysfence/sysfence/sandbox"
 	"github.com/sysfence/sysfence/watch"
@@ -190,41 +189,19 @@ func runWatch(c *cobra.Command, f *watchFlags) error {
 // watchSelection turns --pid, --cgroup, --container and --all into the
 // watch's options and a phrase for the start line.
 func watchSelection(f *watchFlags) (watch.Options, string, error) {
-	n := 0
-	for _, set := range []bool{f.pid != 0, f.cgroup != "", f.container != "", f.all} {
-		if set {
-			n++
-		}
+	w, err := selectWorkload(f.pid, f.cgroup, f.container,
+		[]string{"--pid", "--cgroup", "--container", "--all"}, []bool{f.pid != 0, f.cgroup != "", f.container != "", f.all})
+	if err != nil {
+		return watch.Options{}, "", err
 	}
-	if n > 1 {
-		return watch.Options{}, "", cli.Usagef("--pid, --cgroup, --container and --all select different things: give one")
-	}
+	what := w.String()
 	switch {
-	case f.pid < 0:
-		return watch.Options{}, "", cli.Usagef("--pid %d: not a process ID", f.pid)
-	case f.pid > 0:
-		if err := syscall.Kill(f.pid, 0); err == syscall.ESRCH {
-			return watch.Options{}, "", cli.Usagef("--pid %d: no such process", f.pid)
-		}
-		return watch.Options{Pid: f.pid}, fmt.Sprintf("process %d and its descendants", f.pid), nil
-	case f.cgroup != "":
-		cg, err := cgroups.Resolve(f.cgroup)
-		if err != nil {
-			return watch.Options{}, "", cli.Usagef("--cgroup: %v", err)
-		}
-		return watch.Options{Cgroup: cg}, "cgroup " + cg.Path, nil
-	case f.container != "":
-		cg, err := cgroups.FindContainer(f.container)
-		if err != nil {
-			return watch.Options{}, "", cli.Usagef("--container: %v", err)
-		}
-		id := f.container
-		if ct, ok := cgroups.ContainerID(cg.Path); ok {
-			id = ct.ID
-		}
-		return watch.Options{Cgroup: cg, Container: id}, fmt.Sprintf("container %s (cgroup %s)", cgroups.ShortID(id), cg.Path), nil
+	case w.pid != 0:
+		what += " and its descendants"
+	case w.container != "":
+		what += " (cgroup " + w.cgroup.Path + ")"
 	}
-	return watch.Options{}, "every process on this machine", nil
+	return watch.Options{Pid: w.pid, Cgroup: w.cgroup, Container: w.container}, what, nil
 }
 
 // printReport writes one report as a line of text or JSON.
