@@ -263,31 +263,10 @@ func ociAction(a policy.Action) (specs.LinuxSeccompAction, *uint) {
 	return name, nil
 }
 
-// ociOp spells an operator for a profile.
-func ociOp(op policy.Op) specs.LinuxSeccompOperator {
-	switch op {
-	case policy.OpEq:
-		return specs.OpEqualTo
-	case policy.OpNe:
-		return specs.OpNotEqual
-	case policy.OpLt:
-		return specs.OpLessThan
-	case policy.OpLe:
-		return specs.OpLessEqual
-	case policy.OpGt:
-		return specs.OpGreaterThan
-	case policy.OpGe:
-		return specs.OpGreaterEqual
-	case policy.OpMaskedEq:
-		return specs.OpMaskedEqual
-	}
-	return ""
-}
-
 func ociArgs(conds []policy.Cond) []specs.LinuxSeccompArg {
 	var out []specs.LinuxSeccompArg
 	for _, c := range conds {
-		a := specs.LinuxSeccompArg{Index: uint(c.Arg), Op: ociOp(c.Op), Value: c.Value}
+		a := specs.LinuxSeccompArg{Index: uint(c.Arg), Op: specs.LinuxSeccompOperator(c.Op.String()), Value: c.Value}
 		if c.Op == policy.OpMaskedEq {
 			a.Value, a.ValueTwo = c.Mask, c.Value
 		}
