@@ -232,7 +232,7 @@ func TestCache(t *testing.T) {
 			t.Errorf("%s came from an empty cache", o.Path)
 		}
 	}
-	entries, _ := filepath.Glob(filepath.Join(c.Dir, "v*", "*.gob"))
+	entries, _ := filepath.Glob(filepath.Join(c.Dir, "v*", "*.bin"))
 	if len(entries) < 3 { // program, libc, ld.so
 		t.Fatalf("cache holds %d entries after the first run: %v", len(entries), entries)
 	}

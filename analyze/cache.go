@@ -1,9 +1,7 @@
 package analyze
 
 import (
-	"bufio"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,7 +14,7 @@ import (
 // CacheVersion is part of every cache key: it changes whenever the
 // analysis or the Object format changes, so that a newer sysfence never
 // reads what an older one wrote (the old entries are simply not found).
-const CacheVersion = 6
+const CacheVersion = 7
 
 // Cache stores the analysis of each ELF file by build ID (or, for a file
 // without one, by path, size, modification time and inode). It is safe
@@ -66,7 +64,7 @@ func cacheKey(path string) (string, error) {
 }
 
 func (c *Cache) file(key string) string {
-	return filepath.Join(c.Dir, fmt.Sprintf("v%d", CacheVersion), key+".gob")
+	return filepath.Join(c.Dir, fmt.Sprintf("v%d", CacheVersion), key+".bin")
 }
 
 // load returns the cached Object of key, or nil.
@@ -74,16 +72,15 @@ func (c *Cache) load(key string) *Object {
 	if c == nil || c.Dir == "" {
 		return nil
 	}
-	f, err := os.Open(c.file(key))
+	b, err := os.ReadFile(c.file(key))
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
-	var o Object
-	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<16)).Decode(&o); err != nil {
+	o, err := decodeObject(b)
+	if err != nil {
 		return nil // a damaged entry is analysed again and rewritten
 	}
-	return &o
+	return o
 }
 
 // store writes o under key; failures only cost a later re-analysis.
@@ -99,11 +96,7 @@ func (c *Cache) store(key string, o *Object) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(tmp, 1<<16)
-	err = gob.NewEncoder(w).Encode(o)
-	if err == nil {
-		err = w.Flush()
-	}
+	_, err = tmp.Write(encodeObject(o))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

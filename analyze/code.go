@@ -145,7 +145,7 @@ func (v *funcVisitor) addRef(ref int32, pc uint64, s *state, jump bool) {
 	}
 	// The library dlopen loads (first argument) and the symbol dlsym
 	// looks up (second), when they are string constants.
-	if strLoc, ok := stringArg[v.im.obj.Syms[ref].Name]; ok {
+	if strLoc, ok := stringArg(v.im.obj.Syms[ref].Name); ok {
 		if val := valueAtCallee(s, strLoc, jump); val.k == kConst {
 			for _, a := range val.consts() {
 				if str, ok := v.im.cString(a); ok {
@@ -159,9 +159,18 @@ func (v *funcVisitor) addRef(ref int32, pc uint64, s *state, jump bool) {
 }
 
 // stringArg is where dlopen and dlsym take the name they resolve, and
-// the exec functions the program they run.
-var stringArg = map[string]Loc{"dlopen": 7, "dlmopen": 6, "dlsym": 6, "dlvsym": 6, "__libc_dlopen_mode": 7, "__libc_dlsym": 6,
-	"execve": 7, "execv": 7, "execvp": 7, "execvpe": 7, "execl": 7, "execlp": 7, "execle": 7, "posix_spawn": 6, "posix_spawnp": 6}
+// the exec functions the program they run: rdi (7) or rsi (6). A switch,
+// not a map: nothing is built at start-up.
+func stringArg(name string) (Loc, bool) {
+	switch name {
+	case "dlopen", "__libc_dlopen_mode",
+		"execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle":
+		return 7, true
+	case "dlmopen", "dlsym", "dlvsym", "__libc_dlsym", "posix_spawn", "posix_spawnp":
+		return 6, true
+	}
+	return 0, false
+}
 
 // decodeFunc decodes function i (nil code when unreadable).
 func (im *image) decodeFunc(i int, fc *funcCode) (lo, hi uint64) {

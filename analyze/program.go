@@ -181,10 +181,18 @@ func (l *linker) dl(n node, r SymSite, fn string) {
 	}
 }
 
-// execFuncs run a program: by the path in their argument (a name
-// searched in PATH for the p variants), or /bin/sh for system and popen.
-var execFuncs = map[string]bool{"execve": false, "execv": false, "execvp": true, "execvpe": true, "execl": false,
-	"execlp": true, "execle": false, "posix_spawn": false, "posix_spawnp": true, "system": false, "popen": false}
+// execFunc says whether name runs a program: by the path in its argument
+// (a name searched in PATH for the p variants: searchesPath), or /bin/sh
+// for system and popen.
+func execFunc(name string) (searchesPath, ok bool) {
+	switch name {
+	case "execve", "execv", "execl", "execle", "posix_spawn", "system", "popen":
+		return false, true
+	case "execvp", "execvpe", "execlp", "posix_spawnp":
+		return true, true
+	}
+	return false, false
+}
 
 // exec handles a call of an exec function: a program named by a constant
 // is analysed too (a filter applies to what a program executes), any
@@ -202,7 +210,7 @@ func (l *linker) exec(n node, r SymSite, fn string) {
 		return
 	}
 	for _, name := range names {
-		if !strings.Contains(name, "/") && !execFuncs[fn] {
+		if searchesPath, _ := execFunc(fn); !strings.Contains(name, "/") && !searchesPath {
 			continue // relative to the working directory at run time
 		}
 		if !l.execSeen[name] {
@@ -694,9 +702,15 @@ func (l *linker) funcName(n node) string {
 	return filepath.Base(o.Path) + ":" + name
 }
 
-// dlFuncs open libraries or look symbols up at run time: what they reach
-// is known only from a recording (record --static).
-var dlFuncs = map[string]bool{"dlopen": true, "dlmopen": true, "dlsym": true, "dlvsym": true, "__libc_dlopen_mode": true, "__libc_dlsym": true}
+// dlFunc says whether name opens libraries or looks symbols up at run
+// time: what they reach is known only from a recording (record --static).
+func dlFunc(name string) bool {
+	switch name {
+	case "dlopen", "dlmopen", "dlsym", "dlvsym", "__libc_dlopen_mode", "__libc_dlsym":
+		return true
+	}
+	return false
+}
 
 func (l *linker) run() {
 	for len(l.queue) > 0 {
@@ -727,10 +741,10 @@ func (l *linker) run() {
 		}
 		for _, r := range f.Refs {
 			ref := o.Syms[r.Sym]
-			if dlFuncs[ref.Name] {
+			if dlFunc(ref.Name) {
 				l.dl(n, r, ref.Name)
 			}
-			if _, ok := execFuncs[ref.Name]; ok {
+			if _, ok := execFunc(ref.Name); ok {
 				l.exec(n, r, ref.Name)
 			}
 			targets := l.lookup(int(n.o), ref)

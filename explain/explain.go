@@ -251,7 +251,7 @@ func (e *explainer) calls(r *Report) error {
 		}
 	}
 	groupOf := map[string]string{}
-	for _, g := range groups {
+	for _, g := range groups() {
 		for _, n := range g.Syscalls {
 			if _, ok := groupOf[n]; !ok {
 				groupOf[n] = g.ID
@@ -279,7 +279,7 @@ func (e *explainer) calls(r *Report) error {
 
 // groups sums up each capability group on the native ABI.
 func (e *explainer) groups(r *Report) {
-	for _, def := range groups {
+	for _, def := range groups() {
 		g := Group{GroupDef: def}
 		for _, n := range def.Syscalls {
 			st, ok := e.status[n]

@@ -2,12 +2,14 @@ package explain_test
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sysfence/sysfence/explain"
 	"github.com/sysfence/sysfence/internal/build"
+	"github.com/sysfence/sysfence/lint"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -243,5 +245,45 @@ func TestCompare(t *testing.T) {
 	}
 	if !slices.Equal(d.OnlyThere, []string{"x86", "x32"}) {
 		t.Errorf("ABIs only there: %v", d.OnlyThere)
+	}
+}
+
+// TestWriteHTMLEscapesEveryValue fills every field the page shows with
+// markup (each its own) and checks that each arrives escaped and none as
+// markup: the page is written by hand, so a value left unescaped is a
+// script a profile's name, comment or syscall name could inject.
+func TestWriteHTMLEscapesEveryValue(t *testing.T) {
+	n := 0
+	var want []string
+	bad := func() string {
+		n++
+		want = append(want, fmt.Sprintf("&lt;i id=%d&gt;&amp;&#39;&#34;&#43;\uFFFD", n))
+		return fmt.Sprintf("<i id=%d>&'\"+\x00", n)
+	}
+	g := explain.Group{GroupDef: explain.GroupDef{Area: bad(), ID: bad(), Title: bad()}, Status: explain.Partly,
+		Denied: []string{bad()}, ByArgs: []string{bad()}, Note: bad()}
+	r := &explain.Report{
+		Name: bad(), ABIs: []explain.ABI{{Name: bad()}, {Name: bad()}}, Default: bad(), BadArch: bad(), ENOSYS: bad(),
+		Groups:      []explain.Group{g, {GroupDef: explain.GroupDef{ID: bad()}, Status: bad()}},
+		Rules:       []explain.ArgRule{{Syscall: bad(), ABIs: []string{bad()}, Text: bad(), Entries: []string{bad()}}},
+		Differences: []explain.Difference{{Syscall: bad(), Note: bad()}},
+		Calls:       []explain.Call{{Name: bad(), Group: bad(), Status: []string{bad(), bad()}, Detail: []string{bad(), bad()}}},
+	}
+	findings := []lint.Finding{{Rule: bad(), Severity: lint.Error, File: bad(), Line: 1, Column: 2, Message: bad(), Fix: bad()}}
+	var b bytes.Buffer
+	if err := explain.WriteHTML(&b, r, findings); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(page, "<i id=") || strings.Contains(page, "\x00") {
+		t.Errorf("a value arrived as markup:\n%s", page)
+	}
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			t.Errorf("the page lacks %q", w)
+		}
+	}
+	if c := strings.Count(page, "<script>"); c != 1 {
+		t.Errorf("%d scripts", c)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 //go:embed groups.csv
@@ -20,9 +21,10 @@ type GroupDef struct {
 }
 
 // Groups returns the capability groups, in the table's order.
-func Groups() []GroupDef { return groups }
+func Groups() []GroupDef { return groups() }
 
-var groups = mustParseGroups(groupsCSV)
+// groups is the table, read on first use (not at every start of sysfence).
+var groups = sync.OnceValue(func() []GroupDef { return mustParseGroups(groupsCSV) })
 
 func mustParseGroups(data []byte) []GroupDef {
 	gs, err := parseGroups(data)

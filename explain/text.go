@@ -111,7 +111,18 @@ type CallChange struct {
 	There   string   `json:"there"`
 }
 
-var rank = map[string]int{Absent: -1, Denied: 0, ENOSYS: 0, Partly: 1, Allowed: 2}
+// rank orders the statuses from closed to open.
+func rank(status string) int {
+	switch status {
+	case Absent:
+		return -1
+	case Partly:
+		return 1
+	case Allowed:
+		return 2
+	}
+	return 0 // Denied, ENOSYS
+}
 
 // Compare describes r as a delta from other.
 func Compare(r, other *Report) *Delta {
@@ -180,9 +191,9 @@ func Compare(r, other *Report) *Delta {
 			h, t := c.Status[i], o.Status[j]
 			switch {
 			case h == Absent || t == Absent:
-			case rank[h] > rank[t]:
+			case rank(h) > rank(t):
 				add(&d.Adds, c.Name, a.Name, h, t)
-			case rank[h] < rank[t]:
+			case rank(h) < rank(t):
 				add(&d.Removes, c.Name, a.Name, h, t)
 			case h == Partly && rulesOf(r, c.Name, a.Name) != rulesOf(other, c.Name, a.Name):
 				add(&d.Changed, c.Name, a.Name, rulesOf(r, c.Name, a.Name), rulesOf(other, c.Name, a.Name))

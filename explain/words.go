@@ -64,35 +64,55 @@ func verb(a policy.Action) string {
 	return a.String()
 }
 
-// argNames names the arguments rules usually look at.
-var argNames = map[string][6]string{
-	"socket":      {"family", "type", "protocol"},
-	"socketpair":  {"family", "type", "protocol"},
-	"clone":       {"flags"},
-	"unshare":     {"flags"},
-	"setns":       {"fd", "nstype"},
-	"personality": {"persona"},
-	"prctl":       {"option"},
-	"ioctl":       {"fd", "request"},
-	"fcntl":       {"fd", "cmd"},
-	"open":        {"path", "flags", "mode"},
-	"openat":      {"dirfd", "path", "flags", "mode"},
-	"mmap":        {"addr", "length", "prot", "flags", "fd", "offset"},
-	"mprotect":    {"addr", "length", "prot"},
-	"kill":        {"pid", "sig"},
-	"tgkill":      {"tgid", "tid", "sig"},
-	"ptrace":      {"request", "pid"},
-	"madvise":     {"addr", "length", "advice"},
-	"setsockopt":  {"fd", "level", "optname"},
-	"getsockopt":  {"fd", "level", "optname"},
-	"bpf":         {"cmd"},
-	"keyctl":      {"operation"},
-	"futex":       {"uaddr", "op"},
+// argNames names the arguments rules usually look at (a switch: nothing
+// is built at start-up).
+func argNames(call string) [6]string {
+	switch call {
+	case "socket", "socketpair":
+		return [6]string{"family", "type", "protocol"}
+	case "clone", "unshare":
+		return [6]string{"flags"}
+	case "setns":
+		return [6]string{"fd", "nstype"}
+	case "personality":
+		return [6]string{"persona"}
+	case "prctl":
+		return [6]string{"option"}
+	case "ioctl":
+		return [6]string{"fd", "request"}
+	case "fcntl":
+		return [6]string{"fd", "cmd"}
+	case "open":
+		return [6]string{"path", "flags", "mode"}
+	case "openat":
+		return [6]string{"dirfd", "path", "flags", "mode"}
+	case "mmap":
+		return [6]string{"addr", "length", "prot", "flags", "fd", "offset"}
+	case "mprotect":
+		return [6]string{"addr", "length", "prot"}
+	case "kill":
+		return [6]string{"pid", "sig"}
+	case "tgkill":
+		return [6]string{"tgid", "tid", "sig"}
+	case "ptrace":
+		return [6]string{"request", "pid"}
+	case "madvise":
+		return [6]string{"addr", "length", "advice"}
+	case "setsockopt", "getsockopt":
+		return [6]string{"fd", "level", "optname"}
+	case "bpf":
+		return [6]string{"cmd"}
+	case "keyctl":
+		return [6]string{"operation"}
+	case "futex":
+		return [6]string{"uaddr", "op"}
+	}
+	return [6]string{}
 }
 
 // argName names argument i of a call on an ABI: "family (args[0])".
 func argName(a *syscalls.Arch, call string, i uint8) string {
-	names := argNames[call]
+	names := argNames(call)
 	if call == "clone" && strings.HasPrefix(a.Name, "s390") {
 		names = [6]string{"", "flags"} // s390 swaps clone's first two
 	}
@@ -133,7 +153,7 @@ func flagNames(m uint64) string {
 
 // isFlags reports whether the argument holds CLONE_* flags.
 func isFlags(a *syscalls.Arch, call string, i uint8) bool {
-	n := argNames[call]
+	n := argNames(call)
 	if call == "clone" && strings.HasPrefix(a.Name, "s390") {
 		return i == 1
 	}

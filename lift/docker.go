@@ -263,16 +263,10 @@ func ociAction(a policy.Action) (specs.LinuxSeccompAction, *uint) {
 	return name, nil
 }
 
-var ociOps = map[policy.Op]specs.LinuxSeccompOperator{
-	policy.OpEq: specs.OpEqualTo, policy.OpNe: specs.OpNotEqual, policy.OpLt: specs.OpLessThan,
-	policy.OpLe: specs.OpLessEqual, policy.OpGt: specs.OpGreaterThan, policy.OpGe: specs.OpGreaterEqual,
-	policy.OpMaskedEq: specs.OpMaskedEqual,
-}
-
 func ociArgs(conds []policy.Cond) []specs.LinuxSeccompArg {
 	var out []specs.LinuxSeccompArg
 	for _, c := range conds {
-		a := specs.LinuxSeccompArg{Index: uint(c.Arg), Op: ociOps[c.Op], Value: c.Value}
+		a := specs.LinuxSeccompArg{Index: uint(c.Arg), Op: specs.LinuxSeccompOperator(c.Op.String()), Value: c.Value}
 		if c.Op == policy.OpMaskedEq {
 			a.Value, a.ValueTwo = c.Mask, c.Value
 		}

@@ -265,7 +265,7 @@ func (b *policyBuilder) nativeFirst(l []*ABI) []*ABI {
 }
 
 // enosysAction is runc's answer for numbers newer than the profile.
-var enosysAction = policy.Errno(policy.ENOSYS)
+const enosysAction = policy.ActErrno | policy.ENOSYS // policy.Errno(policy.ENOSYS)
 
 // evaluate fills in c's MaxNr values and the numbers that need rules; it
 // returns why c cannot decide as f, if it cannot.

@@ -195,8 +195,11 @@ func fieldName(f int) string {
 	return fmt.Sprintf("args[%d] (low word)", (f-fieldArg0)/2)
 }
 
-var aluNames = map[uint16]string{bpf.AluADD: "add", bpf.AluSUB: "sub", bpf.AluMUL: "mul", bpf.AluDIV: "div",
-	bpf.AluOR: "or", bpf.AluAND: "and", bpf.AluLSH: "lsh", bpf.AluRSH: "rsh", bpf.AluXOR: "xor", bpf.AluNEG: "neg", bpf.AluMOD: "mod"}
+// aluNames names the ALU operations by op>>4 (static data: nothing is
+// built at start-up).
+var aluNames = [16]string{bpf.AluADD >> 4: "add", bpf.AluSUB >> 4: "sub", bpf.AluMUL >> 4: "mul", bpf.AluDIV >> 4: "div",
+	bpf.AluOR >> 4: "or", bpf.AluAND >> 4: "and", bpf.AluLSH >> 4: "lsh", bpf.AluRSH >> 4: "rsh", bpf.AluXOR >> 4: "xor",
+	bpf.AluNEG >> 4: "neg", bpf.AluMOD >> 4: "mod"}
 
 func (l *lifter) run(pc int, st state) (int32, error) {
 	sid, ok := l.sts[st]
@@ -279,7 +282,7 @@ func (l *lifter) step(pc int, st state) (int32, error) {
 			}
 			v, msg := aluValue(alu, a, k, useX)
 			if msg != "" {
-				return 0, &UnsupportedError{PC: pc, Msg: fmt.Sprintf("alu %s: %s", aluNames[alu], msg)}
+				return 0, &UnsupportedError{PC: pc, Msg: fmt.Sprintf("alu %s: %s", aluNames[alu>>4], msg)}
 			}
 			st[regA] = l.id(v)
 		case bpf.ClassJMP:

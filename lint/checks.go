@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -156,8 +157,9 @@ func (l *linter) checkNoENOSYS() {
 	}
 }
 
-// muxNames are the names socketcall(2) and ipc(2) multiplex, sorted.
-var muxNames = func() []string {
+// muxNames are the names socketcall(2) and ipc(2) multiplex, sorted;
+// listed on first use, not at every start of sysfence.
+var muxNames = sync.OnceValue(func() []string {
 	var out []string
 	for _, m := range []string{"socketcall", "ipc"} {
 		for n := range syscalls.MuxCalls(m) {
@@ -166,7 +168,7 @@ var muxNames = func() []string {
 	}
 	sort.Strings(out)
 	return out
-}()
+})
 
 // refuses reports whether a decision refuses the call for good: not
 // permissive, and not an ENOSYS that asks libc to fall back to an older
@@ -232,7 +234,7 @@ func (l *linter) checkIndirect() {
 	for _, ap := range l.p.Arches {
 		a := ap.Arch
 		if a.Multiplexed {
-			for _, name := range muxNames {
+			for _, name := range muxNames() {
 				m, ok := a.Mux(name)
 				if !ok {
 					continue
@@ -381,14 +383,15 @@ func candidates(x string) []string {
 			out = append(out, n)
 		}
 	}
-	for _, s := range siblings[x] {
+	sib, vars := siblings(), variants()
+	for _, s := range sib[x] {
 		add(s)
 	}
-	for _, v := range variants[x] {
+	for _, v := range vars[x] {
 		add(v)
 	}
-	for _, s := range siblings[x] {
-		for _, v := range variants[s] {
+	for _, s := range sib[x] {
+		for _, v := range vars[s] {
 			add(v)
 		}
 	}
@@ -421,13 +424,9 @@ func (l *linter) allowedBy(ap *policy.ArchPolicy, name string) policy.Decision {
 // checkFallbacks: calls with a libc fallback refused with another errno
 // than ENOSYS.
 func (l *linter) checkFallbacks() {
-	names := make([]string, 0, len(fallbacks))
-	for n := range fallbacks {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	for _, ap := range l.p.Arches {
-		for _, n := range names {
+		for _, fb := range fallbacks {
+			n := fb.name
 			regs := l.direct(ap, n)
 			if len(regs) == 0 || argspace.StatusOf(regs) != argspace.Denied {
 				continue
@@ -442,7 +441,7 @@ func (l *linter) checkFallbacks() {
 			if den == nil || den.Decision.Why == policy.WhyDefault && !l.enosysOn(ap) {
 				continue // no-enosys reports the default's answer there
 			}
-			l.add(ENOSYSFallback, 0, l.decisionAnchor(den.Decision), n, ap.Arch.Name, "", fmt.Sprintf("on %%ABIS%%, %s is answered %s (by %s), not ERRNO(ENOSYS): %s", n, den.Decision.Action, l.describe(den.Decision), fallbacks[n]), n)
+			l.add(ENOSYSFallback, 0, l.decisionAnchor(den.Decision), n, ap.Arch.Name, "", fmt.Sprintf("on %%ABIS%%, %s is answered %s (by %s), not ERRNO(ENOSYS): %s", n, den.Decision.Action, l.describe(den.Decision), fb.why), n)
 		}
 	}
 }
@@ -452,13 +451,9 @@ func (l *linter) enosysOn(ap *policy.ArchPolicy) bool { return l.p.ENOSYSApplies
 
 // checkDangerous: dangerous calls allowed for any arguments.
 func (l *linter) checkDangerous() {
-	names := make([]string, 0, len(dangerous))
-	for n := range dangerous {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	for _, ap := range l.p.Arches {
-		for _, n := range names {
+		for _, dc := range dangerous {
+			n := dc.name
 			if l.status(ap, n) != argspace.Allowed {
 				continue
 			}
@@ -468,14 +463,9 @@ func (l *linter) checkDangerous() {
 				l.add(DangerousCall, 0, l.decisionAnchor(d), "default", ap.Arch.Name, n, fmt.Sprintf("the default action %s allows dangerous calls for any arguments on %%ABIS%%: %%OBJS%%", d.Action), n)
 				continue
 			}
-			l.add(DangerousCall, 0, l.decisionAnchor(d), n, ap.Arch.Name, "", fmt.Sprintf("%s is allowed for any arguments on %%ABIS%% (by %s): it %s", n, l.describe(d), dangerous[n]), n)
+			l.add(DangerousCall, 0, l.decisionAnchor(d), n, ap.Arch.Name, "", fmt.Sprintf("%s is allowed for any arguments on %%ABIS%% (by %s): it %s", n, l.describe(d), dc.why), n)
 		}
 	}
-}
-
-var ociOps = map[specs.LinuxSeccompOperator]policy.Op{
-	specs.OpEqualTo: policy.OpEq, specs.OpNotEqual: policy.OpNe, specs.OpLessThan: policy.OpLt, specs.OpLessEqual: policy.OpLe,
-	specs.OpGreaterThan: policy.OpGt, specs.OpGreaterEqual: policy.OpGe, specs.OpMaskedEqual: policy.OpMaskedEq,
 }
 
 // checkNeverMatches: argument conditions that cannot hold as written, on
@@ -496,7 +486,7 @@ func (l *linter) checkNeverMatches() {
 	for oi, sc := range l.in.Resolved.OCI.Syscalls {
 		pi := l.in.Resolved.Entry[oi]
 		for k, arg := range sc.Args {
-			op, ok := ociOps[arg.Op]
+			op, ok := policy.OpFromOCI(arg.Op)
 			if !ok {
 				continue
 			}

@@ -3,7 +3,6 @@ package lint
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -241,18 +240,50 @@ func (l *linter) add(rule string, sev Severity, at anchor, key, abi, obj, msg st
 	l.raw = append(l.raw, f)
 }
 
-// ackRE finds "sysfence:ack RULE[, RULE...]" in a comment.
-var ackRE = regexp.MustCompile(`sysfence:ack\s+([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)`)
-
-// acks returns the rules an entry's comment acknowledges.
+// acks returns the rules an entry's comment acknowledges: each
+// "sysfence:ack" followed by white space and a comma-separated list of
+// rule IDs (the regular expression
+// sysfence:ack\s+([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*), matched by hand:
+// lint needs no regexp).
 func acks(comment string) []string {
+	const tag, space = "sysfence:ack", " \t\n\f\r" // regexp's \s
 	var out []string
-	for _, m := range ackRE.FindAllStringSubmatch(comment, -1) {
-		for _, id := range strings.Split(m[1], ",") {
-			out = append(out, strings.TrimSpace(id))
+	rest := comment
+	for {
+		i := strings.Index(rest, tag)
+		if i < 0 {
+			return out
+		}
+		rest = rest[i+len(tag):]
+		s := strings.TrimLeft(rest, space)
+		if len(s) == len(rest) {
+			continue // no white space after the tag
+		}
+		for n := idLen(s); n > 0; {
+			out = append(out, s[:n])
+			s = s[n:]
+			// A comma continues the list only if an ID follows it.
+			t := strings.TrimLeft(s, space)
+			if !strings.HasPrefix(t, ",") {
+				break
+			}
+			t = strings.TrimLeft(t[1:], space)
+			if n = idLen(t); n > 0 {
+				s = t
+			}
+		}
+		rest = s
+	}
+}
+
+// idLen is the length of the rule ID ([a-z0-9-]*) s starts with.
+func idLen(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return i
 		}
 	}
-	return out
+	return len(s)
 }
 
 // finish positions, acknowledges and orders the findings.

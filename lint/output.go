@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 )
 
@@ -184,7 +183,7 @@ func WriteSARIF(w io.Writer, reports []Report, min Severity) error {
 	}
 	for _, rep := range reports {
 		for _, f := range rep.Shown(min) {
-			loc := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: (&url.URL{Path: f.File}).String()}}}
+			loc := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: fileURI(f.File)}}}
 			if f.Line > 0 {
 				loc.Physical.Region = &sarifRegion{StartLine: f.Line, StartColumn: f.Column}
 			}
@@ -222,6 +221,31 @@ func camel(id string) string {
 	for _, w := range strings.Split(id, "-") {
 		if w != "" {
 			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
+}
+
+// fileURI spells a file name as a SARIF artifact location's uri, a URI
+// reference (RFC 3986) as net/url's URL{Path: name}.String() spells it,
+// without linking net/url (and net/netip) into every start of sysfence.
+func fileURI(name string) string {
+	if name == "*" {
+		return name // net/url leaves it so
+	}
+	var b strings.Builder
+	if first, _, _ := strings.Cut(name, "/"); strings.Contains(first, ":") {
+		b.WriteString("./") // else the first segment reads as a scheme
+	}
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-_.~$&+,/:;=@", c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
 		}
 	}
 	return b.String()

@@ -132,6 +132,9 @@ func ActionFromOCI(name specs.LinuxSeccompAction, errnoRet *uint) (Action, error
 	return a, err
 }
 
+// OpFromOCI returns the operator an OCI one names.
+func OpFromOCI(op specs.LinuxSeccompOperator) (Op, bool) { return ociOp(op) }
+
 // ociOp is the operator an OCI one names.
 func ociOp(op specs.LinuxSeccompOperator) (Op, bool) {
 	switch op {

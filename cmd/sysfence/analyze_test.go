@@ -74,7 +74,7 @@ func TestAnalyzeCommand(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^mkdir <- libc\.so\.6:mkdir <- \S*/mkdir imports mkdir$`).MatchString(r.stdout) {
 		t.Errorf("--explain does not say why mkdir is there:\n%s", r.stdout)
 	}
-	entries, _ := filepath.Glob(filepath.Join(cache, "sysfence", "analyze", "v*", "*.gob"))
+	entries, _ := filepath.Glob(filepath.Join(cache, "sysfence", "analyze", "v*", "*.bin"))
 	if len(entries) < 3 {
 		t.Errorf("the cache under XDG_CACHE_HOME holds %d entries", len(entries))
 	}
