@@ -287,3 +287,31 @@ func TestWriteHTMLEscapesEveryValue(t *testing.T) {
 		t.Errorf("%d scripts", c)
 	}
 }
+
+// TestMultiplexerWords: on x86, socket's argument rule gives socketcall a
+// rule on its call number, which explain says in words and attributes to
+// socket (it once printed an empty condition), and a rule the profile
+// gives socketcall itself is not said twice.
+func TestMultiplexerWords(t *testing.T) {
+	for _, tt := range []struct{ prof, want string }{
+		{`{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+  {"names": ["write", "mseal"], "action": "SCMP_ACT_ALLOW"},
+  {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_LE"}]}]}`,
+			"allowed only when call (args[0]) is 1 (socket's rule; its own arguments are in memory, which seccomp cannot read); otherwise refused with EPERM (the default)"},
+		{`{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+  {"names": ["write", "mseal"], "action": "SCMP_ACT_ALLOW"},
+  {"names": ["socket", "socketcall"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]}]}`,
+			"allowed only when call (args[0]) is 1; otherwise refused with EPERM (the default)"},
+	} {
+		r := report(t, parse(t, tt.prof), "x86", nil)
+		var got []string
+		for _, ar := range r.Rules {
+			if ar.Syscall == "socketcall" {
+				got = append(got, ar.Text)
+			}
+		}
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("socketcall on x86: %q\nwant %q", got, tt.want)
+		}
+	}
+}

@@ -80,6 +80,10 @@ func argNames(call string) [6]string {
 		return [6]string{"option"}
 	case "ioctl":
 		return [6]string{"fd", "request"}
+	case "socketcall":
+		return [6]string{"call", "args"}
+	case "ipc":
+		return [6]string{"call", "first", "second", "third", "ptr", "fifth"}
 	case "fcntl":
 		return [6]string{"fd", "cmd"}
 	case "open":
@@ -275,13 +279,23 @@ func describe(p *policy.Policy, ap *policy.ArchPolicy, call string, nr uint32, r
 	if argspace.StatusOf(regs) != argspace.Partly && !mixed(regs) {
 		return ""
 	}
+	// Rules a multiplexer (socketcall, ipc) got on behalf of a call it
+	// carries have the multiplexer's number: they are part of what it
+	// does, and say which call they stand for.
 	var rules []*policy.Rule
 	for i := range ap.Rules {
 		r := &ap.Rules[i]
-		if r.Nr == nr && r.Origin.Mux == "" {
+		if r.Nr == nr {
 			rules = append(rules, r)
 		}
 	}
+	// A rule the profile gives the multiplexer itself says the same.
+	own := slices.Clone(rules)
+	rules = slices.DeleteFunc(rules, func(m *policy.Rule) bool {
+		return m.Origin.Mux != "" && slices.ContainsFunc(own, func(d *policy.Rule) bool {
+			return d.Origin.Mux == "" && d.Action == m.Action && slices.Equal(d.Conds, m.Conds)
+		})
+	})
 	// Actions in the order Decide ranks them: strictest first.
 	var acts []policy.Action
 	for _, r := range rules {
@@ -303,7 +317,7 @@ func describe(p *policy.Policy, ap *policy.ArchPolicy, call string, nr uint32, r
 			var alts []string
 			is := true
 			for _, r := range rs {
-				w := condWords(ap.Arch, call, r.Conds[0])
+				w := condWords(ap.Arch, call, r.Conds[0]) + onBehalf(r)
 				is = is && strings.HasPrefix(w, "is ")
 				alts = append(alts, w)
 			}
@@ -318,7 +332,7 @@ func describe(p *policy.Policy, ap *policy.ArchPolicy, call string, nr uint32, r
 		} else {
 			var alts []string
 			for _, r := range rs {
-				alts = append(alts, ruleWords(ap.Arch, call, r))
+				alts = append(alts, ruleWords(ap.Arch, call, r)+onBehalf(r))
 			}
 			when = strings.Join(alts, ", or when ")
 		}
@@ -334,6 +348,15 @@ func describe(p *policy.Policy, ap *policy.ArchPolicy, call string, nr uint32, r
 		}
 	}
 	return text
+}
+
+// onBehalf names the call a multiplexer's rule stands for: " (socket's
+// rule; its own arguments are in memory, which seccomp cannot read)".
+func onBehalf(r *policy.Rule) string {
+	if r.Origin.Mux == "" {
+		return ""
+	}
+	return " (" + r.Origin.Name + "'s rule; its own arguments are in memory, which seccomp cannot read)"
 }
 
 // mixed reports whether regions give more than one answer (a call
