@@ -87,23 +87,6 @@ func sameRule(a, b specs.LinuxSyscall) bool {
 	return a.Action == b.Action && reflect.DeepEqual(a.ErrnoRet, b.ErrnoRet) && reflect.DeepEqual(a.Args, b.Args)
 }
 
-// entryAction is the action runc gives an OCI entry (ERRNO and TRACE
-// carry errnoRet, EPERM when it is missing), and whether it could be read.
-func entryAction(name specs.LinuxSeccompAction, errnoRet *uint) (policy.Action, bool) {
-	a, err := policy.ParseAction(string(name))
-	if err != nil {
-		return 0, false
-	}
-	if k := a.Kind(); k == policy.ActErrno || k == policy.ActTrace {
-		ret := uint(1)
-		if errnoRet != nil {
-			ret = *errnoRet
-		}
-		a = k | policy.Action(uint16(ret))
-	}
-	return a, true
-}
-
 // checkSameAsDefault: entries runc skips because their action is the
 // default.
 func (l *linter) checkSameAsDefault() {
@@ -111,8 +94,8 @@ func (l *linter) checkSameAsDefault() {
 		return
 	}
 	for oi, sc := range l.in.Resolved.OCI.Syscalls {
-		a, ok := entryAction(sc.Action, sc.ErrnoRet)
-		if !ok || a != l.p.DefaultAction {
+		a, err := policy.ActionFromOCI(sc.Action, sc.ErrnoRet)
+		if err != nil || a != l.p.DefaultAction {
 			continue
 		}
 		pi := l.in.Resolved.Entry[oi]
