@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sysfence/sysfence/internal/argspace"
+	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
@@ -126,33 +127,17 @@ func argName(a *syscalls.Arch, call string, i uint8) string {
 	return fmt.Sprintf("args[%d]", i)
 }
 
-// cloneFlags are the CLONE_* flags above the exit signal byte.
-var cloneFlags = []struct {
-	bit  uint64
-	name string
-}{
-	{0x100, "CLONE_VM"}, {0x200, "CLONE_FS"}, {0x400, "CLONE_FILES"}, {0x800, "CLONE_SIGHAND"}, {0x1000, "CLONE_PIDFD"},
-	{0x2000, "CLONE_PTRACE"}, {0x4000, "CLONE_VFORK"}, {0x8000, "CLONE_PARENT"}, {0x10000, "CLONE_THREAD"},
-	{0x20000, "CLONE_NEWNS"}, {0x40000, "CLONE_SYSVSEM"}, {0x80000, "CLONE_SETTLS"}, {0x100000, "CLONE_PARENT_SETTID"},
-	{0x200000, "CLONE_CHILD_CLEARTID"}, {0x800000, "CLONE_UNTRACED"}, {0x1000000, "CLONE_CHILD_SETTID"},
-	{0x2000000, "CLONE_NEWCGROUP"}, {0x4000000, "CLONE_NEWUTS"}, {0x8000000, "CLONE_NEWIPC"}, {0x10000000, "CLONE_NEWUSER"},
-	{0x20000000, "CLONE_NEWPID"}, {0x40000000, "CLONE_NEWNET"}, {0x80000000, "CLONE_IO"},
-}
-
-// flagNames spells a mask of CLONE_* flags, or "" when it has other bits.
+// flagNames spells a mask of CLONE_* flags with sysdecode's names, or ""
+// when it has other bits (the exit signal's byte, unnamed flags).
 func flagNames(m uint64) string {
-	var names []string
-	rest := m
-	for _, f := range cloneFlags {
-		if m&f.bit != 0 {
-			names = append(names, f.name)
-			rest &^= f.bit
-		}
-	}
-	if rest != 0 || len(names) == 0 {
+	if m == 0 || m&0xff != 0 || m>>32 != 0 {
 		return ""
 	}
-	return strings.Join(names, ", ")
+	s := sysdecode.Decoder{}.Arg(sysdecode.ArgCloneFlags, m, 0)
+	if strings.Contains(s, "0x") {
+		return "" // bits sysdecode has no name for
+	}
+	return strings.ReplaceAll(s, "|", ", ")
 }
 
 // isFlags reports whether the argument holds CLONE_* flags.
