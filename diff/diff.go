@@ -57,23 +57,8 @@ func Subset(a, b lift.Func, include ...*syscalls.Arch) ([]Finding, error) {
 	}, include)
 }
 
-type pair struct{ a, b uint64 }
-
 func findings(a, b lift.Func, differ func(x, y uint64) bool, include []*syscalls.Arch) ([]Finding, error) {
-	var pairs []pair
-	index := map[pair]uint64{}
-	d := lift.Combine(a, b, func(x, y uint64) uint64 {
-		if !differ(x, y) {
-			return 0
-		}
-		p := pair{x, y}
-		if i, ok := index[p]; ok {
-			return i
-		}
-		pairs = append(pairs, p)
-		index[p] = uint64(len(pairs))
-		return uint64(len(pairs))
-	})
+	d, pairs := lift.Differ(a, b, differ)
 	if v, ok := d.Const(); ok && v == 0 {
 		return nil, nil
 	}
@@ -85,7 +70,7 @@ func findings(a, b lift.Func, differ func(x, y uint64) bool, include []*syscalls
 	add := func(abi *syscalls.Arch, arches lift.Set, token uint32, r lift.Range) error {
 		if v, ok := r.Out.Const(); ok {
 			if v != 0 {
-				f := Finding{ABI: abi, Arches: arches, Lo: r.Lo, Hi: r.Hi, A: uint32(pairs[v-1].a), B: uint32(pairs[v-1].b)}
+				f := Finding{ABI: abi, Arches: arches, Lo: r.Lo, Hi: r.Hi, A: uint32(pairs[v-1].A), B: uint32(pairs[v-1].B)}
 				f.Witness = bpf.Data{Arch: token, Nr: witnessNr(abi, r.Lo, r.Hi)}
 				out = append(out, f)
 			}
@@ -100,7 +85,7 @@ func findings(a, b lift.Func, differ func(x, y uint64) bool, include []*syscalls
 				continue
 			}
 			p := pairs[c.Value-1]
-			f := Finding{ABI: abi, Arches: arches, Lo: r.Lo, Hi: r.Hi, Region: c.Boxes, A: uint32(p.a), B: uint32(p.b)}
+			f := Finding{ABI: abi, Arches: arches, Lo: r.Lo, Hi: r.Hi, Region: c.Boxes, A: uint32(p.A), B: uint32(p.B)}
 			args, ip := c.Boxes[0].MinInput()
 			f.Witness = bpf.Data{Arch: token, Nr: witnessNr(abi, r.Lo, r.Hi), Args: args, InstructionPointer: ip}
 			out = append(out, f)

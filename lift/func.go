@@ -64,6 +64,31 @@ func Combine(f, g Func, op func(a, b uint64) uint64) Func {
 	return Func{s: f.s, n: f.s.apply(f.n, g.n, op, map[[2]int32]int32{})}
 }
 
+// Pair is what two Funcs answer at an input where Differ sets them
+// apart.
+type Pair struct{ A, B uint64 }
+
+// Differ returns where f and g (of one Space) answer values x and y for
+// which differ(x, y) holds: a Func answering 0 everywhere else and i+1
+// where they answer pairs[i].
+func Differ(f, g Func, differ func(x, y uint64) bool) (Func, []Pair) {
+	var pairs []Pair
+	index := map[Pair]uint64{}
+	d := Combine(f, g, func(x, y uint64) uint64 {
+		if !differ(x, y) {
+			return 0
+		}
+		p := Pair{x, y}
+		if i, ok := index[p]; ok {
+			return i
+		}
+		pairs = append(pairs, p)
+		index[p] = uint64(len(pairs))
+		return uint64(len(pairs))
+	})
+	return d, pairs
+}
+
 // Map returns the Func whose value is op of f's for every input.
 func (f Func) Map(op func(v uint64) uint64) Func {
 	return Func{s: f.s, n: f.s.mapLeaves(f.n, op, map[int32]int32{})}

@@ -14,21 +14,7 @@ func Mismatch(f, g Func, fName, gName string, max int) []string {
 	if f.Equal(g) {
 		return nil
 	}
-	type pair struct{ a, b uint64 }
-	var pairs []pair
-	index := map[pair]uint64{}
-	d := Combine(f, g, func(a, b uint64) uint64 {
-		if a == b {
-			return 0
-		}
-		p := pair{a, b}
-		if i, ok := index[p]; ok {
-			return i
-		}
-		pairs = append(pairs, p)
-		index[p] = uint64(len(pairs))
-		return uint64(len(pairs))
-	})
+	d, pairs := Differ(f, g, func(a, b uint64) bool { return a != b })
 	t, err := d.Table()
 	if err != nil {
 		return []string{fmt.Sprintf("they differ in ways too irregular to list (%v)", err)}
@@ -49,7 +35,7 @@ func Mismatch(f, g Func, fName, gName string, max int) []string {
 			if v, ok := r.Out.Const(); !ok || v != c.Value {
 				region = " (" + RegionString(c.Boxes, is64) + ")"
 			}
-			out = append(out, fmt.Sprintf("%s%s: %s %v, %s %v", where, region, fName, policy.Action(p.a), gName, policy.Action(p.b)))
+			out = append(out, fmt.Sprintf("%s%s: %s %v, %s %v", where, region, fName, policy.Action(p.A), gName, policy.Action(p.B)))
 			if len(out) >= max {
 				return false
 			}
