@@ -103,7 +103,7 @@ func Explain(in Input) (*Report, error) {
 	if in.Policy == nil || len(in.Policy.Arches) == 0 {
 		return nil, fmt.Errorf("explain: no policy")
 	}
-	e := &explainer{in: in, p: in.Policy, routes: map[routeKey][]argspace.Route{}}
+	e := &explainer{in: in, p: in.Policy, routes: argspace.NewCache(in.Policy)}
 	if in.Name == "" && in.Profile != nil {
 		e.in.Name = in.Profile.File
 	}
@@ -128,43 +128,17 @@ func Explain(in Input) (*Report, error) {
 	return r, nil
 }
 
-type routeKey struct {
-	ap   *policy.ArchPolicy
-	name string
-}
-
 type explainer struct {
 	in     Input
 	p      *policy.Policy
-	routes map[routeKey][]argspace.Route
+	routes *argspace.Cache
 	status map[string][]string // call -> status per ABI
-	err    error
-}
-
-func (e *explainer) routesOf(ap *policy.ArchPolicy, name string) []argspace.Route {
-	k := routeKey{ap, name}
-	if rs, ok := e.routes[k]; ok {
-		return rs
-	}
-	rs, err := argspace.Routes(e.p, ap, name)
-	if err != nil && e.err == nil {
-		e.err = err
-	}
-	e.routes[k] = rs
-	return rs
 }
 
 // signature tells apart what an ABI does with a call: its status, the
 // actions of its own syscall, and whether a multiplexer opens it more.
 func (e *explainer) signature(ap *policy.ArchPolicy, name string) string {
-	var direct, mux []argspace.Region
-	for _, rt := range e.routesOf(ap, name) {
-		if rt.Mux == "" {
-			direct = rt.Regions
-		} else {
-			mux = rt.Regions
-		}
-	}
+	direct, mux := argspace.Regions(e.routes.Routes(ap, name))
 	st, _ := e.callStatus(ap, name)
 	regs := direct
 	if regs == nil {
@@ -183,13 +157,8 @@ func (e *explainer) signature(ap *policy.ArchPolicy, name string) string {
 
 // callStatus sums up every route to a call on an ABI.
 func (e *explainer) callStatus(ap *policy.ArchPolicy, name string) (string, string) {
-	rs := e.routesOf(ap, name)
-	var all []argspace.Region
-	for _, r := range rs {
-		all = append(all, r.Regions...)
-	}
-	st := argspace.StatusOf(all)
-	switch st {
+	rs := e.routes.Routes(ap, name)
+	switch argspace.StatusOfRoutes(rs) {
 	case argspace.Absent:
 		return Absent, "not on " + ap.Arch.Name
 	case argspace.Allowed:
@@ -197,9 +166,11 @@ func (e *explainer) callStatus(ap *policy.ArchPolicy, name string) (string, stri
 	case argspace.Partly:
 		return Partly, detail(rs)
 	}
-	for _, rg := range all {
-		if rg.Decision.Action != policy.Errno(policy.ENOSYS) {
-			return Denied, detail(rs)
+	for _, r := range rs {
+		for _, rg := range r.Regions {
+			if rg.Decision.Action != policy.Errno(policy.ENOSYS) {
+				return Denied, detail(rs)
+			}
 		}
 	}
 	return ENOSYS, detail(rs)
@@ -268,8 +239,8 @@ func (e *explainer) calls(r *Report) error {
 			c.Detail = append(c.Detail, d)
 			c.sig = append(c.sig, e.signature(ap, n))
 		}
-		if e.err != nil {
-			return e.err
+		if e.routes.Err != nil {
+			return e.routes.Err
 		}
 		e.status[n] = c.Status
 		r.Calls = append(r.Calls, c)
@@ -317,7 +288,7 @@ func (e *explainer) groups(r *Report) {
 // argument seccomp cannot read: any family).
 func (e *explainer) familiesNote() string {
 	ap := e.p.Arches[0]
-	rs := e.routesOf(ap, "socket")
+	rs := e.routes.Routes(ap, "socket")
 	if len(rs) == 0 {
 		return ""
 	}
@@ -435,14 +406,7 @@ func (e *explainer) rules(r *Report) error {
 			if !ok {
 				continue
 			}
-			var direct, mux []argspace.Region
-			for _, rt := range e.routesOf(ap, c.Name) {
-				if rt.Mux == "" {
-					direct = rt.Regions
-				} else {
-					mux = rt.Regions
-				}
-			}
+			direct, mux := argspace.Regions(e.routes.Routes(ap, c.Name))
 			text := describe(e.p, ap, c.Name, nr, direct)
 			if text == "" {
 				continue
@@ -468,7 +432,7 @@ func (e *explainer) rules(r *Report) error {
 			r.Rules = append(r.Rules, ArgRule{Syscall: c.Name, ABIs: t.abis, Text: t.text, Entries: entries})
 		}
 	}
-	return e.err
+	return e.routes.Err
 }
 
 // where names the profile entry of a decision's rule: "syscalls[36]

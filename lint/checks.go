@@ -222,12 +222,7 @@ func (l *linter) checkIndirect() {
 				if !ok {
 					continue
 				}
-				var mux []argspace.Region
-				for _, r := range l.routesOf(ap, name) {
-					if r.Mux != "" {
-						mux = r.Regions
-					}
-				}
+				_, mux := argspace.Regions(l.routes.Routes(ap, name))
 				if !l.filtersOnPurpose(ap, name) || argspace.StatusOf(mux) != argspace.Allowed {
 					continue
 				}
@@ -396,7 +391,7 @@ func (l *linter) restrictAnchor(ap *policy.ArchPolicy, nr uint32) anchor {
 // allowedBy returns the decision of a call allowed on an ABI through its
 // first route.
 func (l *linter) allowedBy(ap *policy.ArchPolicy, name string) policy.Decision {
-	for _, r := range l.routesOf(ap, name) {
+	for _, r := range l.routes.Routes(ap, name) {
 		if len(r.Regions) > 0 {
 			return r.Regions[0].Decision
 		}
@@ -552,11 +547,7 @@ func (l *linter) checkShadowed() {
 			}
 			var regs []argspace.Region
 			if first == nil && len(rules) > 1 {
-				var err error
-				if regs, err = argspace.Split(l.p, ap, nr, nil); err != nil {
-					l.err = err
-					return
-				}
+				regs = l.direct(ap, rules[0].Origin.Name) // the regions of nr
 			}
 			for _, r := range rules {
 				k := nameKey{l.in.Resolved.Entry[r.Origin.Entry], r.Origin.Name}

@@ -64,7 +64,7 @@ func Check(in Input) ([]Finding, error) {
 	if in.Policy == nil || len(in.Policy.Arches) == 0 {
 		return nil, fmt.Errorf("lint: no policy")
 	}
-	l := &linter{in: in, p: in.Policy, routes: map[routeKey][]argspace.Route{}}
+	l := &linter{in: in, p: in.Policy, routes: argspace.NewCache(in.Policy)}
 	if in.Profile != nil && in.Name == "" {
 		l.in.Name = in.Profile.File
 	}
@@ -75,8 +75,8 @@ func Check(in Input) ([]Finding, error) {
 	}
 	for _, c := range checks {
 		c()
-		if l.err != nil {
-			return nil, l.err
+		if l.routes.Err != nil {
+			return nil, l.routes.Err
 		}
 	}
 	return l.finish(), nil
@@ -94,47 +94,23 @@ func Count(fs []Finding, min Severity) (n int, bySeverity map[Severity]int) {
 	return n, bySeverity
 }
 
-type routeKey struct {
-	ap   *policy.ArchPolicy
-	name string
-}
-
 type linter struct {
 	in     Input
 	p      *policy.Policy
-	routes map[routeKey][]argspace.Route
+	routes *argspace.Cache
 	raw    []Finding
 	dups   map[[2]string]bool // (profile entry, name) already reported as duplicates
-	err    error
-}
-
-// routesOf returns the routes to a call on an ABI (cached).
-func (l *linter) routesOf(ap *policy.ArchPolicy, name string) []argspace.Route {
-	k := routeKey{ap, name}
-	if rs, ok := l.routes[k]; ok {
-		return rs
-	}
-	rs, err := argspace.Routes(l.p, ap, name)
-	if err != nil && l.err == nil {
-		l.err = err
-	}
-	l.routes[k] = rs
-	return rs
 }
 
 func (l *linter) status(ap *policy.ArchPolicy, name string) argspace.Status {
-	return argspace.StatusOfRoutes(l.routesOf(ap, name))
+	return argspace.StatusOfRoutes(l.routes.Routes(ap, name))
 }
 
 // direct returns the regions of the call's own syscall number on an ABI,
 // or nil when the ABI has none.
 func (l *linter) direct(ap *policy.ArchPolicy, name string) []argspace.Region {
-	for _, r := range l.routesOf(ap, name) {
-		if r.Mux == "" {
-			return r.Regions
-		}
-	}
-	return nil
+	direct, _ := argspace.Regions(l.routes.Routes(ap, name))
+	return direct
 }
 
 // anchor is where a finding points: a path in the profile's model

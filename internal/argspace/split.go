@@ -242,3 +242,50 @@ func StatusOfRoutes(rs []Route) Status {
 	}
 	return StatusOf(all)
 }
+
+// Regions returns the regions of a call's routes (from Routes): of its
+// own syscall number and of the multiplexer, nil where there is none.
+func Regions(rs []Route) (direct, mux []Region) {
+	for _, r := range rs {
+		if r.Mux == "" {
+			direct = r.Regions
+		} else {
+			mux = r.Regions
+		}
+	}
+	return direct, mux
+}
+
+// Cache computes the routes to each call on each ABI of one policy once:
+// lint's checks and explain's tables ask for the same calls again and
+// again. Err keeps the first error of Routes; a call whose routes failed
+// has none.
+type Cache struct {
+	p      *policy.Policy
+	routes map[cacheKey][]Route
+	Err    error
+}
+
+type cacheKey struct {
+	ap   *policy.ArchPolicy
+	name string
+}
+
+// NewCache returns an empty Cache for p.
+func NewCache(p *policy.Policy) *Cache {
+	return &Cache{p: p, routes: map[cacheKey][]Route{}}
+}
+
+// Routes returns Routes(p, ap, name), computed on first use.
+func (c *Cache) Routes(ap *policy.ArchPolicy, name string) []Route {
+	k := cacheKey{ap, name}
+	if rs, ok := c.routes[k]; ok {
+		return rs
+	}
+	rs, err := Routes(c.p, ap, name)
+	if err != nil && c.Err == nil {
+		c.Err = err
+	}
+	c.routes[k] = rs
+	return rs
+}
