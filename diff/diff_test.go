@@ -426,36 +426,3 @@ func TestFindingString(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
 	}
 }
-
-// TestLiftRoundTrip: diff(program, compile(lift(program))) is empty for
-// Docker's default on every ABI, with and without runc's ENOSYS rule.
-func TestLiftRoundTrip(t *testing.T) {
-	for _, a := range syscalls.Arches() {
-		for _, noENOSYS := range []bool{false, true} {
-			res, err := build.Build(build.Request{Ref: "docker-default", Arch: a, NoENOSYS: noENOSYS})
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := lift.NewSpace()
-			f, err := s.Program(res.Program.Filter, a.BigEndian)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := f.Policy(a)
-			if err != nil {
-				t.Fatalf("%s: %v", a.Name, err)
-			}
-			again, err := compile.Compile(p, compile.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := s.Program(again.Filter, a.BigEndian)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if found, err := Compare(f, g, a); err != nil || len(found) > 0 {
-				t.Errorf("%s (no ENOSYS %v): %v %v", a.Name, noENOSYS, found, err)
-			}
-		}
-	}
-}
