@@ -116,7 +116,7 @@ func (p *Process) Findings() []string {
 	}
 	var parts []string
 	for _, s := range p.Stacks {
-		parts = append(parts, fmt.Sprintf("%s %s", threadList(s.TIDs), s.Summary()))
+		parts = append(parts, fmt.Sprintf("%s %s", ThreadList(s.TIDs), s.Summary()))
 	}
 	return []string{fmt.Sprintf("process %d (%s): threads are under different filter stacks (a filter loaded without TSYNC?): %s",
 		p.PID, p.Name, strings.Join(parts, "; "))}
@@ -148,8 +148,8 @@ func (s *Stack) Summary() string {
 	return fmt.Sprintf("%d filters (%s instructions)", len(s.Filters), strings.Join(lens, ", "))
 }
 
-// threadList writes thread ids compactly: "thread 12", "threads 12-15, 20".
-func threadList(tids []int) string {
+// ThreadList writes thread ids compactly: "thread 12", "threads 12-15, 20".
+func ThreadList(tids []int) string {
 	var parts []string
 	for i := 0; i < len(tids); {
 		j := i
@@ -168,9 +168,6 @@ func threadList(tids []int) string {
 	}
 	return "threads " + strings.Join(parts, ", ")
 }
-
-// ThreadList is threadList for the CLI.
-func ThreadList(tids []int) string { return threadList(tids) }
 
 // Programs returns the stack's programs in installation order.
 func (s *Stack) Programs() []bpf.Program {
