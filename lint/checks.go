@@ -77,7 +77,7 @@ func (l *linter) checkDuplicates() {
 				}
 				l.dups[[2]string{fmt.Sprint(pb), n}] = true
 				l.add(DuplicateName, 0, l.nameAnchor(pb, n), n, "", "",
-					fmt.Sprintf("%q is already in syscalls[%d] (%s) with the same action and arguments", n, pa, l.in.Profile.Where(fmt.Sprintf("syscalls[%d]", pa))), n)
+					fmt.Sprintf("%q is already in %s with the same action and arguments", n, l.entryWhere(pa)), n)
 			}
 		}
 	}
@@ -587,7 +587,7 @@ func (l *linter) checkShadowed() {
 			continue
 		}
 		d := deciders[k][0]
-		by := fmt.Sprintf("syscalls[%d] (%s)", l.in.Resolved.Entry[d.Origin.Entry], l.in.Profile.Where(fmt.Sprintf("syscalls[%d]", l.in.Resolved.Entry[d.Origin.Entry])))
+		by := l.entryWhere(l.in.Resolved.Entry[d.Origin.Entry])
 		why := "its first unconditional rule"
 		if !d.Unconditional(true) {
 			why = "a rule that matches first or acts more strictly"

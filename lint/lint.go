@@ -168,7 +168,7 @@ func (l *linter) describe(d policy.Decision) string {
 	switch d.Why {
 	case policy.WhyRule:
 		if a := l.ruleAnchor(d.Rule); a.entry >= 0 {
-			return fmt.Sprintf("syscalls[%d] (%s)", a.entry, l.in.Profile.Where(fmt.Sprintf("syscalls[%d]", a.entry)))
+			return l.entryWhere(a.entry)
 		}
 		return "a rule"
 	case policy.WhyDefault:
@@ -177,6 +177,13 @@ func (l *linter) describe(d policy.Decision) string {
 		return "runc's ENOSYS rule"
 	}
 	return "the bad-architecture action " + d.Action.String()
+}
+
+// entryWhere names profile entry pi and its position: "syscalls[0]
+// (profile.json:5:3)".
+func (l *linter) entryWhere(pi int) string {
+	path := fmt.Sprintf("syscalls[%d]", pi)
+	return path + " (" + l.in.Profile.Where(path) + ")"
 }
 
 // add records a finding for one ABI; findings with the same key are
