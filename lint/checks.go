@@ -484,18 +484,14 @@ func (l *linter) checkNeverMatches() {
 
 // neverMsg says why c cannot hold as written on an ABI, or "".
 func neverMsg(c policy.Cond, a *syscalls.Arch) string {
-	width := 32
-	if a.Is64() {
-		width = 64
-	}
-	sp := argspace.NewSpace(width)
+	sp := argspace.ArgSpace(a)
 	if sp.Cond(c).IsEmpty() {
 		return fmt.Sprintf("%s never holds on %%ABIS%%: no argument value satisfies it, so the rule never matches", c)
 	}
 	if c.Op == policy.OpMaskedEq && c.Value&^c.Mask != 0 {
 		return fmt.Sprintf("%s never holds as written (the value has bits outside the mask); libseccomp compares with %#x instead, so on %%ABIS%% the rule matches when (args[%d] & %#x) == %#x", c, c.Value&c.Mask, c.Arg, c.Mask, c.Value&c.Mask)
 	}
-	if width == 32 {
+	if !a.Is64() {
 		for _, v := range []uint64{c.Value, c.Mask} {
 			if v == c.Mask && c.Op != policy.OpMaskedEq {
 				continue
@@ -599,11 +595,7 @@ func (l *linter) checkShadowed() {
 
 // canMatch reports whether some call satisfies every condition of r.
 func canMatch(r *policy.Rule, a *syscalls.Arch) bool {
-	width := 32
-	if a.Is64() {
-		width = 64
-	}
-	sp := argspace.NewSpace(width)
+	sp := argspace.ArgSpace(a)
 	for _, c := range r.Conds {
 		if !c.NoOp(a.Is64()) && sp.Cond(c).IsEmpty() {
 			return false

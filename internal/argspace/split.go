@@ -27,6 +27,15 @@ func (r *Region) Contains(args *[6]uint64) bool {
 	return true
 }
 
+// ArgSpace returns an empty space of the values an argument of ABI a
+// has as seccomp compares it: 64 bits, or 32 on a 32-bit ABI.
+func ArgSpace(a *syscalls.Arch) *Space {
+	if a.Is64() {
+		return NewSpace(64)
+	}
+	return NewSpace(32)
+}
+
 // ErrTooComplex is returned when the conditions of one syscall cut its
 // argument space into more regions than MaxRegions.
 var ErrTooComplex = errors.New("too many argument regions")
@@ -43,12 +52,8 @@ const MaxRegions = 1 << 16
 // before splitting (a multiplexer's call number in argument 0); nil pins
 // nothing.
 func Split(p *policy.Policy, ap *policy.ArchPolicy, nr uint32, pin map[int]uint64) ([]Region, error) {
-	width := 32
 	is64 := ap.Arch.Is64()
-	if is64 {
-		width = 64
-	}
-	sp := NewSpace(width)
+	sp := ArgSpace(ap.Arch)
 	var base [6]Set
 	var w [6]uint64
 	for i := range base {
