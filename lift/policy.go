@@ -232,7 +232,7 @@ func (b *policyBuilder) choose() (*candidate, []string) {
 		l = b.nativeFirst(l)
 		for _, d := range defList {
 			for _, enosys := range []bool{true, false} {
-				if enosys && (d.Kind() == policy.ActAllow || d.Kind() == policy.ActLog || d.Kind() == policy.ActTrace) {
+				if enosys && allowLike(d) {
 					continue
 				}
 				c := &candidate{def: d, enosys: enosys, abis: l}
@@ -594,23 +594,17 @@ func setConds(i uint8, set Set, single bool) ([][]policy.Cond, string) {
 		var alt [][]policy.Cond
 		for _, iv := range ivs {
 			switch {
-			case iv.Lo == iv.Hi:
-				alt = append(alt, []policy.Cond{{Arg: i, Op: policy.OpEq, Value: iv.Lo}})
-			case iv.Lo == 0:
-				alt = append(alt, []policy.Cond{{Arg: i, Op: policy.OpLe, Value: iv.Hi}})
-			case iv.Hi == max:
-				alt = append(alt, []policy.Cond{{Arg: i, Op: policy.OpGe, Value: iv.Lo}})
-			case single && iv.Hi-iv.Lo < 16:
+			case !single || iv.Lo == iv.Hi || iv.Lo == 0 || iv.Hi == max:
+				alt = append(alt, intervalConds(i, iv, max))
+			case iv.Hi-iv.Lo < 16:
 				// A few values read best as they are.
 				for v := iv.Lo; v <= iv.Hi; v++ {
 					alt = append(alt, []policy.Cond{{Arg: i, Op: policy.OpEq, Value: v}})
 				}
-			case single:
+			default:
 				for _, c := range intervalCubes(iv.Lo, iv.Hi, set.width) {
 					alt = append(alt, []policy.Cond{maskedEq(i, c, set.width)})
 				}
-			default:
-				alt = append(alt, []policy.Cond{{Arg: i, Op: policy.OpGe, Value: iv.Lo}, {Arg: i, Op: policy.OpLe, Value: iv.Hi}})
 			}
 		}
 		keep(alt)
@@ -654,17 +648,7 @@ func setConds(i uint8, set Set, single bool) ([][]policy.Cond, string) {
 					alt[j] = []policy.Cond{maskedEq(i, *pc.Cube, set.width)}
 					continue
 				}
-				iv := *pc.Interval
-				switch {
-				case iv.Lo == iv.Hi:
-					alt[j] = []policy.Cond{{Arg: i, Op: policy.OpEq, Value: iv.Lo}}
-				case iv.Lo == 0:
-					alt[j] = []policy.Cond{{Arg: i, Op: policy.OpLe, Value: iv.Hi}}
-				case iv.Hi == set.max():
-					alt[j] = []policy.Cond{{Arg: i, Op: policy.OpGe, Value: iv.Lo}}
-				default:
-					alt[j] = []policy.Cond{{Arg: i, Op: policy.OpGe, Value: iv.Lo}, {Arg: i, Op: policy.OpLe, Value: iv.Hi}}
-				}
+				alt[j] = intervalConds(i, *pc.Interval, set.max())
 			}
 			keep(alt)
 		}
@@ -673,6 +657,20 @@ func setConds(i uint8, set Set, single bool) ([][]policy.Cond, string) {
 		return nil, fmt.Sprintf("the values of %s are too irregular to list as conditions", ArgName(int(i)))
 	}
 	return best, ""
+}
+
+// intervalConds is the condition list of argument i in iv: one
+// condition where iv is a single value or reaches 0 or max, else two.
+func intervalConds(i uint8, iv Interval, max uint64) []policy.Cond {
+	switch {
+	case iv.Lo == iv.Hi:
+		return []policy.Cond{{Arg: i, Op: policy.OpEq, Value: iv.Lo}}
+	case iv.Lo == 0:
+		return []policy.Cond{{Arg: i, Op: policy.OpLe, Value: iv.Hi}}
+	case iv.Hi == max:
+		return []policy.Cond{{Arg: i, Op: policy.OpGe, Value: iv.Lo}}
+	}
+	return []policy.Cond{{Arg: i, Op: policy.OpGe, Value: iv.Lo}, {Arg: i, Op: policy.OpLe, Value: iv.Hi}}
 }
 
 // maskedEq is the condition of a cube (== for a cube of one value).
@@ -692,10 +690,7 @@ func fullMask(width int) uint64 {
 
 // intervalCubes splits [lo, hi] into aligned blocks, each a cube.
 func intervalCubes(lo, hi uint64, width int) []Cube {
-	full := uint64(math.MaxUint64)
-	if width < 64 {
-		full = 1<<width - 1
-	}
+	full := fullMask(width)
 	var out []Cube
 	for {
 		// The largest aligned block starting at lo that fits.
