@@ -155,6 +155,11 @@ func value(call string, i uint8, v uint64) string {
 	if (call == "socket" || call == "socketpair") && i == 0 && v < uint64(len(families)) {
 		return families[v]
 	}
+	return num(v)
+}
+
+// num writes a number: small ones in decimal, others in hex.
+func num(v uint64) string {
 	if v < 10 {
 		return fmt.Sprint(v)
 	}
@@ -167,12 +172,6 @@ func condWords(a *syscalls.Arch, call string, c policy.Cond) string {
 	v := c.Value
 	if !a.Is64() {
 		v = uint64(uint32(v))
-	}
-	num := func(v uint64) string {
-		if v < 10 {
-			return fmt.Sprint(v)
-		}
-		return fmt.Sprintf("%#x", v)
 	}
 	// A range of families also says which families it holds.
 	names := func(lo, hi uint64) string {
