@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -205,13 +204,7 @@ func TestCheckValueErrors(t *testing.T) {
 // matching rule in profile order, ERRNO(5). Checked through the shipped
 // (CGO_ENABLED=0) binary, on a 64- and a 32-bit ABI.
 func TestCheckTighterComparisonWins(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "sysfence")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := pureGoSysfence(t)
 	profile := writeFile(t, "a2order.json", []byte(`{
   "defaultAction": "SCMP_ACT_ALLOW",
   "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
