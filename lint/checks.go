@@ -13,16 +13,9 @@ import (
 	"github.com/sysfence/sysfence/internal/argspace"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
-
-// names returns a profile entry's names as written ("name" or "names").
-func entryNames(sc specs.LinuxSyscall, name string) []string {
-	if name != "" {
-		return []string{name}
-	}
-	return sc.Names
-}
 
 // checkUnknownNames: names no architecture has, in every entry of the
 // profile (also those its conditions leave out on this target).
@@ -31,7 +24,7 @@ func (l *linter) checkUnknownNames() {
 		return
 	}
 	for pi, sc := range l.in.Profile.Seccomp.Syscalls {
-		for _, n := range entryNames(sc.LinuxSyscall, sc.Name) {
+		for _, n := range profile.EntryNames(sc) {
 			if n == "" || syscalls.Known(n) {
 				continue
 			}
@@ -52,7 +45,7 @@ func (l *linter) checkDuplicates() {
 		return
 	}
 	for pi, sc := range l.in.Profile.Seccomp.Syscalls {
-		names := entryNames(sc.LinuxSyscall, sc.Name)
+		names := profile.EntryNames(sc)
 		for j, n := range names {
 			if k := slices.Index(names[:j], n); k >= 0 {
 				at := anchor{fmt.Sprintf("syscalls[%d].names[%d]", pi, j), pi}
