@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	cobra "github.com/sysfence/sysfence/internal/cmdline"
 
@@ -63,7 +64,7 @@ when there are none, 1 otherwise.`,
 			}
 			include := sides[0].abis
 			for _, a := range sides[1].abis {
-				if !containsArch(include, a) {
+				if !slices.Contains(include, a) {
 					include = append(include, a)
 				}
 			}
@@ -130,13 +131,4 @@ func loadDiffSide(cmd *cobra.Command, space *lift.Space, arg string, pf *profile
 		}
 	}
 	return s, nil
-}
-
-func containsArch(l []*syscalls.Arch, a *syscalls.Arch) bool {
-	for _, x := range l {
-		if x == a {
-			return true
-		}
-	}
-	return false
 }
