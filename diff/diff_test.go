@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -305,8 +306,8 @@ func TestDockerCapabilities(t *testing.T) {
 				t.Errorf("%s: %s", abiName, f.String())
 			}
 		}
-		if !mapsEqual(got, want) {
-			t.Errorf("%s: the diff names %v; the entries gated by CAP_SYS_ADMIN name %v", abiName, keys(got), keys(want))
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: the diff names %v; the entries gated by CAP_SYS_ADMIN name %v", abiName, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 		}
 		t.Logf("%s: %d syscalls differ, as the profile's CAP_SYS_ADMIN entries say", abiName, len(got))
 	}
@@ -327,27 +328,6 @@ func TestDockerCapabilities(t *testing.T) {
 }
 
 func names(f *seccomp.Filter) bool { return f != nil && slices.Contains(f.Caps, "CAP_SYS_ADMIN") }
-
-func keys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func mapsEqual(a, b map[string]bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k := range a {
-		if !b[k] {
-			return false
-		}
-	}
-	return true
-}
 
 // TestIdentical: a filter against itself, and a policy's filter against
 // the filter of the policy lifted from it, have no finding.
