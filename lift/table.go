@@ -123,12 +123,15 @@ func (f Func) Table(include ...*syscalls.Arch) (*Table, error) {
 			rest, most = c.exit, n
 		}
 	}
+	// The decision under each token, and the tokens laid out as ABIs.
+	subs := map[uint32]int32{}
 	tokens := map[uint32]bool{}
 	for _, a := range syscalls.Arches() {
-		if tokens[a.AuditArch] {
+		if _, ok := subs[a.AuditArch]; ok {
 			continue
 		}
 		sub := s.fixField(f.n, fieldArch, a.AuditArch, map[int32]int32{})
+		subs[a.AuditArch] = sub
 		if sub != rest || slices.ContainsFunc(include, func(b *syscalls.Arch) bool { return b.AuditArch == a.AuditArch }) {
 			tokens[a.AuditArch] = true
 		}
@@ -152,7 +155,7 @@ func (f Func) Table(include ...*syscalls.Arch) (*Table, error) {
 		if !tokens[a.AuditArch] {
 			continue
 		}
-		sub := s.fixField(f.n, fieldArch, a.AuditArch, map[int32]int32{})
+		sub := subs[a.AuditArch]
 		half := int32(-1) // the x32 bit's predicate on x86_64's token
 		if len(syscalls.ByAuditArch(a.AuditArch)) == 2 {
 			bit := s.mk(level(fieldNr, 30), s.leaf(0), s.leaf(1))
