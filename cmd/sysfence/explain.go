@@ -105,21 +105,10 @@ entry.`,
 	return c
 }
 
-// explainInput resolves the argument (a profile, raw filter or process)
-// into what explain describes: a profile's policy with its positions, or
-// the policy a filter decides, lifted.
+// explainInput resolves the argument as lint does (lintInput): a
+// profile's policy with its positions, or the policy a filter decides,
+// lifted.
 func explainInput(cmd *cobra.Command, arg string, pf *profileFlags) (explain.Input, error) {
-	in, err := loadAnyInput(cmd, arg, pf)
-	if err != nil {
-		return explain.Input{}, err
-	}
-	pol, err := policyOf(in)
-	if err != nil {
-		return explain.Input{}, err
-	}
-	ei := explain.Input{Name: in.Name, Policy: pol}
-	if in.Result != nil {
-		ei.Profile, ei.Resolved = in.Result.Profile, in.Result.Resolved
-	}
-	return ei, nil
+	li, err := lintInput(cmd, arg, pf)
+	return explain.Input{Name: li.Name, Policy: li.Policy, Profile: li.Profile, Resolved: li.Resolved}, err
 }
