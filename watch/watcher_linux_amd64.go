@@ -50,6 +50,7 @@ type Watcher struct {
 
 	bootOffset time.Duration // wall clock minus CLOCK_BOOTTIME
 	names      cgroups.Names
+	pathArgs   [3 * abiSlots]uint32 // what fillPaths put in the paths map, for decode
 
 	mu       sync.Mutex
 	filters  map[uint64]*kfilter // by kernel address (the latest filter there)
@@ -239,6 +240,7 @@ func (w *Watcher) fillPaths() error {
 			if err := w.maps.paths.Put(idx, mask); err != nil {
 				return fmt.Errorf("watch: filling paths: %w", err)
 			}
+			w.pathArgs[idx] = mask
 		}
 	}
 	return nil
@@ -744,9 +746,8 @@ func (w *Watcher) decode(d *Decision, raw []byte) string {
 	le := binary.LittleEndian
 	idx := int(d.Nr &^ syscalls.X32SyscallBit)
 	abi := int(raw[keyABI])
-	if idx < abiSlots {
-		var mask uint32
-		w.maps.paths.Lookup(uint32(abi*abiSlots+idx), &mask)
+	if idx < abiSlots && abi < len(w.arches) {
+		mask := w.pathArgs[abi*abiSlots+idx]
 		for i, off := range []int{keyPath0, keyPath1} {
 			a := int(mask>>(3*i)) & 7
 			if a == 0 || a > 6 {
