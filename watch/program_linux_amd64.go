@@ -328,8 +328,15 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskFilter), asm.DWord),
 		asm.StoreMem(asm.R9, keyChain, asm.R1, asm.DWord))
 	b.paths(m)
+	// Every time: a filter whose program the ring buffer had no room
+	// for is sent again with the next call that meets it.
+	b.chain(k, m)
 
-	// Info.
+	// A repeat is counted; the rest of the info is for a new key only.
+	b.Emit(mapPtr(asm.R1, m.keys),
+		asm.Mov.Reg(asm.R2, asm.R9), asm.Add.Imm(asm.R2, keyOff),
+		asm.FnMapLookupElem.Call(),
+		asm.JNE.Imm(asm.R0, 0, "count_key"))
 	b.Emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.R9, infoCount, asm.R1, asm.DWord),
 		asm.FnKtimeGetBootNs.Call(),
 		asm.StoreMem(asm.R9, infoTime, asm.R0, asm.DWord),
@@ -341,9 +348,8 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 		asm.Mov.Imm(asm.R2, 16),
 		asm.FnGetCurrentComm.Call())
 	b.cmdline(k)
-	b.chain(k, m)
 
-	// Count it, or send it when it is new.
+	// Send it, or count it when another CPU added it meanwhile.
 	b.Emit(mapPtr(asm.R1, m.keys),
 		asm.Mov.Reg(asm.R2, asm.R9), asm.Add.Imm(asm.R2, keyOff),
 		asm.Mov.Reg(asm.R3, asm.R9), asm.Add.Imm(asm.R3, infoOff),
@@ -372,8 +378,9 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 	b.Emit(mapPtr(asm.R1, m.keys),
 		asm.Mov.Reg(asm.R2, asm.R9), asm.Add.Imm(asm.R2, keyOff),
 		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "reported"), // removed meanwhile: cannot happen, nothing deletes keys
-		asm.Mov.Imm(asm.R1, 1),
+		asm.JEq.Imm(asm.R0, 0, "reported")) // removed meanwhile: poll drops keys that are no decision
+	b.Mark("count_key")
+	b.Emit(asm.Mov.Imm(asm.R1, 1),
 		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
 		asm.Ja.Label("reported"))
 
