@@ -52,7 +52,7 @@ func TestRecordCommand(t *testing.T) {
 		{"attach-and-command", append([]string{"record", "--pid", "1", "--"}, touch...), 2, "sysfence: --pid, --cgroup and --container record running processes: CMD \"/bin/sh\" has no place here", false, false},
 		{"attach-two-targets", []string{"record", "--pid", "1", "--cgroup", "/"}, 2, "sysfence: --pid, --cgroup and --container select different things: give one", false, false},
 		{"attach-no-process", []string{"record", "--pid", "4194303"}, 2, "sysfence: --pid 4194303: no such process", false, false},
-		{"attach-no-container", []string{"record", "--container", "no-such-container-x"}, 2, "sysfence: --container: container no-such-container-x: no cgroup of that container", false, false},
+		{"attach-no-container", []string{"record", "--container", "no-such-container-x"}, 2, cgroupRefusal("--container", "container no-such-container-x: no cgroup of that container"), false, false},
 		{"attach-ptrace", []string{"record", "--pid", "1", "--backend", "ptrace", "-o", out}, 2, "sysfence: the ptrace recorder starts the commands it records", false, false},
 		{"dev-null", []string{"record", "-q", "-o", "/dev/null", "--", "/bin/sh", "-c", "echo x > " + marker}, 0, "", true, false},
 		{"exit-status", []string{"record", "-q", "-o", out, "--", "/bin/sh", "-c", "echo x > " + marker + "; exit 5"}, 5, "", true, true},
