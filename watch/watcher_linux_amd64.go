@@ -63,7 +63,6 @@ type Watcher struct {
 	start    time.Time
 	stats    [statCount]uint64
 	dropped  uint64 // programs' recursion misses
-	discard  uint64 // candidates that turned out to be ALLOW
 	closed   bool
 }
 
@@ -465,7 +464,7 @@ func (w *Watcher) poll() error {
 		if count := binary.LittleEndian.Uint64(e.v); count > ks.seen {
 			ks.seen = count
 		}
-		if ks.resolved && !ks.discard && ks.seen > ks.counted {
+		if ks.resolved && ks.seen > ks.counted {
 			w.dirty[ks.group] += ks.seen - ks.counted
 			ks.group.Count += ks.seen - ks.counted
 			ks.counted = ks.seen
@@ -504,7 +503,6 @@ func (w *Watcher) classifyPending(final bool) {
 			}
 			if !ok {
 				ks.discard = true
-				w.discard += ks.seen
 				continue
 			}
 			g, first := w.agg.add(d, ks.seen)
@@ -516,7 +514,6 @@ func (w *Watcher) classifyPending(final bool) {
 			continue
 		}
 		if !ok {
-			w.discard += count
 			continue
 		}
 		g, first := w.agg.add(d, count)
@@ -700,9 +697,6 @@ func (w *Watcher) decide(raw []byte) (*Decision, bool) {
 			// since): say what the kernel did.
 			d.Known = false
 			d.Action = policy.ActKillProcess
-			if kind == kindExit {
-				d.Action = policy.ActKillThread
-			}
 		}
 	case kindProceed:
 		d.Outcome = Ran
