@@ -91,22 +91,13 @@ func runRecordAttach(c *cobra.Command, f *recordFlags, args []string) error {
 	// Printed even with --quiet: tests and scripts wait for it.
 	fmt.Fprintf(stderr, "sysfence: recording %s with ebpf from now on; Ctrl-C ends\n", what)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	if f.attach.duration > 0 {
+		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.attach.duration)
 		defer cancel()
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case <-sigs:
-			a.Stop()
-		case <-ctx.Done():
-		}
-	}()
 	// The coverage signal: when the set of distinct syscalls last grew,
 	// updated by the ticker and the live line.
 	var (
