@@ -15,6 +15,9 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
+
+	"github.com/sysfence/sysfence/internal/ebpfasm"
 )
 
 // BenchmarkOverhead measures what a machine-wide watch adds to loops of
@@ -133,5 +136,54 @@ func BenchmarkStorm(b *testing.B) {
 		}
 		b.ReportMetric(float64(made), "denials")
 		b.ReportMetric(float64(w.summary.Calls), "counted")
+	}
+}
+
+// BenchmarkDeniedCall is what the watch's programs cost a denied call:
+// the kernel's run time of the sys_exit program (which reports it) per
+// run, while one process makes 2,000,000 identical denied calls as fast
+// as it can (BPF_STATS_RUN_TIME is on for the benchmark only).
+//
+//	go test ./watch -run '^$' -bench DeniedCall -benchtime 1x
+func BenchmarkDeniedCall(b *testing.B) {
+	prog := buildSeccompC(b, "testdata/storm.c")
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stats.Close()
+	for b.Loop() {
+		w := newWatcher(b, Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx, 250*time.Millisecond, func(Report) {}) }()
+		out, err := exec.Command(prog, "1", "1000000", "2", "1").Output()
+		cancel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		if made := w.Summary().Calls; made != 2000000 {
+			b.Fatalf("watch counted %d decisions; storm wrote %q", made, out)
+		}
+		for _, p := range w.progs {
+			info, err := p.Info()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if info.Name != ebpfasm.ObjName("sfw_sys_exit") {
+				continue
+			}
+			st, err := p.Stats()
+			if err != nil {
+				b.Fatal(err)
+			}
+			ns := float64(st.Runtime.Nanoseconds()) / float64(st.RunCount)
+			b.Logf("%s: sys_exit ran %d times, %.1f ns a run", strings.TrimSpace(string(out)), st.RunCount, ns)
+			b.ReportMetric(ns, "ns/sys_exit")
+		}
+		w.Close()
 	}
 }

@@ -1,9 +1,8 @@
 package watch
 
 import (
-	"errors"
-
 	"github.com/sysfence/sysfence/internal/cgroups"
+	"github.com/sysfence/sysfence/internal/notsup"
 )
 
 // Options says what to watch.
@@ -24,8 +23,8 @@ type Options struct {
 
 // ErrNotSupported is matched by the errors of New where watching cannot
 // work: not Linux on x86_64, no privileges, or a kernel without what the
-// programs need.
-var ErrNotSupported = errors.New("not supported")
+// programs need. It is the same value in every sysfence package.
+var ErrNotSupported = notsup.ErrNotSupported
 
 // NotSupportedError names what is missing.
 type NotSupportedError struct {

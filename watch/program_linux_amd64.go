@@ -24,13 +24,10 @@ const (
 
 	modeDead = 3 // SECCOMP_MODE_DEAD
 
-	abiNative = 0
-	abiX86    = 1
-	abiX32    = 2
+	abiNative = ebpfasm.ABINative
+	abiX86    = ebpfasm.ABIX86
+	abiX32    = ebpfasm.ABIX32
 	abiSlots  = 1024 // numbers per ABI in the paths and chains maps
-
-	tsCompat = 0x0002
-	x32Bit   = 0x40000000
 
 	maxChain   = 16   // filters of one thread followed (more are flagged)
 	pathMax    = 128  // bytes of a path argument kept (with its NUL)
@@ -130,19 +127,18 @@ const (
 // kernelLayout is where the programs find what they read, from the
 // kernel's BTF.
 type kernelLayout struct {
-	taskPid, taskTgid, taskStatus uint32
-	taskMode, taskFilter, taskMM  uint32
-	taskSignal, signalLive        uint32
-	taskExitCode                  uint32
-	mmArgStart, mmArgEnd          uint32
-	filterPrev, filterProg        uint32
-	filterLog, filterNotif        uint32
-	cacheNative, cacheCompat      uint32
-	cacheWords                    int
-	progOrig                      uint32
-	fprogLen, fprogFilter         uint32
-	regAx, regOrigAx, regIP       uint32
-	nativeArgs, compatArgs        [6]uint32
+	ebpfasm.TaskLayout
+	taskMode, taskFilter, taskMM uint32
+	taskSignal, signalLive       uint32
+	taskExitCode                 uint32
+	mmArgStart, mmArgEnd         uint32
+	filterPrev, filterProg       uint32
+	filterLog, filterNotif       uint32
+	cacheNative, cacheCompat     uint32
+	cacheWords                   int
+	progOrig                     uint32
+	fprogLen, fprogFilter        uint32
+	regAx, regOrigAx, regIP      uint32
 }
 
 // selection is what the programs report on.
@@ -183,7 +179,7 @@ func (b *builder) prologue(k *kernelLayout) {
 		asm.LoadMem(asm.R1, asm.R7, int16(k.taskMode), asm.Word),
 		asm.JEq.Imm(asm.R1, 0, "exit"),
 		asm.StoreMem(asm.RFP, fpMode, asm.R1, asm.Word),
-		asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
+		asm.LoadMem(asm.R1, asm.R7, int16(k.Pid), asm.Word),
 		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word))
 }
 
@@ -207,22 +203,10 @@ func (b *builder) markByte(m *progMaps, none string) {
 // without the x32 bit at fpNr; the raw number is in R1. R7 task.
 // Clobbers R1-R3.
 func (b *builder) abi(k *kernelLayout) {
-	native, done := b.Fresh("abi_native"), b.Fresh("abi_done")
-	b.Emit(asm.Mov.Reg(asm.R3, asm.R1),
-		asm.LoadMem(asm.R2, asm.R7, int16(k.taskStatus), asm.Word),
-		asm.And.Imm(asm.R2, tsCompat),
-		asm.JEq.Imm(asm.R2, 0, native),
-		asm.StoreImm(asm.RFP, fpABI, abiX86, asm.Word),
-		asm.Ja.Label(done))
-	b.Mark(native)
-	b.Emit(asm.StoreImm(asm.RFP, fpABI, abiNative, asm.Word),
-		asm.Mov.Reg(asm.R2, asm.R3),
-		asm.And.Imm(asm.R2, x32Bit),
-		asm.JEq.Imm(asm.R2, 0, done),
-		asm.StoreImm(asm.RFP, fpABI, abiX32, asm.Word),
-		asm.And.Imm(asm.R3, ^int32(x32Bit)))
-	b.Mark(done)
-	b.Emit(asm.StoreMem(asm.RFP, fpNr, asm.R3, asm.Word))
+	b.Emit(asm.Mov.Reg(asm.R3, asm.R1))
+	b.ABI(&k.TaskLayout, asm.R7, asm.R3, asm.R2, asm.R1)
+	b.Emit(asm.StoreMem(asm.RFP, fpABI, asm.R2, asm.Word),
+		asm.StoreMem(asm.RFP, fpNr, asm.R3, asm.Word))
 }
 
 // cached jumps to allowed when the kernel's action cache of the task's
@@ -275,7 +259,7 @@ func (b *builder) selected(k *kernelLayout, m *progMaps, sel *selection, out str
 			asm.JNE.Reg(asm.R0, asm.R1, out))
 	}
 	if sel.tree {
-		b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
+		b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.Tgid), asm.Word),
 			asm.StoreMem(asm.RFP, fpKey32, asm.R1, asm.Word),
 			mapPtr(asm.R1, m.tree))
 		b.StackPtr(asm.R2, fpKey32)
@@ -306,7 +290,7 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 		b.Emit(asm.StoreMem(asm.R9, int16(off), asm.R1, asm.DWord))
 	}
 	b.Emit(asm.StoreImm(asm.R9, recType, recDecision, asm.Word),
-		asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
+		asm.LoadMem(asm.R1, asm.R7, int16(k.Tgid), asm.Word),
 		asm.StoreMem(asm.R9, keyTgid, asm.R1, asm.Word),
 		asm.LoadMem(asm.R1, asm.R8, int16(k.regOrigAx), asm.DWord),
 		asm.StoreMem(asm.R9, keyNr, asm.R1, asm.Word))
@@ -330,13 +314,13 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 		asm.StoreMem(asm.R9, keyIP, asm.R1, asm.DWord),
 		asm.LoadMem(asm.R1, asm.RFP, fpABI, asm.Word),
 		asm.JEq.Imm(asm.R1, abiX86, "args_compat"))
-	for i, off := range k.nativeArgs {
+	for i, off := range k.NativeArgs {
 		b.Emit(asm.LoadMem(asm.R1, asm.R8, int16(off), asm.DWord),
 			asm.StoreMem(asm.R9, int16(keyArgs+8*i), asm.R1, asm.DWord))
 	}
 	b.Emit(asm.Ja.Label("args_done"))
 	b.Mark("args_compat")
-	for i, off := range k.compatArgs {
+	for i, off := range k.CompatArgs {
 		b.Emit(asm.LoadMem(asm.R1, asm.R8, int16(off), asm.DWord),
 			asm.StoreMem(asm.R9, int16(keyArgs+8*i), asm.R1, asm.DWord))
 	}
@@ -344,8 +328,15 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskFilter), asm.DWord),
 		asm.StoreMem(asm.R9, keyChain, asm.R1, asm.DWord))
 	b.paths(m)
+	// Every time: a filter whose program the ring buffer had no room
+	// for is sent again with the next call that meets it.
+	b.chain(k, m)
 
-	// Info.
+	// A repeat is counted; the rest of the info is for a new key only.
+	b.Emit(mapPtr(asm.R1, m.keys),
+		asm.Mov.Reg(asm.R2, asm.R9), asm.Add.Imm(asm.R2, keyOff),
+		asm.FnMapLookupElem.Call(),
+		asm.JNE.Imm(asm.R0, 0, "count_key"))
 	b.Emit(asm.Mov.Imm(asm.R1, 1), asm.StoreMem(asm.R9, infoCount, asm.R1, asm.DWord),
 		asm.FnKtimeGetBootNs.Call(),
 		asm.StoreMem(asm.R9, infoTime, asm.R0, asm.DWord),
@@ -357,9 +348,8 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 		asm.Mov.Imm(asm.R2, 16),
 		asm.FnGetCurrentComm.Call())
 	b.cmdline(k)
-	b.chain(k, m)
 
-	// Count it, or send it when it is new.
+	// Send it, or count it when another CPU added it meanwhile.
 	b.Emit(mapPtr(asm.R1, m.keys),
 		asm.Mov.Reg(asm.R2, asm.R9), asm.Add.Imm(asm.R2, keyOff),
 		asm.Mov.Reg(asm.R3, asm.R9), asm.Add.Imm(asm.R3, infoOff),
@@ -388,8 +378,9 @@ func (b *builder) report(k *kernelLayout, m *progMaps) {
 	b.Emit(mapPtr(asm.R1, m.keys),
 		asm.Mov.Reg(asm.R2, asm.R9), asm.Add.Imm(asm.R2, keyOff),
 		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "reported"), // removed meanwhile: cannot happen, nothing deletes keys
-		asm.Mov.Imm(asm.R1, 1),
+		asm.JEq.Imm(asm.R0, 0, "reported")) // removed meanwhile: poll drops keys that are no decision
+	b.Mark("count_key")
+	b.Emit(asm.Mov.Imm(asm.R1, 1),
 		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
 		asm.Ja.Label("reported"))
 
@@ -626,14 +617,14 @@ func sysEnter(k *kernelLayout, m *progMaps, sel *selection, entry []uint32) asm.
 	}
 	b.Emit(asm.Ja.Label("exit"))
 	b.Mark("entering")
-	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.Pid), asm.Word),
 		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word))
 	b.markByte(m, "exit")
 	b.Emit(asm.StoreImm(asm.R0, 0, markEntered, asm.Byte),
 		asm.Ja.Label("exit"))
 	b.Mark("filtered")
 	b.Emit(asm.StoreMem(asm.RFP, fpMode, asm.R1, asm.Word),
-		asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
+		asm.LoadMem(asm.R1, asm.R7, int16(k.Pid), asm.Word),
 		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word))
 	b.markByte(m, "marked")
 	b.Emit(asm.StoreImm(asm.R0, 0, markEntered, asm.Byte))
@@ -746,7 +737,7 @@ func processExit(k *kernelLayout, m *progMaps, sel *selection) asm.Instructions 
 			asm.JEq.Imm(asm.R1, 0, "tree_done"),
 			asm.LoadMem(asm.R2, asm.R1, int16(k.signalLive), asm.Word),
 			asm.JNE.Imm(asm.R2, 0, "tree_done"),
-			asm.LoadMem(asm.R1, asm.R0, int16(k.taskTgid), asm.Word),
+			asm.LoadMem(asm.R1, asm.R0, int16(k.Tgid), asm.Word),
 			asm.StoreMem(asm.RFP, fpKey32, asm.R1, asm.Word),
 			mapPtr(asm.R1, m.tree))
 		b.StackPtr(asm.R2, fpKey32)
@@ -770,14 +761,14 @@ func processFork(k *kernelLayout, m *progMaps, sel *selection) asm.Instructions 
 	for _, f := range []struct {
 		off uint32
 		fp  int16
-	}{{k.taskPid, fpTid}, {k.taskTgid, fpABI}} {
+	}{{k.Pid, fpTid}, {k.Tgid, fpABI}} {
 		b.Emit(asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), asm.Add.Imm(asm.R3, int32(f.off)))
 		b.StackPtr(asm.R1, int32(f.fp))
 		b.Emit(asm.Mov.Imm(asm.R2, 4), asm.FnProbeReadKernel.Call(),
 			asm.JNE.Imm(asm.R0, 0, "exit"))
 	}
 	if sel.tree {
-		b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
+		b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.Tgid), asm.Word),
 			asm.LoadMem(asm.R2, asm.RFP, fpABI, asm.Word),
 			asm.JEq.Reg(asm.R1, asm.R2, "tree_done"), // a thread: its process is there already
 			asm.StoreMem(asm.RFP, fpKey32, asm.R1, asm.Word),

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/cgroups"
+	"github.com/sysfence/sysfence/internal/ebpfasm"
 	"github.com/sysfence/sysfence/internal/procfs"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/policy"
@@ -49,6 +50,7 @@ type Watcher struct {
 
 	bootOffset time.Duration // wall clock minus CLOCK_BOOTTIME
 	names      cgroups.Names
+	pathArgs   [3 * abiSlots]uint32 // what fillPaths put in the paths map, for decode
 
 	mu       sync.Mutex
 	filters  map[uint64]*kfilter // by kernel address (the latest filter there)
@@ -61,7 +63,6 @@ type Watcher struct {
 	start    time.Time
 	stats    [statCount]uint64
 	dropped  uint64 // programs' recursion misses
-	discard  uint64 // candidates that turned out to be ALLOW
 	closed   bool
 }
 
@@ -83,11 +84,11 @@ type pendingDecision struct {
 // New loads and attaches the programs. It fails with an error matching
 // ErrNotSupported, naming what is missing, where watching cannot work.
 func New(opts Options) (*Watcher, error) {
-	if err := checkPrivileges(); err != nil {
-		return nil, err
+	if m := ebpfasm.CheckPrivileges(); m != nil {
+		return nil, notSupported(m)
 	}
-	if err := checkPIDNamespace(); err != nil {
-		return nil, err
+	if m := ebpfasm.CheckPIDNamespace(); m != nil {
+		return nil, notSupported(m)
 	}
 	if err := checkFeatures(); err != nil {
 		return nil, err
@@ -98,12 +99,8 @@ func New(opts Options) (*Watcher, error) {
 	}
 	w := &Watcher{opts: opts, filters: map[uint64]*kfilter{}, chainSet: map[[4]uint64]bool{},
 		keys: map[string]*keyState{}, dirty: map[*Group]uint64{}, isNew: map[*Group]bool{}}
-	for i, n := range []string{"x86_64", "x86", "x32"} {
-		a, err := syscalls.ArchByName(n)
-		if err != nil {
-			return nil, err
-		}
-		w.arches[i] = a
+	if w.arches, err = ebpfasm.Arches(); err != nil {
+		return nil, err
 	}
 	sel := &selection{tree: opts.Pid > 0}
 	if opts.Cgroup != nil {
@@ -166,7 +163,7 @@ func (w *Watcher) load(k *kernelLayout, sel *selection) error {
 		{"sys_enter", sysEnter(k, m, sel, w.entryCalls())},
 	} {
 		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-			Name:         shortName(p.tp),
+			Name:         ebpfasm.ObjName("sfw_" + p.tp),
 			Type:         ebpf.RawTracepoint,
 			Instructions: p.insns,
 			License:      "Dual MIT/GPL", // BTF pointer loads and bpf_probe_read_kernel are GPL-only
@@ -206,14 +203,6 @@ func (w *Watcher) entryCalls() []uint32 {
 	return out
 }
 
-func shortName(tp string) string {
-	n := "sfw_" + tp
-	if len(n) > 15 {
-		n = n[:15]
-	}
-	return n
-}
-
 func loadError(tp string, err error) error {
 	if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EACCES) {
 		var ve *ebpf.VerifierError
@@ -250,6 +239,7 @@ func (w *Watcher) fillPaths() error {
 			if err := w.maps.paths.Put(idx, mask); err != nil {
 				return fmt.Errorf("watch: filling paths: %w", err)
 			}
+			w.pathArgs[idx] = mask
 		}
 	}
 	return nil
@@ -334,7 +324,7 @@ func (w *Watcher) Run(ctx context.Context, interval time.Duration, report func(R
 			// Stop the programs, then let every record already written
 			// and every count already made reach us.
 			w.detach()
-			membar()
+			ebpfasm.WaitForPrograms()
 			if err := w.reader.Flush(); err != nil {
 				return fmt.Errorf("watch: ring buffer: %w", err)
 			}
@@ -474,7 +464,7 @@ func (w *Watcher) poll() error {
 		if count := binary.LittleEndian.Uint64(e.v); count > ks.seen {
 			ks.seen = count
 		}
-		if ks.resolved && !ks.discard && ks.seen > ks.counted {
+		if ks.resolved && ks.seen > ks.counted {
 			w.dirty[ks.group] += ks.seen - ks.counted
 			ks.group.Count += ks.seen - ks.counted
 			ks.counted = ks.seen
@@ -513,7 +503,6 @@ func (w *Watcher) classifyPending(final bool) {
 			}
 			if !ok {
 				ks.discard = true
-				w.discard += ks.seen
 				continue
 			}
 			g, first := w.agg.add(d, ks.seen)
@@ -525,7 +514,6 @@ func (w *Watcher) classifyPending(final bool) {
 			continue
 		}
 		if !ok {
-			w.discard += count
 			continue
 		}
 		g, first := w.agg.add(d, count)
@@ -709,9 +697,6 @@ func (w *Watcher) decide(raw []byte) (*Decision, bool) {
 			// since): say what the kernel did.
 			d.Known = false
 			d.Action = policy.ActKillProcess
-			if kind == kindExit {
-				d.Action = policy.ActKillThread
-			}
 		}
 	case kindProceed:
 		d.Outcome = Ran
@@ -755,9 +740,8 @@ func (w *Watcher) decode(d *Decision, raw []byte) string {
 	le := binary.LittleEndian
 	idx := int(d.Nr &^ syscalls.X32SyscallBit)
 	abi := int(raw[keyABI])
-	if idx < abiSlots {
-		var mask uint32
-		w.maps.paths.Lookup(uint32(abi*abiSlots+idx), &mask)
+	if idx < abiSlots && abi < len(w.arches) {
+		mask := w.pathArgs[abi*abiSlots+idx]
 		for i, off := range []int{keyPath0, keyPath1} {
 			a := int(mask>>(3*i)) & 7
 			if a == 0 || a > 6 {
@@ -878,16 +862,6 @@ func (w *Watcher) detach() {
 	w.links = nil
 }
 
-// membar waits for an RCU grace period: after it no program that started
-// before the detach is still running (raw tracepoint programs run in an
-// RCU read-side section), so every count and record has landed.
-func membar() {
-	const membarrierCmdGlobal = 1
-	if _, _, e := unix.Syscall(unix.SYS_MEMBARRIER, membarrierCmdGlobal, 0, 0); e != 0 {
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // Close detaches the programs and frees the maps.
 func (w *Watcher) Close() error {
 	w.detach()
@@ -910,32 +884,8 @@ func (w *Watcher) Close() error {
 	return errors.Join(errs...)
 }
 
-// checkPrivileges requires CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN).
-func checkPrivileges() error {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return &NotSupportedError{Missing: "CAP_BPF and CAP_PERFMON (run as root)", Err: err}
-	}
-	has := func(c uint) bool { return data[c/32].Effective&(1<<(c%32)) != 0 }
-	if has(unix.CAP_SYS_ADMIN) || (has(unix.CAP_BPF) && has(unix.CAP_PERFMON)) {
-		return nil
-	}
-	return &NotSupportedError{Missing: "CAP_BPF and CAP_PERFMON (run as root)"}
-}
-
-// checkPIDNamespace: the programs see global ids; so must we.
-func checkPIDNamespace() error {
-	const procInitPIDNS = 0xEFFFFFFC
-	var st unix.Stat_t
-	if err := unix.Stat("/proc/self/ns/pid", &st); err != nil {
-		return &NotSupportedError{Missing: "/proc mounted", Err: err}
-	}
-	if st.Ino != procInitPIDNS {
-		return &NotSupportedError{Missing: "to run in the initial PID namespace (not inside a container)"}
-	}
-	return nil
-}
+// notSupported is the watch's refusal for what the machine lacks.
+func notSupported(m *ebpfasm.Missing) error { return &NotSupportedError{Missing: m.What, Err: m.Err} }
 
 var featureOnce = sync.OnceValue(func() error {
 	if err := features.HaveProgramType(ebpf.RawTracepoint); err != nil {
@@ -966,9 +916,9 @@ func checkFeatures() error { return featureOnce() }
 
 // loadKernelLayout finds what the programs read in the kernel's BTF.
 func loadKernelLayout() (*kernelLayout, error) {
-	spec, err := btf.LoadKernelSpec()
-	if err != nil {
-		return nil, &NotSupportedError{Missing: "kernel BTF (CONFIG_DEBUG_INFO_BTF, /sys/kernel/btf/vmlinux)", Err: err}
+	spec, m := ebpfasm.KernelSpec()
+	if m != nil {
+		return nil, notSupported(m)
 	}
 	return layoutFromSpec(spec)
 }
@@ -978,30 +928,28 @@ func loadKernelLayout() (*kernelLayout, error) {
 // seccomp keeps no copy of its filters' programs, is refused, not
 // watched in part).
 func layoutFromSpec(spec *btf.Spec) (*kernelLayout, error) {
-	missing := func(what string, err error) error {
-		return &NotSupportedError{Missing: "a kernel whose BTF has " + what, Err: err}
+	missing := func(what string, err error) error { return notSupported(ebpfasm.MissingInBTF(what, err)) }
+	task, m := ebpfasm.ReadTaskLayout(spec)
+	if m != nil {
+		return nil, notSupported(m)
 	}
 	structs := map[string]*btf.Struct{}
-	for _, n := range []string{"task_struct", "thread_info", "seccomp", "seccomp_filter", "action_cache", "bpf_prog", "sock_fprog_kern", "mm_struct", "signal_struct", "pt_regs"} {
+	for _, n := range []string{"task_struct", "seccomp", "seccomp_filter", "action_cache", "bpf_prog", "sock_fprog_kern", "mm_struct", "signal_struct", "pt_regs"} {
 		var s *btf.Struct
 		if err := spec.TypeByName(n, &s); err != nil {
 			return nil, missing("struct "+n, err)
 		}
 		structs[n] = s
 	}
-	k := &kernelLayout{}
+	k := &kernelLayout{TaskLayout: task}
 	var errs []error
 	get := func(s, m string, size int) uint32 {
-		off, err := member(structs[s], m, size)
+		off, err := ebpfasm.Member(structs[s], m, size)
 		if err != nil {
 			errs = append(errs, missing(s+"."+m, err))
 		}
 		return off
 	}
-	ti := get("task_struct", "thread_info", 0)
-	k.taskStatus = ti + get("thread_info", "status", 4)
-	k.taskPid = get("task_struct", "pid", 4)
-	k.taskTgid = get("task_struct", "tgid", 4)
 	sc := get("task_struct", "seccomp", 0)
 	k.taskMode = sc + get("seccomp", "mode", 4)
 	k.taskFilter = sc + get("seccomp", "filter", 8)
@@ -1024,12 +972,6 @@ func layoutFromSpec(spec *btf.Spec) (*kernelLayout, error) {
 	k.regAx = get("pt_regs", "ax", 8)
 	k.regOrigAx = get("pt_regs", "orig_ax", 8)
 	k.regIP = get("pt_regs", "ip", 8)
-	for i, n := range []string{"di", "si", "dx", "r10", "r8", "r9"} {
-		k.nativeArgs[i] = get("pt_regs", n, 8)
-	}
-	for i, n := range []string{"bx", "cx", "dx", "si", "di", "bp"} {
-		k.compatArgs[i] = get("pt_regs", n, 8)
-	}
 	if len(errs) > 0 {
 		return nil, errs[0]
 	}
@@ -1051,52 +993,4 @@ func layoutFromSpec(spec *btf.Spec) (*kernelLayout, error) {
 		return nil, missing("task_struct.seccomp within reach of a BPF load", nil)
 	}
 	return k, nil
-}
-
-// member finds a member, also inside anonymous structs and unions
-// (mm_struct keeps its fields in one).
-func member(s *btf.Struct, name string, size int) (uint32, error) {
-	off, ok, err := findMember(s.Members, name, size)
-	if err != nil {
-		return 0, fmt.Errorf("%s.%s: %w", s.Name, name, err)
-	}
-	if !ok {
-		return 0, fmt.Errorf("no member %s in %s", name, s.Name)
-	}
-	return off, nil
-}
-
-func findMember(members []btf.Member, name string, size int) (uint32, bool, error) {
-	for _, m := range members {
-		if m.Name == "" {
-			var inner []btf.Member
-			switch t := btf.UnderlyingType(m.Type).(type) {
-			case *btf.Struct:
-				inner = t.Members
-			case *btf.Union:
-				inner = t.Members
-			}
-			if off, ok, err := findMember(inner, name, size); ok || err != nil {
-				return m.Offset.Bytes() + off, ok, err
-			}
-			continue
-		}
-		if m.Name != name {
-			continue
-		}
-		if m.Offset%8 != 0 {
-			return 0, false, errors.New("a bitfield")
-		}
-		if size > 0 {
-			sz, err := btf.Sizeof(m.Type)
-			if err != nil {
-				return 0, false, err
-			}
-			if sz != size {
-				return 0, false, fmt.Errorf("has %d bytes, want %d", sz, size)
-			}
-		}
-		return m.Offset.Bytes(), true, nil
-	}
-	return 0, false, nil
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,7 +54,7 @@ func TestRecordCommand(t *testing.T) {
 		{"attach-and-command", append([]string{"record", "--pid", "1", "--"}, touch...), 2, "sysfence: --pid, --cgroup and --container record running processes: CMD \"/bin/sh\" has no place here", false, false},
 		{"attach-two-targets", []string{"record", "--pid", "1", "--cgroup", "/"}, 2, "sysfence: --pid, --cgroup and --container select different things: give one", false, false},
 		{"attach-no-process", []string{"record", "--pid", "4194303"}, 2, "sysfence: --pid 4194303: no such process", false, false},
-		{"attach-no-container", []string{"record", "--container", "no-such-container-x"}, 2, "sysfence: --container: container no-such-container-x: no cgroup of that container", false, false},
+		{"attach-no-container", []string{"record", "--container", "no-such-container-x"}, 2, cgroupRefusal("--container", "container no-such-container-x: no cgroup of that container"), false, false},
 		{"attach-ptrace", []string{"record", "--pid", "1", "--backend", "ptrace", "-o", out}, 2, "sysfence: the ptrace recorder starts the commands it records", false, false},
 		{"dev-null", []string{"record", "-q", "-o", "/dev/null", "--", "/bin/sh", "-c", "echo x > " + marker}, 0, "", true, false},
 		{"exit-status", []string{"record", "-q", "-o", out, "--", "/bin/sh", "-c", "echo x > " + marker + "; exit 5"}, 5, "", true, true},
@@ -433,4 +435,69 @@ func waitInSleep(t *testing.T, pid int) {
 		}
 	}
 	t.Logf("process %d never showed clock_nanosleep", pid)
+}
+
+// TestRecordAttachEnds: a recording of a running process that has not
+// exited ends at Ctrl-C or after --duration, says that the process was
+// still running, and writes what it recorded until then.
+func TestRecordAttachEnds(t *testing.T) {
+	requireRun(t)
+	if !slices.Contains(backends(t), "ebpf") {
+		testenv.Skip(t, "recording running processes needs the eBPF recorder")
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{{"interrupt", nil}, {"duration", []string{"--duration", "1s"}}} {
+		t.Run("end="+tc.name, func(t *testing.T) {
+			loop := exec.Command("/bin/sh", "-c", "while :; do cat /etc/hostname >/dev/null; sleep 0.05; done")
+			if err := loop.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { loop.Process.Kill(); loop.Wait() })
+			out := filepath.Join(t.TempDir(), "p.json")
+			cmd := sysfence(append([]string{"record", "--pid", strconv.Itoa(loop.Process.Pid), "-q", "-o", out}, tc.args...)...)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			var said []byte
+			buf := make([]byte, 256)
+			for !bytes.Contains(said, []byte("from now on")) {
+				n, err := stderr.Read(buf)
+				if err != nil {
+					t.Fatalf("sysfence said %q: %v", said, err)
+				}
+				said = append(said, buf[:n]...)
+			}
+			if tc.args == nil {
+				time.Sleep(500 * time.Millisecond) // a few rounds of the loop
+				cmd.Process.Signal(syscall.SIGINT)
+			}
+			done := make(chan error, 1)
+			go func() {
+				rest, _ := io.ReadAll(stderr)
+				said = append(said, rest...)
+				done <- cmd.Wait()
+			}()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("sysfence: %v; stderr %q", err, said)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("sysfence did not end; stderr %q", said)
+			}
+			if want := fmt.Sprintf("the recording ended with processes of process %d still running", loop.Process.Pid); !bytes.Contains(said, []byte(want)) {
+				t.Errorf("stderr %q lacks %q", said, want)
+			}
+			if _, names := rules(t, out); !containsAll(names, "execve", "openat", "wait4") {
+				t.Errorf("profile %v lacks what the loop did", names)
+			}
+		})
+	}
 }

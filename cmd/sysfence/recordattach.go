@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -90,32 +91,25 @@ func runRecordAttach(c *cobra.Command, f *recordFlags, args []string) error {
 	// Printed even with --quiet: tests and scripts wait for it.
 	fmt.Fprintf(stderr, "sysfence: recording %s with ebpf from now on; Ctrl-C ends\n", what)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	if f.attach.duration > 0 {
+		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.attach.duration)
 		defer cancel()
 	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case <-sigs:
-			a.Stop()
-		case <-ctx.Done():
-		}
-	}()
-	// The coverage signal: when the set of distinct syscalls last grew.
-	var cov record.Coverage
-	var covMu = make(chan struct{}, 1)
-	covMu <- struct{}{}
-	progress := func(now time.Time) record.Progress {
-		<-covMu
-		defer func() { covMu <- struct{}{} }()
+	// The coverage signal: when the set of distinct syscalls last grew,
+	// updated by the ticker and the live line.
+	var (
+		covMu sync.Mutex
+		cov   record.Coverage
+	)
+	progress := func(now time.Time) (record.Progress, string) {
+		covMu.Lock()
+		defer covMu.Unlock()
 		p := a.Progress()
 		cov.Update(p, now)
-		return p
+		return p, cov.String(now)
 	}
 	progress(start)
 	tickDone := make(chan struct{})
@@ -136,10 +130,7 @@ func runRecordAttach(c *cobra.Command, f *recordFlags, args []string) error {
 		if sf, ok := stderr.(*os.File); ok && cli.IsTerminal(sf) {
 			live = startLiveLine(sf, cli.UseColor(sf), func() string {
 				now := time.Now()
-				p := progress(now)
-				<-covMu
-				stable := cov.String(now)
-				covMu <- struct{}{}
+				p, stable := progress(now)
 				return fmt.Sprintf("sysfence record (%s): %s, %s, %s, %s", what, elapsed(now.Sub(start)),
 					pluralN(int(p.Processes), "process", "processes"), pluralN(p.Syscalls, "syscall", "syscalls"), stable)
 			})
@@ -167,9 +158,9 @@ func runRecordAttach(c *cobra.Command, f *recordFlags, args []string) error {
 	}
 	if !f.quiet {
 		writeSummary(stderr, rec.Observations, plan.native, recorder.EBPF, end.Sub(start))
-		<-covMu
+		covMu.Lock()
 		grew, stable := cov.LastGrew(), cov.Stable(end)
-		covMu <- struct{}{}
+		covMu.Unlock()
 		fmt.Fprintf(stderr, "sysfence: the set of distinct syscalls last grew at %s, %s after the start: stable for %s at the end\n",
 			grew.Format("15:04:05"), elapsed(grew.Sub(start)), elapsed(stable))
 	}

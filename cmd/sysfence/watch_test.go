@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/sysfence/sysfence/internal/cgroups"
 	"github.com/sysfence/sysfence/internal/testenv"
 )
 
@@ -24,8 +25,8 @@ func TestWatchUsage(t *testing.T) {
 		{"all-and-pid", []string{"watch", "--all", "--pid", "1"}, "sysfence: --pid, --cgroup, --container and --all select different things: give one\n"},
 		{"no-process", []string{"watch", "--pid", "4194303"}, "sysfence: --pid 4194303: no such process\n"},
 		{"negative-pid", []string{"watch", "--pid", "-3"}, "sysfence: --pid -3: not a process ID\n"},
-		{"no-container", []string{"watch", "--container", "no-such-container-x"}, "sysfence: --container: container no-such-container-x: no cgroup of that container"},
-		{"no-cgroup", []string{"watch", "--cgroup", "/no/such/cgroup-x"}, "sysfence: --cgroup: cgroup /no/such/cgroup-x: no such cgroup"},
+		{"no-container", []string{"watch", "--container", "no-such-container-x"}, cgroupRefusal("--container", "container no-such-container-x: no cgroup of that container")},
+		{"no-cgroup", []string{"watch", "--cgroup", "/no/such/cgroup-x"}, cgroupRefusal("--cgroup", "cgroup /no/such/cgroup-x: no such cgroup")},
 		{"update-unwritable", []string{"watch", "--update", "/proc/version"}, "sysfence: --update: cannot write /proc/version"},
 		{"profile-missing", []string{"watch", "--profile", filepath.Join(dir, "nope.json")}, "sysfence: reading profile "},
 		{"arguments", []string{"watch", "extra"}, "sysfence: sysfence watch needs 0 argument(s), got 1"},
@@ -37,6 +38,16 @@ func TestWatchUsage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cgroupRefusal is what --cgroup or --container (flag) says when what it
+// names is not found: why (named), or, on a machine without the unified
+// hierarchy, that it is not mounted.
+func cgroupRefusal(flag, named string) string {
+	if _, err := cgroups.UnifiedMount(); err != nil {
+		return "sysfence: " + flag + ": " + err.Error() + "\n"
+	}
+	return "sysfence: " + flag + ": " + named
 }
 
 // TestWatchUnprivileged: without CAP_BPF and CAP_PERFMON watch says so

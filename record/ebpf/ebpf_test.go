@@ -326,9 +326,9 @@ func TestLayoutCache(t *testing.T) {
 	// A damaged cache (status offset pointing into the middle of a field)
 	// is rejected by the verifier, dropped and rebuilt.
 	bad := *fresh
-	bad.taskStatus++
+	bad.Status++
 	storeCachedLayout(&bad)
-	if c, _ := loadCachedLayout(); c.taskStatus != bad.taskStatus {
+	if c, _ := loadCachedLayout(); c.Status != bad.Status {
 		t.Fatal("could not plant a damaged cache")
 	}
 	r := newRecorder(t, Options{})

@@ -74,8 +74,8 @@ func loadCachedLayout() (*kernelLayout, bool) {
 	if json.Unmarshal(b, &c) != nil || c.TaskPid == 0 || c.TaskTgid == 0 {
 		return nil, false
 	}
-	return &kernelLayout{taskStatus: c.TaskStatus, taskPid: c.TaskPid, taskTgid: c.TaskTgid,
-		nativeArgs: c.NativeArgs, compatArgs: c.CompatArgs}, true
+	return &kernelLayout{Status: c.TaskStatus, Pid: c.TaskPid, Tgid: c.TaskTgid,
+		NativeArgs: c.NativeArgs, CompatArgs: c.CompatArgs}, true
 }
 
 // storeCachedLayout saves the offsets; failures only cost the next run
@@ -88,8 +88,8 @@ func storeCachedLayout(k *kernelLayout) {
 	if err := os.MkdirAll(layoutCacheDir, 0o755); err != nil || !trustedRootFile(layoutCacheDir) {
 		return
 	}
-	b, err := json.Marshal(cachedLayout{TaskStatus: k.taskStatus, TaskPid: k.taskPid, TaskTgid: k.taskTgid,
-		NativeArgs: k.nativeArgs, CompatArgs: k.compatArgs})
+	b, err := json.Marshal(cachedLayout{TaskStatus: k.Status, TaskPid: k.Pid, TaskTgid: k.Tgid,
+		NativeArgs: k.NativeArgs, CompatArgs: k.CompatArgs})
 	if err != nil {
 		return
 	}

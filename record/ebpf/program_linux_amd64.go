@@ -10,16 +10,14 @@ import (
 // Layout shared by the programs and the Go side.
 const (
 	abiSlots = 1024 // numbers per ABI in the counts map; others go to overflow
-	abiCount = 3    // 0 native x86_64, 1 x86 (compat), 2 x32
+	abiCount = ebpfasm.ABICount
 
-	abiNative = 0
-	abiX86    = 1
-	abiX32    = 2
+	abiNative = ebpfasm.ABINative
+	abiX86    = ebpfasm.ABIX86
+	abiX32    = ebpfasm.ABIX32
 
-	tsCompat   = 0x0002     // TS_COMPAT in thread_info.status (x86)
-	x32Bit     = 0x40000000 // __X32_SYSCALL_BIT
-	bpfNoExist = 1          // BPF_NOEXIST
-	errEExist  = -17        // -EEXIST
+	bpfNoExist = 1   // BPF_NOEXIST
+	errEExist  = -17 // -EEXIST
 
 	argDeref = 1 // argspec flag: field 0 is a user pointer to a u64
 )
@@ -54,15 +52,7 @@ const tidBits = 1 << 22
 
 // kernelLayout is what the programs need to know about the running kernel,
 // found through BTF at load time.
-type kernelLayout struct {
-	taskStatus uint32 // offsetof(task_struct, thread_info.status)
-	taskPid    uint32 // offsetof(task_struct, pid)
-	taskTgid   uint32 // offsetof(task_struct, tgid)
-	// regs are offsetof(pt_regs, reg) of the six syscall argument
-	// registers of each ABI (x32 uses the native ones).
-	nativeArgs [6]uint32
-	compatArgs [6]uint32
-}
+type kernelLayout = ebpfasm.TaskLayout
 
 // progMaps are the maps every program refers to.
 type progMaps struct {
@@ -177,26 +167,8 @@ func (b *builder) untrack(m *progMaps, fpTid int16) {
 }
 
 // abi sets R9 to the ABI of the current syscall and strips the x32 bit
-// from R8 (the id); R7 holds the current task. The kernel sets TS_COMPAT
-// in thread_info.status for the duration of every 32-bit syscall, int
-// 0x80 from a 64-bit process included; it is what seccomp itself uses for
-// seccomp_data.arch. Clobbers R1.
-func (b *builder) abi(k *kernelLayout) {
-	native, done := b.Fresh("abi_native"), b.Fresh("abi_done")
-	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskStatus), asm.Word),
-		asm.Mov.Imm(asm.R9, abiNative),
-		asm.And.Imm(asm.R1, tsCompat),
-		asm.JEq.Imm(asm.R1, 0, native),
-		asm.Mov.Imm(asm.R9, abiX86),
-		asm.Ja.Label(done))
-	b.Mark(native)
-	b.Emit(asm.Mov.Reg(asm.R1, asm.R8),
-		asm.And.Imm(asm.R1, x32Bit),
-		asm.JEq.Imm(asm.R1, 0, done),
-		asm.Mov.Imm(asm.R9, abiX32),
-		asm.And.Imm(asm.R8, ^int32(x32Bit))) // sign-extends: clears only bit 30
-	b.Mark(done)
-}
+// from R8 (the id); R7 holds the current task. Clobbers R1.
+func (b *builder) abi(k *kernelLayout) { b.ABI(k, asm.R7, asm.R8, asm.R9, asm.R1) }
 
 // sysEnter counts the syscalls of tracked tasks by (ABI, number) and, with
 // argspec, their deciding argument values. For an untracked task it only
@@ -213,7 +185,7 @@ func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers, cg CgroupSelector) 
 	b.Emit(asm.Mov.Reg(asm.R6, asm.R1),
 		asm.FnGetCurrentTaskBtf.Call(),
 		asm.Mov.Reg(asm.R7, asm.R0),
-		asm.LoadMem(asm.R1, asm.R7, int16(k.taskPid), asm.Word),
+		asm.LoadMem(asm.R1, asm.R7, int16(k.Pid), asm.Word),
 		asm.StoreMem(asm.RFP, fpTid, asm.R1, asm.Word),
 		asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord)) // id = ctx->args[1]
 	b.isTracked(m, fpTid, "untracked")
@@ -254,7 +226,7 @@ func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers, cg CgroupSelector) 
 	}
 	b.Emit(asm.Ja.Label("exit"))
 	b.Mark("is_exec")
-	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.taskTgid), asm.Word),
+	b.Emit(asm.LoadMem(asm.R1, asm.R7, int16(k.Tgid), asm.Word),
 		asm.StoreMem(asm.RFP, fpKey2, asm.R1, asm.Word),
 		mapPtr(asm.R1, m.pending))
 	b.StackPtr(asm.R2, fpKey2)
@@ -422,7 +394,7 @@ func processFork(k *kernelLayout, m *progMaps) asm.Instructions {
 	for _, f := range []struct {
 		off uint32
 		fp  int16
-	}{{k.taskPid, fpKey2}, {k.taskTgid, fpIdx}} {
+	}{{k.Pid, fpKey2}, {k.Tgid, fpIdx}} {
 		b.Emit(asm.LoadMem(asm.R3, asm.R6, 8, asm.DWord), asm.Add.Imm(asm.R3, int32(f.off)))
 		b.StackPtr(asm.R1, int32(f.fp))
 		b.Emit(asm.Mov.Imm(asm.R2, 4), asm.FnProbeReadKernel.Call(),

@@ -13,11 +13,11 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
-	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/features"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 
+	"github.com/sysfence/sysfence/internal/ebpfasm"
 	"github.com/sysfence/sysfence/internal/procfs"
 	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/syscalls"
@@ -77,11 +77,11 @@ type Recorder struct {
 // matching ErrNotSupported that names the missing privilege or kernel
 // feature when eBPF recording cannot work here.
 func New(opts Options) (*Recorder, error) {
-	if err := checkPrivileges(); err != nil {
-		return nil, err
+	if m := ebpfasm.CheckPrivileges(); m != nil {
+		return nil, notSupported(m)
 	}
-	if err := checkPIDNamespace(); err != nil {
-		return nil, err
+	if m := ebpfasm.CheckPIDNamespace(); m != nil {
+		return nil, notSupported(m)
 	}
 	r, err := newLoaded(opts)
 	if err != nil {
@@ -122,12 +122,8 @@ func newLoaded(opts Options) (*Recorder, error) {
 // load creates the maps and loads and attaches the programs.
 func load(opts Options, k *kernelLayout) (_ *Recorder, err error) {
 	r := &Recorder{opts: opts}
-	for i, n := range []string{"x86_64", "x86", "x32"} {
-		a, err := syscalls.ArchByName(n)
-		if err != nil {
-			return nil, err
-		}
-		r.arches[i] = a
+	if r.arches, err = ebpfasm.Arches(); err != nil {
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -167,7 +163,7 @@ func load(opts Options, k *kernelLayout) (_ *Recorder, err error) {
 	}
 	for _, p := range progs {
 		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-			Name:         shortName(p.tp),
+			Name:         ebpfasm.ObjName("sf_" + p.tp),
 			Type:         ebpf.RawTracepoint,
 			Instructions: p.insns,
 			// GPL-compatible: bpf_probe_read_kernel and BTF pointer
@@ -185,14 +181,6 @@ func load(opts Options, k *kernelLayout) (_ *Recorder, err error) {
 		r.links = append(r.links, l)
 	}
 	return r, nil
-}
-
-func shortName(tp string) string {
-	n := "sf_" + tp
-	if len(n) > 15 { // BPF_OBJ_NAME_LEN - 1
-		n = n[:15]
-	}
-	return n
 }
 
 func loadError(tp string, err error) error {
@@ -252,9 +240,9 @@ func (r *Recorder) createMaps(k *kernelLayout) error {
 // syscalls of record.ArgSpecs on each ABI.
 func (r *Recorder) fillArgSpecs(k *kernelLayout) error {
 	for abi, a := range r.arches {
-		regs := k.nativeArgs
+		regs := k.NativeArgs
 		if abi == abiX86 {
-			regs = k.compatArgs
+			regs = k.CompatArgs
 		}
 		for _, s := range record.ArgSpecs() {
 			nr, ok := a.Number(s.Name)
@@ -522,21 +510,11 @@ func (r *Recorder) Stop() (*record.Observations, error) {
 	// that task reaches sched_process_exit, whose atomic decrement of
 	// live we have read as the last one. When the tree still runs
 	// (Stop on Ctrl-C), a program that started before its link was
-	// released may still be running on another CPU: raw tracepoint
-	// programs run inside an RCU read-side critical section, and
-	// MEMBARRIER_CMD_GLOBAL returns only after synchronize_rcu(), so
-	// after it every update has landed.
+	// released may still be running on another CPU: wait for it.
 	if live > 0 {
-		membar()
+		ebpfasm.WaitForPrograms()
 	}
 	return r.read()
-}
-
-func membar() {
-	if _, _, e := unix.Syscall(unix.SYS_MEMBARRIER, membarrierCmdGlobal, 0, 0); e != 0 {
-		// Without membarrier a grace period is still very likely over.
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func (r *Recorder) detach() error {
@@ -691,41 +669,9 @@ func (r *Recorder) Close() error {
 	return errors.Join(errs...)
 }
 
-// checkPrivileges requires CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN, which
-// implies both and is what kernels before 5.8 ask for).
-func checkPrivileges() error {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return &record.NotSupportedError{Backend: "ebpf", Missing: "CAP_BPF and CAP_PERFMON (run as root)", Err: err}
-	}
-	has := func(c uint) bool { return data[c/32].Effective&(1<<(c%32)) != 0 }
-	if has(unix.CAP_SYS_ADMIN) || (has(unix.CAP_BPF) && has(unix.CAP_PERFMON)) {
-		return nil
-	}
-	return &record.NotSupportedError{Backend: "ebpf", Missing: "CAP_BPF and CAP_PERFMON (run as root)"}
-}
-
-// membarrierCmdGlobal is MEMBARRIER_CMD_GLOBAL from <linux/membarrier.h>
-// (x/sys/unix does not define it).
-const membarrierCmdGlobal = 1
-
-// procInitPIDNS is PROC_PID_INIT_INO, the inode of the initial PID
-// namespace.
-const procInitPIDNS = 0xEFFFFFFC
-
-// checkPIDNamespace: the programs see global process ids, and Follow takes
-// the launcher's pid as the recorder sees it; the two agree only in the
-// initial PID namespace.
-func checkPIDNamespace() error {
-	var st unix.Stat_t
-	if err := unix.Stat("/proc/self/ns/pid", &st); err != nil {
-		return &record.NotSupportedError{Backend: "ebpf", Missing: "/proc mounted", Err: err}
-	}
-	if st.Ino != procInitPIDNS {
-		return &record.NotSupportedError{Backend: "ebpf", Missing: "to run in the initial PID namespace (not inside a container)"}
-	}
-	return nil
+// notSupported is the recorder's refusal for what the machine lacks.
+func notSupported(m *ebpfasm.Missing) error {
+	return &record.NotSupportedError{Backend: "ebpf", Missing: m.What, Err: m.Err}
 }
 
 var featureOnce = sync.OnceValue(func() error {
@@ -750,75 +696,13 @@ func checkFeatures() error { return featureOnce() }
 
 // loadKernelLayout finds the offsets the programs use in the kernel's BTF.
 func loadKernelLayout() (*kernelLayout, error) {
-	spec, err := btf.LoadKernelSpec()
-	if err != nil {
-		return nil, &record.NotSupportedError{Backend: "ebpf", Missing: "kernel BTF (CONFIG_DEBUG_INFO_BTF, /sys/kernel/btf/vmlinux)", Err: err}
+	spec, m := ebpfasm.KernelSpec()
+	if m != nil {
+		return nil, notSupported(m)
 	}
-	missing := func(what string, err error) error {
-		return &record.NotSupportedError{Backend: "ebpf", Missing: "a kernel whose BTF has " + what, Err: err}
+	k, m := ebpfasm.ReadTaskLayout(spec)
+	if m != nil {
+		return nil, notSupported(m)
 	}
-	var task, ti, regs *btf.Struct
-	if err := spec.TypeByName("task_struct", &task); err != nil {
-		return nil, missing("struct task_struct", err)
-	}
-	if err := spec.TypeByName("thread_info", &ti); err != nil {
-		return nil, missing("struct thread_info", err)
-	}
-	if err := spec.TypeByName("pt_regs", &regs); err != nil {
-		return nil, missing("struct pt_regs", err)
-	}
-	k := &kernelLayout{}
-	tiOff, err := member(task, "thread_info", 0)
-	if err != nil {
-		return nil, missing("task_struct.thread_info (CONFIG_THREAD_INFO_IN_TASK)", err)
-	}
-	status, err := member(ti, "status", 4)
-	if err != nil {
-		return nil, missing("thread_info.status", err)
-	}
-	k.taskStatus = tiOff + status
-	if k.taskPid, err = member(task, "pid", 4); err != nil {
-		return nil, missing("task_struct.pid", err)
-	}
-	if k.taskTgid, err = member(task, "tgid", 4); err != nil {
-		return nil, missing("task_struct.tgid", err)
-	}
-	for i, n := range []string{"di", "si", "dx", "r10", "r8", "r9"} {
-		if k.nativeArgs[i], err = member(regs, n, 8); err != nil {
-			return nil, missing("pt_regs."+n, err)
-		}
-	}
-	for i, n := range []string{"bx", "cx", "dx", "si", "di", "bp"} {
-		if k.compatArgs[i], err = member(regs, n, 8); err != nil {
-			return nil, missing("pt_regs."+n, err)
-		}
-	}
-	if k.taskStatus > 1<<15 {
-		return nil, missing("thread_info.status within reach of a BPF load", nil)
-	}
-	return k, nil
-}
-
-// member returns the byte offset of a struct member, checking its size
-// when size > 0.
-func member(s *btf.Struct, name string, size int) (uint32, error) {
-	for _, m := range s.Members {
-		if m.Name != name {
-			continue
-		}
-		if m.Offset%8 != 0 {
-			return 0, fmt.Errorf("%s.%s is a bitfield", s.Name, name)
-		}
-		if size > 0 {
-			sz, err := btf.Sizeof(m.Type)
-			if err != nil {
-				return 0, err
-			}
-			if sz != size {
-				return 0, fmt.Errorf("%s.%s has %d bytes, want %d", s.Name, name, sz, size)
-			}
-		}
-		return m.Offset.Bytes(), nil
-	}
-	return 0, fmt.Errorf("no member %s in %s", name, s.Name)
+	return &k, nil
 }

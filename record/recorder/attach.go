@@ -24,13 +24,11 @@ type Target struct {
 
 // Attached is a recording of running processes.
 type Attached struct {
-	eb      *ebpf.Recorder
-	target  Target
-	mu      sync.Mutex
-	stopped chan struct{}
-	once    sync.Once
-	closed  bool
-	gone    bool // every process of the target exited
+	eb     *ebpf.Recorder
+	target Target
+	mu     sync.Mutex
+	closed bool
+	gone   bool // every process of the target exited
 }
 
 // AttachTo starts recording target with the eBPF backend (the ptrace
@@ -61,11 +59,12 @@ func AttachTo(opts Options, t Target) (*Attached, error) {
 			return nil, err
 		}
 	}
-	return &Attached{eb: r, target: t, stopped: make(chan struct{})}, nil
+	return &Attached{eb: r, target: t}, nil
 }
 
 // Wait returns when every recorded process has exited (a cgroup's: when
-// none is left in it), when ctx ends, or after Stop.
+// none is left in it), or when ctx ends (Ctrl-C, a duration): Finish then
+// returns what was recorded until then.
 func (a *Attached) Wait(ctx context.Context) error {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -82,8 +81,6 @@ func (a *Attached) Wait(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-a.stopped:
 			return nil
 		case <-tick.C:
 		}
@@ -102,9 +99,6 @@ func (a *Attached) live() (bool, error) {
 	n, err := a.eb.Live()
 	return n > 0, err
 }
-
-// Stop makes Wait return; it may be called from any goroutine.
-func (a *Attached) Stop() { a.once.Do(func() { close(a.stopped) }) }
 
 // Progress returns what has been recorded so far.
 func (a *Attached) Progress() record.Progress {

@@ -19,6 +19,6 @@
 // AttachTo records processes that are already running (a process tree,
 // or a cgroup and the cgroups below it) with the eBPF backend, from the
 // moment it attaches: Wait returns when the last of them has exited (the
-// cgroup is empty), and Finish returns what was recorded. Nothing is
-// killed; Stop only ends the waiting.
+// cgroup is empty), or when its context ends (an interrupt, a duration),
+// and Finish returns what was recorded. Nothing is killed.
 package recorder
