@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 )
@@ -262,10 +261,10 @@ func (im *image) sym(r SymRef) int32 {
 }
 
 // load reads everything but the code: symbols, relocations, PLT, function
-// starts, roots.
-func (im *image) load() error {
+// starts, roots. id is the file's build ID.
+func (im *image) load(id string) error {
 	f := im.f
-	o := &Object{Path: im.path, BuildID: buildID(f)}
+	o := &Object{Path: im.path, BuildID: id}
 	im.obj = o
 	im.symIdx = map[SymRef]int32{}
 	im.names = map[uint64]string{}
@@ -649,7 +648,12 @@ func analyzeFile(path string) (*Object, error) {
 		return nil, err
 	}
 	defer im.f.Close()
-	if err := im.load(); err != nil {
+	return im.analyze(buildID(im.f))
+}
+
+// analyze builds the Object of the opened file, whose build ID is id.
+func (im *image) analyze(id string) (*Object, error) {
+	if err := im.load(id); err != nil {
 		return nil, err
 	}
 	if err := im.analyzeCode(); err != nil {
@@ -679,19 +683,4 @@ func (im *image) cString(addr uint64) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// fileBuildID returns the build ID of the file at path, or "" when it has
-// none.
-func fileBuildID(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	ef, err := elf.NewFile(f)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w: %w", path, ErrUnsupported, err)
-	}
-	return buildID(ef), nil
 }
