@@ -272,13 +272,8 @@ func (im *image) load(id string) error {
 		if p.Type == elf.PT_LOAD {
 			im.progs = append(im.progs, p)
 		}
-		if p.Type == elf.PT_INTERP {
-			b := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(b, 0); err == nil {
-				o.Interp = string(bytes.TrimRight(b, "\x00"))
-			}
-		}
 	}
+	o.Interp = progInterp(f)
 	if libs, err := f.ImportedLibraries(); err == nil {
 		o.Needed = libs
 	}
@@ -497,6 +492,19 @@ func (im *image) load(id string) error {
 		}
 	}
 	return nil
+}
+
+// progInterp is the ELF interpreter f names (PT_INTERP), or "".
+func progInterp(f *elf.File) string {
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b := make([]byte, p.Filesz)
+			if _, err := p.ReadAt(b, 0); err == nil {
+				return string(bytes.TrimRight(b, "\x00"))
+			}
+		}
+	}
+	return ""
 }
 
 func appendUnique32(s []int32, v int32) []int32 {
