@@ -664,9 +664,7 @@ func (im *image) analyze(id string) (*Object, error) {
 	if err := im.load(id); err != nil {
 		return nil, err
 	}
-	if err := im.analyzeCode(); err != nil {
-		return nil, err
-	}
+	im.analyzeCode()
 	return im.obj, nil
 }
 
