@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -234,10 +235,7 @@ func (im *image) read(addr uint64, n int) []byte {
 		if addr >= p.Vaddr && addr+uint64(n) <= p.Vaddr+p.Filesz {
 			data, ok := im.memCache[p]
 			if !ok {
-				data = make([]byte, p.Filesz)
-				if _, err := p.ReadAt(data, 0); err != nil {
-					data = nil
-				}
+				data = progData(p)
 				im.memCache[p] = data
 			}
 			if data == nil {
@@ -498,13 +496,31 @@ func (im *image) load(id string) error {
 func progInterp(f *elf.File) string {
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			b := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(b, 0); err == nil {
-				return string(bytes.TrimRight(b, "\x00"))
-			}
+			return string(bytes.TrimRight(progData(p), "\x00"))
 		}
 	}
 	return ""
+}
+
+// progData returns the bytes of segment p, or nil when the file does not
+// hold them all: a damaged size in a program header (any file may be
+// analysed) costs no allocation beyond the file's own size.
+func progData(p *elf.Prog) []byte {
+	if p.Filesz == 0 {
+		return []byte{}
+	}
+	if p.Filesz > math.MaxInt64 {
+		return nil
+	}
+	var last [1]byte
+	if _, err := p.ReadAt(last[:], int64(p.Filesz)-1); err != nil {
+		return nil // the file ends before the segment does
+	}
+	data := make([]byte, p.Filesz)
+	if _, err := p.ReadAt(data, 0); err != nil {
+		return nil
+	}
+	return data
 }
 
 func appendUnique32(s []int32, v int32) []int32 {
