@@ -308,7 +308,8 @@ func (b *Builder) AddOCISyscalls(list []specs.LinuxSyscall, first int) error {
 	b.grow(nrules)
 	for i, sc := range list {
 		for j, name := range sc.Names {
-			if !b.AddName(first+i, name, entries[i].act, entries[i].sets) && b.strict && b.lastMissing {
+			// Not found, and not for the default's action: no ABI has it.
+			if !b.AddName(first+i, name, entries[i].act, entries[i].sets) && b.strict && entries[i].act != b.p.DefaultAction {
 				return ociErr(fmt.Sprintf("syscalls[%d].names[%d]", first+i, j), fmt.Errorf("%w %q on %s (runc would skip it)", ErrUnknownSyscall, name, archList(b.p.Arches)))
 			}
 		}
