@@ -29,8 +29,6 @@ const (
 	// Any: a raw filter or a profile, told apart by content (and a *.bpf
 	// name, which is always a raw filter).
 	Any Kind = iota
-	// ProfileInput: a profile (JSON or YAML) or a built-in name.
-	ProfileInput
 	// FilterInput: a raw filter, struct sock_filter instructions in the
 	// target architecture's byte order.
 	FilterInput
@@ -91,7 +89,7 @@ func Resolve(req Request, want Kind, force bool) (*Input, error) {
 		}
 		want = Any
 	}
-	if req.Profile != nil || want == ProfileInput && ref != "-" && !fileExists(ref) || profile.IsBuiltin(ref) && want != FilterInput {
+	if req.Profile != nil || profile.IsBuiltin(ref) && want != FilterInput {
 		return resolveProfile(req)
 	}
 	name, data, err := readRef(ref, req.Stdin)
@@ -180,11 +178,6 @@ func readRef(ref string, stdin io.Reader) (string, []byte, error) {
 		return ref, nil, fmt.Errorf("%s: cannot read it: %w", ref, err)
 	}
 	return ref, data, nil
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // decodeProgram decodes a raw filter read from name.
