@@ -96,7 +96,7 @@ func Resolve(req Request, want Kind, force bool) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	if want == FilterInput || want == Any && (strings.HasSuffix(ref, ".bpf") || !LooksLikeProfile(data)) {
+	if want == FilterInput || want == Any && (strings.HasSuffix(ref, ".bpf") || !looksLikeProfile(data)) {
 		return resolveFilter(name, data, req.Arch, force)
 	}
 	p, err := profile.ParseOwned(name, data)
@@ -198,11 +198,11 @@ func decodeProgram(name string, raw []byte, arch *syscalls.Arch) (bpf.Program, e
 	return prog, nil
 }
 
-// LooksLikeProfile tells a profile (JSON or YAML text) from a raw filter.
+// looksLikeProfile tells a profile (JSON or YAML text) from a raw filter.
 // A profile is text, or at least starts like one: a profile with a bad
 // byte further on is still a profile, and its parse error (with its
 // line:column) says more than "N bytes is not a raw filter".
-func LooksLikeProfile(data []byte) bool {
+func looksLikeProfile(data []byte) bool {
 	return looksLikeText(data) || profileKind(data) != ""
 }
 
