@@ -133,10 +133,7 @@ func ActionFromOCI(name specs.LinuxSeccompAction, errnoRet *uint) (Action, error
 }
 
 // OpFromOCI returns the operator an OCI one names.
-func OpFromOCI(op specs.LinuxSeccompOperator) (Op, bool) { return ociOp(op) }
-
-// ociOp is the operator an OCI one names.
-func ociOp(op specs.LinuxSeccompOperator) (Op, bool) {
+func OpFromOCI(op specs.LinuxSeccompOperator) (Op, bool) {
 	switch op {
 	case specs.OpEqualTo:
 		return OpEq, true
@@ -288,7 +285,7 @@ func (b *Builder) AddOCISyscalls(list []specs.LinuxSyscall, first int) error {
 			if arg.Index > 5 {
 				return ociErr(fmt.Sprintf("%s.args[%d].index", path(), k), fmt.Errorf("%w: %d", ErrArgIndex, arg.Index))
 			}
-			op, ok := ociOp(arg.Op)
+			op, ok := OpFromOCI(arg.Op)
 			if !ok {
 				return ociErr(fmt.Sprintf("%s.args[%d].op", path(), k), fmt.Errorf("%w %q", ErrUnknownOperator, string(arg.Op)))
 			}
