@@ -203,9 +203,8 @@ func TestSoundAgainstStrace(t *testing.T) {
 		{goProg, "kcmp"},
 		{static, "s"},
 	}
-	if py, err := exec.LookPath("python3"); err == nil {
-		cases = append(cases, []string{py, "-c", "import json, os; print(json.dumps(os.listdir('.')))"})
-	}
+	py := testenv.LookPath(t, "python3", "python3-minimal")
+	cases = append(cases, []string{py, "-c", "import json, os; print(json.dumps(os.listdir('.')))"})
 	c := &Cache{Dir: t.TempDir()}
 	for _, argv := range cases {
 		seen := straceNames(t, work, argv...)

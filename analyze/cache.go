@@ -3,9 +3,7 @@ package analyze
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -42,12 +40,9 @@ func DefaultCache() (*Cache, error) {
 	return &Cache{Dir: filepath.Join(d, "sysfence", "analyze")}, nil
 }
 
-// key names the cache entry of the file at path.
-func cacheKey(path string) (string, error) {
-	id, err := fileBuildID(path)
-	if err != nil {
-		return "", err
-	}
+// cacheKey names the cache entry of the file at path, whose build ID is
+// id ("" when it has none).
+func cacheKey(path, id string) (string, error) {
 	if id != "" {
 		return "id-" + id, nil
 	}
@@ -111,20 +106,24 @@ func (c *Cache) store(key string, o *Object) error {
 
 // objectOf returns the analysis of the file at path, from the cache when
 // it is there.
+// The file is opened once, for its build ID and, when the cache does not
+// have it, for the analysis.
 func (c *Cache) objectOf(path string) (o *Object, cached bool, err error) {
-	key, err := cacheKey(path)
+	im, err := openImage(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, false, err
-		}
+		return nil, false, err
+	}
+	defer im.f.Close()
+	id := buildID(im.f)
+	key, err := cacheKey(path, id)
+	if err != nil {
 		return nil, false, err
 	}
 	if o := c.load(key); o != nil {
 		o.Path = path
 		return o, true, nil
 	}
-	o, err = analyzeFile(path)
-	if err != nil {
+	if o, err = im.analyze(id); err != nil {
 		return nil, false, err
 	}
 	_ = c.store(key, o)

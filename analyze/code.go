@@ -197,7 +197,7 @@ func (im *image) decodeFunc(i int, fc *funcCode) (lo, hi uint64) {
 
 // analyzeCode decodes every function, collects its sites, then resolves
 // the local wrappers' numbers at their call sites.
-func (im *image) analyzeCode() error {
+func (im *image) analyzeCode() {
 	o := im.obj
 	m := &machine{goABI: o.Go, im: im}
 	var fc funcCode
@@ -241,7 +241,6 @@ func (im *image) analyzeCode() error {
 		f.Calls = dedup32(f.Calls)
 	}
 	im.resolveWrappers(m, &fc)
-	return nil
 }
 
 func dedup32(s []int32) []int32 {

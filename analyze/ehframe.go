@@ -29,51 +29,48 @@ var errEHFrame = errors.New("malformed .eh_frame")
 func fdeStarts(data []byte, addr uint64) ([]uint64, error) {
 	var out []uint64
 	cieEnc := map[uint64]byte{} // CIE offset -> FDE pointer encoding
-	for off := 0; off+4 <= len(data); {
-		length := uint64(binary.LittleEndian.Uint32(data[off:]))
-		hdr := 4
-		if length == 0 {
+	// encoding returns the FDE pointer encoding of the CIE at off (CIEs
+	// come before their FDEs in practice, but need not).
+	encoding := func(off uint64) (byte, error) {
+		if enc, ok := cieEnc[off]; ok {
+			return enc, nil
+		}
+		start, end, err := ehRecord(data, off)
+		if err != nil {
+			return 0, err
+		}
+		if binary.LittleEndian.Uint32(data[start:]) != 0 {
+			return 0, errEHFrame // an FDE, not a CIE
+		}
+		enc, err := cieFDEEncoding(data[start+4 : end])
+		if err != nil {
+			return 0, err
+		}
+		cieEnc[off] = enc
+		return enc, nil
+	}
+	for off := uint64(0); off+4 <= uint64(len(data)); {
+		if binary.LittleEndian.Uint32(data[off:]) == 0 {
 			break // terminator
 		}
-		if length == 0xffffffff {
-			if off+12 > len(data) {
-				return out, errEHFrame
-			}
-			length = binary.LittleEndian.Uint64(data[off+4:])
-			hdr = 12
+		start, end, err := ehRecord(data, off)
+		if err != nil {
+			return out, err
 		}
-		start := off + hdr
-		end := start + int(length)
-		if end > len(data) || end < start || start+4 > end {
-			return out, errEHFrame
-		}
-		id := binary.LittleEndian.Uint32(data[start:])
+		id := uint64(binary.LittleEndian.Uint32(data[start:]))
 		if id == 0 {
-			enc, err := cieFDEEncoding(data[start+4 : end])
+			if _, err := encoding(off); err != nil {
+				return out, err
+			}
+		} else {
+			if id > start {
+				return out, errEHFrame // the CIE pointer points before the section
+			}
+			enc, err := encoding(start - id)
 			if err != nil {
 				return out, err
 			}
-			cieEnc[uint64(off)] = enc
-		} else {
-			cie := uint64(start) - uint64(id)
-			enc, ok := cieEnc[cie]
-			if !ok {
-				// CIEs come before their FDEs in practice; parse it now.
-				if cie+8 > uint64(len(data)) {
-					return out, errEHFrame
-				}
-				l := uint64(binary.LittleEndian.Uint32(data[cie:]))
-				if cie+4+l > uint64(len(data)) || l < 4 {
-					return out, errEHFrame
-				}
-				var err error
-				if enc, err = cieFDEEncoding(data[cie+8 : cie+4+l]); err != nil {
-					return out, err
-				}
-				cieEnc[cie] = enc
-			}
-			p := start + 4
-			v, _, ok := readEncoded(data, p, enc, addr)
+			v, _, ok := readEncoded(data, int(start)+4, enc, addr)
 			if ok && v != 0 {
 				out = append(out, v)
 			}
@@ -81,6 +78,29 @@ func fdeStarts(data []byte, addr uint64) ([]uint64, error) {
 		off = end
 	}
 	return out, nil
+}
+
+// ehRecord returns where the CIE or FDE at off holds its id and content:
+// data[start:end], at least the 4 bytes of the id. A record that does not
+// fit in data is errEHFrame.
+func ehRecord(data []byte, off uint64) (start, end uint64, err error) {
+	n := uint64(len(data))
+	if off > n || n-off < 4 {
+		return 0, 0, errEHFrame
+	}
+	length := uint64(binary.LittleEndian.Uint32(data[off:]))
+	start = off + 4
+	if length == 0xffffffff { // 64-bit DWARF
+		if n-off < 12 {
+			return 0, 0, errEHFrame
+		}
+		length = binary.LittleEndian.Uint64(data[off+4:])
+		start = off + 12
+	}
+	if length < 4 || length > n-start {
+		return 0, 0, errEHFrame
+	}
+	return start, start + length, nil
 }
 
 // cieFDEEncoding reads a CIE (after its id) up to the 'R' augmentation,
@@ -100,7 +120,7 @@ func cieFDEEncoding(b []byte) (byte, error) {
 	}
 	aug := string(b[p:augEnd])
 	p = augEnd + 1
-	if len(aug) > 0 && aug[0] != 'z' {
+	if aug == "" || aug[0] != 'z' {
 		return pePtr, nil // no augmentation data: absolute pointers
 	}
 	var ok bool
@@ -183,37 +203,7 @@ func readEncoded(b []byte, p int, enc byte, base uint64) (uint64, int, bool) {
 	}
 	at := base + uint64(p)
 	var v uint64
-	switch enc & 0x0f {
-	case pePtr, peUdata8, peSdata8:
-		if p+8 > len(b) {
-			return 0, p, false
-		}
-		v = binary.LittleEndian.Uint64(b[p:])
-		p += 8
-	case peUdata4:
-		if p+4 > len(b) {
-			return 0, p, false
-		}
-		v = uint64(binary.LittleEndian.Uint32(b[p:]))
-		p += 4
-	case peSdata4:
-		if p+4 > len(b) {
-			return 0, p, false
-		}
-		v = uint64(int64(int32(binary.LittleEndian.Uint32(b[p:]))))
-		p += 4
-	case peUdata2:
-		if p+2 > len(b) {
-			return 0, p, false
-		}
-		v = uint64(binary.LittleEndian.Uint16(b[p:]))
-		p += 2
-	case peSdata2:
-		if p+2 > len(b) {
-			return 0, p, false
-		}
-		v = uint64(int64(int16(binary.LittleEndian.Uint16(b[p:]))))
-		p += 2
+	switch format := enc & 0x0f; format {
 	case peUleb128:
 		var ok bool
 		if v, p, ok = uleb(b, p); !ok {
@@ -225,6 +215,24 @@ func readEncoded(b []byte, p int, enc byte, base uint64) (uint64, int, bool) {
 			return 0, p, false
 		}
 		v, p = uint64(s), np
+	case pePtr, peUdata2, peUdata4, peUdata8, peSdata2, peSdata4, peSdata8:
+		n := 8
+		switch format {
+		case peUdata2, peSdata2:
+			n = 2
+		case peUdata4, peSdata4:
+			n = 4
+		}
+		if p+n > len(b) {
+			return 0, p, false
+		}
+		var w [8]byte
+		copy(w[:], b[p:p+n])
+		v = binary.LittleEndian.Uint64(w[:])
+		if shift := 64 - 8*n; format&0x08 != 0 { // sdata: sign-extended
+			v = uint64(int64(v<<shift) >> shift)
+		}
+		p += n
 	default:
 		return 0, p, false
 	}

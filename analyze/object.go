@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
+	"math"
 	"sort"
 	"strings"
 )
@@ -235,10 +235,7 @@ func (im *image) read(addr uint64, n int) []byte {
 		if addr >= p.Vaddr && addr+uint64(n) <= p.Vaddr+p.Filesz {
 			data, ok := im.memCache[p]
 			if !ok {
-				data = make([]byte, p.Filesz)
-				if _, err := p.ReadAt(data, 0); err != nil {
-					data = nil
-				}
+				data = progData(p)
 				im.memCache[p] = data
 			}
 			if data == nil {
@@ -262,10 +259,10 @@ func (im *image) sym(r SymRef) int32 {
 }
 
 // load reads everything but the code: symbols, relocations, PLT, function
-// starts, roots.
-func (im *image) load() error {
+// starts, roots. id is the file's build ID.
+func (im *image) load(id string) error {
 	f := im.f
-	o := &Object{Path: im.path, BuildID: buildID(f)}
+	o := &Object{Path: im.path, BuildID: id}
 	im.obj = o
 	im.symIdx = map[SymRef]int32{}
 	im.names = map[uint64]string{}
@@ -273,13 +270,8 @@ func (im *image) load() error {
 		if p.Type == elf.PT_LOAD {
 			im.progs = append(im.progs, p)
 		}
-		if p.Type == elf.PT_INTERP {
-			b := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(b, 0); err == nil {
-				o.Interp = string(bytes.TrimRight(b, "\x00"))
-			}
-		}
 	}
+	o.Interp = progInterp(f)
 	if libs, err := f.ImportedLibraries(); err == nil {
 		o.Needed = libs
 	}
@@ -500,6 +492,37 @@ func (im *image) load() error {
 	return nil
 }
 
+// progInterp is the ELF interpreter f names (PT_INTERP), or "".
+func progInterp(f *elf.File) string {
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return string(bytes.TrimRight(progData(p), "\x00"))
+		}
+	}
+	return ""
+}
+
+// progData returns the bytes of segment p, or nil when the file does not
+// hold them all: a damaged size in a program header (any file may be
+// analysed) costs no allocation beyond the file's own size.
+func progData(p *elf.Prog) []byte {
+	if p.Filesz == 0 {
+		return []byte{}
+	}
+	if p.Filesz > math.MaxInt64 {
+		return nil
+	}
+	var last [1]byte
+	if _, err := p.ReadAt(last[:], int64(p.Filesz)-1); err != nil {
+		return nil // the file ends before the segment does
+	}
+	data := make([]byte, p.Filesz)
+	if _, err := p.ReadAt(data, 0); err != nil {
+		return nil
+	}
+	return data
+}
+
 func appendUnique32(s []int32, v int32) []int32 {
 	for _, x := range s {
 		if x == v {
@@ -649,12 +672,15 @@ func analyzeFile(path string) (*Object, error) {
 		return nil, err
 	}
 	defer im.f.Close()
-	if err := im.load(); err != nil {
+	return im.analyze(buildID(im.f))
+}
+
+// analyze builds the Object of the opened file, whose build ID is id.
+func (im *image) analyze(id string) (*Object, error) {
+	if err := im.load(id); err != nil {
 		return nil, err
 	}
-	if err := im.analyzeCode(); err != nil {
-		return nil, err
-	}
+	im.analyzeCode()
 	return im.obj, nil
 }
 
@@ -679,19 +705,4 @@ func (im *image) cString(addr uint64) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// fileBuildID returns the build ID of the file at path, or "" when it has
-// none.
-func fileBuildID(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	ef, err := elf.NewFile(f)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w: %w", path, ErrUnsupported, err)
-	}
-	return buildID(ef), nil
 }

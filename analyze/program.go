@@ -365,10 +365,13 @@ func (l *linker) addProgram(p, by string) error {
 	}
 	// An executable is a program unless another one names it as its
 	// interpreter.
+	interp := make(map[string]string, len(execs)) // executable -> its interpreter's real path
 	interps := map[string]bool{}
 	for _, e := range execs {
 		if in := interpOf(e); in != "" {
-			if real, err := filepath.EvalSymlinks(in); err == nil {
+			real, err := filepath.EvalSymlinks(in)
+			interp[e] = real
+			if err == nil {
 				interps[real] = true
 			}
 		}
@@ -376,14 +379,9 @@ func (l *linker) addProgram(p, by string) error {
 	type unit struct{ prog, interp string }
 	var units []unit
 	for _, e := range execs {
-		if interps[e] {
-			continue
+		if !interps[e] {
+			units = append(units, unit{prog: e, interp: interp[e]})
 		}
-		u := unit{prog: e}
-		if in := interpOf(e); in != "" {
-			u.interp, _ = filepath.EvalSymlinks(in)
-		}
-		units = append(units, u)
 	}
 	if len(units) == 0 {
 		return fmt.Errorf("%s: %w", p, ErrNotELF)
@@ -504,15 +502,7 @@ func interpOf(p string) string {
 		return ""
 	}
 	defer im.f.Close()
-	for _, pr := range im.f.Progs {
-		if pr.Type == 3 { // PT_INTERP
-			b := make([]byte, pr.Filesz)
-			if _, err := pr.ReadAt(b, 0); err == nil {
-				return string(bytes.TrimRight(b, "\x00"))
-			}
-		}
-	}
-	return ""
+	return progInterp(im.f)
 }
 
 // libDirs are searched for the DT_NEEDED of libraries loaded at run time

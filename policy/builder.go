@@ -15,8 +15,6 @@ type Builder struct {
 	p      *Policy
 	strict bool
 	warns  []Warning
-	// lastMissing: the last AddName skipped the name on some ABI.
-	lastMissing bool
 }
 
 // NewBuilder starts a policy with the given default action for the
@@ -84,7 +82,6 @@ func (b *Builder) AddName(entry int, name string, act Action, sets [][]Cond) boo
 	id, known := syscalls.LookupID(name)
 	muxName := isMuxName(name)
 	found := false
-	b.lastMissing = false
 	for _, ap := range b.p.Arches {
 		a := ap.Arch
 		var nr uint32
@@ -106,7 +103,6 @@ func (b *Builder) AddName(entry int, name string, act Action, sets [][]Cond) boo
 		}
 		if !direct && !muxed {
 			b.warns = append(b.warns, Warning{Entry: entry, Name: name, Arch: a.Name, Unknown: !known})
-			b.lastMissing = true
 			continue
 		}
 		found = true

@@ -133,10 +133,7 @@ func ActionFromOCI(name specs.LinuxSeccompAction, errnoRet *uint) (Action, error
 }
 
 // OpFromOCI returns the operator an OCI one names.
-func OpFromOCI(op specs.LinuxSeccompOperator) (Op, bool) { return ociOp(op) }
-
-// ociOp is the operator an OCI one names.
-func ociOp(op specs.LinuxSeccompOperator) (Op, bool) {
+func OpFromOCI(op specs.LinuxSeccompOperator) (Op, bool) {
 	switch op {
 	case specs.OpEqualTo:
 		return OpEq, true
@@ -288,7 +285,7 @@ func (b *Builder) AddOCISyscalls(list []specs.LinuxSyscall, first int) error {
 			if arg.Index > 5 {
 				return ociErr(fmt.Sprintf("%s.args[%d].index", path(), k), fmt.Errorf("%w: %d", ErrArgIndex, arg.Index))
 			}
-			op, ok := ociOp(arg.Op)
+			op, ok := OpFromOCI(arg.Op)
 			if !ok {
 				return ociErr(fmt.Sprintf("%s.args[%d].op", path(), k), fmt.Errorf("%w %q", ErrUnknownOperator, string(arg.Op)))
 			}
@@ -308,7 +305,8 @@ func (b *Builder) AddOCISyscalls(list []specs.LinuxSyscall, first int) error {
 	b.grow(nrules)
 	for i, sc := range list {
 		for j, name := range sc.Names {
-			if !b.AddName(first+i, name, entries[i].act, entries[i].sets) && b.strict && b.lastMissing {
+			// Not found, and not for the default's action: no ABI has it.
+			if !b.AddName(first+i, name, entries[i].act, entries[i].sets) && b.strict && entries[i].act != b.p.DefaultAction {
 				return ociErr(fmt.Sprintf("syscalls[%d].names[%d]", first+i, j), fmt.Errorf("%w %q on %s (runc would skip it)", ErrUnknownSyscall, name, archList(b.p.Arches)))
 			}
 		}

@@ -13,6 +13,7 @@ package rewrite
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/syscalls"
@@ -52,7 +53,7 @@ func Has(prog bpf.Program, kind bpf.Action) bool {
 // false when nothing was rewritten: prog has no ERRNO return, or a
 // computed one; prog is then to be used as it is.
 func ErrnoToNotify(prog bpf.Program) (out bpf.Program, ok bool) {
-	out = clone(prog)
+	out = slices.Clone(prog)
 	err := returns(prog, func(i int, a bpf.Action) {
 		if a.Kind() == bpf.ActErrno {
 			out[i] = bpf.Ret(uint32(bpf.ActUserNotif))
@@ -69,7 +70,7 @@ func ErrnoToNotify(prog bpf.Program) (out bpf.Program, ok bool) {
 // ALLOW or LOG answers USER_NOTIF: an auditing supervisor then sees each
 // call the program would deny, reports it and lets it run.
 func NotifyDenials(prog bpf.Program) (bpf.Program, error) {
-	out := clone(prog)
+	out := slices.Clone(prog)
 	err := returns(prog, func(i int, a bpf.Action) {
 		if k := a.Kind(); k != bpf.ActAllow && k != bpf.ActLog {
 			out[i] = bpf.Ret(uint32(bpf.ActUserNotif))
@@ -205,10 +206,4 @@ func CloneForClone3(prog bpf.Program, native *syscalls.Arch) (out bpf.Program, o
 			bpf.Ret(uint32(bpf.ActAllow)))
 	}
 	return append(out, prog...), true
-}
-
-func clone(prog bpf.Program) bpf.Program {
-	out := make(bpf.Program, len(prog))
-	copy(out, prog)
-	return out
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	cobra "github.com/sysfence/sysfence/internal/cmdline"
@@ -118,7 +116,7 @@ func runAnalyze(c *cobra.Command, f *analyzeFlags, args []string) error {
 	stdout := c.OutOrStdout()
 	switch {
 	case f.json:
-		if err := writeAnalysisJSON(stdout, res); err != nil {
+		if err := cli.WriteJSON(stdout, res); err != nil {
 			return cli.Failed(err)
 		}
 	case f.explain:
@@ -176,10 +174,4 @@ func staticCalls(res *analyze.Result) []record.StaticCall {
 		out = append(out, record.StaticCall{Arch: a, Nr: s.Nr, Why: strings.Join(s.Why, " <- ")})
 	}
 	return out
-}
-
-func writeAnalysisJSON(w io.Writer, res *analyze.Result) error {
-	e := json.NewEncoder(w)
-	e.SetIndent("", "  ")
-	return e.Encode(res)
 }

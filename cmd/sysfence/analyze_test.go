@@ -1,11 +1,14 @@
 package main
 
 import (
+	"debug/elf"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,5 +186,62 @@ func TestRecordStatic(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "dlopen: loader:main") {
 		t.Errorf("the dlopen with a name from argv is not reported:\n%s", r.stderr)
+	}
+}
+
+// A damaged program (any file may be given to analyze) is analysed as
+// far as it can be, and never crashes sysfence: an FDE of its .eh_frame
+// whose CIE pointer points before the section, a code segment whose
+// size in the program header is far beyond the file's.
+func TestAnalyzeDamagedFile(t *testing.T) {
+	orig, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, data []byte)
+		want   string // a syscall the profile still allows
+	}{
+		{"eh_frame-cie-pointer", func(t *testing.T, data []byte) {
+			s := f.Section(".eh_frame")
+			if s == nil {
+				t.Fatal("/bin/true has no .eh_frame")
+			}
+			sec := data[s.Offset : s.Offset+s.Size]
+			fde := 4 + binary.LittleEndian.Uint32(sec) // the record after the first CIE
+			if binary.LittleEndian.Uint32(sec[fde+4:]) == 0 {
+				t.Fatal("the second record of /bin/true's .eh_frame is no FDE")
+			}
+			binary.LittleEndian.PutUint32(sec[fde+4:], fde+4+3)
+		}, "exit_group"},
+		{"segment-size", func(t *testing.T, data []byte) {
+			for i, p := range f.Progs {
+				if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 {
+					ph := binary.LittleEndian.Uint64(data[0x20:]) + uint64(i)*56 // Elf64_Phdr
+					binary.LittleEndian.PutUint64(data[ph+32:], 1<<62)           // p_filesz
+					return
+				}
+			}
+			t.Fatal("/bin/true has no code segment")
+		}, "execve"}, // the code is unreadable: the kernel's part is left
+	} {
+		t.Run("damage="+tc.name, func(t *testing.T) {
+			data := slices.Clone(orig)
+			tc.damage(t, data)
+			prog := filepath.Join(t.TempDir(), "true")
+			if err := os.WriteFile(prog, data, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			r := runIt(t, withCache(sysfence("analyze", "-q", prog), t.TempDir()))
+			if r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, `"`+tc.want+`"`) {
+				t.Errorf("exit %d, stderr %.300q, stdout %.200q", r.code, r.stderr, r.stdout)
+			}
+		})
 	}
 }

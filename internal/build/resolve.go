@@ -29,8 +29,6 @@ const (
 	// Any: a raw filter or a profile, told apart by content (and a *.bpf
 	// name, which is always a raw filter).
 	Any Kind = iota
-	// ProfileInput: a profile (JSON or YAML) or a built-in name.
-	ProfileInput
 	// FilterInput: a raw filter, struct sock_filter instructions in the
 	// target architecture's byte order.
 	FilterInput
@@ -91,14 +89,14 @@ func Resolve(req Request, want Kind, force bool) (*Input, error) {
 		}
 		want = Any
 	}
-	if req.Profile != nil || want == ProfileInput && ref != "-" && !fileExists(ref) || profile.IsBuiltin(ref) && want != FilterInput {
+	if req.Profile != nil || profile.IsBuiltin(ref) && want != FilterInput {
 		return resolveProfile(req)
 	}
 	name, data, err := readRef(ref, req.Stdin)
 	if err != nil {
 		return nil, err
 	}
-	if want == FilterInput || want == Any && (strings.HasSuffix(ref, ".bpf") || !LooksLikeProfile(data)) {
+	if want == FilterInput || want == Any && (strings.HasSuffix(ref, ".bpf") || !looksLikeProfile(data)) {
 		return resolveFilter(name, data, req.Arch, force)
 	}
 	p, err := profile.ParseOwned(name, data)
@@ -182,11 +180,6 @@ func readRef(ref string, stdin io.Reader) (string, []byte, error) {
 	return ref, data, nil
 }
 
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
 // decodeProgram decodes a raw filter read from name.
 func decodeProgram(name string, raw []byte, arch *syscalls.Arch) (bpf.Program, error) {
 	if len(raw) == 0 {
@@ -205,11 +198,11 @@ func decodeProgram(name string, raw []byte, arch *syscalls.Arch) (bpf.Program, e
 	return prog, nil
 }
 
-// LooksLikeProfile tells a profile (JSON or YAML text) from a raw filter.
+// looksLikeProfile tells a profile (JSON or YAML text) from a raw filter.
 // A profile is text, or at least starts like one: a profile with a bad
 // byte further on is still a profile, and its parse error (with its
 // line:column) says more than "N bytes is not a raw filter".
-func LooksLikeProfile(data []byte) bool {
+func looksLikeProfile(data []byte) bool {
 	return looksLikeText(data) || profileKind(data) != ""
 }
 

@@ -62,29 +62,11 @@ type PositionalArgs func(cmd *Command, args []string) error
 // ArbitraryArgs accepts any arguments.
 func ArbitraryArgs(cmd *Command, args []string) error { return nil }
 
-// NoArgs refuses any argument.
-func NoArgs(cmd *Command, args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
-	}
-	return nil
-}
-
 // MinimumNArgs accepts n or more arguments.
 func MinimumNArgs(n int) PositionalArgs {
 	return func(cmd *Command, args []string) error {
 		if len(args) < n {
 			return fmt.Errorf("requires at least %d arg(s), only received %d", n, len(args))
-		}
-		return nil
-	}
-}
-
-// MaximumNArgs accepts up to n arguments.
-func MaximumNArgs(n int) PositionalArgs {
-	return func(cmd *Command, args []string) error {
-		if len(args) > n {
-			return fmt.Errorf("accepts at most %d arg(s), received %d", n, len(args))
 		}
 		return nil
 	}
@@ -147,9 +129,6 @@ func (c *Command) UseLine() string {
 
 // HasParent reports whether c is a subcommand.
 func (c *Command) HasParent() bool { return c.parent != nil }
-
-// Parent is the command c is a subcommand of, or nil.
-func (c *Command) Parent() *Command { return c.parent }
 
 // Root is the top of c's tree.
 func (c *Command) Root() *Command {
@@ -240,10 +219,6 @@ func (c *Command) Flags() *FlagSet {
 	}
 	return c.flags
 }
-
-// LocalFlags are the flags defined on c (all of them: there are no
-// inherited ones).
-func (c *Command) LocalFlags() *FlagSet { return c.Flags() }
 
 // ParseFlags parses args into c's flags.
 func (c *Command) ParseFlags(args []string) error { return c.Flags().Parse(args) }

@@ -3,8 +3,6 @@ package cmdline
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strings"
 )
@@ -23,8 +21,6 @@ type Value interface {
 
 // SliceValue is a Value holding a list.
 type SliceValue interface {
-	Append(string) error
-	Replace([]string) error
 	GetSlice() []string
 }
 
@@ -53,7 +49,6 @@ type FlagSet struct {
 	args          []string
 	argsLenAtDash int
 	interspersed  bool
-	output        io.Writer
 }
 
 // NewFlagSet returns an empty set that accepts flags among arguments.
@@ -64,20 +59,6 @@ func NewFlagSet(name string) *FlagSet {
 // SetInterspersed sets whether flags may follow arguments; with false the
 // first argument ends the flags (everything after CMD belongs to CMD).
 func (f *FlagSet) SetInterspersed(interspersed bool) { f.interspersed = interspersed }
-
-// SetOutput sets where warnings go (standard error by default).
-func (f *FlagSet) SetOutput(w io.Writer) { f.output = w }
-
-// Output is where warnings go.
-func (f *FlagSet) Output() io.Writer {
-	if f.output == nil {
-		return os.Stderr
-	}
-	return f.output
-}
-
-// Name is the set's name (its command's).
-func (f *FlagSet) Name() string { return f.name }
 
 // AddFlag adds a flag; a name or shorthand defined twice is a programming
 // error and panics.
@@ -117,9 +98,6 @@ func (f *FlagSet) VarPF(value Value, name, shorthand, usage string) *Flag {
 func (f *FlagSet) VarP(value Value, name, shorthand, usage string) {
 	f.VarPF(value, name, shorthand, usage)
 }
-
-// Var defines a flag with a Value of the caller's.
-func (f *FlagSet) Var(value Value, name, usage string) { f.VarPF(value, name, "", usage) }
 
 // Lookup returns the flag of that name, or nil.
 func (f *FlagSet) Lookup(name string) *Flag { return f.formal[name] }
@@ -188,9 +166,6 @@ func (f *FlagSet) Visit(fn func(*Flag)) {
 	}
 }
 
-// HasFlags reports whether the set defines any flag.
-func (f *FlagSet) HasFlags() bool { return len(f.formal) > 0 }
-
 // HasAvailableFlags reports whether the set defines a flag usage shows.
 func (f *FlagSet) HasAvailableFlags() bool {
 	for _, fl := range f.ordered {
@@ -200,9 +175,6 @@ func (f *FlagSet) HasAvailableFlags() bool {
 	}
 	return false
 }
-
-// NFlag is the number of flags set on the command line.
-func (f *FlagSet) NFlag() int { return len(f.actual) }
 
 // Args are the arguments left after the flags.
 func (f *FlagSet) Args() []string { return f.args }
@@ -390,12 +362,6 @@ func UnquoteUsage(fl *Flag) (name, usage string) {
 	switch name = fl.Value.Type(); name {
 	case "bool":
 		name = ""
-	case "float64":
-		name = "float"
-	case "int64":
-		name = "int"
-	case "uint64":
-		name = "uint"
 	case "stringSlice":
 		name = "strings"
 	}
@@ -410,7 +376,7 @@ func defaultIsZero(fl *Flag) bool {
 		return fl.DefValue == "false" || fl.DefValue == ""
 	case *durationValue:
 		return fl.DefValue == "0" || fl.DefValue == "0s"
-	case *intValue, *int64Value, *uintValue, *uint64Value, *float64Value:
+	case *intValue:
 		return fl.DefValue == "0"
 	case *stringValue:
 		return fl.DefValue == ""

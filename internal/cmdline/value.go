@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,46 +38,6 @@ func (i *intValue) Set(v string) error {
 func (i *intValue) Type() string   { return "int" }
 func (i *intValue) String() string { return strconv.Itoa(int(*i)) }
 
-type int64Value int64
-
-func (i *int64Value) Set(v string) error {
-	x, err := strconv.ParseInt(v, 0, 64)
-	*i = int64Value(x)
-	return err
-}
-func (i *int64Value) Type() string   { return "int64" }
-func (i *int64Value) String() string { return strconv.FormatInt(int64(*i), 10) }
-
-type uintValue uint
-
-func (u *uintValue) Set(v string) error {
-	x, err := strconv.ParseUint(v, 0, 64)
-	*u = uintValue(x)
-	return err
-}
-func (u *uintValue) Type() string   { return "uint" }
-func (u *uintValue) String() string { return strconv.FormatUint(uint64(*u), 10) }
-
-type uint64Value uint64
-
-func (u *uint64Value) Set(v string) error {
-	x, err := strconv.ParseUint(v, 0, 64)
-	*u = uint64Value(x)
-	return err
-}
-func (u *uint64Value) Type() string   { return "uint64" }
-func (u *uint64Value) String() string { return strconv.FormatUint(uint64(*u), 10) }
-
-type float64Value float64
-
-func (f *float64Value) Set(v string) error {
-	x, err := strconv.ParseFloat(v, 64)
-	*f = float64Value(x)
-	return err
-}
-func (f *float64Value) Type() string   { return "float64" }
-func (f *float64Value) String() string { return strconv.FormatFloat(float64(*f), 'g', -1, 64) }
-
 type durationValue time.Duration
 
 func (d *durationValue) Set(v string) error {
@@ -104,13 +63,8 @@ func (s *stringArrayValue) Set(v string) error {
 	}
 	return nil
 }
-func (s *stringArrayValue) Type() string          { return "stringArray" }
-func (s *stringArrayValue) String() string        { return "[" + writeCSV(*s.value) + "]" }
-func (s *stringArrayValue) Append(v string) error { *s.value = append(*s.value, v); return nil }
-func (s *stringArrayValue) Replace(v []string) error {
-	*s.value = append([]string(nil), v...)
-	return nil
-}
+func (s *stringArrayValue) Type() string       { return "stringArray" }
+func (s *stringArrayValue) String() string     { return "[" + writeCSV(*s.value) + "]" }
 func (s *stringArrayValue) GetSlice() []string { return append([]string{}, *s.value...) }
 
 // stringSliceValue splits each occurrence as a CSV record: --x a,b --x c
@@ -133,11 +87,9 @@ func (s *stringSliceValue) Set(v string) error {
 	s.changed = true
 	return nil
 }
-func (s *stringSliceValue) Type() string             { return "stringSlice" }
-func (s *stringSliceValue) String() string           { return "[" + writeCSV(*s.value) + "]" }
-func (s *stringSliceValue) Append(v string) error    { *s.value = append(*s.value, v); return nil }
-func (s *stringSliceValue) Replace(v []string) error { *s.value = v; return nil }
-func (s *stringSliceValue) GetSlice() []string       { return *s.value }
+func (s *stringSliceValue) Type() string       { return "stringSlice" }
+func (s *stringSliceValue) String() string     { return "[" + writeCSV(*s.value) + "]" }
+func (s *stringSliceValue) GetSlice() []string { return *s.value }
 
 func readCSV(v string) ([]string, error) {
 	if v == "" {
@@ -157,8 +109,9 @@ func writeCSV(vals []string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// The definitions: XVar and XVarP store into the caller's variable, X and
-// XP return a new one; the P forms take a one-letter shorthand.
+// The definitions: XVar and XVarP store into the caller's variable, String,
+// StringP and BoolP return a new one; the P forms take a one-letter
+// shorthand.
 
 func (f *FlagSet) StringVarP(p *string, name, shorthand, value, usage string) {
 	*p = value
@@ -186,9 +139,6 @@ func (f *FlagSet) BoolP(name, shorthand string, value bool, usage string) *bool 
 	f.BoolVarP(p, name, shorthand, value, usage)
 	return p
 }
-func (f *FlagSet) Bool(name string, value bool, usage string) *bool {
-	return f.BoolP(name, "", value, usage)
-}
 
 func (f *FlagSet) IntVarP(p *int, name, shorthand string, value int, usage string) {
 	*p = value
@@ -196,46 +146,6 @@ func (f *FlagSet) IntVarP(p *int, name, shorthand string, value int, usage strin
 }
 func (f *FlagSet) IntVar(p *int, name string, value int, usage string) {
 	f.IntVarP(p, name, "", value, usage)
-}
-func (f *FlagSet) IntP(name, shorthand string, value int, usage string) *int {
-	p := new(int)
-	f.IntVarP(p, name, shorthand, value, usage)
-	return p
-}
-func (f *FlagSet) Int(name string, value int, usage string) *int {
-	return f.IntP(name, "", value, usage)
-}
-
-func (f *FlagSet) Int64VarP(p *int64, name, shorthand string, value int64, usage string) {
-	*p = value
-	f.VarP((*int64Value)(p), name, shorthand, usage)
-}
-func (f *FlagSet) Int64Var(p *int64, name string, value int64, usage string) {
-	f.Int64VarP(p, name, "", value, usage)
-}
-
-func (f *FlagSet) UintVarP(p *uint, name, shorthand string, value uint, usage string) {
-	*p = value
-	f.VarP((*uintValue)(p), name, shorthand, usage)
-}
-func (f *FlagSet) UintVar(p *uint, name string, value uint, usage string) {
-	f.UintVarP(p, name, "", value, usage)
-}
-
-func (f *FlagSet) Uint64VarP(p *uint64, name, shorthand string, value uint64, usage string) {
-	*p = value
-	f.VarP((*uint64Value)(p), name, shorthand, usage)
-}
-func (f *FlagSet) Uint64Var(p *uint64, name string, value uint64, usage string) {
-	f.Uint64VarP(p, name, "", value, usage)
-}
-
-func (f *FlagSet) Float64VarP(p *float64, name, shorthand string, value float64, usage string) {
-	*p = value
-	f.VarP((*float64Value)(p), name, shorthand, usage)
-}
-func (f *FlagSet) Float64Var(p *float64, name string, value float64, usage string) {
-	f.Float64VarP(p, name, "", value, usage)
 }
 
 func (f *FlagSet) DurationVarP(p *time.Duration, name, shorthand string, value time.Duration, usage string) {
@@ -245,14 +155,6 @@ func (f *FlagSet) DurationVarP(p *time.Duration, name, shorthand string, value t
 func (f *FlagSet) DurationVar(p *time.Duration, name string, value time.Duration, usage string) {
 	f.DurationVarP(p, name, "", value, usage)
 }
-func (f *FlagSet) DurationP(name, shorthand string, value time.Duration, usage string) *time.Duration {
-	p := new(time.Duration)
-	f.DurationVarP(p, name, shorthand, value, usage)
-	return p
-}
-func (f *FlagSet) Duration(name string, value time.Duration, usage string) *time.Duration {
-	return f.DurationP(name, "", value, usage)
-}
 
 func (f *FlagSet) StringArrayVarP(p *[]string, name, shorthand string, value []string, usage string) {
 	*p = value
@@ -260,14 +162,6 @@ func (f *FlagSet) StringArrayVarP(p *[]string, name, shorthand string, value []s
 }
 func (f *FlagSet) StringArrayVar(p *[]string, name string, value []string, usage string) {
 	f.StringArrayVarP(p, name, "", value, usage)
-}
-func (f *FlagSet) StringArrayP(name, shorthand string, value []string, usage string) *[]string {
-	p := new([]string)
-	f.StringArrayVarP(p, name, shorthand, value, usage)
-	return p
-}
-func (f *FlagSet) StringArray(name string, value []string, usage string) *[]string {
-	return f.StringArrayP(name, "", value, usage)
 }
 
 func (f *FlagSet) StringSliceVarP(p *[]string, name, shorthand string, value []string, usage string) {
@@ -277,80 +171,16 @@ func (f *FlagSet) StringSliceVarP(p *[]string, name, shorthand string, value []s
 func (f *FlagSet) StringSliceVar(p *[]string, name string, value []string, usage string) {
 	f.StringSliceVarP(p, name, "", value, usage)
 }
-func (f *FlagSet) StringSliceP(name, shorthand string, value []string, usage string) *[]string {
-	p := new([]string)
-	f.StringSliceVarP(p, name, shorthand, value, usage)
-	return p
-}
-func (f *FlagSet) StringSlice(name string, value []string, usage string) *[]string {
-	return f.StringSliceP(name, "", value, usage)
-}
-
-// value returns the named flag's Value as type T, or an error naming
-// what went wrong.
-func value[T Value](f *FlagSet, name, typ string) (T, error) {
-	var zero T
-	fl := f.Lookup(name)
-	if fl == nil {
-		return zero, fmt.Errorf("flag accessed but not defined: %s", name)
-	}
-	v, ok := fl.Value.(T)
-	if !ok {
-		return zero, fmt.Errorf("trying to get %s value of flag of type %s", typ, fl.Value.Type())
-	}
-	return v, nil
-}
-
-// GetString returns the value of a string flag.
-func (f *FlagSet) GetString(name string) (string, error) {
-	v, err := value[*stringValue](f, name, "string")
-	if err != nil {
-		return "", err
-	}
-	return string(*v), nil
-}
 
 // GetBool returns the value of a bool flag.
 func (f *FlagSet) GetBool(name string) (bool, error) {
-	v, err := value[*boolValue](f, name, "bool")
-	if err != nil {
-		return false, err
+	fl := f.Lookup(name)
+	if fl == nil {
+		return false, fmt.Errorf("flag accessed but not defined: %s", name)
+	}
+	v, ok := fl.Value.(*boolValue)
+	if !ok {
+		return false, fmt.Errorf("trying to get bool value of flag of type %s", fl.Value.Type())
 	}
 	return bool(*v), nil
-}
-
-// GetInt returns the value of an int flag.
-func (f *FlagSet) GetInt(name string) (int, error) {
-	v, err := value[*intValue](f, name, "int")
-	if err != nil {
-		return 0, err
-	}
-	return int(*v), nil
-}
-
-// GetDuration returns the value of a duration flag.
-func (f *FlagSet) GetDuration(name string) (time.Duration, error) {
-	v, err := value[*durationValue](f, name, "duration")
-	if err != nil {
-		return 0, err
-	}
-	return time.Duration(*v), nil
-}
-
-// GetStringArray returns the value of a string array flag.
-func (f *FlagSet) GetStringArray(name string) ([]string, error) {
-	v, err := value[*stringArrayValue](f, name, "stringArray")
-	if err != nil {
-		return []string{}, err
-	}
-	return v.GetSlice(), nil
-}
-
-// GetStringSlice returns the value of a string slice flag.
-func (f *FlagSet) GetStringSlice(name string) ([]string, error) {
-	v, err := value[*stringSliceValue](f, name, "stringSlice")
-	if err != nil {
-		return []string{}, err
-	}
-	return slices.Clone(v.GetSlice()), nil
 }

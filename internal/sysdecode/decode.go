@@ -36,9 +36,6 @@ const (
 	ArgRaw                    // a register of a call whose signature is unknown: hex, 0 for 0
 )
 
-// signatures gives the argument kinds of the syscalls sysfence knows how to
-// print, by name (the same on every ABI that has the syscall). A syscall
-// listed with no arguments takes none. Built on first use.
 // Signatures gives the argument kinds of the syscalls sysfence knows how
 // to print, by name (the same on every ABI that has the syscall), built on
 // first use. A syscall listed with no arguments takes none. The map is
