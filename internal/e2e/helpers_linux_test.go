@@ -130,20 +130,13 @@ func sysfenceBin(t testing.TB) string {
 // without ld.so and its calls are few and known).
 func cprog(t testing.TB, name string) string {
 	t.Helper()
-	cc := testenv.LookPath(t, "cc", "gcc")
 	cMu.Lock()
 	defer cMu.Unlock()
 	if p, ok := cDone[name]; ok {
 		return p
 	}
 	out := filepath.Join(workDir, name)
-	cmd := exec.Command(cc, "-O2", "-static", "-o", out, filepath.Join("testdata", name+".c"))
-	if b, err := cmd.CombinedOutput(); err != nil {
-		if strings.Contains(string(b), "cannot find -lc") {
-			testenv.Skip(t, "static glibc (libc.a, Debian package libc6-dev) is not installed")
-		}
-		t.Fatalf("cc %s: %v\n%s", name, err, b)
-	}
+	testenv.BuildC(t, filepath.Join("testdata", name+".c"), out, true)
 	cDone[name] = out
 	return out
 }
