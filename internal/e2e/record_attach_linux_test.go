@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sysfence/sysfence/internal/cgroups"
 	"github.com/sysfence/sysfence/internal/runctest"
 	"github.com/sysfence/sysfence/internal/spotest"
 )
@@ -102,35 +101,13 @@ sh -c 'echo done'`
 func TestRecordContainer(t *testing.T) {
 	b := runctest.NewT(t, runctest.Config{})
 	id := fmt.Sprintf("sfrecord-%d", os.Getpid())
-	gate := filepath.Join(b.Rootfs, "tmp", "go")
-	os.Remove(gate)
-	done := make(chan *runctest.Result, 1)
-	go func() {
-		res, err := b.Run(context.Background(), runctest.Run{ID: id, Args: []string{"sh", "-c", growingLoop}, Timeout: 60 * time.Second})
-		if err != nil {
-			t.Error(err)
-		}
-		done <- res
-	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := cgroups.FindContainer(id); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("container %s: no cgroup after 20s", id)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	let := runHeld(t, b, runctest.Run{ID: id, Args: []string{"sh", "-c", growingLoop}, Timeout: 60 * time.Second})
 	// As a SeccompProfile: what a cluster would distribute.
 	prof := filepath.Join(t.TempDir(), "recorded.yaml")
 	wait := startSysfence(t, "Ctrl-C ends", 60*time.Second, "record", "--container", id, "--for", "runc", "--format", "spo", "-o", prof)
-	if err := os.WriteFile(gate, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	first := <-done
+	first := let()
 	r := wait()
-	if first == nil || first.ExitCode != 0 || first.Stdout != "start\nrunctest\n0\n26 /etc/passwd\ndone\n" {
+	if first.ExitCode != 0 || first.Stdout != "start\nrunctest\n0\n26 /etc/passwd\ndone\n" {
 		t.Fatalf("first run:\n%v", first)
 	}
 	if r.code != 0 || !strings.Contains(r.stderr, "sysfence: the set of distinct syscalls last grew at ") || !strings.Contains(r.stderr, "sysfence: wrote "+prof) {
