@@ -208,23 +208,18 @@ func pfcExcuse(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts ref.Options)
 // syscall's other rules, not from how it ranks the two; only where it
 // ranks them as got in both orders does it contradict Decide.
 func pairAgrees(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts ref.Options, pol *policy.Policy, in *Input, got, want uint32) bool {
-	ap, d := decided(pol, in)
-	if ap == nil {
-		return false
-	}
-	args := in.Args
+	d, matching, _ := decided(pol, in)
 	var g *policy.Rule
-	for i := range ap.Rules {
-		r := &ap.Rules[i]
-		if r.Nr == in.Nr && uint32(r.Action) == got && r.Matches(&args, ap.Arch.Is64()) {
+	for _, r := range matching {
+		if uint32(r.Action) == got {
 			g = r
 			break
 		}
 	}
-	if g == nil || g.Origin.Entry < 0 || d.Rule.Origin.Entry < 0 || g.Origin.Entry == d.Rule.Origin.Entry {
+	if g == nil || g.Origin.Entry < 0 || d.Origin.Entry < 0 || g.Origin.Entry == d.Origin.Entry {
 		return false
 	}
-	for _, rs := range [][2]*policy.Rule{{d.Rule, g}, {g, d.Rule}} {
+	for _, rs := range [][2]*policy.Rule{{d, g}, {g, d}} {
 		pair := *oci
 		pair.Syscalls = nil
 		for _, r := range rs {
@@ -750,12 +745,10 @@ func (c *orderStats) observe(p *policy.Policy, lib Answer, ins []Input) {
 		if err != nil {
 			continue
 		}
-		ap, d := decided(p, in)
-		args := in.Args
+		d, matching, _ := decided(p, in)
 		var last *policy.Rule
-		for j := range ap.Rules {
-			r := &ap.Rules[j]
-			if r.Nr == in.Nr && r.Action.Kind() == d.Action.Kind() && r.Matches(&args, ap.Arch.Is64()) {
+		for _, r := range matching {
+			if r.Action.Kind() == d.Action.Kind() {
 				last = r
 			}
 		}
