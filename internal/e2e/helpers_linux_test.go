@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,6 +126,78 @@ func sysfenceBin(t testing.TB) string {
 		t.Fatal(binErr)
 	}
 	return binPath
+}
+
+// startSysfence starts sysfence with args, waits for the stderr line that
+// contains ready, and returns a function that ends it (with SIGINT first
+// when interrupt is set), killing it if it has not ended within timeout,
+// and returns how it ended. The function may be called again, and the
+// test's cleanup calls it.
+func startSysfence(t testing.TB, ready string, interrupt bool, timeout time.Duration, args ...string) func() result {
+	t.Helper()
+	cmd := exec.Command(sysfenceBin(t), args...)
+	var out, errBuf bytes.Buffer
+	cmd.Stdout = &out
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan bool, 1)
+	var mu sync.Mutex
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		sc := bufio.NewScanner(pr)
+		once := false
+		for sc.Scan() {
+			mu.Lock()
+			errBuf.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+			if !once && strings.Contains(sc.Text(), ready) {
+				once = true
+				started <- true
+			}
+		}
+		if !once {
+			started <- false
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); pw.Close() }()
+	select {
+	case ok := <-started:
+		if !ok {
+			<-done
+			t.Fatalf("sysfence %q ended before %q: %s", args, ready, errBuf.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("sysfence %q: no %q in 30s", args, ready)
+	}
+	var once sync.Once
+	var res result
+	end := func() result {
+		once.Do(func() {
+			if interrupt {
+				cmd.Process.Signal(syscall.SIGINT)
+			}
+			select {
+			case <-done:
+			case <-time.After(timeout):
+				cmd.Process.Kill()
+				<-done
+				t.Errorf("sysfence %q did not end within %v", args, timeout)
+			}
+			<-copied
+			mu.Lock()
+			defer mu.Unlock()
+			res = result{stdout: out.String(), stderr: errBuf.String(), code: cmd.ProcessState.ExitCode()}
+		})
+		return res
+	}
+	t.Cleanup(func() { end() })
+	return end
 }
 
 // cprog compiles testdata/NAME.c once, statically (so that it starts

@@ -1,82 +1,17 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sysfence/sysfence/internal/runctest"
 	"github.com/sysfence/sysfence/internal/spotest"
 )
-
-// startSysfence starts sysfence with args, waits for the stderr line
-// that contains ready, and returns a function that waits for it to end
-// (killing it after timeout).
-func startSysfence(t testing.TB, ready string, timeout time.Duration, args ...string) func() result {
-	t.Helper()
-	cmd := exec.Command(sysfenceBin(t), args...)
-	var out, errBuf bytes.Buffer
-	cmd.Stdout = &out
-	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan bool, 1)
-	var mu sync.Mutex
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		sc := bufio.NewScanner(pr)
-		once := false
-		for sc.Scan() {
-			mu.Lock()
-			errBuf.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if !once && strings.Contains(sc.Text(), ready) {
-				once = true
-				started <- true
-			}
-		}
-		if !once {
-			started <- false
-		}
-	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); pw.Close() }()
-	select {
-	case ok := <-started:
-		if !ok {
-			<-done
-			t.Fatalf("sysfence %q ended before %q: %s", args, ready, errBuf.String())
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("sysfence %q: no %q in 30s", args, ready)
-	}
-	return func() result {
-		select {
-		case <-done:
-		case <-time.After(timeout):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("sysfence %q did not end within %v", args, timeout)
-		}
-		<-copied
-		mu.Lock()
-		defer mu.Unlock()
-		return result{stdout: out.String(), stderr: errBuf.String(), code: cmd.ProcessState.ExitCode()}
-	}
-}
 
 // growingLoop waits for /tmp/go, then makes more kinds of calls at each
 // step, and ends with a new shell (whose start-up is then recorded).
@@ -104,7 +39,7 @@ func TestRecordContainer(t *testing.T) {
 	let := runHeld(t, b, runctest.Run{ID: id, Args: []string{"sh", "-c", growingLoop}, Timeout: 60 * time.Second})
 	// As a SeccompProfile: what a cluster would distribute.
 	prof := filepath.Join(t.TempDir(), "recorded.yaml")
-	wait := startSysfence(t, "Ctrl-C ends", 60*time.Second, "record", "--container", id, "--for", "runc", "--format", "spo", "-o", prof)
+	wait := startSysfence(t, "Ctrl-C ends", false, 60*time.Second, "record", "--container", id, "--for", "runc", "--format", "spo", "-o", prof)
 	first := let()
 	r := wait()
 	if first.ExitCode != 0 || first.Stdout != "start\nrunctest\n0\n26 /etc/passwd\ndone\n" {

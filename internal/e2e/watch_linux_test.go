@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,8 +12,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,62 +30,7 @@ import (
 func startWatch(t testing.TB, args ...string) func() result {
 	t.Helper()
 	testenv.RequireRoot(t)
-	cmd := exec.Command(sysfenceBin(t), append([]string{"watch"}, args...)...)
-	var out, errBuf bytes.Buffer
-	cmd.Stdout = &out
-	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan string, 1)
-	var mu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			mu.Lock()
-			errBuf.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if strings.Contains(sc.Text(), "Ctrl-C ends") {
-				started <- sc.Text()
-			}
-		}
-		close(started)
-	}()
-	select {
-	case _, ok := <-started:
-		if !ok {
-			cmd.Wait()
-			t.Fatalf("sysfence watch %q did not start: %s", args, errBuf.String())
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("sysfence watch %q: no start line in 30s", args)
-	}
-	var once sync.Once
-	var res result
-	stop := func() result {
-		once.Do(func() {
-			cmd.Process.Signal(syscall.SIGINT)
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				cmd.Process.Kill()
-				<-done
-				t.Errorf("sysfence watch did not end 30s after SIGINT")
-			}
-			pw.Close()
-			time.Sleep(10 * time.Millisecond)
-			mu.Lock()
-			res = result{stdout: out.String(), stderr: errBuf.String(), code: cmd.ProcessState.ExitCode()}
-			mu.Unlock()
-		})
-		return res
-	}
-	t.Cleanup(func() { stop() })
-	return stop
+	return startSysfence(t, "Ctrl-C ends", true, 30*time.Second, append([]string{"watch"}, args...)...)
 }
 
 // actionsProg builds the watch package's C program, which loads its
