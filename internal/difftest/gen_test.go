@@ -89,15 +89,10 @@ func TestSameKindProfiles(t *testing.T) {
 // rankedAgainstOrder reports whether the deciding rule is not the first
 // matching rule of its kind.
 func rankedAgainstOrder(p *policy.Policy, in *Input) bool {
-	ap, d := decided(p, in)
-	if ap == nil {
-		return false
-	}
-	args := in.Args
-	for i := range ap.Rules {
-		r := &ap.Rules[i]
-		if r.Nr == d.Rule.Nr && r.Action.Kind() == d.Rule.Action.Kind() && r.Matches(&args, ap.Arch.Is64()) {
-			return r.Action != d.Rule.Action
+	d, matching, _ := decided(p, in)
+	for _, r := range matching {
+		if r.Action.Kind() == d.Action.Kind() {
+			return r.Action != d.Action
 		}
 	}
 	return false

@@ -73,14 +73,9 @@ func DecideAnswer(p *policy.Policy) Answer {
 // kinds. There libseccomp's answer depends on its internal tree order,
 // so differential tests leave such inputs out (and count them).
 func Conflict(p *policy.Policy, in *Input) bool {
-	ap, d := decided(p, in)
-	if ap == nil {
-		return false
-	}
-	args := in.Args
-	for i := range ap.Rules {
-		r := &ap.Rules[i]
-		if r.Nr == d.Rule.Nr && r.Action.Kind() != d.Rule.Action.Kind() && r.Matches(&args, ap.Arch.Is64()) {
+	d, matching, _ := decided(p, in)
+	for _, r := range matching {
+		if r.Action.Kind() != d.Action.Kind() {
 			return true
 		}
 	}
@@ -110,25 +105,18 @@ func ProfileOrder(p *policy.Policy, in *Input) bool {
 // another matching rule of that kind with other data tightens. It looks at
 // the rules only, not at which one Decide chose.
 func sameKindActions(p *policy.Policy, in *Input, untightened bool) map[policy.Action]bool {
-	ap, d := decided(p, in)
-	if ap == nil {
-		return nil
-	}
-	args := in.Args
-	is64 := ap.Arch.Is64()
-	matching := func(r *policy.Rule) bool {
-		return r.Nr == d.Rule.Nr && r.Action.Kind() == d.Rule.Action.Kind() && r.Matches(&args, is64)
+	d, matching, is64 := decided(p, in)
+	var kind []*policy.Rule
+	for _, r := range matching {
+		if r.Action.Kind() == d.Action.Kind() {
+			kind = append(kind, r)
+		}
 	}
 	acts := map[policy.Action]bool{}
-	for i := range ap.Rules {
-		r := &ap.Rules[i]
-		if !matching(r) {
-			continue
-		}
+	for _, r := range kind {
 		tightened := false
-		for j := range ap.Rules {
-			s := &ap.Rules[j]
-			if untightened && s.Action != r.Action && matching(s) {
+		for _, s := range kind {
+			if untightened && s.Action != r.Action {
 				if _, ok := s.Tightens(r, is64); ok {
 					tightened = true
 					break
@@ -142,25 +130,34 @@ func sameKindActions(p *policy.Policy, in *Input, untightened bool) map[policy.A
 	return acts
 }
 
-// decided returns the ABI policy and Decide's decision when a conditional
-// rule decides the input (nil otherwise).
-func decided(p *policy.Policy, in *Input) (*policy.ArchPolicy, policy.Decision) {
+// decided returns the rule that decides the input when Decide's answer
+// comes from a conditional rule (nil otherwise), the rules of its syscall
+// that match the input, in profile order (it among them), and whether its
+// ABI is 64-bit.
+func decided(p *policy.Policy, in *Input) (d *policy.Rule, matching []*policy.Rule, is64 bool) {
 	args := in.Args
-	d := p.Decide(in.Arch, in.Nr, &args)
-	if d.Why != policy.WhyRule {
-		return nil, d
+	dec := p.Decide(in.Arch, in.Nr, &args)
+	if dec.Why != policy.WhyRule {
+		return nil, nil, false
 	}
 	for _, ap := range p.Arches {
+		is64 := ap.Arch.Is64()
 		for i := range ap.Rules {
-			if &ap.Rules[i] == d.Rule {
-				if d.Rule.Unconditional(ap.Arch.Is64()) {
-					return nil, d
-				}
-				return ap, d
+			if &ap.Rules[i] != dec.Rule {
+				continue
 			}
+			if dec.Rule.Unconditional(is64) {
+				return nil, nil, false
+			}
+			for j := range ap.Rules {
+				if r := &ap.Rules[j]; r.Nr == in.Nr && r.Matches(&args, is64) {
+					matching = append(matching, r)
+				}
+			}
+			return dec.Rule, matching, is64
 		}
 	}
-	return nil, d
+	return nil, nil, false
 }
 
 // Disagreement is one input on which a contestant and the reference differ.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/compile"
+	"github.com/sysfence/sysfence/internal/difftest/a2order"
 	ref "github.com/sysfence/sysfence/internal/reference/libseccomp"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
@@ -207,23 +208,18 @@ func pfcExcuse(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts ref.Options)
 // syscall's other rules, not from how it ranks the two; only where it
 // ranks them as got in both orders does it contradict Decide.
 func pairAgrees(oci *specs.LinuxSeccomp, native *syscalls.Arch, opts ref.Options, pol *policy.Policy, in *Input, got, want uint32) bool {
-	ap, d := decided(pol, in)
-	if ap == nil {
-		return false
-	}
-	args := in.Args
+	d, matching, _ := decided(pol, in)
 	var g *policy.Rule
-	for i := range ap.Rules {
-		r := &ap.Rules[i]
-		if r.Nr == in.Nr && uint32(r.Action) == got && r.Matches(&args, ap.Arch.Is64()) {
+	for _, r := range matching {
+		if uint32(r.Action) == got {
 			g = r
 			break
 		}
 	}
-	if g == nil || g.Origin.Entry < 0 || d.Rule.Origin.Entry < 0 || g.Origin.Entry == d.Rule.Origin.Entry {
+	if g == nil || g.Origin.Entry < 0 || d.Origin.Entry < 0 || g.Origin.Entry == d.Origin.Entry {
 		return false
 	}
-	for _, rs := range [][2]*policy.Rule{{d.Rule, g}, {g, d.Rule}} {
+	for _, rs := range [][2]*policy.Rule{{d, g}, {g, d}} {
 		pair := *oci
 		pair.Syscalls = nil
 		for _, r := range rs {
@@ -749,12 +745,10 @@ func (c *orderStats) observe(p *policy.Policy, lib Answer, ins []Input) {
 		if err != nil {
 			continue
 		}
-		ap, d := decided(p, in)
-		args := in.Args
+		d, matching, _ := decided(p, in)
 		var last *policy.Rule
-		for j := range ap.Rules {
-			r := &ap.Rules[j]
-			if r.Nr == in.Nr && r.Action.Kind() == d.Action.Kind() && r.Matches(&args, ap.Arch.Is64()) {
+		for _, r := range matching {
+			if r.Action.Kind() == d.Action.Kind() {
 				last = r
 			}
 		}
@@ -1050,50 +1044,11 @@ func TestSameKindOverlap(t *testing.T) {
 }
 
 // TestLibseccompA2Order runs libseccomp's own regression test
-// 43-sim-a2_order (tests/43-sim-a2_order.{c,tests}: read with a2 <= 64 ->
-// ALLOW, a2 > 128, 256, ..., 16384 -> ERRNO(5..12); write with a2 >= 32768
-// -> ALLOW, a2 < 128, ..., 16384 -> ERRNO(5..12); default KILL) on every
-// ABI: libseccomp 2.5.4, sysfence's filter and Decide must all give the
-// results its table lists, for instance ERRNO(6) for read with a2 = 0x101.
+// 43-sim-a2_order (package a2order) on every ABI: libseccomp 2.5.4,
+// sysfence's filter and Decide must all give the results its table lists,
+// for instance ERRNO(6) for read with a2 = 0x101.
 func TestLibseccompA2Order(t *testing.T) {
-	oci := &specs.LinuxSeccomp{DefaultAction: specs.ActKill}
-	add := func(name string, act specs.LinuxSeccompAction, errno uint, op specs.LinuxSeccompOperator, v uint64) {
-		sc := specs.LinuxSyscall{Names: []string{name}, Action: act, Args: []specs.LinuxSeccompArg{{Index: 2, Value: v, Op: op}}}
-		if act == specs.ActErrno {
-			sc.ErrnoRet = &errno
-		}
-		oci.Syscalls = append(oci.Syscalls, sc)
-	}
-	add("read", specs.ActAllow, 0, specs.OpLessEqual, 64)
-	for i := range uint(8) {
-		add("read", specs.ActErrno, 5+i, specs.OpGreaterThan, 128<<i)
-	}
-	add("write", specs.ActAllow, 0, specs.OpGreaterEqual, 32768)
-	for i := range uint(8) {
-		add("write", specs.ActErrno, 5+i, specs.OpLessThan, 128<<i)
-	}
-	// 43-sim-a2_order.tests, every row (arguments 0 and 1 are 4 and
-	// 0x856B008 there).
-	rows := []struct {
-		call string
-		a2   uint64
-		want string
-	}{
-		{"read", 30, "ALLOW"}, {"read", 64, "ALLOW"}, {"read", 65, "KILL"}, {"read", 128, "KILL"},
-		{"read", 129, "ERRNO(5)"}, {"read", 250, "ERRNO(5)"}, {"read", 256, "ERRNO(5)"},
-		{"read", 257, "ERRNO(6)"}, {"read", 512, "ERRNO(6)"}, {"read", 513, "ERRNO(7)"},
-		{"read", 1024, "ERRNO(7)"}, {"read", 1025, "ERRNO(8)"}, {"read", 2048, "ERRNO(8)"},
-		{"read", 2049, "ERRNO(9)"}, {"read", 4096, "ERRNO(9)"}, {"read", 4097, "ERRNO(10)"},
-		{"read", 8192, "ERRNO(10)"}, {"read", 8193, "ERRNO(11)"}, {"read", 16384, "ERRNO(11)"},
-		{"read", 16385, "ERRNO(12)"},
-		{"write", 65, "ERRNO(5)"}, {"write", 128, "ERRNO(6)"}, {"write", 129, "ERRNO(6)"},
-		{"write", 250, "ERRNO(6)"}, {"write", 256, "ERRNO(7)"}, {"write", 257, "ERRNO(7)"},
-		{"write", 512, "ERRNO(8)"}, {"write", 513, "ERRNO(8)"}, {"write", 1024, "ERRNO(9)"},
-		{"write", 1025, "ERRNO(9)"}, {"write", 2048, "ERRNO(10)"}, {"write", 2049, "ERRNO(10)"},
-		{"write", 4096, "ERRNO(11)"}, {"write", 4097, "ERRNO(11)"}, {"write", 8192, "ERRNO(12)"},
-		{"write", 8193, "ERRNO(12)"}, {"write", 16384, "KILL"}, {"write", 16385, "KILL"},
-		{"write", 32768, "ALLOW"},
-	}
+	oci := a2order.Profile()
 	for _, tg := range Targets {
 		native, _ := syscalls.ArchByName(tg.Native)
 		t.Run("native="+tg.Native, func(t *testing.T) {
@@ -1117,15 +1072,15 @@ func TestLibseccompA2Order(t *testing.T) {
 			}
 			filters["Decide"] = DecideAnswer(p)
 			for _, ap := range p.Arches {
-				for _, row := range rows {
-					nr, ok := ap.Arch.Number(row.call)
+				for _, row := range a2order.Rows {
+					nr, ok := ap.Arch.Number(row.Call)
 					if !ok {
 						continue // read and write are direct calls everywhere
 					}
-					in := Input{Arch: ap.Arch.AuditArch, Nr: nr, Args: [6]uint64{4, 0x856B008, row.a2}}
+					in := Input{Arch: ap.Arch.AuditArch, Nr: nr, Args: [6]uint64{a2order.Arg0, a2order.Arg1, row.A2}}
 					for name, f := range filters {
-						if got, err := f(&in); err != nil || policy.Action(got).String() != row.want {
-							t.Errorf("%s on %s: %s(a2=%d) = %v (%v), want %s", name, ap.Arch.Name, row.call, row.a2, policy.Action(got), err, row.want)
+						if got, err := f(&in); err != nil || policy.Action(got).String() != row.Want {
+							t.Errorf("%s on %s: %s(a2=%d) = %v (%v), want %s", name, ap.Arch.Name, row.Call, row.A2, policy.Action(got), err, row.Want)
 						}
 					}
 				}

@@ -251,15 +251,8 @@ func libseccompProg(t *testing.T) string {
 // libseccompC builds a C program that links libseccomp.
 func libseccompC(t testing.TB, src, name string) string {
 	t.Helper()
-	cc := testenv.LookPath(t, "cc", "gcc")
 	out := filepath.Join(t.TempDir(), name)
-	cmd := exec.Command(cc, "-O2", "-pthread", "-o", out, src, "-lseccomp")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		if bytes.Contains(b, []byte("seccomp.h")) || bytes.Contains(b, []byte("-lseccomp")) {
-			testenv.Skip(t, "libseccomp's headers are not installed (Debian package libseccomp-dev)")
-		}
-		t.Fatalf("cc: %v\n%s", err, b)
-	}
+	testenv.BuildC(t, src, out, false, "seccomp")
 	return out
 }
 

@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,24 +128,89 @@ func sysfenceBin(t testing.TB) string {
 	return binPath
 }
 
+// startSysfence starts sysfence with args, waits for the stderr line that
+// contains ready, and returns a function that ends it (with SIGINT first
+// when interrupt is set), killing it if it has not ended within timeout,
+// and returns how it ended. The function may be called again, and the
+// test's cleanup calls it.
+func startSysfence(t testing.TB, ready string, interrupt bool, timeout time.Duration, args ...string) func() result {
+	t.Helper()
+	cmd := exec.Command(sysfenceBin(t), args...)
+	var out, errBuf bytes.Buffer
+	cmd.Stdout = &out
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan bool, 1)
+	var mu sync.Mutex
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		sc := bufio.NewScanner(pr)
+		once := false
+		for sc.Scan() {
+			mu.Lock()
+			errBuf.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+			if !once && strings.Contains(sc.Text(), ready) {
+				once = true
+				started <- true
+			}
+		}
+		if !once {
+			started <- false
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); pw.Close() }()
+	select {
+	case ok := <-started:
+		if !ok {
+			<-done
+			t.Fatalf("sysfence %q ended before %q: %s", args, ready, errBuf.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("sysfence %q: no %q in 30s", args, ready)
+	}
+	var once sync.Once
+	var res result
+	end := func() result {
+		once.Do(func() {
+			if interrupt {
+				cmd.Process.Signal(syscall.SIGINT)
+			}
+			select {
+			case <-done:
+			case <-time.After(timeout):
+				cmd.Process.Kill()
+				<-done
+				t.Errorf("sysfence %q did not end within %v", args, timeout)
+			}
+			<-copied
+			mu.Lock()
+			defer mu.Unlock()
+			res = result{stdout: out.String(), stderr: errBuf.String(), code: cmd.ProcessState.ExitCode()}
+		})
+		return res
+	}
+	t.Cleanup(func() { end() })
+	return end
+}
+
 // cprog compiles testdata/NAME.c once, statically (so that it starts
 // without ld.so and its calls are few and known).
 func cprog(t testing.TB, name string) string {
 	t.Helper()
-	cc := testenv.LookPath(t, "cc", "gcc")
 	cMu.Lock()
 	defer cMu.Unlock()
 	if p, ok := cDone[name]; ok {
 		return p
 	}
 	out := filepath.Join(workDir, name)
-	cmd := exec.Command(cc, "-O2", "-static", "-o", out, filepath.Join("testdata", name+".c"))
-	if b, err := cmd.CombinedOutput(); err != nil {
-		if strings.Contains(string(b), "cannot find -lc") {
-			testenv.Skip(t, "static glibc (libc.a, Debian package libc6-dev) is not installed")
-		}
-		t.Fatalf("cc %s: %v\n%s", name, err, b)
-	}
+	testenv.BuildC(t, filepath.Join("testdata", name+".c"), out, true)
 	cDone[name] = out
 	return out
 }

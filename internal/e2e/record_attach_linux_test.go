@@ -1,83 +1,17 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/sysfence/sysfence/internal/cgroups"
 	"github.com/sysfence/sysfence/internal/runctest"
 	"github.com/sysfence/sysfence/internal/spotest"
 )
-
-// startSysfence starts sysfence with args, waits for the stderr line
-// that contains ready, and returns a function that waits for it to end
-// (killing it after timeout).
-func startSysfence(t testing.TB, ready string, timeout time.Duration, args ...string) func() result {
-	t.Helper()
-	cmd := exec.Command(sysfenceBin(t), args...)
-	var out, errBuf bytes.Buffer
-	cmd.Stdout = &out
-	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan bool, 1)
-	var mu sync.Mutex
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		sc := bufio.NewScanner(pr)
-		once := false
-		for sc.Scan() {
-			mu.Lock()
-			errBuf.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if !once && strings.Contains(sc.Text(), ready) {
-				once = true
-				started <- true
-			}
-		}
-		if !once {
-			started <- false
-		}
-	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); pw.Close() }()
-	select {
-	case ok := <-started:
-		if !ok {
-			<-done
-			t.Fatalf("sysfence %q ended before %q: %s", args, ready, errBuf.String())
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("sysfence %q: no %q in 30s", args, ready)
-	}
-	return func() result {
-		select {
-		case <-done:
-		case <-time.After(timeout):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("sysfence %q did not end within %v", args, timeout)
-		}
-		<-copied
-		mu.Lock()
-		defer mu.Unlock()
-		return result{stdout: out.String(), stderr: errBuf.String(), code: cmd.ProcessState.ExitCode()}
-	}
-}
 
 // growingLoop waits for /tmp/go, then makes more kinds of calls at each
 // step, and ends with a new shell (whose start-up is then recorded).
@@ -102,35 +36,13 @@ sh -c 'echo done'`
 func TestRecordContainer(t *testing.T) {
 	b := runctest.NewT(t, runctest.Config{})
 	id := fmt.Sprintf("sfrecord-%d", os.Getpid())
-	gate := filepath.Join(b.Rootfs, "tmp", "go")
-	os.Remove(gate)
-	done := make(chan *runctest.Result, 1)
-	go func() {
-		res, err := b.Run(context.Background(), runctest.Run{ID: id, Args: []string{"sh", "-c", growingLoop}, Timeout: 60 * time.Second})
-		if err != nil {
-			t.Error(err)
-		}
-		done <- res
-	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := cgroups.FindContainer(id); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("container %s: no cgroup after 20s", id)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	let := runHeld(t, b, runctest.Run{ID: id, Args: []string{"sh", "-c", growingLoop}, Timeout: 60 * time.Second})
 	// As a SeccompProfile: what a cluster would distribute.
 	prof := filepath.Join(t.TempDir(), "recorded.yaml")
-	wait := startSysfence(t, "Ctrl-C ends", 60*time.Second, "record", "--container", id, "--for", "runc", "--format", "spo", "-o", prof)
-	if err := os.WriteFile(gate, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	first := <-done
+	wait := startSysfence(t, "Ctrl-C ends", false, 60*time.Second, "record", "--container", id, "--for", "runc", "--format", "spo", "-o", prof)
+	first := let()
 	r := wait()
-	if first == nil || first.ExitCode != 0 || first.Stdout != "start\nrunctest\n0\n26 /etc/passwd\ndone\n" {
+	if first.ExitCode != 0 || first.Stdout != "start\nrunctest\n0\n26 /etc/passwd\ndone\n" {
 		t.Fatalf("first run:\n%v", first)
 	}
 	if r.code != 0 || !strings.Contains(r.stderr, "sysfence: the set of distinct syscalls last grew at ") || !strings.Contains(r.stderr, "sysfence: wrote "+prof) {

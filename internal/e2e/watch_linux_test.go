@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,8 +12,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,62 +30,7 @@ import (
 func startWatch(t testing.TB, args ...string) func() result {
 	t.Helper()
 	testenv.RequireRoot(t)
-	cmd := exec.Command(sysfenceBin(t), append([]string{"watch"}, args...)...)
-	var out, errBuf bytes.Buffer
-	cmd.Stdout = &out
-	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan string, 1)
-	var mu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			mu.Lock()
-			errBuf.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if strings.Contains(sc.Text(), "Ctrl-C ends") {
-				started <- sc.Text()
-			}
-		}
-		close(started)
-	}()
-	select {
-	case _, ok := <-started:
-		if !ok {
-			cmd.Wait()
-			t.Fatalf("sysfence watch %q did not start: %s", args, errBuf.String())
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("sysfence watch %q: no start line in 30s", args)
-	}
-	var once sync.Once
-	var res result
-	stop := func() result {
-		once.Do(func() {
-			cmd.Process.Signal(syscall.SIGINT)
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				cmd.Process.Kill()
-				<-done
-				t.Errorf("sysfence watch did not end 30s after SIGINT")
-			}
-			pw.Close()
-			time.Sleep(10 * time.Millisecond)
-			mu.Lock()
-			res = result{stdout: out.String(), stderr: errBuf.String(), code: cmd.ProcessState.ExitCode()}
-			mu.Unlock()
-		})
-		return res
-	}
-	t.Cleanup(func() { stop() })
-	return stop
+	return startSysfence(t, "Ctrl-C ends", true, 30*time.Second, append([]string{"watch"}, args...)...)
 }
 
 // actionsProg builds the watch package's C program, which loads its
@@ -219,16 +161,20 @@ func TestWatchSystemdCgroup(t *testing.T) {
 // root file system of runc's default configuration is read-only).
 const mkdirScript = `while [ ! -e /tmp/go ]; do sleep 0.05; done; mkdir /dev/shm/newdir; echo mkdir status $?`
 
-// runHeld runs a container whose command waits for /tmp/go, in the
+// mkdirRun is mkdirScript in container id under the profile prof.
+func mkdirRun(t *testing.T, id, prof string) runctest.Run {
+	return runctest.Run{ID: id, Args: []string{"sh", "-c", mkdirScript}, Seccomp: runctest.ResolvedOCI(t, prof)}
+}
+
+// runHeld starts run, whose command waits for /tmp/go, in the
 // background: it returns once the container's cgroup exists, and a
 // function that lets the command go and waits for the result.
-func runHeld(t *testing.T, b *runctest.Bundle, id string, prof string) func() *runctest.Result {
+func runHeld(t *testing.T, b *runctest.Bundle, run runctest.Run) func() *runctest.Result {
 	t.Helper()
 	os.Remove(filepath.Join(b.Rootfs, "tmp", "go"))
-	os.RemoveAll(filepath.Join(b.Rootfs, "tmp", "newdir"))
 	done := make(chan *runctest.Result, 1)
 	go func() {
-		res, err := b.Run(context.Background(), runctest.Run{ID: id, Args: []string{"sh", "-c", mkdirScript}, Seccomp: runctest.ResolvedOCI(t, prof)})
+		res, err := b.Run(context.Background(), run)
 		if err != nil {
 			t.Error(err)
 		}
@@ -236,11 +182,11 @@ func runHeld(t *testing.T, b *runctest.Bundle, id string, prof string) func() *r
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if _, err := cgroups.FindContainer(id); err == nil {
+		if _, err := cgroups.FindContainer(run.ID); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("container %s: no cgroup after 20s", id)
+			t.Fatalf("container %s: no cgroup after 20s", run.ID)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -255,7 +201,7 @@ func runHeld(t *testing.T, b *runctest.Bundle, id string, prof string) func() *r
 			}
 			return res
 		case <-time.After(40 * time.Second):
-			t.Fatalf("container %s did not end", id)
+			t.Fatalf("container %s did not end", run.ID)
 		}
 		return nil
 	}
@@ -272,7 +218,7 @@ func TestWatchRuncContainer(t *testing.T) {
 	id := fmt.Sprintf("sfwatch-%d", os.Getpid())
 
 	t.Run("report", func(t *testing.T) {
-		let := runHeld(t, b, id, prof)
+		let := runHeld(t, b, mkdirRun(t, id, prof))
 		stop := startWatch(t, "--container", id, "--profile", prof)
 		res := let()
 		r := stop()
@@ -322,7 +268,7 @@ func TestWatchRuncContainer(t *testing.T) {
 			if err := os.WriteFile(healed, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			let := runHeld(t, b, id, healed)
+			let := runHeld(t, b, mkdirRun(t, id, healed))
 			stop := startWatch(t, "--container", id, "--update", healed)
 			if res := let(); res.Stdout != "mkdir status 1\n" {
 				t.Fatalf("container:\n%v", res)
@@ -348,7 +294,7 @@ func TestWatchRuncContainer(t *testing.T) {
 				}
 			}
 			// The healed profile runs the container cleanly.
-			let = runHeld(t, b, id, healed)
+			let = runHeld(t, b, mkdirRun(t, id, healed))
 			if res := let(); res.ExitCode != 0 || res.Stdout != "mkdir status 0\n" || res.Stderr != "" {
 				t.Errorf("under the healed profile:\n%v", res)
 			}

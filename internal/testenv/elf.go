@@ -28,56 +28,50 @@ const (
 	elf64Entry = elf64Base + elf64Hdr
 )
 
-// elf32 is a static ET_EXEC for machine with one read+execute PT_LOAD
-// holding code and then data.
-func elf32(machine uint16, code, data []byte) []byte {
+// elfFile is a static ET_EXEC for machine, 32-bit (ELFCLASS32) or 64-bit,
+// with one read+execute PT_LOAD holding code and then data. The two
+// classes differ only in the width of addresses and offsets and in where
+// the program header puts p_flags.
+func elfFile(is64 bool, machine uint16, code, data []byte) []byte {
 	le := binary.LittleEndian
+	class, base, entry, ehsize, phentsize := byte(1), uint64(elf32Base), uint64(elf32Entry), uint16(52), uint16(32)
+	if is64 {
+		class, base, entry, ehsize, phentsize = 2, elf64Base, elf64Entry, 64, 56
+	}
+	word := func(f []byte, v uint64) []byte { // an address or offset
+		if is64 {
+			return le.AppendUint64(f, v)
+		}
+		return le.AppendUint32(f, uint32(v))
+	}
 	body := append(append([]byte{}, code...), data...)
-	size := uint32(elf32Hdr + len(body))
-	f := []byte{0x7f, 'E', 'L', 'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	size := entry - base + uint64(len(body))
+	f := []byte{0x7f, 'E', 'L', 'F', class, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 	f = le.AppendUint16(f, 2) // ET_EXEC
 	f = le.AppendUint16(f, machine)
 	f = le.AppendUint32(f, 1)
-	f = le.AppendUint32(f, elf32Entry) // e_entry
-	f = le.AppendUint32(f, 52)         // e_phoff
-	f = le.AppendUint32(f, 0)          // e_shoff
-	f = le.AppendUint32(f, 0)          // e_flags
-	f = le.AppendUint16(f, 52)         // e_ehsize
-	f = le.AppendUint16(f, 32)         // e_phentsize
-	f = le.AppendUint16(f, 1)          // e_phnum
+	f = word(f, entry)                // e_entry
+	f = word(f, uint64(ehsize))       // e_phoff
+	f = word(f, 0)                    // e_shoff
+	f = le.AppendUint32(f, 0)         // e_flags
+	f = le.AppendUint16(f, ehsize)    // e_ehsize
+	f = le.AppendUint16(f, phentsize) // e_phentsize
+	f = le.AppendUint16(f, 1)         // e_phnum
 	f = le.AppendUint16(f, 0)
 	f = le.AppendUint16(f, 0)
 	f = le.AppendUint16(f, 0)
-	for _, v := range []uint32{1, 0, elf32Base, elf32Base, size, size, 5, 0x1000} { // PT_LOAD, R+X
-		f = le.AppendUint32(f, v)
+	const ptLoad, rx = 1, 5
+	f = le.AppendUint32(f, ptLoad)
+	if is64 {
+		f = le.AppendUint32(f, rx) // p_flags
 	}
-	return append(f, body...)
-}
-
-// elf64 is elf32 for a 64-bit machine.
-func elf64(machine uint16, code, data []byte) []byte {
-	le := binary.LittleEndian
-	body := append(append([]byte{}, code...), data...)
-	size := uint64(elf64Hdr + len(body))
-	f := []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0}
-	f = le.AppendUint16(f, 2) // ET_EXEC
-	f = le.AppendUint16(f, machine)
-	f = le.AppendUint32(f, 1)
-	f = le.AppendUint64(f, elf64Entry) // e_entry
-	f = le.AppendUint64(f, 64)         // e_phoff
-	f = le.AppendUint64(f, 0)          // e_shoff
-	f = le.AppendUint32(f, 0)          // e_flags
-	f = le.AppendUint16(f, 64)         // e_ehsize
-	f = le.AppendUint16(f, 56)         // e_phentsize
-	f = le.AppendUint16(f, 1)          // e_phnum
-	f = le.AppendUint16(f, 0)
-	f = le.AppendUint16(f, 0)
-	f = le.AppendUint16(f, 0)
-	f = le.AppendUint32(f, 1) // PT_LOAD
-	f = le.AppendUint32(f, 5) // R+X
-	for _, v := range []uint64{0, elf64Base, elf64Base, size, size, 0x1000} {
-		f = le.AppendUint64(f, v)
+	for _, v := range []uint64{0, base, base, size, size} { // p_offset, p_vaddr, p_paddr, p_filesz, p_memsz
+		f = word(f, v)
 	}
+	if !is64 {
+		f = le.AppendUint32(f, rx) // p_flags
+	}
+	f = word(f, 0x1000) // p_align
 	return append(f, body...)
 }
 
@@ -97,7 +91,7 @@ func i386Hello(machine uint16) []byte {
 	code = imm32(append(code, 0xb8), 1)         // mov eax, 1 (exit)
 	code = append(code, 0x31, 0xdb, 0xcd, 0x80) // xor ebx, ebx; int 0x80
 	binary.LittleEndian.PutUint32(code[11:], elf32Entry+uint32(len(code)))
-	return elf32(machine, code, msg)
+	return elfFile(false, machine, code, msg)
 }
 
 // writeProgram writes prog as an executable file name in a new temporary

@@ -146,7 +146,7 @@ func int80Probe(insn0, insn1 byte, nr uint32) []byte {
 	c = append(c, 0x40, 0x0f, 0x95, 0xc7) // setne dil
 	c = imm32(append(c, 0xb8), 60)        // mov eax, 60 (exit)
 	c = append(c, 0x0f, 0x05)             // syscall
-	return elf64(emX86_64, c, nil)
+	return elfFile(true, emX86_64, c, nil)
 }
 
 // probeInt80 runs an int80Probe.
@@ -193,7 +193,7 @@ func strictTSCProbe(insn0, insn1 byte) []byte {
 	c = imm32(append(c, 0xb8), 60)               // mov eax, 60 (exit)
 	c = append(c, 0x0f, 0x05)                    // syscall
 	binary.LittleEndian.PutUint32(c[at:], elf64Entry+uint32(len(c)))
-	return elf64(emX86_64, c, msg)
+	return elfFile(true, emX86_64, c, msg)
 }
 
 // probeStrictTSC runs a strictTSCProbe.
