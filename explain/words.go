@@ -14,12 +14,8 @@ import (
 
 // errnoName returns the name of an errno number ("EPERM"), or "".
 func errnoName(n uint16) string {
-	for _, name := range profile.ErrnoNames() {
-		if v, ok := profile.ErrnoNumber(name); ok && v == uint(n) {
-			return name
-		}
-	}
-	return ""
+	name, _ := profile.ErrnoName(uint(n))
+	return name
 }
 
 // actionWords says what an action does: "ERRNO(1) (EPERM)", "ALLOW".

@@ -5,33 +5,18 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
-// errnoNames maps errno numbers to the names profiles use, built on
-// first use (not at every start of sysfence).
-var errnoNames = sync.OnceValue(func() map[uint]string {
-	m := map[uint]string{}
-	for _, n := range profile.ErrnoNames() {
-		v, _ := profile.ErrnoNumber(n)
-		if old, ok := m[v]; !ok || n < old {
-			m[v] = n
-		}
-	}
-	m[95] = "EOPNOTSUPP" // not ENOTSUP, its alias
-	return m
-})
-
 // Action names a return value as scmp_bpf_sim does, with errno names:
 // ALLOW, ERRNO(EPERM), KILL_PROCESS, TRACE(7).
 func Action(ret uint64) string {
 	a := policy.Action(ret)
 	if a.Kind() == policy.ActErrno {
-		if n, ok := errnoNames()[uint(a.Data())]; ok {
+		if n, ok := profile.ErrnoName(uint(a.Data())); ok {
 			return "ERRNO(" + n + ")"
 		}
 	}

@@ -414,3 +414,23 @@ func arch(t testing.TB, name string) *syscalls.Arch {
 	}
 	return a
 }
+
+// TestErrnoName: every number of Podman's list has a name, the one strace
+// prints where two names share it, and names map back to their number.
+func TestErrnoName(t *testing.T) {
+	for _, name := range ErrnoNames() {
+		n, _ := ErrnoNumber(name)
+		got, ok := ErrnoName(n)
+		if back, _ := ErrnoNumber(got); !ok || back != n {
+			t.Errorf("ErrnoName(%d) = %q, %v; want a name of %d", n, got, ok, n)
+		}
+	}
+	for n, want := range map[uint]string{1: "EPERM", 11: "EAGAIN", 35: "EDEADLK", 95: "EOPNOTSUPP", 38: "ENOSYS"} {
+		if got, _ := ErrnoName(n); got != want {
+			t.Errorf("ErrnoName(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got, ok := ErrnoName(4096); ok {
+		t.Errorf("ErrnoName(4096) = %q, want none", got)
+	}
+}

@@ -162,6 +162,28 @@ func ErrnoNames() []string {
 	return out
 }
 
+// errnoByNumber is ErrnoNumber reversed, built on first use. Where two
+// names share a number it keeps the one strace prints (EAGAIN, EDEADLK,
+// EOPNOTSUPP).
+var errnoByNumber = sync.OnceValue(func() map[uint]string {
+	m := make(map[uint]string, len(errnoNames()))
+	for name, n := range errnoNames() {
+		if old, dup := m[n]; !dup || name < old {
+			m[n] = name
+		}
+	}
+	m[95] = "EOPNOTSUPP" // sorts after its alias ENOTSUP
+	return m
+})
+
+// ErrnoName names errno n as reports and explanations print it ("EPERM"
+// for 1), with the names of ErrnoNames; ok is false for a number none of
+// them has.
+func ErrnoName(n uint) (name string, ok bool) {
+	name, ok = errnoByNumber()[n]
+	return name, ok
+}
+
 // ErrnoNumber returns the number of a Podman errno name ("ENOSYS" -> 38).
 func ErrnoNumber(name string) (uint, bool) {
 	n, ok := errnoNames()[name]

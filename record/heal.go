@@ -94,10 +94,8 @@ func entryAction(sc *seccomp.Syscall) string {
 // errnoName names an errno as profiles may spell it ("ENOSYS"), or gives
 // its number.
 func errnoName(n uint) string {
-	for _, name := range profile.ErrnoNames() {
-		if v, _ := profile.ErrnoNumber(name); v == n {
-			return name
-		}
+	if name, ok := profile.ErrnoName(n); ok {
+		return name
 	}
 	return fmt.Sprintf("errno %d", n)
 }

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sysfence/sysfence/internal/cgroups"
@@ -123,26 +122,11 @@ func result(ret int64) string {
 	return "returns " + strconv.FormatInt(ret, 10)
 }
 
-// errnoByNumber is built on first use, not at start-up.
-var errnoByNumber = sync.OnceValue(func() map[uint]string {
-	m := map[uint]string{}
-	for _, n := range profile.ErrnoNames() {
-		if v, ok := profile.ErrnoNumber(n); ok {
-			if old, dup := m[v]; !dup || n < old {
-				m[v] = n
-			}
-		}
-	}
-	// Aliases share numbers: prefer the names strace prints.
-	m[11], m[35], m[95] = "EAGAIN", "EDEADLK", "EOPNOTSUPP"
-	return m
-})
-
 func errnoName(n uint16) string {
 	if n == 0 {
 		return "0 (the call did not run)"
 	}
-	if s, ok := errnoByNumber()[uint(n)]; ok {
+	if s, ok := profile.ErrnoName(uint(n)); ok {
 		return s
 	}
 	return fmt.Sprintf("errno %d", n)
