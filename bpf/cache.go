@@ -71,18 +71,7 @@ func CacheCheck(p Program, auditArch, nr uint32) CacheEntry {
 			}
 			pc += int(ins.K)
 		case ClassJMP | JmpJEQ | SrcK, ClassJMP | JmpJGT | SrcK, ClassJMP | JmpJGE | SrcK, ClassJMP | JmpJSET | SrcK:
-			var cond bool
-			switch ins.Op & 0xf0 {
-			case JmpJEQ:
-				cond = a == ins.K
-			case JmpJGT:
-				cond = a > ins.K
-			case JmpJGE:
-				cond = a >= ins.K
-			default:
-				cond = a&ins.K != 0
-			}
-			if cond {
+			if Taken(ins.Op, a, ins.K) {
 				pc += int(ins.Jt)
 			} else {
 				pc += int(ins.Jf)

@@ -126,18 +126,7 @@ func Run(p Program, d *Data, bigEndian bool, trace bool) (Result, error) {
 				v = x
 			}
 			if op&0x07 == ClassJMP {
-				var cond bool
-				switch op & 0xf0 {
-				case JmpJEQ:
-					cond = a == v
-				case JmpJGT:
-					cond = a > v
-				case JmpJGE:
-					cond = a >= v
-				default: // JmpJSET
-					cond = a&v != 0
-				}
-				if cond {
+				if Taken(op, a, v) {
 					pc += 1 + int(ins.Jt)
 				} else {
 					pc += 1 + int(ins.Jf)
@@ -184,4 +173,19 @@ func ALU(op uint16, a, v uint32) uint32 {
 		return -a
 	}
 	return a >> (v & 31)
+}
+
+// Taken reports whether a conditional jump (JEQ, JGT, JGE or JSET in op's
+// jump bits; op may hold the class and source bits too) goes to its true
+// branch with A = a and the operand v. Validate allows no other.
+func Taken(op uint16, a, v uint32) bool {
+	switch op & 0xf0 {
+	case JmpJEQ:
+		return a == v
+	case JmpJGT:
+		return a > v
+	case JmpJGE:
+		return a >= v
+	}
+	return a&v != 0 // JmpJSET
 }

@@ -208,3 +208,22 @@ func TestALUIsRun(t *testing.T) {
 		t.Errorf("ALU(neg, 5) = %#x", got)
 	}
 }
+
+// TestTakenIsRun checks Taken against Run for every conditional jump.
+func TestTakenIsRun(t *testing.T) {
+	vals := []uint32{0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff}
+	for _, op := range []uint16{JmpJEQ, JmpJGT, JmpJGE, JmpJSET} {
+		for _, a := range vals {
+			for _, v := range vals {
+				prog := Program{{Op: opLdImm, K: a}, Jump(op, v, 0, 1), {Op: opRetK, K: 1}, {Op: opRetK, K: 0}}
+				res, err := Run(prog, &Data{}, false, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := Taken(ClassJMP|op, a, v); got != (res.Ret == 1) {
+					t.Errorf("Taken(%#x, %#x, %#x) = %v; Run answers %d", op, a, v, got, res.Ret)
+				}
+			}
+		}
+	}
+}

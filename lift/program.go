@@ -388,18 +388,7 @@ func (l *lifter) condition(op uint16, a, k value) (int32, string) {
 	s := l.s
 	switch {
 	case a.isConst() && k.isConst():
-		var c bool
-		switch op {
-		case bpf.JmpJEQ:
-			c = a.c == k.c
-		case bpf.JmpJGT:
-			c = a.c > k.c
-		case bpf.JmpJGE:
-			c = a.c >= k.c
-		default:
-			c = a.c&k.c != 0
-		}
-		if c {
+		if bpf.Taken(op, a.c, k.c) {
 			return s.leaf(1), ""
 		}
 		return s.leaf(0), ""

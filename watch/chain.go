@@ -210,7 +210,7 @@ func (s *search) walk(st absState) bool {
 				src = st.x
 			}
 			if st.a.known && src.known {
-				if jump(op&0xf0, st.a.v, src.v) {
+				if bpf.Taken(op, st.a.v, src.v) {
 					st.pc += 1 + int(ins.Jt)
 				} else {
 					st.pc += 1 + int(ins.Jf)
@@ -227,16 +227,4 @@ func (s *search) walk(st absState) bool {
 		}
 		st.pc++
 	}
-}
-
-func jump(op uint16, a, v uint32) bool {
-	switch op {
-	case bpf.JmpJEQ:
-		return a == v
-	case bpf.JmpJGT:
-		return a > v
-	case bpf.JmpJGE:
-		return a >= v
-	}
-	return a&v != 0 // JmpJSET
 }
