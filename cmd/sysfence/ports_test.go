@@ -354,7 +354,7 @@ func TestRunListenWithoutBind(t *testing.T) {
 	// The i386 calls (int $0x80 from this x86_64 program): listen, and
 	// socketcall's SYS_LISTEN with its arguments in memory. The profile
 	// must allow the i386 ABI for the probe to get that far.
-	if int80Works(t, dir) {
+	if testenv.Int80Works(t) {
 		prof := filepath.Join(dir, "all3.json")
 		os.WriteFile(prof, []byte(`{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]}`), 0o644)
 		for _, call := range []string{"listen", "socketcall"} {
@@ -382,19 +382,4 @@ func TestRunListenWithoutBind(t *testing.T) {
 		t.Errorf("race: exit %d, stdout %q, stderr %q; want listens and none on an unbound socket", code, stdout, stderr)
 	}
 	t.Logf("race: %s", strings.TrimSpace(stdout))
-}
-
-// int80Works probes whether this machine runs i386 system calls made with
-// int $0x80 from an x86_64 program (some VMs fault on it): when it does
-// not, the test log says that the i386 cases were not exercised.
-func int80Works(t *testing.T, dir string) bool {
-	t.Helper()
-	bin := filepath.Join(dir, "int80")
-	testenv.BuildC(t, filepath.Join("..", "..", "sandbox", "testdata", "int80.c"), bin, false)
-	out, err := exec.Command(bin).Output()
-	if err != nil || string(out) != "before\nafter\n" {
-		t.Logf("int $0x80 does not work on this machine (%v, %q): the i386 cases are not exercised", err, out)
-		return false
-	}
-	return true
 }

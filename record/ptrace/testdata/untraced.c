@@ -7,7 +7,6 @@
  *           build with -no-pie)
  *   race    clone3 while another thread keeps setting CLONE_UNTRACED in
  *           its struct clone_args
- *   probe-int80  only tells (exit 0) whether int 0x80 works here
  *
  * The child calls uname, which nothing else here calls, and if that works
  * writes "child ok" and exits 0. Under a seccomp filter that returns
@@ -108,11 +107,6 @@ int main(int argc, char **argv) {
 	long pid;
 	int flags_ok = 1;
 
-	if (!strcmp(mode, "probe-int80")) {
-		long ret = 20; /* getpid */
-		__asm__ volatile("int $0x80" : "+a"(ret) : : "r8", "r9", "r10", "r11", "memory");
-		return ret == getpid() ? 0 : 1;
-	}
 	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		return perror("mmap"), 1;
@@ -155,7 +149,7 @@ int main(int argc, char **argv) {
 			flags_ok = cargs.flags == CLONE_UNTRACED;
 		}
 	} else {
-		fprintf(stderr, "usage: untraced clone|clone3|int80|race|probe-int80\n");
+		fprintf(stderr, "usage: untraced clone|clone3|int80|race\n");
 		return 2;
 	}
 	if (pid == 0)
