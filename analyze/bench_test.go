@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sysfence/sysfence/internal/testenv"
 )
 
 // python3 is the yardstick: /usr/bin/python3.* with its libraries,
@@ -16,7 +18,7 @@ func pythonPath(b *testing.B) string {
 			return p
 		}
 	}
-	b.Skip("no /usr/bin/python3.*")
+	testenv.Skip(b, "no /usr/bin/python3.* (Debian package python3-minimal)")
 	return ""
 }
 
