@@ -4,55 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sysfence/sysfence/internal/difftest/a2order"
 )
-
-// a2Order is libseccomp's regression test 43-sim-a2_order as an OCI
-// profile: read with a2 <= 64 -> ALLOW and a2 > 128, 256, ..., 16384 ->
-// ERRNO(5..12); write with a2 >= 32768 -> ALLOW and a2 < 128, 256, ...,
-// 16384 -> ERRNO(5..12); default KILL.
-func a2Order() *specs.LinuxSeccomp {
-	oci := &specs.LinuxSeccomp{DefaultAction: specs.ActKill}
-	add := func(name string, act specs.LinuxSeccompAction, errno uint, op specs.LinuxSeccompOperator, v uint64) {
-		sc := specs.LinuxSyscall{Names: []string{name}, Action: act, Args: []specs.LinuxSeccompArg{{Index: 2, Value: v, Op: op}}}
-		if act == specs.ActErrno {
-			sc.ErrnoRet = uptr(errno)
-		}
-		oci.Syscalls = append(oci.Syscalls, sc)
-	}
-	add("read", specs.ActAllow, 0, specs.OpLessEqual, 64)
-	for i := uint(0); i < 8; i++ {
-		add("read", specs.ActErrno, 5+i, specs.OpGreaterThan, 128<<i)
-	}
-	add("write", specs.ActAllow, 0, specs.OpGreaterEqual, 32768)
-	for i := uint(0); i < 8; i++ {
-		add("write", specs.ActErrno, 5+i, specs.OpLessThan, 128<<i)
-	}
-	return oci
-}
-
-// a2OrderResults are the expected results of 43-sim-a2_order.tests
-// (libseccomp's own table, "all" architectures).
-var a2OrderResults = []struct {
-	call string
-	a2   uint64
-	want string
-}{
-	{"read", 30, "ALLOW"}, {"read", 64, "ALLOW"}, {"read", 65, "KILL"}, {"read", 128, "KILL"},
-	{"read", 129, "ERRNO(5)"}, {"read", 250, "ERRNO(5)"}, {"read", 256, "ERRNO(5)"},
-	{"read", 257, "ERRNO(6)"}, {"read", 512, "ERRNO(6)"}, {"read", 513, "ERRNO(7)"},
-	{"read", 1024, "ERRNO(7)"}, {"read", 1025, "ERRNO(8)"}, {"read", 2048, "ERRNO(8)"},
-	{"read", 2049, "ERRNO(9)"}, {"read", 4096, "ERRNO(9)"}, {"read", 4097, "ERRNO(10)"},
-	{"read", 8192, "ERRNO(10)"}, {"read", 8193, "ERRNO(11)"}, {"read", 16384, "ERRNO(11)"},
-	{"read", 16385, "ERRNO(12)"},
-	{"write", 65, "ERRNO(5)"}, {"write", 128, "ERRNO(6)"}, {"write", 129, "ERRNO(6)"},
-	{"write", 250, "ERRNO(6)"}, {"write", 256, "ERRNO(7)"}, {"write", 257, "ERRNO(7)"},
-	{"write", 512, "ERRNO(8)"}, {"write", 513, "ERRNO(8)"}, {"write", 1024, "ERRNO(9)"},
-	{"write", 1025, "ERRNO(9)"}, {"write", 2048, "ERRNO(10)"}, {"write", 2049, "ERRNO(10)"},
-	{"write", 4096, "ERRNO(11)"}, {"write", 4097, "ERRNO(11)"}, {"write", 8192, "ERRNO(12)"},
-	{"write", 8193, "ERRNO(12)"}, {"write", 16384, "KILL"}, {"write", 16385, "KILL"},
-	{"write", 32768, "ALLOW"},
-}
 
 // Same-kind rules with other data that overlap: the tightest comparison
 // wins, as libseccomp's regression suite pins it (rule 5), on 64- and
@@ -61,12 +14,12 @@ func TestDecideLibseccompA2Order(t *testing.T) {
 	for _, native := range []string{"x86_64", "x86", "aarch64", "arm", "s390x", "ppc64le", "mips", "riscv64"} {
 		t.Run("arch="+native, func(t *testing.T) {
 			a := arch(t, native)
-			p, _ := fromOCI(t, a2Order(), native, Options{})
-			for _, c := range a2OrderResults {
-				args := [6]uint64{4, 0x856B008, c.a2}
-				d := p.Decide(a.AuditArch, nr(t, a, c.call), &args)
-				if d.Action.String() != c.want {
-					t.Errorf("%s(a2=%d) = %v, want %s (decided by %v)", c.call, c.a2, d.Action, c.want, d.Rule)
+			p, _ := fromOCI(t, a2order.Profile(), native, Options{})
+			for _, c := range a2order.Rows {
+				args := [6]uint64{a2order.Arg0, a2order.Arg1, c.A2}
+				d := p.Decide(a.AuditArch, nr(t, a, c.Call), &args)
+				if d.Action.String() != c.Want {
+					t.Errorf("%s(a2=%d) = %v, want %s (decided by %v)", c.Call, c.A2, d.Action, c.Want, d.Rule)
 				}
 			}
 		})
