@@ -22,14 +22,8 @@ import (
 // buildSeccompC compiles a test program that links libseccomp.
 func buildSeccompC(t testing.TB, src string) string {
 	t.Helper()
-	cc := testenv.LookPath(t, "cc", "gcc")
-	if _, err := os.Stat("/usr/include/seccomp.h"); err != nil {
-		testenv.Skip(t, "libseccomp's header is not installed (Debian package libseccomp-dev)")
-	}
 	out := filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(src), ".c"))
-	if b, err := exec.Command(cc, "-O2", "-pthread", "-o", out, src, "-lseccomp").CombinedOutput(); err != nil {
-		t.Fatalf("cc %s: %v\n%s", src, err, b)
-	}
+	testenv.BuildC(t, src, out, false, "seccomp")
 	return out
 }
 
