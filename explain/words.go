@@ -114,8 +114,9 @@ func argNames(call string) [6]string {
 // argName names argument i of a call on an ABI: "family (args[0])".
 func argName(a *syscalls.Arch, call string, i uint8) string {
 	names := argNames(call)
-	if call == "clone" && strings.HasPrefix(a.Name, "s390") {
-		names = [6]string{"", "flags"} // s390 swaps clone's first two
+	if call == "clone" {
+		names = [6]string{}
+		names[a.CloneFlagsArg()] = "flags"
 	}
 	if int(i) < len(names) && names[i] != "" {
 		return fmt.Sprintf("%s (args[%d])", names[i], i)
@@ -139,8 +140,8 @@ func flagNames(m uint64) string {
 // isFlags reports whether the argument holds CLONE_* flags.
 func isFlags(a *syscalls.Arch, call string, i uint8) bool {
 	n := argNames(call)
-	if call == "clone" && strings.HasPrefix(a.Name, "s390") {
-		return i == 1
+	if call == "clone" {
+		return i == a.CloneFlagsArg()
 	}
 	return int(i) < len(n) && (n[i] == "flags" || n[i] == "nstype") && (call == "clone" || call == "unshare" || call == "setns")
 }

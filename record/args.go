@@ -75,9 +75,9 @@ func ArgSpecFor(arch *syscalls.Arch, nr uint32) (ArgSpec, bool) {
 		if s.Name != name {
 			continue
 		}
-		if name == "clone" && (arch.Name == "s390" || arch.Name == "s390x") {
+		if name == "clone" && arch.CloneFlagsArg() != 0 {
 			f := s.Fields[0]
-			f.Index = 1
+			f.Index = arch.CloneFlagsArg()
 			return ArgSpec{Name: name, Fields: []ArgField{f}}, true
 		}
 		return s, true

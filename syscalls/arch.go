@@ -65,6 +65,16 @@ func (a *Arch) Is64() bool { return a.Bits == 64 }
 // IsX32 reports whether this is the x32 ABI.
 func (a *Arch) IsX32() bool { return a.Name == "x32" }
 
+// CloneFlagsArg is the index of clone(2)'s flags argument: 1 on s390 and
+// s390x, whose clone takes the new stack first (the kernel's
+// CLONE_BACKWARDS2), 0 everywhere else.
+func (a *Arch) CloneFlagsArg() uint8 {
+	if a.Name == "s390" || a.Name == "s390x" {
+		return 1
+	}
+	return 0
+}
+
 var arches = []*Arch{
 	{Name: "x86", OCI: "SCMP_ARCH_X86", Native: "x86", AuditArch: 3 | auditLE, Bits: 32, Multiplexed: true, table: &x86Table},
 	{Name: "x86_64", OCI: "SCMP_ARCH_X86_64", Native: "amd64", AuditArch: 62 | audit64 | auditLE, Bits: 64, table: &x86_64Table},

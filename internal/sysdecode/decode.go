@@ -3,6 +3,7 @@ package sysdecode
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -203,6 +204,13 @@ func (d Decoder) Call(nr uint32, args [6]uint64) string {
 		for i := range kinds {
 			kinds[i] = ArgRaw // a zero need not be a NULL pointer
 		}
+	}
+	if name == "clone" && ok && d.Arch != nil && d.Arch.CloneFlagsArg() != 0 {
+		// The table's clone is flags first; s390's takes the stack
+		// first.
+		kinds = slices.Clone(kinds)
+		f := d.Arch.CloneFlagsArg()
+		kinds[0], kinds[f] = kinds[f], kinds[0]
 	}
 	// strace prints open's mode only when the flags make it count.
 	for i := 0; i+1 < len(kinds); i++ {

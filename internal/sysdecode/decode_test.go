@@ -265,3 +265,22 @@ func TestCallNamesTheABI(t *testing.T) {
 		}
 	}
 }
+
+// TestCloneFlagsOnS390: s390's clone takes the new stack first and its
+// flags second (lint and diff print such calls as examples).
+func TestCloneFlagsOnS390(t *testing.T) {
+	for _, tt := range []struct {
+		arch string
+		args [6]uint64
+		want string
+	}{
+		{"s390x", [6]uint64{0, 0x20000 | 17}, "clone(NULL, CLONE_NEWNS|SIGCHLD"},
+		{"x86_64", [6]uint64{0x20000 | 17, 0}, "clone(CLONE_NEWNS|SIGCHLD, NULL"},
+	} {
+		a, _ := syscalls.ArchByName(tt.arch)
+		nr, _ := a.Number("clone")
+		if got := (Decoder{Arch: a}).Call(nr, tt.args); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %s, want %s...", tt.arch, got, tt.want)
+		}
+	}
+}
