@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sysfence/sysfence/internal/argspace"
+	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
@@ -67,7 +68,7 @@ type Group struct {
 	Allowed []string `json:"allowed,omitempty"`
 	ByArgs  []string `json:"byArguments,omitempty"`
 	Denied  []string `json:"denied,omitempty"`
-	// Note adds what the group's status leaves out (socket families).
+	// Note adds what the group's status leaves out (socket sysdecode.AddressFamilies).
 	Note string `json:"note,omitempty"`
 }
 
@@ -292,7 +293,7 @@ func (e *explainer) familiesNote() string {
 	if len(rs) == 0 {
 		return ""
 	}
-	var ok [len(families)]bool
+	var ok [len(sysdecode.AddressFamilies)]bool
 	above, any := false, false
 	for _, rt := range rs {
 		for _, rg := range rt.Regions {
@@ -304,38 +305,30 @@ func (e *explainer) familiesNote() string {
 				continue
 			}
 			fam := rg.Args[0]
-			for f := range families {
+			for f := range sysdecode.AddressFamilies {
 				ok[f] = ok[f] || fam.Contains(uint64(f))
 			}
-			above = above || !fam.Minus(fam.Space().Interval(0, uint64(len(families)-1))).IsEmpty()
+			above = above || !fam.Minus(fam.Space().Interval(0, uint64(len(sysdecode.AddressFamilies)-1))).IsEmpty()
 		}
 	}
 	var fams []string
 	for f, yes := range ok {
 		if yes {
-			fams = append(fams, families[f])
+			fams = append(fams, sysdecode.AddressFamilies[f])
 		}
 	}
 	switch {
-	case any || len(fams) == len(families) && above:
+	case any || len(fams) == len(sysdecode.AddressFamilies) && above:
 		return "any socket family"
 	case len(fams) == 0 && !above:
 		return "no socket family"
 	}
 	note := "socket families " + strings.Join(fams, ", ")
 	if above {
-		note += fmt.Sprintf(", and numbers above %d", len(families)-1)
+		note += fmt.Sprintf(", and numbers above %d", len(sysdecode.AddressFamilies)-1)
 	}
 	return note
 }
-
-// families are the address families of <linux/socket.h>, by number.
-var families = [...]string{"AF_UNSPEC", "AF_UNIX", "AF_INET", "AF_AX25", "AF_IPX", "AF_APPLETALK", "AF_NETROM",
-	"AF_BRIDGE", "AF_ATMPVC", "AF_X25", "AF_INET6", "AF_ROSE", "AF_DECnet", "AF_NETBEUI", "AF_SECURITY", "AF_KEY",
-	"AF_NETLINK", "AF_PACKET", "AF_ASH", "AF_ECONET", "AF_ATMSVC", "AF_RDS", "AF_SNA", "AF_IRDA", "AF_PPPOX",
-	"AF_WANPIPE", "AF_LLC", "AF_IB", "AF_MPLS", "AF_CAN", "AF_TIPC", "AF_BLUETOOTH", "AF_IUCV", "AF_RXRPC",
-	"AF_ISDN", "AF_PHONET", "AF_IEEE802154", "AF_CAIF", "AF_ALG", "AF_NFC", "AF_VSOCK", "AF_KCM", "AF_QIPCRTR",
-	"AF_SMC", "AF_XDP", "AF_MCTP"}
 
 func (e *explainer) enosysText(abis []ABI) string {
 	if !e.p.ENOSYS {

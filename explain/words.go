@@ -149,8 +149,8 @@ func isFlags(a *syscalls.Arch, call string, i uint8) bool {
 // value prints an argument value: a family's name, small numbers in
 // decimal, others in hex.
 func value(call string, i uint8, v uint64) string {
-	if (call == "socket" || call == "socketpair") && i == 0 && v < uint64(len(families)) {
-		return families[v]
+	if (call == "socket" || call == "socketpair") && i == 0 && v < uint64(len(sysdecode.AddressFamilies)) {
+		return sysdecode.AddressFamilies[v]
 	}
 	return num(v)
 }
@@ -172,10 +172,10 @@ func condWords(a *syscalls.Arch, call string, c policy.Cond) string {
 	}
 	// A range of families also says which families it holds.
 	names := func(lo, hi uint64) string {
-		if (call != "socket" && call != "socketpair") || c.Arg != 0 || hi >= uint64(len(families)) || hi-lo > 3 || lo > hi {
+		if (call != "socket" && call != "socketpair") || c.Arg != 0 || hi >= uint64(len(sysdecode.AddressFamilies)) || hi-lo > 3 || lo > hi {
 			return ""
 		}
-		return " (" + strings.Join(families[lo:hi+1], ", ") + ")"
+		return " (" + strings.Join(sysdecode.AddressFamilies[lo:hi+1], ", ") + ")"
 	}
 	switch c.Op {
 	case policy.OpEq:

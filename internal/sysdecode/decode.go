@@ -304,8 +304,8 @@ func (d Decoder) Arg(k Kind, v, next uint64) string {
 	case ArgSignal:
 		return Signal(a, v)
 	case ArgAddrFamily:
-		if s, ok := lookupName(addressFamilies, uint64(uint32(v))); ok {
-			return s
+		if f := uint32(v); f < uint32(len(AddressFamilies)) {
+			return AddressFamilies[f]
 		}
 		return fmt.Sprint(int32(v))
 	case ArgSockType:

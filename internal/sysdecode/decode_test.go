@@ -284,3 +284,18 @@ func TestCloneFlagsOnS390(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryAddressFamilyNamed: socket's family is named for every family
+// of <linux/socket.h>, as strace names them (not only the common ones).
+func TestEveryAddressFamilyNamed(t *testing.T) {
+	a, _ := syscalls.ArchByName("x86_64")
+	nr, _ := a.Number("socket")
+	for _, tt := range []struct {
+		family uint64
+		want   string
+	}{{1, "AF_UNIX"}, {31, "AF_BLUETOOTH"}, {45, "AF_MCTP"}, {46, "46"}} {
+		if got := (Decoder{Arch: a}).Call(nr, [6]uint64{tt.family}); !strings.Contains(got, "("+tt.want+",") {
+			t.Errorf("socket(%d, ...) = %s, want the family %s", tt.family, got, tt.want)
+		}
+	}
+}
