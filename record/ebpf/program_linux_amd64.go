@@ -170,6 +170,26 @@ func (b *builder) untrack(m *progMaps, fpTid int16) {
 // from R8 (the id); R7 holds the current task. Clobbers R1.
 func (b *builder) abi(k *kernelLayout) { b.ABI(k, asm.R7, asm.R8, asm.R9, asm.R1) }
 
+// count counts the call whose id is in R8 (R7 the task) by ABI and
+// number, with its deciding arguments when argspec is set, and returns 0;
+// the "exit" label is its return. Numbers beyond the slots (and ids like
+// -1) are kept by number, in the overflow map.
+func (b *builder) count(k *kernelLayout, m *progMaps) {
+	b.abi(k)
+	b.Emit(asm.JGE.Imm(asm.R8, abiSlots, "overflow"), // also negative ids
+		asm.Mov.Reg(asm.R1, asm.R9),
+		asm.Mul.Imm(asm.R1, abiSlots),
+		asm.Add.Reg(asm.R1, asm.R8),
+		asm.StoreMem(asm.RFP, fpIdx, asm.R1, asm.Word))
+	b.countAtIdx(m, "exit")
+	if m.argspec != nil {
+		b.args(m)
+	}
+	b.Mark("exit")
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+	b.overflow(m)
+}
+
 // sysEnter counts the syscalls of tracked tasks by (ABI, number) and, with
 // argspec, their deciding argument values. For an untracked task it only
 // notes the execve of a followed (pending) process. With a cgroup
@@ -191,21 +211,7 @@ func sysEnter(k *kernelLayout, m *progMaps, ex *execNumbers, cg CgroupSelector) 
 	b.isTracked(m, fpTid, "untracked")
 
 	// Tracked: count.
-	b.abi(k)
-	b.Emit(asm.JGE.Imm(asm.R8, abiSlots, "overflow"), // also negative ids
-		asm.Mov.Reg(asm.R1, asm.R9),
-		asm.Mul.Imm(asm.R1, abiSlots),
-		asm.Add.Reg(asm.R1, asm.R8),
-		asm.StoreMem(asm.RFP, fpIdx, asm.R1, asm.Word))
-	b.countAtIdx(m, "exit")
-	if m.argspec != nil {
-		b.args(m)
-	}
-	b.Mark("exit")
-	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
-
-	// Numbers beyond the slots (and ids like -1) are kept by number too.
-	b.overflow(m)
+	b.count(k, m)
 
 	// Untracked: only an execve/execveat of a pending process matters.
 	b.Mark("untracked")
@@ -252,19 +258,7 @@ func sysEnterCgroup(k *kernelLayout, m *progMaps, cg CgroupSelector) asm.Instruc
 		asm.FnGetCurrentTaskBtf.Call(),
 		asm.Mov.Reg(asm.R7, asm.R0),
 		asm.LoadMem(asm.R8, asm.R6, 8, asm.DWord)) // id = ctx->args[1]
-	b.abi(k)
-	b.Emit(asm.JGE.Imm(asm.R8, abiSlots, "overflow"),
-		asm.Mov.Reg(asm.R1, asm.R9),
-		asm.Mul.Imm(asm.R1, abiSlots),
-		asm.Add.Reg(asm.R1, asm.R8),
-		asm.StoreMem(asm.RFP, fpIdx, asm.R1, asm.Word))
-	b.countAtIdx(m, "exit")
-	if m.argspec != nil {
-		b.args(m)
-	}
-	b.Mark("exit")
-	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
-	b.overflow(m)
+	b.count(k, m)
 	return b.Insns
 }
 
