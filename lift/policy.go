@@ -644,7 +644,11 @@ func setConds(i uint8, set Set, single bool) ([][]policy.Cond, string) {
 		if pieces, ok := set.Cover(max, single); ok {
 			alt := make([][]policy.Cond, len(pieces))
 			for j, pc := range pieces {
-				if pc.Cube != nil {
+				switch {
+				case pc.Cube != nil && pc.Interval != nil:
+					alt[j] = append(intervalConds(i, *pc.Interval, set.max()), maskedEq(i, *pc.Cube, set.width))
+					continue
+				case pc.Cube != nil:
 					alt[j] = []policy.Cond{maskedEq(i, *pc.Cube, set.width)}
 					continue
 				}

@@ -412,7 +412,8 @@ func (x Set) cubePredicate(c Cube) int32 {
 	return r
 }
 
-// Piece is an interval or a cube of values.
+// Piece is an interval or a cube of values, or the values in both when
+// both are set.
 type Piece struct {
 	Interval *Interval
 	Cube     *Cube
@@ -475,6 +476,18 @@ func (x Set) Cover(max int, single bool) (out []Piece, ok bool) {
 	zero, one := s.leaf(0), s.leaf(1)
 	covered := zero
 	full := x.max()
+	// Without single, a piece may also be a cube within x's hull, grown
+	// where x holds inside the hull: the sets a range and a mask test
+	// together (x <= c && x&m == 0) and their unions are one piece each,
+	// not one per aligned block of the range.
+	hull, hullP, holes := Interval{x.Min(), x.Max()}, zero, zero
+	if !single && !x.Empty() && (hull.Lo != 0 || hull.Hi != full) {
+		hullP = x.atLeast(hull.Lo)
+		if hull.Hi != full {
+			hullP = s.iteN(hullP, s.not(x.atLeast(hull.Hi+1)), zero)
+		}
+		holes = s.iteN(hullP, s.not(x.p), zero)
+	}
 	for {
 		rest := s.iteN(covered, zero, x.p)
 		if rest == zero {
@@ -492,6 +505,16 @@ func (x Set) Cover(max int, single bool) (out []Piece, ok bool) {
 			}
 		}
 		cubeSize := math.Ldexp(1, x.width-bits.OnesCount64(c.Mask))
+		hc, hcSize := c, 0.0
+		if hullP != zero {
+			for b := 0; b < x.width; b++ {
+				try := Cube{Mask: hc.Mask &^ (1 << b), Value: hc.Value &^ (1 << b)}
+				if s.iteN(x.cubePredicate(try), holes, zero) == zero {
+					hc = try
+				}
+			}
+			hcSize = Set{s: s, p: s.iteN(x.cubePredicate(hc), hullP, zero), first: x.first, width: x.width}.Count()
+		}
 		// The interval of x around v: up to the first value above v
 		// outside x, down to the last one below.
 		outside := x.Complement()
@@ -514,6 +537,11 @@ func (x Set) Cover(max int, single bool) (out []Piece, ok bool) {
 			ivSize = math.Ldexp(1, x.width)
 		}
 		usable := !single || lo == hi || lo == 0 || hi == full
+		if hcSize > cubeSize && (!usable || hcSize > ivSize) {
+			out = append(out, Piece{Interval: &hull, Cube: &hc})
+			covered = s.iteN(s.iteN(x.cubePredicate(hc), hullP, zero), one, covered)
+			continue
+		}
 		if usable && ivSize >= cubeSize {
 			out = append(out, Piece{Interval: &Interval{lo, hi}})
 			iv := x.atLeast(lo)
