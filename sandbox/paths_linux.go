@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 
+	"github.com/sysfence/sysfence/internal/procfs"
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/seccomp"
@@ -62,6 +64,10 @@ import (
 //     inode the rule was made for. So the security of the scheme does not
 //     rest on step 2: a mistake there can only refuse an open, never
 //     widen it.
+//  5. A file of procfs's directory of a process outside the command's
+//     tree is refused once opened (mayOpenProc): the supervisor's rights
+//     are sysfence's, which Landlock's isolation of the command does not
+//     limit.
 //
 // Everything else that reaches files by name and that the supervisor
 // cannot do on the target's behalf is refused by sysfence's added rules
@@ -249,6 +255,10 @@ func (s *session) mediateOpen(n *seccomp.Notif) {
 // answerOpen answers an open with its result: the descriptor, installed in
 // the target, or the errno.
 func (s *session) answerOpen(n *seccomp.Notif, step openStep, fd int, errno unix.Errno) {
+	if errno == 0 && !s.mayOpenProc(fd, step.real) {
+		unix.Close(fd)
+		errno = unix.EACCES
+	}
 	if errno != 0 {
 		s.listener.Fail(n.ID, errno)
 		return
@@ -405,6 +415,7 @@ func (s *session) resolveFor(n *seccomp.Notif, req openRequest) (string, unix.Er
 // directory, and what the result must be.
 type openStep struct {
 	rule     *superRule
+	real     string // the path resolved
 	name     string
 	how      unix.OpenHow
 	need     landlock.AccessFS
@@ -430,7 +441,7 @@ func (ps *pathSupervisor) plan(real string, flags uint64) (openStep, unix.Errno)
 	if err := unix.Lstat(real, &st); err != nil {
 		return openStep{}, errnoOf(err)
 	}
-	step := openStep{cloexec: flags&unix.O_CLOEXEC != 0, need: llsys.AccessFSReadFile}
+	step := openStep{real: real, cloexec: flags&unix.O_CLOEXEC != 0, need: llsys.AccessFSReadFile}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
 		step.isDir = true
@@ -537,6 +548,66 @@ func (step openStep) tryOpen() (fd int, errno unix.Errno, wouldBlock bool) {
 		}
 	}
 	return fd, 0, false
+}
+
+// mayOpenProc reports whether the command may have fd, which the
+// supervisor opened at real: any file but one of procfs's directories of
+// a process outside the command's tree. Landlock refuses the command
+// another process's memory, environment and descriptors (ptrace access
+// across its domain), but the supervisor opens with sysfence's rights,
+// so it must refuse those itself: all of such a process's directory, not
+// only what ptrace access guards (stricter than Landlock, as for O_PATH),
+// which is what a PID namespace would show. The check is on the opened
+// file (fstatfs), so a procfs mounted anywhere is caught.
+func (s *session) mayOpenProc(fd int, real string) bool {
+	var fs unix.Statfs_t
+	if unix.Fstatfs(fd, &fs) != nil {
+		return false
+	}
+	if fs.Type != unix.PROC_SUPER_MAGIC {
+		return true
+	}
+	pid, ok := procfsPID(real)
+	return !ok || s.inTree(pid)
+}
+
+// procfsPID returns the process whose procfs directory holds real (a
+// resolved path on procfs), ok false for procfs's other files. The
+// mount's root is the highest directory of real on procfs.
+func procfsPID(real string) (int, bool) {
+	parts := strings.Split(strings.TrimPrefix(real, "/"), "/")
+	dir := "/"
+	for _, p := range parts {
+		var fs unix.Statfs_t
+		if unix.Statfs(dir, &fs) == nil && fs.Type == unix.PROC_SUPER_MAGIC {
+			pid, err := strconv.Atoi(p)
+			return pid, err == nil
+		}
+		dir = path.Join(dir, p)
+	}
+	return 0, false
+}
+
+// inTree reports whether thread or process pid is the command or one of
+// its descendants. A process that left the tree (reparented to init or a
+// subreaper) is outside it.
+func (s *session) inTree(pid int) bool {
+	root := int(s.pid.Load())
+	for range 1 << 16 { // a bound: parents cannot loop, but /proc changes under the walk
+		if pid <= 1 {
+			return false
+		}
+		tgid := s.procs.tgid(pid)
+		if tgid == root {
+			return true
+		}
+		ppid, ok := procfs.StatusInt(tgid, "PPid")
+		if !ok {
+			return false
+		}
+		pid = ppid
+	}
+	return false
 }
 
 func errnoOf(err error) unix.Errno {

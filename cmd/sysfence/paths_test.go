@@ -623,3 +623,63 @@ func TestRunSupervisedOpenFlags(t *testing.T) {
 		t.Errorf("exit %d, flags %q, stderr %q; want O_RDONLY without O_NONBLOCK", code, stdout, stderr)
 	}
 }
+
+// TestRunProcOutside: the attack testdata/procpeek.c makes, under
+// --allow-read / (all of /proc readable by the rules): read through /proc
+// the memory of sysfence, its parent, which is outside the sandbox.
+// Landlock refuses that in the kernel (the command's domain may not
+// ptrace-access sysfence). Without Landlock the supervisor opens files
+// with sysfence's own rights, so it refuses every file of a process
+// outside the command's tree itself (before, it opened sysfence's
+// /proc/PID/mem for the command, and the command read sysfence's stack).
+// The command's own files and its child's stay readable.
+func TestRunProcOutside(t *testing.T) {
+	requireRun(t)
+	requireLandlock(t, 1)
+	probe := buildC(t, t.TempDir(), "procpeek", false)
+	// A second procfs, where no path check would look for one.
+	other := t.TempDir()
+	if err := unix.Mount("proc", other, "proc", 0, ""); err != nil {
+		testenv.Skip(t, fmt.Sprintf("mounting a procfs: %v", err))
+	}
+	t.Cleanup(func() { unix.Unmount(other, unix.MNT_DETACH) })
+	cases := []struct{ name, proc string }{{"landlock", "/proc"}, {"supervisor", "/proc"}, {"supervisor", other}}
+	for _, c := range cases {
+		e := enforcers[0]
+		if c.name == "supervisor" {
+			e = enforcers[1]
+		}
+		t.Run("enforcer="+e.name+",proc="+c.proc, func(t *testing.T) {
+			args := append(append([]string{"run"}, e.flags...), "--allow-read", "/", "--", probe, c.proc)
+			code, stdout, stderr := runOut(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+			got := map[string]string{}
+			for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+				who, rest, _ := strings.Cut(line, " ")
+				file, verdict, _ := strings.Cut(rest, " ")
+				got[who+" "+file] = verdict
+			}
+			want := map[string]string{
+				"self environ": "ok", "self maps": "ok", "self mem": "ok", "self stat": "ok",
+				"child environ": "ok", "child maps": "ok", "child stat": "ok",
+				"parent mem": "err EACCES",
+			}
+			if e.name == "supervisor" {
+				// Stricter than Landlock, which leaves a process's
+				// non-ptrace files (stat) readable and, on some kernels,
+				// a root command its environ and maps.
+				for _, f := range []string{"environ", "maps", "stat"} {
+					want["parent "+f] = "err EACCES"
+				}
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s: %q, want %q\nstdout:\n%s\nstderr: %s", k, got[k], v, stdout, stderr)
+				}
+			}
+			t.Logf("%s: %v", e.name, got)
+		})
+	}
+}
