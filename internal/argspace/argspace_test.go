@@ -295,3 +295,59 @@ func TestSplitPinned(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitManyMasks: "allow ioctl unless the low 32 bits of its command
+// are TIOCSTI", as a policy can only say it (one ALLOW rule per bit that
+// differs from TIOCSTI's), cuts argument 1 into 2^32 cells, which Split
+// refused (ErrTooComplex; explain of a process under `sysfence run`
+// failed on it); it now gives one region per rule, and the regions still
+// agree with Decide, with a level of rules of one kind but different
+// data (ERRNO(2), ERRNO(3)) split as before.
+func TestSplitManyMasks(t *testing.T) {
+	r := rng(t)
+	a := testArches[0]
+	nr, _ := a.Number("ioctl")
+	const tiocsti = 0x5412
+	rules := []policy.Rule{
+		{Nr: nr, Action: policy.Errno(2), Conds: []policy.Cond{{Arg: 1, Op: policy.OpEq, Value: 7}}},
+		{Nr: nr, Action: policy.Errno(3), Conds: []policy.Cond{{Arg: 1, Op: policy.OpLe, Value: 9}}},
+	}
+	for b := range 32 {
+		bit := uint64(1) << b
+		rules = append(rules, policy.Rule{Nr: nr, Action: policy.ActAllow,
+			Conds: []policy.Cond{{Arg: 1, Op: policy.OpMaskedEq, Mask: bit, Value: ^uint64(tiocsti) & bit}}})
+	}
+	p := &policy.Policy{DefaultAction: policy.Errno(1), BadArch: policy.ActKillThread,
+		Arches: []*policy.ArchPolicy{{Arch: a, Rules: rules}}}
+	regs, err := Split(p, p.Arches[0], nr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(regs) > len(rules)+1 {
+		t.Errorf("%d regions for %d rules", len(regs), len(rules))
+	}
+	vals := []uint64{0, 7, 8, 9, 10, tiocsti, 1<<32 | tiocsti, 0xffffffff00000000 | tiocsti, tiocsti ^ 1, ^uint64(0)}
+	for i := range 20000 {
+		var args [6]uint64
+		args[1] = r.Uint64()
+		if i%2 == 0 {
+			args[1] = vals[r.Intn(len(vals))]
+		}
+		in := -1
+		for j := range regs {
+			if regs[j].Contains(&args) {
+				if in >= 0 {
+					t.Fatalf("%#x in two regions", args[1])
+				}
+				in = j
+			}
+		}
+		if in < 0 {
+			t.Fatalf("%#x in no region", args[1])
+		}
+		if d := p.Decide(a.AuditArch, nr, &args); d.Action != regs[in].Decision.Action || d.Rule != regs[in].Decision.Rule {
+			t.Fatalf("%#x: Decide %v, region %v", args[1], d.Action, regs[in].Decision.Action)
+		}
+	}
+	t.Logf("%d regions", len(regs))
+}

@@ -3,6 +3,7 @@ package argspace
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
@@ -108,6 +109,9 @@ func Split(p *policy.Policy, ap *policy.ArchPolicy, nr uint32, pin map[int]uint6
 			}
 			cs = next
 			if len(cs) > MaxRegions {
+				if onlyArg(conds, i) {
+					return splitByRules(p, ap, nr, i, base, w)
+				}
 				return nil, fmt.Errorf("%w: argument %d of %s on %s", ErrTooComplex, i, callName(ap.Arch, nr), ap.Arch.Name)
 			}
 		}
@@ -140,6 +144,112 @@ func Split(p *policy.Policy, ap *policy.ArchPolicy, nr uint32, pin map[int]uint6
 			return out, nil
 		}
 	}
+}
+
+// onlyArg reports whether argument k is the only one conditions test.
+func onlyArg(conds [6][]policy.Cond, k int) bool {
+	for i := range conds {
+		if i != k && len(conds[i]) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// splitByRules is Split for a syscall whose conditions all test argument
+// k and cut it into too many cells: each condition halves every cell, so
+// a rule "allow unless the low 32 bits are TIOCSTI", which a policy can
+// only write as 32 one-bit masks, would make 2^32 of them, all answered
+// alike. Instead the regions follow Decide: precedence by precedence,
+// highest first, where a level's rules match and no higher one did. Where
+// a level's rules share one action, the first matching rule decides, so
+// each rule gets one region (the values it matches that no earlier rule
+// did); other levels are split cell by cell, as Split does. At most one
+// region per rule, and one for the default.
+func splitByRules(p *policy.Policy, ap *policy.ArchPolicy, nr uint32, k int, base [6]Set, w [6]uint64) ([]Region, error) {
+	is64 := ap.Arch.Is64()
+	sp := base[k].sp
+	type ruleSet struct {
+		r *policy.Rule
+		s Set
+	}
+	levels := map[int][]ruleSet{}
+	var order []int
+	for i := range ap.Rules {
+		r := &ap.Rules[i]
+		if r.Nr != nr {
+			continue
+		}
+		set := base[k]
+		for _, c := range r.Conds {
+			if !c.NoOp(is64) && int(c.Arg) == k {
+				set = set.And(sp.Cond(c))
+			}
+		}
+		l := r.Action.Precedence()
+		if _, ok := levels[l]; !ok {
+			order = append(order, l)
+		}
+		levels[l] = append(levels[l], ruleSet{r, set})
+	}
+	slices.Sort(order)
+	var out []Region
+	emit := func(set Set) error {
+		if set.IsEmpty() {
+			return nil
+		}
+		if len(out) >= MaxRegions {
+			return fmt.Errorf("%w: argument %d of %s on %s", ErrTooComplex, k, callName(ap.Arch, nr), ap.Arch.Name)
+		}
+		r := Region{Args: base, Witness: w}
+		r.Args[k], r.Witness[k] = set, set.Min()
+		r.Decision = p.Decide(ap.Arch.AuditArch, nr, &r.Witness)
+		out = append(out, r)
+		return nil
+	}
+	rest := base[k]
+	for li := len(order) - 1; li >= 0; li-- {
+		rules := levels[order[li]]
+		oneAction := true
+		level := sp.Empty()
+		for _, x := range rules {
+			oneAction = oneAction && x.r.Action == rules[0].r.Action
+			level = level.Or(x.s)
+		}
+		if oneAction {
+			for _, x := range rules {
+				if err := emit(rest.And(x.s)); err != nil {
+					return nil, err
+				}
+				rest = rest.Minus(x.s)
+			}
+			continue
+		}
+		cells := []Set{rest.And(level)}
+		for _, x := range rules {
+			var next []Set
+			for _, c := range cells {
+				for _, part := range []Set{c.And(x.s), c.Minus(x.s)} {
+					if !part.IsEmpty() {
+						next = append(next, part)
+					}
+				}
+			}
+			if cells = next; len(cells) > MaxRegions {
+				return nil, fmt.Errorf("%w: argument %d of %s on %s", ErrTooComplex, k, callName(ap.Arch, nr), ap.Arch.Name)
+			}
+		}
+		for _, c := range cells {
+			if err := emit(c); err != nil {
+				return nil, err
+			}
+		}
+		rest = rest.Minus(level)
+	}
+	if err := emit(rest); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func hasCond(cs []policy.Cond, c policy.Cond, m uint64) bool {
