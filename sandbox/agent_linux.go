@@ -10,17 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Agent is a seccomp agent, as a profile's listenerPath names one: a
-// UNIX socket to which the filter's notification listener is handed,
-// with the process state, exactly as runc hands it (one message: the
-// JSON of an OCI ContainerProcessState whose fds name "seccompFd", and
-// the listener in SCM_RIGHTS). The agent then answers the calls the
-// profile's SCMP_ACT_NOTIFY rules send it.
-type Agent struct {
-	Path     string // listenerPath
-	Metadata string // listenerMetadata, passed on as it is
-}
-
 // sendToAgent hands the listener fd (sysfence's copy) of the command
 // pid to the agent.
 func sendToAgent(a *Agent, fd, pid int) error {

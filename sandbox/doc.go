@@ -115,6 +115,11 @@
 // makes itself non-dumpable, and /proc/PID/mem of other processes of the
 // command's user stays reachable.
 //
+// The command shares the caller's terminal, so Run's filter and Exec's
+// refuse TIOCSTI and TIOCLINUX (EPERM, on the low 32 bits of the
+// request): typed into the terminal's input, a line would run in the
+// user's shell after the command (see addedRules.terminal).
+//
 // A command started as a child is followed for its lifetime: sysfence
 // traces every descendant (PTRACE_O_TRACEFORK, VFORK, CLONE), kills those
 // left when the command exits, and PTRACE_O_EXITKILL kills them all if

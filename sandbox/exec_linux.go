@@ -15,7 +15,8 @@ import (
 )
 
 // Exec replaces the calling program with the command, confined by
-// opts.Filter, as execve(2) does: the command keeps this process's PID,
+// opts.Filter (with TIOCSTI and TIOCLINUX refused: see addedRules), as
+// execve(2) does: the command keeps this process's PID,
 // parent, terminal and signal dispositions, and nothing stays behind to
 // wait for it or report on it. It returns only on failure; the process
 // has then not been changed, except when the final execve itself fails
@@ -76,6 +77,12 @@ func Exec(cmd *Command, opts *Options) error {
 		// reach other processes: sysfence's added rules, which Run adds.
 		return ErrNeedsChild
 	}
+	// The command keeps the caller's terminal: the filter refuses
+	// TIOCSTI and TIOCLINUX, as Run's does (added.go).
+	filter, stacked, err := withTerminalRules(opts.Filter, native)
+	if err != nil {
+		return err
+	}
 	path, err := lookPath(cmd)
 	if err != nil {
 		return err
@@ -101,7 +108,12 @@ func Exec(cmd *Command, opts *Options) error {
 	if _, err := landlock.Apply(iso.plan); err != nil {
 		return fmt.Errorf("sandbox: isolating the command: %w", err)
 	}
-	if _, err := seccomp.LoadFilter(opts.Filter, opts.Flags); err != nil {
+	if stacked != nil {
+		if _, err := seccomp.LoadFilter(stacked, 0); err != nil {
+			return err
+		}
+	}
+	if _, err := seccomp.LoadFilter(filter, opts.Flags); err != nil {
 		return err
 	}
 	err = syscall.Exec(path, argv, env)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
+
 	"github.com/sysfence/sysfence/internal/execdeps"
 	"github.com/sysfence/sysfence/landlock"
 )
@@ -197,4 +199,48 @@ func startNote(added int, what string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (+%d for %s to start)", added, what)
+}
+
+// TruncationBySeccomp reports whether sandbox enforces the "no
+// truncation" part of a plan with the seccomp filter rather than with
+// Landlock's TRUNCATE right: when the plan has path rules and none of
+// them grants writing, so that no file may be truncated at all. The
+// filter then refuses truncate(2), opens with O_TRUNC, openat2 (whose
+// flags seccomp cannot see; ENOSYS, so callers fall back to openat) and
+// io_uring (ENOSYS), and the ruleset leaves TRUNCATE unhandled. The
+// answer is the same as Landlock's (EACCES), the cost is not: asking for
+// TRUNCATE on every open makes the kernel walk from the file up to /
+// when no rule grants it. It also closes the truncation gap of kernels
+// below Landlock ABI 3, which have no TRUNCATE right.
+func TruncationBySeccomp(p *landlock.Plan) bool {
+	if p.Empty() || p.HandledFS == 0 {
+		return false
+	}
+	for _, pr := range p.Paths {
+		if pr.Access&(llsys.AccessFSWriteFile|llsys.AccessFSTruncate) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// refuseTruncation applies TruncationBySeccomp to plan, once, wherever the
+// plan comes from: the filter refuses every truncation (see the added
+// rules), so the ruleset need not handle TRUNCATE (opens stop paying for
+// the walk up to / that asking for it costs), and what Landlock below ABI
+// 3 cannot do about truncation is no longer unenforced. It reports
+// whether the filter must refuse truncation.
+func refuseTruncation(plan *landlock.Plan) bool {
+	if !TruncationBySeccomp(plan) {
+		return false
+	}
+	plan.HandledFS &^= llsys.AccessFSTruncate
+	var gaps []landlock.Gap
+	for _, g := range plan.Unenforced {
+		if g.ABI != 3 {
+			gaps = append(gaps, g)
+		}
+	}
+	plan.Unenforced = gaps
+	return true
 }

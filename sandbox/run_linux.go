@@ -197,7 +197,7 @@ func (s *session) planRules() error {
 	}
 	// Every command started as a child is attached for its lifetime, so
 	// the filter refuses what would make a descendant untraced (added.go).
-	added := &addedRules{supervise: supervised, superviseExec: opts.SupervisedExec, untraced: true}
+	added := &addedRules{supervise: supervised, superviseExec: opts.SupervisedExec, untraced: true, terminal: !opts.Strict}
 	kabi, _ := landlock.KernelABI()
 	iso, err := planIsolation(opts, kabi)
 	if err != nil {

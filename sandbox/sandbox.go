@@ -307,3 +307,14 @@ type ExplainFunc func(call Syscall, action policy.Action) string
 
 // Explain calls f.
 func (f ExplainFunc) Explain(call Syscall, action policy.Action) string { return f(call, action) }
+
+// Agent is a seccomp agent, as a profile's listenerPath names one: a
+// UNIX socket to which the filter's notification listener is handed,
+// with the process state, exactly as runc hands it (one message: the
+// JSON of an OCI ContainerProcessState whose fds name "seccompFd", and
+// the listener in SCM_RIGHTS). The agent then answers the calls the
+// profile's SCMP_ACT_NOTIFY rules send it.
+type Agent struct {
+	Path     string // listenerPath
+	Metadata string // listenerMetadata, passed on as it is
+}

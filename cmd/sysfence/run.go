@@ -54,6 +54,8 @@ outside it (sysfence, your shell, other processes of your user), nor, where
 Landlock ABI 6 can, signal them or connect to their abstract UNIX sockets
 (--allow-outside signal,abstract-unix leaves those open). Without Landlock
 sysfence refuses to run unless --best-effort, which says what stays open.
+CMD shares the terminal but cannot type into it: ioctl TIOCSTI and TIOCLINUX
+fail with EPERM, so nothing it pushes runs in your shell after it.
 
 Without -p, Docker's default profile (docker-default) applies, resolved for
 this machine with Docker's default capabilities (--cap, --kernel and

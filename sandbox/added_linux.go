@@ -3,12 +3,11 @@ package sandbox
 import (
 	"fmt"
 
-	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
+	"golang.org/x/sys/unix"
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/bpf/rewrite"
 	"github.com/sysfence/sysfence/compile"
-	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -27,6 +26,13 @@ import (
 //     socket that socket(2) is refused. listen(2) (and socketcall's
 //     SYS_LISTEN) goes to the supervisor, which refuses to listen on an
 //     unbound TCP socket (listen_linux.go).
+//   - terminal: the command shares the user's terminal, and TIOCSTI would
+//     let it type input that the user's shell reads and runs after it,
+//     outside the sandbox (bubblewrap's CVE-2017-5226); TIOCLINUX's
+//     paste does the same on a virtual console. Both fail with EPERM on
+//     the low 32 bits of the command, all the kernel reads (Flatpak's
+//     CVE-2019-10063 compared all 64). Always added but in strict mode,
+//     which allows no ioctl; Exec stacks the same rules.
 //   - truncation: see truncateBySeccomp.
 //   - supervise: path rules without Landlock. open, openat and openat2
 //     go to the supervisor, which opens the file itself and hands the
@@ -47,6 +53,8 @@ import (
 // filters were stacked, but with one program and one listener.
 type addedRules struct {
 	mptcp, truncation, supervise bool
+	// terminal: TIOCSTI and TIOCLINUX are refused.
+	terminal bool
 	// untraced: the command is attached for its lifetime (Run), and no
 	// descendant may escape that (see lifetimeRules).
 	untraced bool
@@ -87,6 +95,7 @@ const (
 	reasonNoSocketcall = "path rules without Landlock: socket(2) through socketcall(2) passes its domain in memory, which seccomp cannot check for AF_UNIX"
 	reasonIsolation    = "no Landlock: nothing else keeps the command from the memory and descriptors of processes outside its sandbox"
 	reasonUntraced     = "sysfence follows every descendant of the command so that none outlives the run: CLONE_UNTRACED would hide one"
+	reasonTerminal     = "the command shares the terminal: TIOCSTI (and TIOCLINUX's paste) would type input that the program reading it after the command (your shell) runs outside the sandbox"
 	reasonClone3       = "sysfence follows every descendant of the command: clone3 passes its flags in memory, where the filter cannot see CLONE_UNTRACED (libc falls back to clone)"
 )
 
@@ -164,7 +173,7 @@ const (
 )
 
 func (r *addedRules) empty() bool {
-	return !r.mptcp && !r.truncation && !r.supervise && !r.untraced && !r.noOthers
+	return !r.mptcp && !r.truncation && !r.supervise && !r.untraced && !r.noOthers && !r.terminal
 }
 
 // hasNotify reports whether the added rules send calls to the
@@ -218,6 +227,12 @@ func (r *addedRules) rules() []addedRule {
 	}
 	if r.untraced {
 		out = append(out, lifetimeRules(cloneFlagsArg)...)
+	}
+	if r.terminal {
+		// unix's numbers are the native ABI's, which the compat ABIs of
+		// the same kernel share (i386 and x32 on x86_64, arm on arm64).
+		out = append(out, addedRule{[]string{"ioctl"}, policy.Errno(errEPERM), []policy.Cond{low32(1, unix.TIOCSTI)}, reasonTerminal},
+			addedRule{[]string{"ioctl"}, policy.Errno(errEPERM), []policy.Cond{low32(1, unix.TIOCLINUX)}, reasonTerminal})
 	}
 	if r.noOthers && !r.supervise {
 		out = append(out, addedRule{[]string{"ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd"}, policy.Errno(errEPERM), nil, reasonIsolation})
@@ -297,46 +312,18 @@ func (r *addedRules) decide(d *bpf.Data) (policy.Action, string) {
 	return dec.Action, r.reasons[dec.Rule.Origin.Entry]
 }
 
-// TruncationBySeccomp reports whether sandbox enforces the "no
-// truncation" part of a plan with the seccomp filter rather than with
-// Landlock's TRUNCATE right: when the plan has path rules and none of
-// them grants writing, so that no file may be truncated at all. The
-// filter then refuses truncate(2), opens with O_TRUNC, openat2 (whose
-// flags seccomp cannot see; ENOSYS, so callers fall back to openat) and
-// io_uring (ENOSYS), and the ruleset leaves TRUNCATE unhandled. The
-// answer is the same as Landlock's (EACCES), the cost is not: asking for
-// TRUNCATE on every open makes the kernel walk from the file up to /
-// when no rule grants it. It also closes the truncation gap of kernels
-// below Landlock ABI 3, which have no TRUNCATE right.
-func TruncationBySeccomp(p *landlock.Plan) bool {
-	if p.Empty() || p.HandledFS == 0 {
-		return false
+// withTerminalRules returns the filters Exec loads for prog: prog with
+// the terminal rules chained behind its ALLOWs (one program, as Run
+// does), or, where that cannot be (a program that computes its returns,
+// or one too long to take them), prog and the rules as a filter of their
+// own stacked under it (stacked, loaded first).
+func withTerminalRules(prog bpf.Program, native *syscalls.Arch) (filter, stacked bpf.Program, err error) {
+	r := &addedRules{terminal: true}
+	if err := r.build(native); err != nil {
+		return nil, nil, err
 	}
-	for _, pr := range p.Paths {
-		if pr.Access&(llsys.AccessFSWriteFile|llsys.AccessFSTruncate) != 0 {
-			return false
-		}
+	if chained, err := rewrite.Chain(prog, r.prog); err == nil {
+		return chained, nil, nil
 	}
-	return true
-}
-
-// refuseTruncation applies TruncationBySeccomp to plan, once, wherever the
-// plan comes from: the filter refuses every truncation (see the added
-// rules), so the ruleset need not handle TRUNCATE (opens stop paying for
-// the walk up to / that asking for it costs), and what Landlock below ABI
-// 3 cannot do about truncation is no longer unenforced. It reports
-// whether the filter must refuse truncation.
-func refuseTruncation(plan *landlock.Plan) bool {
-	if !TruncationBySeccomp(plan) {
-		return false
-	}
-	plan.HandledFS &^= llsys.AccessFSTruncate
-	var gaps []landlock.Gap
-	for _, g := range plan.Unenforced {
-		if g.ABI != 3 {
-			gaps = append(gaps, g)
-		}
-	}
-	plan.Unenforced = gaps
-	return true
+	return prog, r.prog, nil
 }
