@@ -11,6 +11,7 @@ import (
 	"github.com/sysfence/sysfence/internal/sysdecode"
 	"github.com/sysfence/sysfence/landlock"
 	"github.com/sysfence/sysfence/policy"
+	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/record"
 	"github.com/sysfence/sysfence/seccomp"
 	"github.com/sysfence/sysfence/syscalls"
@@ -274,24 +275,19 @@ func wouldBe(a policy.Action) string {
 }
 
 // errnoName prints EPERM for 1 (Linux numbering, the same on every ABI
-// sysfence injects into).
+// sysfence injects into): profile.ErrnoName's names, and EINTR, which a
+// supervised open returns and Podman's list (profile's) lacks.
 func errnoName(n uint16) string {
-	if n == 0 {
+	switch n {
+	case 0:
 		return "returned 0 without running"
+	case 4:
+		return "EINTR"
 	}
-	if int(n) < len(errnoNames) && errnoNames[n] != "" {
-		return errnoNames[n]
+	if name, ok := profile.ErrnoName(uint(n)); ok {
+		return name
 	}
 	return fmt.Sprintf("errno %d", n)
-}
-
-var errnoNames = [...]string{
-	1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 7: "E2BIG", 8: "ENOEXEC",
-	9: "EBADF", 10: "ECHILD", 11: "EAGAIN", 12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY",
-	17: "EEXIST", 18: "EXDEV", 19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 23: "ENFILE",
-	24: "EMFILE", 25: "ENOTTY", 26: "ETXTBSY", 27: "EFBIG", 28: "ENOSPC", 29: "ESPIPE", 30: "EROFS",
-	31: "EMLINK", 32: "EPIPE", 38: "ENOSYS", 95: "EOPNOTSUPP", 97: "EAFNOSUPPORT", 98: "EADDRINUSE",
-	99: "EADDRNOTAVAIL", 111: "ECONNREFUSED",
 }
 
 // Explainer says which profile entry or default decided that the filter
