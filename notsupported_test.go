@@ -12,6 +12,7 @@ import (
 	"github.com/sysfence/sysfence/record/ptrace"
 	"github.com/sysfence/sysfence/sandbox"
 	"github.com/sysfence/sysfence/seccomp"
+	"github.com/sysfence/sysfence/watch"
 )
 
 // Every package's ErrNotSupported is the one value, so that a single
@@ -22,6 +23,7 @@ func TestOneErrNotSupported(t *testing.T) {
 	for name, err := range map[string]error{
 		"seccomp": seccomp.ErrNotSupported, "landlock": landlock.ErrNotSupported, "record": record.ErrNotSupported,
 		"record/ebpf": ebpf.ErrNotSupported, "record/ptrace": ptrace.ErrNotSupported, "sandbox": sandbox.ErrNotSupported,
+		"watch": watch.ErrNotSupported,
 	} {
 		if err != sf.ErrNotSupported {
 			t.Errorf("%s.ErrNotSupported is not sysfence.ErrNotSupported", name)
