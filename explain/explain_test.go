@@ -216,6 +216,38 @@ func TestArgumentWords(t *testing.T) {
 
 // TestCompare: a profile against itself is no difference; against
 // Docker's default, what it opens and closes.
+// TestLowWordWords: "allow ioctl unless the low 32 bits of its request
+// are TIOCSTI or TIOCLINUX", as a lifted `sysfence run` filter holds it
+// on x86_64 (one ALLOW rule per bit in which a value differs from both),
+// reads as that, not as a list of 32 masks; a profile's own few rules
+// are still worded rule by rule (TestArgumentWords).
+func TestLowWordWords(t *testing.T) {
+	var entries []string
+	const a, b = 0x5412, 0x541c
+	for bit := range 32 {
+		m := uint64(1) << bit
+		if a&m != b&m {
+			continue // a rule on this bit would let one of them through
+		}
+		entries = append(entries, fmt.Sprintf(`{"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": %d, "valueTwo": %d, "op": "SCMP_CMP_MASKED_EQ"}]}`, m, ^uint64(a)&m))
+	}
+	// Bits 1-3, where they differ (0x2 and 0xc): every other pattern.
+	for _, x := range []uint64{0x0, 0x4, 0x6, 0x8, 0xa, 0xe} {
+		entries = append(entries, fmt.Sprintf(`{"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 14, "valueTwo": %d, "op": "SCMP_CMP_MASKED_EQ"}]}`, x))
+	}
+	r := report(t, parse(t, `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [`+strings.Join(entries, ",\n")+`]}`), "x86_64", nil)
+	want := "allowed only when the low 32 bits of request (args[1]) are not 0x5412 or 0x541c; otherwise refused with EPERM (the default)"
+	got := "(no words for ioctl)"
+	for _, ar := range r.Rules {
+		if ar.Syscall == "ioctl" {
+			got = ar.Text
+		}
+	}
+	if got != want {
+		t.Errorf("ioctl:\n got %q\nwant %q", got, want)
+	}
+}
+
 func TestCompare(t *testing.T) {
 	dd := dockerDefault(t, "x86_64", nil)
 	var buf bytes.Buffer

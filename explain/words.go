@@ -260,6 +260,9 @@ func describe(p *policy.Policy, ap *policy.ArchPolicy, call string, nr uint32, r
 	if argspace.StatusOf(regs) != argspace.Partly && !mixed(regs) {
 		return ""
 	}
+	if text, ok := lowWordExceptions(ap, call, nr, regs); ok {
+		return text
+	}
 	// Rules a multiplexer (socketcall, ipc) got on behalf of a call it
 	// carries have the multiplexer's number: they are part of what it
 	// does, and say which call they stand for.
@@ -329,6 +332,97 @@ func describe(p *policy.Policy, ap *policy.ArchPolicy, call string, nr uint32, r
 		}
 	}
 	return text
+}
+
+// lowWordExceptions words a call whose answer is one action except for a
+// few values of the low 32 bits of one argument: "allowed only when the
+// low 32 bits of request (args[1]) are not 0x5412 or 0x541c; otherwise
+// refused with EPERM (the default)". A 64-bit policy can only write that
+// as one rule per bit (a lifted `sysfence run` filter holds 32 of them
+// for ioctl), which read as a list of 32 masks. It applies where the
+// rules are that many (more than 8), so that what a profile wrote in a
+// few rules is still worded rule by rule.
+func lowWordExceptions(ap *policy.ArchPolicy, call string, nr uint32, regs []argspace.Region) (string, bool) {
+	if !ap.Arch.Is64() || len(regs) == 0 {
+		return "", false
+	}
+	n := 0
+	for i := range ap.Rules {
+		if ap.Rules[i].Nr == nr {
+			n++
+		}
+	}
+	if n <= 8 {
+		return "", false
+	}
+	k := -1
+	sets := map[policy.Action]argspace.Set{}
+	var acts []policy.Action
+	for ri := range regs {
+		rg := &regs[ri]
+		for i := range rg.Args {
+			if rg.Args[i].IsUniverse() {
+				continue
+			}
+			if k >= 0 && i != k {
+				return "", false
+			}
+			k = i
+		}
+		act := rg.Decision.Action
+		if _, ok := sets[act]; !ok {
+			acts = append(acts, act)
+			sets[act] = rg.Args[0].Space().Empty()
+		}
+	}
+	if k < 0 || len(acts) != 2 {
+		return "", false
+	}
+	for _, rg := range regs {
+		sets[rg.Decision.Action] = sets[rg.Decision.Action].Or(rg.Args[k])
+	}
+	for _, pair := range [2][2]policy.Action{{acts[0], acts[1]}, {acts[1], acts[0]}} {
+		main, other := pair[0], pair[1]
+		lows, ok := lowValues(sets[other])
+		if !ok {
+			continue
+		}
+		var ws []string
+		for _, v := range lows {
+			ws = append(ws, value(call, uint8(k), v))
+		}
+		text := fmt.Sprintf("%s only when the low 32 bits of %s are not %s; otherwise %s",
+			verb(main), argName(ap.Arch, call, uint8(k)), listWords(ws), verb(other))
+		for _, rg := range regs {
+			if rg.Decision.Action == other && rg.Decision.Why == policy.WhyDefault {
+				text += " (the default)"
+				break
+			}
+		}
+		return text, true
+	}
+	return "", false
+}
+
+// lowValues returns the values of the low 32 bits that make up set, at
+// most 4 of them; ok is false where set depends on the high word or holds
+// more.
+func lowValues(set argspace.Set) ([]uint64, bool) {
+	sp := set.Space()
+	var lows []uint64
+	for rest := set; !rest.IsEmpty(); {
+		if len(lows) == 4 {
+			return nil, false
+		}
+		v := uint64(uint32(rest.Min()))
+		low := sp.Pattern(v, 0xffffffff)
+		if !low.Minus(set).IsEmpty() {
+			return nil, false // the high word counts
+		}
+		lows = append(lows, v)
+		rest = rest.Minus(low)
+	}
+	return lows, len(lows) > 0
 }
 
 // onBehalf names the call a multiplexer's rule stands for: " (socket's
