@@ -264,6 +264,19 @@ func (b *policyBuilder) nativeFirst(l []*ABI) []*ABI {
 	return out
 }
 
+func s390(a *syscalls.Arch) bool { return a.Name == "s390" || a.Name == "s390x" }
+
+// answersENOSYS reports whether the ABI's filter answers ENOSYS (runc's
+// rule) for number nr, whatever its arguments.
+func (a *ABI) answersENOSYS(nr uint32) bool {
+	r := a.Find(nr)
+	if r == nil {
+		return false
+	}
+	v, ok := r.Out.Const()
+	return ok && policy.Action(v) == enosysAction
+}
+
 // enosysAction is runc's answer for numbers newer than the profile.
 const enosysAction = policy.ActErrno | policy.ENOSYS // policy.Errno(policy.ENOSYS)
 
@@ -283,6 +296,14 @@ func (b *policyBuilder) evaluate(c *candidate) []string {
 					c.maxNr[i] = a.Ranges[j].Hi
 					break
 				}
+			}
+			// No ENOSYS tail: the rule does not apply on this ABI (a
+			// MaxNr of 0, as for an ABI the profile names nothing on),
+			// except on s390, where runc's rule also answers ENOSYS for
+			// number 0 whatever MaxNr is, and a filter that does so says
+			// the rule applies.
+			if c.maxNr[i] == math.MaxUint32 && !(s390(a.Arch) && a.answersENOSYS(0)) {
+				c.maxNr[i] = 0
 			}
 		}
 		aps[i].MaxNr = c.maxNr[i]
