@@ -407,6 +407,7 @@ func (s *session) resolveFor(n *seccomp.Notif, req openRequest) (string, unix.Er
 		noXdev:     req.resolve&unix.RESOLVE_NO_XDEV != 0,
 		tgid:       s.procs.tgid(tid),
 		tid:        tid,
+		outside:    func(pid int) bool { return !s.inTree(pid) },
 	}
 	return resolvePath(base, req.path, o)
 }
@@ -627,6 +628,10 @@ type resolveOpts struct {
 	inRoot     bool // RESOLVE_IN_ROOT
 	noXdev     bool // RESOLVE_NO_XDEV
 	tgid, tid  int  // what /proc/self and /proc/thread-self name
+	// outside reports whether a process is outside the command's tree,
+	// whose magic links (/proc/PID/cwd, fd/N, ...) are not followed (nil:
+	// every process's are).
+	outside func(pid int) bool
 }
 
 // maxSymlinks is the kernel's limit on symlinks followed in one lookup.
@@ -730,11 +735,17 @@ func resolvePath(base, path string, o resolveOpts) (string, unix.Errno) {
 			if last && !o.followLast {
 				return "", unix.ELOOP
 			}
+			pid, magic := magicLink(next)
+			if magic && o.outside != nil && o.outside(pid) {
+				// Another process's cwd, root, exe or descriptors: not
+				// read for the command (see mayOpenProc).
+				return "", unix.EACCES
+			}
 			target, err := os.Readlink(next)
 			if err != nil {
 				return "", errnoOf(err)
 			}
-			if e := follow(target, isMagicLink(next)); e != 0 {
+			if e := follow(target, magic); e != 0 {
 				return "", e
 			}
 			continue
@@ -766,37 +777,16 @@ func splitPath(p string) []string {
 	return out
 }
 
-// isMagicLink reports whether a symlink is one of procfs's links to open
+// magicLink reports whether a symlink is one of procfs's links to open
 // files, directories and namespaces (/proc/PID/fd/N, cwd, root, exe,
 // map_files/..., ns/...), which the kernel follows to the object itself
-// rather than by name.
-func isMagicLink(p string) bool {
-	rest, ok := strings.CutPrefix(p, "/proc/")
-	if !ok {
-		return false
+// rather than by name, and whose process it is. Every symlink in a
+// process's directory of a procfs is one, wherever that procfs is
+// mounted.
+func magicLink(p string) (pid int, ok bool) {
+	var fs unix.Statfs_t
+	if unix.Statfs(parentDir(p), &fs) != nil || fs.Type != unix.PROC_SUPER_MAGIC {
+		return 0, false
 	}
-	pid, rest, ok := strings.Cut(rest, "/")
-	if !ok || !isDigits(pid) {
-		return false
-	}
-	if t, ok := strings.CutPrefix(rest, "task/"); ok {
-		tid, r, ok := strings.Cut(t, "/")
-		if !ok || !isDigits(tid) {
-			return false
-		}
-		rest = r
-	}
-	return rest != ""
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
+	return procfsPID(p)
 }

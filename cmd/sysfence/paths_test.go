@@ -662,15 +662,15 @@ func TestRunProcOutside(t *testing.T) {
 				got[who+" "+file] = verdict
 			}
 			want := map[string]string{
-				"self environ": "ok", "self maps": "ok", "self mem": "ok", "self stat": "ok",
-				"child environ": "ok", "child maps": "ok", "child stat": "ok",
+				"self environ": "ok", "self maps": "ok", "self mem": "ok", "self stat": "ok", "self root/etc/hostname": "ok",
+				"child environ": "ok", "child maps": "ok", "child stat": "ok", "child root/etc/hostname": "ok",
 				"parent mem": "err EACCES",
 			}
 			if e.name == "supervisor" {
 				// Stricter than Landlock, which leaves a process's
 				// non-ptrace files (stat) readable and, on some kernels,
-				// a root command its environ and maps.
-				for _, f := range []string{"environ", "maps", "stat"} {
+				// a root command its environ, maps and root link.
+				for _, f := range []string{"environ", "maps", "stat", "root/etc/hostname"} {
 					want["parent "+f] = "err EACCES"
 				}
 			}
