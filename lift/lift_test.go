@@ -753,3 +753,31 @@ func TestENOSYSOnOneS390ABI(t *testing.T) {
 	}
 	roundTrip(t, prog.Filter, a, p, rand.New(rand.NewPCG(testSeed(t), 8)))
 }
+
+// TestSameKindOtherData: two TRACE rules with different data, both
+// matching small values of arg0. Among rules of one precedence Decide
+// lets a rule that another matching one tightens lose (policy rule 5), so
+// the lifter may not treat one's values as don't-cares of the other's
+// rules (a random profile, SYSFENCE_SEED=338, failed with "x86_64 msgctl
+// (arg0 <= 0x6eb17a780001f724): the filter TRACE(0), the policy
+// TRACE(32)").
+func TestSameKindOtherData(t *testing.T) {
+	const profileJSON = `{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 6, "architectures": ["SCMP_ARCH_X86"], "syscalls": [
+	{"names": ["msgctl", "getsockopt", "kexec_file_load"], "action": "SCMP_ACT_TRACE", "errnoRet": 32, "args": [{"index": 0, "value": 17199663107719427877, "op": "SCMP_CMP_LT"}]},
+	{"names": ["msgctl"], "action": "SCMP_ACT_TRACE", "errnoRet": 0, "args": [
+		{"index": 0, "value": 9223372041149743103, "op": "SCMP_CMP_LT"}, {"index": 0, "value": 1187882162, "op": "SCMP_CMP_LT"}]}]}`
+	var oci specs.LinuxSeccomp
+	if err := json.Unmarshal([]byte(profileJSON), &oci); err != nil {
+		t.Fatal(err)
+	}
+	a := arch(t, "x86_64")
+	p, _, err := policy.FromOCI(&oci, a, policy.Options{ENOSYS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := compile.Compile(p, compile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(t, prog.Filter, a, p, rand.New(rand.NewPCG(testSeed(t), 9)))
+}

@@ -533,16 +533,23 @@ func actionCovers(a *syscalls.Arch, out Func, def policy.Action, single bool) ([
 	}
 	sort.SliceStable(acts, func(i, j int) bool { return acts[i].Precedence() > acts[j].Precedence() })
 	var covers []actionCover
-	earlier := s.leaf(0)
-	for _, act := range acts {
+	// Only where an action of higher precedence answers is an input a
+	// don't-care: among rules of one precedence Decide does not simply
+	// take the first that matches (a rule another one tightens loses,
+	// policy rule 5), so the covers of one precedence stay disjoint.
+	higher, level := s.leaf(0), s.leaf(0)
+	for i, act := range acts {
+		if i > 0 && act.Precedence() != acts[i-1].Precedence() {
+			higher, level = s.iteN(level, s.leaf(1), higher), s.leaf(0)
+		}
 		region := s.region(out.n, uint64(act))
-		cover := s.simplify(region, s.not(earlier), map[[2]int32]int32{})
+		cover := s.simplify(region, s.not(higher), map[[2]int32]int32{})
 		if cover == s.leaf(1) {
 			// An unconditional rule would beat every other rule of the
 			// number: keep this one conditional.
 			cover = region
 		}
-		earlier = s.iteN(region, s.leaf(1), earlier)
+		level = s.iteN(region, s.leaf(1), level)
 		boxes, err := s.cover(cover)
 		if err != nil {
 			return nil, err.Error()
