@@ -8,6 +8,8 @@ import (
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
+
+	"github.com/sysfence/sysfence/internal/testenv"
 )
 
 // allowsInPlace decides whether Exec may load the filter on its own
@@ -50,7 +52,7 @@ func TestAllowsInPlace(t *testing.T) {
 func TestDockerDefaultAllowsInPlace(t *testing.T) {
 	native, err := syscalls.Native()
 	if err != nil {
-		t.Skip(err)
+		testenv.Skip(t, err.Error())
 	}
 	res, err := build.Build(build.Request{Ref: "docker-default"})
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"github.com/sysfence/sysfence/internal/build/internal/genprebuilt"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
+
+	"github.com/sysfence/sysfence/internal/testenv"
 )
 
 func TestPrebuiltTableIsCurrent(t *testing.T) {
@@ -31,10 +33,10 @@ func TestPrebuiltTableIsCurrent(t *testing.T) {
 func TestPrebuiltIsWhatBuildGives(t *testing.T) {
 	native, err := syscalls.Native()
 	if err != nil {
-		t.Skip(err)
+		testenv.Skip(t, err.Error())
 	}
 	if _, err := profile.RunningKernel(); err != nil {
-		t.Skip(err)
+		testenv.Skip(t, err.Error())
 	}
 	for _, arch := range []*syscalls.Arch{nil, native} {
 		req := build.Request{Ref: "docker-default", Arch: arch}
@@ -54,7 +56,7 @@ func TestPrebuiltIsWhatBuildGives(t *testing.T) {
 
 func TestPrebuiltOnlyForTheDefaultTarget(t *testing.T) {
 	if _, err := syscalls.Native(); err != nil {
-		t.Skip(err)
+		testenv.Skip(t, err.Error())
 	}
 	old := profile.KernelVersion{Major: 4, Minor: 0}
 	for name, req := range map[string]build.Request{
@@ -81,7 +83,7 @@ func TestPrebuiltCoversEveryGoArch(t *testing.T) {
 		}
 		k, err := profile.RunningKernel()
 		if err != nil {
-			t.Skip(err)
+			testenv.Skip(t, err.Error())
 		}
 		if !k.AtLeast(4, 8) {
 			t.Skipf("kernel %s is older than docker-default's minKernel", k)

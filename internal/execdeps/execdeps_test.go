@@ -314,11 +314,11 @@ func TestScripts(t *testing.T) {
 	requireLinux(t)
 	sh, err := filepath.EvalSymlinks("/bin/sh")
 	if err != nil {
-		t.Skip("no /bin/sh")
+		testenv.Skip(t, "no /bin/sh")
 	}
 	env, err := exec.LookPath("env")
 	if err != nil {
-		t.Skip("no env")
+		testenv.Skip(t, "no env")
 	}
 	dir := t.TempDir()
 	script := func(name, content string) string {

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/sysfence/sysfence/internal/testenv"
 )
 
 // The machine's own cache, read by us and listed by ldconfig -p: the same
@@ -16,12 +18,12 @@ import (
 func TestLDCacheAgainstLdconfig(t *testing.T) {
 	b, err := os.ReadFile(ldSoCache)
 	if err != nil {
-		t.Skip("no /etc/ld.so.cache:", err)
+		testenv.Skip(t, "no /etc/ld.so.cache: "+err.Error())
 	}
 	ldconfig, err := exec.LookPath("ldconfig")
 	if err != nil {
 		if ldconfig, err = exec.LookPath("/sbin/ldconfig"); err != nil {
-			t.Skip("no ldconfig")
+			testenv.Skip(t, "no ldconfig")
 		}
 	}
 	out, err := exec.Command(ldconfig, "-p").Output()
