@@ -151,7 +151,7 @@
 // sysfence adds a few rules of its own behind the caller's filter where
 // Landlock alone leaves a hole (each ALLOW of the caller's program jumps
 // to them, so the result is the stricter answer, with one program and one
-// listener; see added.go):
+// listener; see added_linux.go):
 //
 //   - With port rules, socket(2) with IPPROTO_MPTCP fails with
 //     EPROTONOSUPPORT, as on a kernel without MPTCP: Landlock's port rules
@@ -198,7 +198,7 @@
 // truncating, executing; mount and chroot; io_uring) is refused, and so
 // is every other way to get a descriptor of a file the supervisor does
 // not open (fanotify, file handles, pidfd_getfd, pinned BPF objects,
-// UNIX sockets: see fdSources in added.go). Write and port rules need
+// UNIX sockets: see fdSources in added_linux.go). Write and port rules need
 // Landlock. See paths_linux.go.
 //
 // The supervisor never waits in the command's place: an open that may

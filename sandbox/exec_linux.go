@@ -78,7 +78,7 @@ func Exec(cmd *Command, opts *Options) error {
 		return ErrNeedsChild
 	}
 	// The command keeps the caller's terminal: the filter refuses
-	// TIOCSTI and TIOCLINUX, as Run's does (added.go).
+	// TIOCSTI and TIOCLINUX, as Run's does (added_linux.go).
 	filter, stacked, err := withTerminalRules(opts.Filter, native)
 	if err != nil {
 		return err

@@ -71,7 +71,7 @@ import (
 //
 // Everything else that reaches files by name and that the supervisor
 // cannot do on the target's behalf is refused by sysfence's added rules
-// (added.go): writing calls with EACCES, mount and chroot with EPERM,
+// (added_linux.go): writing calls with EACCES, mount and chroot with EPERM,
 // ptrace, process_vm_readv/writev and pidfd_getfd (other processes'
 // memory and descriptors) with EPERM, io_uring with ENOSYS, and execve
 // with EACCES unless SupervisedExec.

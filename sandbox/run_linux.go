@@ -196,7 +196,7 @@ func (s *session) planRules() error {
 		s.audit = newAuditLog()
 	}
 	// Every command started as a child is attached for its lifetime, so
-	// the filter refuses what would make a descendant untraced (added.go).
+	// the filter refuses what would make a descendant untraced (added_linux.go).
 	added := &addedRules{supervise: supervised, superviseExec: opts.SupervisedExec, untraced: true, terminal: !opts.Strict}
 	kabi, _ := landlock.KernelABI()
 	iso, err := planIsolation(opts, kabi)

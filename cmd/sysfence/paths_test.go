@@ -544,7 +544,7 @@ func fifoOpeners(pid int) []string {
 // without Landlock (Landlock checks the event's open against CMD's
 // rules: EACCES). Every way of getting a descriptor that the supervisor
 // does not police is refused without Landlock (the list and the reasons
-// are in sandbox/added.go), whatever the profile allows.
+// are in sandbox/added_linux.go), whatever the profile allows.
 func TestRunSupervisedDescriptorSources(t *testing.T) {
 	requireRun(t)
 	requireLandlock(t, 1)
