@@ -236,7 +236,7 @@ func TestLowWordWords(t *testing.T) {
 		entries = append(entries, fmt.Sprintf(`{"names": ["ioctl"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 14, "valueTwo": %d, "op": "SCMP_CMP_MASKED_EQ"}]}`, x))
 	}
 	r := report(t, parse(t, `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [`+strings.Join(entries, ",\n")+`]}`), "x86_64", nil)
-	want := "allowed only when the low 32 bits of request (args[1]) are not 0x5412 or 0x541c; otherwise refused with EPERM (the default)"
+	want := "allowed only when the low 32 bits of request (args[1]) are not TIOCSTI or TIOCLINUX; otherwise refused with EPERM (the default)"
 	got := "(no words for ioctl)"
 	for _, ar := range r.Rules {
 		if ar.Syscall == "ioctl" {

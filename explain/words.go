@@ -146,11 +146,16 @@ func isFlags(a *syscalls.Arch, call string, i uint8) bool {
 	return int(i) < len(n) && (n[i] == "flags" || n[i] == "nstype") && (call == "clone" || call == "unshare" || call == "setns")
 }
 
-// value prints an argument value: a family's name, small numbers in
-// decimal, others in hex.
-func value(call string, i uint8, v uint64) string {
+// value prints an argument value: a family's or an ioctl's name, small
+// numbers in decimal, others in hex.
+func value(a *syscalls.Arch, call string, i uint8, v uint64) string {
 	if (call == "socket" || call == "socketpair") && i == 0 && v < uint64(len(sysdecode.AddressFamilies)) {
 		return sysdecode.AddressFamilies[v]
+	}
+	if call == "ioctl" && i == 1 {
+		if n := sysdecode.IoctlRequest(a, v); !strings.HasPrefix(n, "0") {
+			return n
+		}
 	}
 	return num(v)
 }
@@ -179,9 +184,9 @@ func condWords(a *syscalls.Arch, call string, c policy.Cond) string {
 	}
 	switch c.Op {
 	case policy.OpEq:
-		return "is " + value(call, c.Arg, v)
+		return "is " + value(a, call, c.Arg, v)
 	case policy.OpNe:
-		return "is not " + value(call, c.Arg, v)
+		return "is not " + value(a, call, c.Arg, v)
 	case policy.OpLt:
 		if v == 0 {
 			return "is below 0"
@@ -389,7 +394,7 @@ func lowWordExceptions(ap *policy.ArchPolicy, call string, nr uint32, regs []arg
 		}
 		var ws []string
 		for _, v := range lows {
-			ws = append(ws, value(call, uint8(k), v))
+			ws = append(ws, value(ap.Arch, call, uint8(k), v))
 		}
 		text := fmt.Sprintf("%s only when the low 32 bits of %s are not %s; otherwise %s",
 			verb(main), argName(ap.Arch, call, uint8(k)), listWords(ws), verb(other))

@@ -155,9 +155,9 @@ func checkLifted(t *testing.T, pid int, diffFlags ...string) string {
 // sandbox/added_linux.go). Findings come ABI by ABI: a profile's ABIs in
 // its order, else libseccomp's (x86 first).
 const (
-	addsX8664 = "x86_64 ioctl((arg1 & 0xffffffff) == 0x5412 || (arg1 & 0xffffffff) == 0x541c): A ERRNO(EPERM), B ALLOW — e.g. ioctl(0, 0x5412, NULL)\n"
-	addsX86   = "x86 ioctl(arg1 ∈ {0x5412, 0x541c}): A ERRNO(EPERM), B ALLOW — e.g. ioctl(0, 0x5412, NULL)\n"
-	addsX32   = "x32 ioctl(arg1 ∈ {0x5412, 0x541c}): A ERRNO(EPERM), B ALLOW — e.g. ioctl(0, 0x5412, NULL)\n"
+	addsX8664 = "x86_64 ioctl((arg1 & 0xffffffff) == 0x5412 || (arg1 & 0xffffffff) == 0x541c): A ERRNO(EPERM), B ALLOW — e.g. ioctl(0, TIOCSTI, NULL)\n"
+	addsX86   = "x86 ioctl(arg1 ∈ {0x5412, 0x541c}): A ERRNO(EPERM), B ALLOW — e.g. ioctl(0, TIOCSTI, NULL)\n"
+	addsX32   = "x32 ioctl(arg1 ∈ {0x5412, 0x541c}): A ERRNO(EPERM), B ALLOW — e.g. ioctl(0, TIOCSTI, NULL)\n"
 )
 
 // TestDumpRun: a command under `sysfence run --quiet` is under exactly

@@ -35,6 +35,7 @@ const (
 	ArgSockType               // SOCK_STREAM|SOCK_CLOEXEC
 	ArgCloneFlags             // CLONE_* | exit signal
 	ArgRaw                    // a register of a call whose signature is unknown: hex, 0 for 0
+	ArgIoctlReq               // ioctl's request: TIOCSTI
 )
 
 // Signatures gives the argument kinds of the syscalls sysfence knows how
@@ -73,7 +74,7 @@ var signatures = sync.OnceValue(func() map[string][]Kind {
 		"mount": {ArgPath, ArgPath, ArgPath, ArgHex, ArgHex}, "umount2": {ArgPath, ArgHex},
 		"utimensat": {ArgDirFd, ArgPath, ArgHex, ArgAtFlags},
 		"dup":       {ArgFd}, "dup2": {ArgFd, ArgFd}, "dup3": {ArgFd, ArgFd, ArgOpenFlags},
-		"pipe": {ArgHex}, "pipe2": {ArgHex, ArgOpenFlags}, "fcntl": {ArgFd, ArgInt, ArgHex}, "ioctl": {ArgFd, ArgHex, ArgHex},
+		"pipe": {ArgHex}, "pipe2": {ArgHex, ArgOpenFlags}, "fcntl": {ArgFd, ArgInt, ArgHex}, "ioctl": {ArgFd, ArgIoctlReq, ArgHex},
 		"lseek": {ArgFd, ArgLong, ArgInt}, "getdents64": {ArgFd, ArgHex, ArgUlong}, "fsync": {ArgFd}, "flock": {ArgFd, ArgInt},
 		"mmap": {ArgHex, ArgUlong, ArgProt, ArgMapFlags, ArgFd, ArgHex}, "mmap2": {ArgHex, ArgUlong, ArgProt, ArgMapFlags, ArgFd, ArgHex},
 		"mprotect": {ArgHex, ArgUlong, ArgProt}, "munmap": {ArgHex, ArgUlong}, "brk": {ArgHex}, "madvise": {ArgHex, ArgUlong, ArgInt},
@@ -312,6 +313,8 @@ func (d Decoder) Arg(k Kind, v, next uint64) string {
 		return sockType(a, v)
 	case ArgCloneFlags:
 		return cloneFlagsString(a, v)
+	case ArgIoctlReq:
+		return IoctlRequest(a, v)
 	case ArgRaw:
 		if v == 0 {
 			return "0"

@@ -247,3 +247,45 @@ func hex(v uint64) string {
 	}
 	return fmt.Sprintf("%#x", v)
 }
+
+// ioctlGeneric tells whether an ABI numbers its terminal ioctls as
+// <asm-generic/ioctls.h> does (alpha, mips, powerpc, sh and sparc have
+// their own numbers).
+func ioctlGeneric(a *syscalls.Arch) bool {
+	switch a.Name {
+	case "x86", "x86_64", "x32", "arm", "aarch64", "riscv64", "loongarch64", "s390", "s390x":
+		return true
+	}
+	return false
+}
+
+// ioctlNames are the terminal and file ioctls of <asm-generic/ioctls.h>,
+// by number less 0x5400 (an array: nothing is built at init); 0x541b is printed FIONREAD, as strace does (TIOCINQ is the
+// same request). Written out because x/sys/unix has the numbers of the
+// build's own architecture only (TestIoctlNames checks them on amd64).
+var ioctlNames = [...]string{
+	0x01: "TCGETS", 0x02: "TCSETS", 0x03: "TCSETSW", 0x04: "TCSETSF", 0x05: "TCGETA",
+	0x06: "TCSETA", 0x07: "TCSETAW", 0x08: "TCSETAF", 0x09: "TCSBRK", 0x0a: "TCXONC",
+	0x0b: "TCFLSH", 0x0c: "TIOCEXCL", 0x0d: "TIOCNXCL", 0x0e: "TIOCSCTTY", 0x0f: "TIOCGPGRP",
+	0x10: "TIOCSPGRP", 0x11: "TIOCOUTQ", 0x12: "TIOCSTI", 0x13: "TIOCGWINSZ", 0x14: "TIOCSWINSZ",
+	0x15: "TIOCMGET", 0x16: "TIOCMBIS", 0x17: "TIOCMBIC", 0x18: "TIOCMSET", 0x19: "TIOCGSOFTCAR",
+	0x1a: "TIOCSSOFTCAR", 0x1b: "FIONREAD", 0x1c: "TIOCLINUX", 0x1d: "TIOCCONS", 0x1e: "TIOCGSERIAL",
+	0x1f: "TIOCSSERIAL", 0x20: "TIOCPKT", 0x21: "FIONBIO", 0x22: "TIOCNOTTY", 0x23: "TIOCSETD",
+	0x24: "TIOCGETD", 0x25: "TCSBRKP", 0x27: "TIOCSBRK", 0x28: "TIOCCBRK", 0x29: "TIOCGSID",
+	0x37: "TIOCVHANGUP", 0x41: "TIOCGPTPEER", 0x50: "FIONCLEX", 0x51: "FIOCLEX", 0x52: "FIOASYNC",
+}
+
+// IoctlRequest prints ioctl's request argument: a terminal or file ioctl
+// of <asm-generic/ioctls.h> by name on the ABIs that number them so
+// ("TIOCSTI"), anything else in hex. A request with bits above the low
+// 32 set is printed in hex too: the kernel ignores those bits (the
+// request is an unsigned int), and the name would hide that they are
+// there.
+func IoctlRequest(a *syscalls.Arch, v uint64) string {
+	if ioctlGeneric(a) && v>>32 == 0 {
+		if i := v - 0x5400; v >= 0x5400 && i < uint64(len(ioctlNames)) && ioctlNames[i] != "" {
+			return ioctlNames[i]
+		}
+	}
+	return hex(v)
+}
