@@ -698,19 +698,8 @@ func TestRangeAndMask(t *testing.T) {
 	{"names": ["timer_settime"], "action": "SCMP_ACT_KILL_PROCESS", "args": [
 		{"index": 1, "value": 39, "op": "SCMP_CMP_NE"}, {"index": 2, "value": 3657287176831224652, "op": "SCMP_CMP_MASKED_EQ"},
 		{"index": 2, "value": 8589934591, "op": "SCMP_CMP_LE"}]}]}`
-	var oci specs.LinuxSeccomp
-	if err := json.Unmarshal([]byte(profileJSON), &oci); err != nil {
-		t.Fatal(err)
-	}
 	a := arch(t, "mipsel64")
-	p, _, err := policy.FromOCI(&oci, a, policy.Options{ENOSYS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prog, err := compile.Compile(p, compile.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, prog := compileJSON(t, profileJSON, a)
 	f, err := NewSpace().Program(prog.Filter, a.BigEndian)
 	if err != nil {
 		t.Fatal(err)
@@ -738,19 +727,8 @@ func TestRangeAndMask(t *testing.T) {
 func TestENOSYSOnOneS390ABI(t *testing.T) {
 	const profileJSON = `{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 0, "architectures": ["SCMP_ARCH_S390"],
 	"syscalls": [{"names": ["fadvise64_64", "semtimedop_time64"], "action": "SCMP_ACT_KILL_PROCESS"}]}`
-	var oci specs.LinuxSeccomp
-	if err := json.Unmarshal([]byte(profileJSON), &oci); err != nil {
-		t.Fatal(err)
-	}
 	a := arch(t, "s390x")
-	p, _, err := policy.FromOCI(&oci, a, policy.Options{ENOSYS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	prog, err := compile.Compile(p, compile.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, prog := compileJSON(t, profileJSON, a)
 	roundTrip(t, prog.Filter, a, p, rand.New(rand.NewPCG(testSeed(t), 8)))
 }
 
@@ -766,11 +744,19 @@ func TestSameKindOtherData(t *testing.T) {
 	{"names": ["msgctl", "getsockopt", "kexec_file_load"], "action": "SCMP_ACT_TRACE", "errnoRet": 32, "args": [{"index": 0, "value": 17199663107719427877, "op": "SCMP_CMP_LT"}]},
 	{"names": ["msgctl"], "action": "SCMP_ACT_TRACE", "errnoRet": 0, "args": [
 		{"index": 0, "value": 9223372041149743103, "op": "SCMP_CMP_LT"}, {"index": 0, "value": 1187882162, "op": "SCMP_CMP_LT"}]}]}`
+	a := arch(t, "x86_64")
+	p, prog := compileJSON(t, profileJSON, a)
+	roundTrip(t, prog.Filter, a, p, rand.New(rand.NewPCG(testSeed(t), 9)))
+}
+
+// compileJSON resolves a Docker profile for ABI a as runc does (with its
+// ENOSYS rule) and compiles it.
+func compileJSON(t *testing.T, profileJSON string, a *syscalls.Arch) (*policy.Policy, *compile.Program) {
+	t.Helper()
 	var oci specs.LinuxSeccomp
 	if err := json.Unmarshal([]byte(profileJSON), &oci); err != nil {
 		t.Fatal(err)
 	}
-	a := arch(t, "x86_64")
 	p, _, err := policy.FromOCI(&oci, a, policy.Options{ENOSYS: true})
 	if err != nil {
 		t.Fatal(err)
@@ -779,5 +765,5 @@ func TestSameKindOtherData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	roundTrip(t, prog.Filter, a, p, rand.New(rand.NewPCG(testSeed(t), 9)))
+	return p, prog
 }
