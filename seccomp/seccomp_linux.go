@@ -148,13 +148,18 @@ func Load(prog bpf.Program, flags FilterFlag) (*Listener, error) {
 // thread (not the process) with SIGKILL. The kernel offers no TSYNC for strict mode, so in a Go
 // program only a thread locked with runtime.LockOSThread that never
 // returns to the scheduler can meaningfully use it; sandbox uses it for
-// other processes instead.
+// other processes instead. A thread killed in strict mode takes its P
+// with it: the Go runtime's next stop-the-world (a garbage collection)
+// then waits for it for ever.
 func SetStrict() error {
 	if err := CheckStrict(); err != nil {
 		return err
 	}
-	if err := unix.Prctl(unix.PR_SET_SECCOMP, unix.SECCOMP_MODE_STRICT, 0, 0, 0); err != nil {
-		return fmt.Errorf("seccomp: prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT): %w", err)
+	// A raw system call: a Go one may, on its way out, hand the thread's
+	// P back through futex or sched_yield, which strict mode kills the
+	// thread for before SetStrict even returns.
+	if _, _, errno := unix.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_SECCOMP, unix.SECCOMP_MODE_STRICT, 0, 0, 0, 0); errno != 0 {
+		return fmt.Errorf("seccomp: prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT): %w", errno)
 	}
 	return nil
 }

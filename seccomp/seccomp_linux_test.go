@@ -2,11 +2,13 @@ package seccomp
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -57,11 +59,23 @@ func requireSeccomp(t *testing.T) {
 // runChild runs a child function in a fresh copy of the test binary.
 func runChild(t *testing.T, name string) (stdout, stderr string, st *os.ProcessState) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	// A child that hangs (a runtime deadlocked by a killed thread) fails
+	// the test instead of holding it until the suite's timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+name)
+	if name == "strict" {
+		// No preemption signal in the moment between prctl and the
+		// write: its handling could make a call strict mode kills for.
+		cmd.Env = append(cmd.Env, "GODEBUG=asyncpreemptoff=1")
+	}
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("child %s still running after a minute: stdout %q, stderr %q", name, o.String(), e.String())
+	}
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
 		t.Fatalf("child %s: %v", name, err)
@@ -190,19 +204,21 @@ func TestLoadCoversEveryThread(t *testing.T) {
 // syscall, then calls getpid, which strict mode answers by killing that
 // thread (SIGKILL; the process dies only when it was its last thread).
 func childStrict() {
+	// The killed thread takes its P with it, and a garbage collection
+	// would then wait for it for ever (see SetStrict).
+	debug.SetGCPercent(-1)
 	tid := make(chan int)
 	go func() {
 		runtime.LockOSThread()
+		in, survived := []byte("in strict mode\n"), []byte("survived getpid\n")
 		tid <- unix.Gettid()
 		if err := SetStrict(); err != nil {
 			fmt.Println("strict:", err)
 			return
 		}
-		msg := []byte("in strict mode\n")
-		unix.RawSyscall(unix.SYS_WRITE, 1, uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)))
+		unix.RawSyscall(unix.SYS_WRITE, 1, uintptr(unsafe.Pointer(&in[0])), uintptr(len(in)))
 		unix.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
-		msg = []byte("survived getpid\n")
-		unix.RawSyscall(unix.SYS_WRITE, 1, uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)))
+		unix.RawSyscall(unix.SYS_WRITE, 1, uintptr(unsafe.Pointer(&survived[0])), uintptr(len(survived)))
 	}()
 	t := <-tid
 	for range 200 {
