@@ -5,13 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
-	"time"
 
 	xbpf "golang.org/x/net/bpf"
 
+	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/syscalls"
 )
 
@@ -264,11 +262,7 @@ func FuzzRunMatchesXNetBPF(f *testing.F) {
 // random programs in every test run, logging its seed (SYSFENCE_SEED
 // repeats one).
 func TestRandomProgramsMatchXNetBPF(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("SYSFENCE_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("seed %d (SYSFENCE_SEED=%d repeats this run)", seed, seed)
+	seed := testenv.Seed(t)
 	r := rand.New(rand.NewPCG(seed, 0))
 	valid := 0
 	for i := 0; i < 3000; i++ {

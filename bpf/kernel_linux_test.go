@@ -10,9 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"testing"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -95,11 +93,7 @@ func randomClassic(r *rand.Rand) Program {
 
 func TestClassicCheckMatchesKernel(t *testing.T) {
 	fd := udpSocket(t)
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("SYSFENCE_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("seed %d (SYSFENCE_SEED=%d repeats this run)", seed, seed)
+	seed := testenv.Seed(t)
 	r := rand.New(rand.NewPCG(seed, 1))
 	var progs []Program
 	for _, tt := range validateCases() {

@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sysfence/sysfence/bpf"
+	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
 )
@@ -388,24 +387,10 @@ func TestInvalidPolicy(t *testing.T) {
 	}
 }
 
-// testSeed returns the seed of a random test: the time, or SYSFENCE_SEED.
-func testSeed(t *testing.T) uint64 {
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("SYSFENCE_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 0, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (SYSFENCE_SEED=%d reproduces this run)", seed, seed)
-	return seed
-}
-
 // TestRandomPolicies is the seeded differential test against Decide.
 // SYSFENCE_SEED reproduces a run.
 func TestRandomPolicies(t *testing.T) {
-	seed := testSeed(t)
+	seed := testenv.Seed(t)
 	src := prng{rand.New(rand.NewPCG(seed, 0x5f5fe4ce))}
 	const policies, perPolicy = 1200, 100
 	inputs, tooLong, maxLen, trampolined, jas, retCopies, tightened := 0, 0, 0, 0, 0, 0, 0
@@ -544,7 +529,7 @@ func TestNotes(t *testing.T) {
 // whenever that emulation reaches a `ret` knowing only (arch, nr), Decide
 // gives that answer for any arguments.
 func TestRandomCache(t *testing.T) {
-	seed := testSeed(t)
+	seed := testenv.Seed(t)
 	src := prng{rand.New(rand.NewPCG(seed, 0xcac4e))}
 	checked, cached := 0, 0
 	for i := 0; i < 300; i++ {
@@ -595,7 +580,7 @@ func TestRandomCache(t *testing.T) {
 // tree search below maxDP segments, the weight-balanced one above), on a
 // 64-bit and a 32-bit ABI, at every boundary.
 func TestValueSets(t *testing.T) {
-	seed := testSeed(t)
+	seed := testenv.Seed(t)
 	r := rand.New(rand.NewPCG(seed, 0x5e75))
 	for _, an := range []string{"x86_64", "x86"} {
 		a := arch(t, an)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/difftest"
+	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/policy"
 )
 
@@ -18,7 +19,7 @@ import (
 // rules with different actions match are decided too. Every program is
 // also run on golang.org/x/net/bpf's VM, an independent interpreter.
 func TestRandomProfiles(t *testing.T) {
-	seed := testSeed(t)
+	seed := testenv.Seed(t)
 	r := rand.New(rand.NewPCG(seed, 0x9f0f11e5))
 	profiles, decisions, xnet := 0, 0, 0
 	for i := 0; i < 1000; i++ {

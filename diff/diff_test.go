@@ -3,13 +3,10 @@ package diff
 import (
 	"maps"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/moby/profiles/seccomp"
 
@@ -17,25 +14,12 @@ import (
 	"github.com/sysfence/sysfence/compile"
 	"github.com/sysfence/sysfence/internal/build"
 	"github.com/sysfence/sysfence/internal/difftest"
+	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/lift"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
 )
-
-func testSeed(t testing.TB) uint64 {
-	t.Helper()
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("SYSFENCE_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 0, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (SYSFENCE_SEED=%d reproduces this run)", seed, seed)
-	return seed
-}
 
 // randomPolicy makes a policy for one of difftest's targets: a few
 // syscall numbers with rules of every action and operator, edge values.
@@ -170,7 +154,7 @@ func (ix *index) find(d *bpf.Data) []*Finding {
 // answers from both compiled programs, and on random inputs the programs
 // answer differently exactly where a finding says so.
 func TestRandomPairs(t *testing.T) {
-	seed := testSeed(t)
+	seed := testenv.Seed(t)
 	r := rand.New(rand.NewPCG(seed, 11))
 	pairs, nfind, inputs, differing := 0, 0, 0, 0
 	for n := 0; pairs < 600; n++ {

@@ -2,10 +2,7 @@ package lift
 
 import (
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/internal/build"
@@ -13,22 +10,6 @@ import (
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/syscalls"
 )
-
-// testSeed is the seed of a random test, logged; SYSFENCE_SEED reproduces
-// a run.
-func testSeed(t testing.TB) uint64 {
-	t.Helper()
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("SYSFENCE_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 0, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (SYSFENCE_SEED=%d reproduces this run)", seed, seed)
-	return seed
-}
 
 func arch(t testing.TB, name string) *syscalls.Arch {
 	t.Helper()

@@ -16,6 +16,7 @@ import (
 	"github.com/sysfence/sysfence/bpf"
 	"github.com/sysfence/sysfence/compile"
 	"github.com/sysfence/sysfence/internal/difftest"
+	"github.com/sysfence/sysfence/internal/testenv"
 	"github.com/sysfence/sysfence/policy"
 	"github.com/sysfence/sysfence/profile"
 	"github.com/sysfence/sysfence/syscalls"
@@ -25,7 +26,7 @@ import (
 // for every architecture (the target's ABIs, both byte orders) and holds
 // the lifted decision to the emulator.
 func TestDockerAgreesWithEmulator(t *testing.T) {
-	r := rand.New(rand.NewPCG(testSeed(t), 1))
+	r := rand.New(rand.NewPCG(testenv.Seed(t), 1))
 	checked := 0
 	for _, a := range syscalls.Arches() {
 		t.Run("arch="+a.Name, func(t *testing.T) {
@@ -45,7 +46,7 @@ func TestDockerAgreesWithEmulator(t *testing.T) {
 // golden files: its own code shapes, no ENOSYS rule, KILL for other
 // architectures).
 func TestLibseccompFiltersAgree(t *testing.T) {
-	r := rand.New(rand.NewPCG(testSeed(t), 2))
+	r := rand.New(rand.NewPCG(testenv.Seed(t), 2))
 	for _, name := range libseccompFiles(t) {
 		t.Run(filepath.Base(name), func(t *testing.T) {
 			prog, a := readLibseccomp(t, name)
@@ -153,7 +154,7 @@ func TestEveryInstruction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(testSeed(t), 3))
+	r := rand.New(rand.NewPCG(testenv.Seed(t), 3))
 	agree(t, f, prog, false, nil, []uint32{0xc000003e}, r, 200000)
 	checkOnConstants(t, f, prog, r, 20000)
 	want := []uint64{0, 0x00050002, 0x7ff00009, 0x7ffc0000, 0x7fff0000, 0x80000000}
@@ -195,7 +196,7 @@ func TestUnsupported(t *testing.T) {
 // and agrees with the emulator on inputs made of its own constants, or is
 // refused with an *UnsupportedError.
 func TestRandomPrograms(t *testing.T) {
-	r := rand.New(rand.NewPCG(testSeed(t), 4))
+	r := rand.New(rand.NewPCG(testenv.Seed(t), 4))
 	lifted, refused := 0, 0
 	for n := 0; lifted < 2000; n++ {
 		prog := randomProgram(r)
@@ -316,7 +317,7 @@ func randomProgram(r *rand.Rand) bpf.Program {
 // runc's ENOSYS rule and with two capability sets; libseccomp's own
 // programs.
 func TestPolicyRoundTrip(t *testing.T) {
-	r := rand.New(rand.NewPCG(testSeed(t), 5))
+	r := rand.New(rand.NewPCG(testenv.Seed(t), 5))
 	for _, a := range syscalls.Arches() {
 		for _, variant := range []struct {
 			name     string
@@ -389,7 +390,7 @@ func roundTrip(t *testing.T, prog bpf.Program, a *syscalls.Arch, ref *policy.Pol
 // profiles (every ABI set, action, operator, edge value, multiplexed
 // call) back to policies and Docker profiles.
 func TestRandomProfilesRoundTrip(t *testing.T) {
-	seed := testSeed(t)
+	seed := testenv.Seed(t)
 	r := rand.New(rand.NewPCG(seed, 6))
 	policies, profiles, notDocker, tooLong := 0, 0, 0, 0
 	for i := 0; policies+tooLong < 300; i++ {
@@ -545,7 +546,7 @@ func TestStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := Stack(f1, f2) // second installed last
-	r := rand.New(rand.NewPCG(testSeed(t), 7))
+	r := rand.New(rand.NewPCG(testenv.Seed(t), 7))
 	for range 100000 {
 		d := randomInput(r, []uint32{a.AuditArch})
 		x, _ := bpf.Run(second, &d, false, false)
@@ -562,7 +563,7 @@ func TestStack(t *testing.T) {
 
 // TestRulesFunc holds the diagram of a number's rules to policy.Decide.
 func TestRulesFunc(t *testing.T) {
-	r := rand.New(rand.NewPCG(testSeed(t), 8))
+	r := rand.New(rand.NewPCG(testenv.Seed(t), 8))
 	s := NewSpace()
 	for range 300 {
 		prof := difftest.RandomProfile(r, difftest.RandomShape(r))
@@ -729,7 +730,7 @@ func TestENOSYSOnOneS390ABI(t *testing.T) {
 	"syscalls": [{"names": ["fadvise64_64", "semtimedop_time64"], "action": "SCMP_ACT_KILL_PROCESS"}]}`
 	a := arch(t, "s390x")
 	p, prog := compileJSON(t, profileJSON, a)
-	roundTrip(t, prog.Filter, a, p, rand.New(rand.NewPCG(testSeed(t), 8)))
+	roundTrip(t, prog.Filter, a, p, rand.New(rand.NewPCG(testenv.Seed(t), 8)))
 }
 
 // TestSameKindOtherData: two TRACE rules with different data, both
@@ -746,7 +747,7 @@ func TestSameKindOtherData(t *testing.T) {
 		{"index": 0, "value": 9223372041149743103, "op": "SCMP_CMP_LT"}, {"index": 0, "value": 1187882162, "op": "SCMP_CMP_LT"}]}]}`
 	a := arch(t, "x86_64")
 	p, prog := compileJSON(t, profileJSON, a)
-	roundTrip(t, prog.Filter, a, p, rand.New(rand.NewPCG(testSeed(t), 9)))
+	roundTrip(t, prog.Filter, a, p, rand.New(rand.NewPCG(testenv.Seed(t), 9)))
 }
 
 // compileJSON resolves a Docker profile for ABI a as runc does (with its

@@ -3,7 +3,9 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // InCI reports whether the tests run in CI, where nothing may be skipped.
@@ -35,4 +37,20 @@ func RequireRoot(t testing.TB) {
 	if os.Geteuid() != 0 {
 		Skip(t, "needs root")
 	}
+}
+
+// Seed returns the seed of a random test: the time, or SYSFENCE_SEED
+// (decimal or 0x-hex) to reproduce a run. It logs it either way.
+func Seed(t testing.TB) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("SYSFENCE_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 0, 64)
+		if err != nil {
+			t.Fatalf("SYSFENCE_SEED=%q: %v", s, err)
+		}
+		seed = v
+	}
+	t.Logf("seed %d (SYSFENCE_SEED=%d reproduces this run)", seed, seed)
+	return seed
 }
