@@ -33,6 +33,12 @@ func check(t testing.TB, text, arch string, noENOSYS bool) []lint.Finding {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return checkProfile(t, p, arch, noENOSYS)
+}
+
+// checkProfile builds p for arch as `sysfence lint` does and lints it.
+func checkProfile(t testing.TB, p *profile.Profile, arch string, noENOSYS bool) []lint.Finding {
+	t.Helper()
 	req := request(t, p, arch)
 	req.NoENOSYS = noENOSYS
 	res, err := build.Build(req)
@@ -360,14 +366,7 @@ func TestDockerDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := build.Build(request(t, p, "x86_64"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := lint.Check(lint.Input{Profile: res.Profile, Resolved: res.Resolved, Policy: res.Policy})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs := checkProfile(t, p, "x86_64", false)
 	var got []string
 	for _, f := range fs {
 		got = append(got, fmt.Sprintf("%s %s %s %s", f.Where(), f.Rule, strings.Join(f.Syscalls, ","), strings.Join(f.ABIs, ",")))
