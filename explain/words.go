@@ -152,10 +152,8 @@ func value(a *syscalls.Arch, call string, i uint8, v uint64) string {
 	if (call == "socket" || call == "socketpair") && i == 0 && v < uint64(len(sysdecode.AddressFamilies)) {
 		return sysdecode.AddressFamilies[v]
 	}
-	if call == "ioctl" && i == 1 {
-		if n := sysdecode.IoctlRequest(a, v); !strings.HasPrefix(n, "0") {
-			return n
-		}
+	if name, ok := sysdecode.IoctlName(a, v); ok && call == "ioctl" && i == 1 {
+		return name
 	}
 	return num(v)
 }

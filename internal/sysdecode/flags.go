@@ -282,10 +282,19 @@ var ioctlNames = [...]string{
 // request is an unsigned int), and the name would hide that they are
 // there.
 func IoctlRequest(a *syscalls.Arch, v uint64) string {
-	if ioctlGeneric(a) && v>>32 == 0 {
-		if i := v - 0x5400; v >= 0x5400 && i < uint64(len(ioctlNames)) && ioctlNames[i] != "" {
-			return ioctlNames[i]
-		}
+	if name, ok := IoctlName(a, v); ok {
+		return name
 	}
 	return hex(v)
+}
+
+// IoctlName is the name IoctlRequest prints for v; ok is false where it
+// prints hex.
+func IoctlName(a *syscalls.Arch, v uint64) (name string, ok bool) {
+	if ioctlGeneric(a) && v>>32 == 0 {
+		if i := v - 0x5400; v >= 0x5400 && i < uint64(len(ioctlNames)) && ioctlNames[i] != "" {
+			return ioctlNames[i], true
+		}
+	}
+	return "", false
 }
